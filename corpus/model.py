@@ -1,0 +1,266 @@
+"""The one document model every reader produces, and the rules that derive its fields."""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import re
+from dataclasses import dataclass, field
+
+ANSWERED = "answered"
+UNANSWERED = "unanswered"
+
+#: Document types, with the short code used in fallback ids.
+TYPES = {
+    "written_question": "qe",
+    "oral_question": "qo",
+    "topical_question": "qa",
+    "request_for_explanation": "de",
+    "interpellation": "int",
+}
+
+_TYPE_ALIASES = {
+    "question_ecrite": "written_question",
+    "question écrite": "written_question",
+    "question ecrite": "written_question",
+    "written": "written_question",
+    "question_orale": "oral_question",
+    "question orale": "oral_question",
+    "oral": "oral_question",
+    "question d'actualité": "topical_question",
+    "question d'actualite": "topical_question",
+    "question_actualite": "topical_question",
+    "topical": "topical_question",
+    "demande d'explication": "request_for_explanation",
+    "demande d'explications": "request_for_explanation",
+    "demande_explication": "request_for_explanation",
+    "interpellation": "interpellation",
+}
+
+_TITLE_PREFIX = re.compile(
+    r"^\s*(?:question\s+(?:écrite|ecrite|orale|d['’]actualit[ée])|demande\s+d['’]explications?|interpellation)"
+    r"\s+(?:concernant|relative\s+[àa]|sur)\s+",
+    re.IGNORECASE,
+)
+_TITLE_NL_PREFIX = re.compile(
+    r"^\s*(?:schriftelijke\s+vraag|mondelinge\s+vraag|dringende\s+vraag|vraag\s+om\s+uitleg|interpellatie)"
+    r"\s+(?:betreffende|over|inzake)\s+",
+    re.IGNORECASE,
+)
+
+
+def normalize_type(value: str | None) -> str:
+    """Map the many spellings of a document type ("question_ecrite", "Question écrite"…) to one code."""
+    if not value:
+        return "written_question"
+    key = value.strip().lower().replace("’", "'")
+    if key in TYPES:
+        return key
+    return _TYPE_ALIASES.get(key, key.replace(" ", "_"))
+
+
+def normalize_legislature(value: str | None) -> str | None:
+    """"24/29", "2024-2029", "2024/2029" → "2024-2029"."""
+    if not value:
+        return None
+    m = re.fullmatch(r"\s*(\d{2}|\d{4})\s*[-/]\s*(\d{2}|\d{4})\s*", str(value))
+    if not m:
+        return str(value).strip() or None
+    a, b = (int(x) for x in m.groups())
+    a = a if a >= 1000 else (1900 + a if a >= 50 else 2000 + a)
+    b = b if b >= 1000 else (1900 + b if b >= 50 else 2000 + b)
+    return "%d-%d" % (a, b)
+
+
+def normalize_session(value: str | None) -> str | None:
+    """"2025-2026", "25/26", "25-26" → "25/26"."""
+    if not value:
+        return None
+    m = re.fullmatch(r"\s*(\d{2}|\d{4})\s*[-/]\s*(\d{2}|\d{4})\s*", str(value))
+    if not m:
+        return str(value).strip() or None
+    return "%02d/%02d" % tuple(int(x) % 100 for x in m.groups())
+
+
+def parse_date(value) -> dt.date | None:
+    """Parse ISO (2026-07-14, with or without a time) or Belgian (14/07/2026, 14.07.2026) dates.
+
+    Empty values give None; anything else that is not a real date raises ValueError.
+    """
+    if value is None or isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, dt.datetime):
+        return value.date()
+    text = str(value).strip()
+    if not text:
+        return None
+    m = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ][0-9:.+\-Z]*)?", text)
+    if m:
+        y, mo, d = (int(x) for x in m.groups())
+    else:
+        m = re.fullmatch(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})", text)
+        if not m:
+            raise ValueError("unparseable date %r" % text[:40])
+        d, mo, y = (int(x) for x in m.groups())
+    try:
+        return dt.date(y, mo, d)
+    except ValueError:
+        raise ValueError("impossible date %r" % text[:40]) from None
+
+
+def subject_of(title: str | None) -> str:
+    """The title without its boilerplate prefix ("Question écrite concernant …")."""
+    title = (title or "").strip()
+    stripped = _TITLE_PREFIX.sub("", title, count=1)
+    return stripped[:1].upper() + stripped[1:] if stripped else title
+
+
+def subject_nl_of(title_nl: str | None) -> str:
+    title_nl = (title_nl or "").strip()
+    stripped = _TITLE_NL_PREFIX.sub("", title_nl, count=1)
+    return stripped or title_nl
+
+
+def split_recipient(recipient: str | None) -> tuple[str | None, str | None]:
+    """"Ahmed Laaouej - Ministre … chargé de …" → ("Ahmed Laaouej", "Ministre … chargé de …").
+
+    Also accepts the page form "Bernard Clerfayt, Ministre du Gouvernement …".
+    """
+    if not recipient:
+        return None, None
+    text = recipient.strip()
+    for sep in (" - ", " – ", ", "):
+        if sep in text:
+            name, portfolio = text.split(sep, 1)
+            return name.strip() or None, portfolio.strip() or None
+    return text, None
+
+
+def make_id(*, assembly: str, base, moncode, legislature, type_: str, number) -> str:
+    """Stable document id: PRB-<base>-<moncode>, else PRB-<legislature>-<type code>-<number>."""
+    assembly = (assembly or "PRB").upper()
+    if moncode:
+        return "%s-%s-%s" % (assembly, base if base not in (None, "") else 1, moncode)
+    code = TYPES.get(type_, "q")
+    return "%s-%s-%s-%s" % (assembly, legislature or "unknown", code, number if number not in (None, "") else "unknown")
+
+
+#: Fields that make up the content hash: everything a reader of the document sees.
+_HASHED = (
+    "moncode", "legislature", "session", "type", "number", "title", "title_nl", "author", "recipient",
+    "date_received", "date_published", "date_answered", "question", "answer", "question_nl", "answer_nl",
+    "report_url",
+)
+
+
+@dataclass(frozen=True)
+class Document:
+    """One parliamentary question (with its answer, when there is one)."""
+
+    id: str
+    title: str
+    question: str
+    moncode: str | None = None
+    base: int | None = 1
+    assembly: str = "PRB"
+    legislature: str | None = None
+    session: str | None = None
+    type: str = "written_question"
+    number: int | None = None
+    language: str = "fr"
+    subject: str = ""
+    title_nl: str | None = None
+    author: str | None = None
+    recipient: str | None = None
+    minister: str | None = None
+    portfolio: str | None = None
+    date_received: dt.date | None = None
+    date_published: dt.date | None = None
+    date_answered: dt.date | None = None
+    status: str = UNANSWERED
+    answer: str | None = None
+    question_nl: str | None = None
+    answer_nl: str | None = None
+    report_url: str | None = None
+    url: str | None = None
+    source: str | None = None
+    content_hash: str = field(default="", compare=False)
+
+    @classmethod
+    def create(cls, **fields) -> "Document":
+        """Build a document, deriving id, subject, minister/portfolio, status and hash when not given."""
+        fields["type"] = normalize_type(fields.get("type"))
+        fields["legislature"] = normalize_legislature(fields.get("legislature"))
+        fields["session"] = normalize_session(fields.get("session"))
+        for name in ("date_received", "date_published", "date_answered"):
+            fields[name] = parse_date(fields.get(name))
+        for name in ("answer", "answer_nl", "question_nl", "title_nl", "author", "recipient", "moncode", "url",
+                     "report_url"):
+            value = fields.get(name)
+            if isinstance(value, str):
+                value = value.strip()
+            fields[name] = value if value not in ("", None) else None
+        if fields.get("moncode") is not None:
+            fields["moncode"] = str(fields["moncode"])
+        number = fields.get("number")
+        if isinstance(number, str):
+            digits = re.search(r"\d+", number)
+            number = int(digits.group()) if digits else None
+        fields["number"] = number
+        fields["title"] = (fields.get("title") or "").strip()
+        fields["question"] = (fields.get("question") or "").strip()
+        if not fields.get("subject"):
+            fields["subject"] = subject_of(fields["title"])
+        if fields.get("minister") is None and fields.get("recipient"):
+            fields["minister"], fields["portfolio"] = split_recipient(fields["recipient"])
+        fields["status"] = ANSWERED if fields.get("answer") else UNANSWERED
+        if not fields.get("id"):
+            fields["id"] = make_id(
+                assembly=fields.get("assembly") or "PRB", base=fields.get("base"), moncode=fields.get("moncode"),
+                legislature=fields["legislature"], type_=fields["type"], number=number,
+            )
+        fields.pop("content_hash", None)
+        doc = cls(**fields)
+        return dataclasses.replace(doc, content_hash=doc.compute_hash())
+
+    def compute_hash(self) -> str:
+        h = hashlib.sha256()
+        for name in _HASHED:
+            value = getattr(self, name)
+            h.update(name.encode())
+            h.update(b"\x00")
+            h.update(("" if value is None else str(value)).encode("utf-8", "surrogatepass"))
+            h.update(b"\x01")
+        return h.hexdigest()
+
+    def richness(self) -> tuple:
+        """Sort key for choosing between two readings of the same question: answered, then latest, then fuller."""
+        latest = max((d for d in (self.date_answered, self.date_published, self.date_received) if d),
+                     default=dt.date.min)
+        filled = sum(1 for f in dataclasses.fields(self) if getattr(self, f.name) not in (None, ""))
+        size = len(self.question) + len(self.answer or "") + len(self.question_nl or "") + len(self.answer_nl or "")
+        return (self.status == ANSWERED, latest, filled, size)
+
+    def to_dict(self) -> dict:
+        """Every field as JSON-ready values (dates as ISO strings)."""
+        out = {}
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            out[f.name] = value.isoformat() if isinstance(value, dt.date) else value
+        return out
+
+
+def merge(a: Document, b: Document) -> Document:
+    """Two readings of the same question: keep the richer one, filling its gaps from the other."""
+    best, other = (a, b) if a.richness() >= b.richness() else (b, a)
+    filled = {}
+    for f in dataclasses.fields(Document):
+        if f.name in ("content_hash", "source", "status"):
+            continue
+        if getattr(best, f.name) in (None, "") and getattr(other, f.name) not in (None, ""):
+            filled[f.name] = getattr(other, f.name)
+    if not filled:
+        return best
+    merged = dataclasses.replace(best, **filled)
+    merged = dataclasses.replace(merged, status=ANSWERED if merged.answer else UNANSWERED)
+    return dataclasses.replace(merged, content_hash=merged.compute_hash())

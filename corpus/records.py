@@ -1,0 +1,123 @@
+"""JSON and JSON Lines records (the schema of the Parliament corpus files) → documents."""
+from __future__ import annotations
+
+import json
+from typing import Iterator
+
+from .model import Document, parse_date
+from .text import clean_line, clean_text
+
+#: Record key → document field. French keys are the corpus schema; English keys are our own exports.
+_KEYS = {
+    "id": "id", "moncode": "moncode", "base": "base", "assemblee": "assembly", "assembly": "assembly",
+    "legislature": "legislature", "session": "session", "type": "type", "numero": "number", "number": "number",
+    "langue": "language", "language": "language", "titre": "title", "title": "title", "titre_nl": "title_nl",
+    "title_nl": "title_nl", "auteur": "author", "author": "author", "destinataire": "recipient",
+    "recipient": "recipient", "date_reception": "date_received", "date_received": "date_received",
+    "date_publication": "date_published", "date_published": "date_published", "date_reponse": "date_answered",
+    "date_answered": "date_answered", "question": "question", "reponse": "answer", "answer": "answer",
+    "question_nl": "question_nl", "reponse_nl": "answer_nl", "answer_nl": "answer_nl",
+    "url_source": "url", "url": "url", "report_url": "report_url", "lien_rapport": "report_url",
+}
+_BODY_FIELDS = {"question", "answer", "question_nl", "answer_nl"}
+_LINE_FIELDS = {"title", "title_nl", "author", "recipient"}
+_DATE_FIELDS = ("date_received", "date_published", "date_answered")
+
+#: Longest accepted JSON Lines line; longer lines are reported, not parsed.
+MAX_LINE_BYTES = 16 * 1024 * 1024
+
+
+class RecordError(ValueError):
+    """A record that cannot become a document."""
+
+
+def document_from_record(record, source: str | None = None, warnings: list | None = None) -> Document:
+    """Map one corpus record to a Document.
+
+    Raises RecordError when the record is unusable (not an object, no question text). An unparseable
+    date is dropped and reported in `warnings` (the rest of the record is kept).
+    """
+    if not isinstance(record, dict):
+        raise RecordError("record is a %s, not an object" % type(record).__name__)
+    fields = {}
+    for key, value in record.items():
+        name = _KEYS.get(key)
+        if name is None or value is None:
+            continue
+        if name in _BODY_FIELDS:
+            if not isinstance(value, str):
+                raise RecordError("%s is not text" % key)
+            value = clean_text(value)
+        elif name in _LINE_FIELDS:
+            if not isinstance(value, str):
+                raise RecordError("%s is not text" % key)
+            value = clean_line(value)
+        elif isinstance(value, (dict, list)):
+            raise RecordError("%s has an unexpected structure" % key)
+        fields[name] = value
+    if not fields.get("question"):
+        raise RecordError("record has no question text")
+    if not fields.get("title"):
+        raise RecordError("record has no title")
+    if fields.get("moncode") is not None:
+        fields.pop("id", None)  # derive PRB-<base>-<moncode>, so that pages and records meet
+    if isinstance(fields.get("base"), str):
+        fields["base"] = int(fields["base"]) if fields["base"].strip().isdigit() else 1
+    for name in _DATE_FIELDS:
+        value = fields.get(name)
+        if value in (None, ""):
+            continue
+        try:
+            parse_date(value)
+        except ValueError as e:
+            fields.pop(name)
+            if warnings is not None:
+                warnings.append("%s: %s (date dropped)" % (name, e))
+    fields["source"] = source
+    try:
+        return Document.create(**fields)
+    except (TypeError, ValueError) as e:
+        raise RecordError(str(e)) from None
+
+
+def records_in_json(obj) -> list:
+    """The list of records in a parsed JSON corpus file: {"questions": [...]}, a bare list, or one record."""
+    if isinstance(obj, list):
+        return obj
+    if isinstance(obj, dict):
+        for key in ("questions", "records", "documents", "items"):
+            if isinstance(obj.get(key), list):
+                return obj[key]
+        if "question" in obj or "titre" in obj or "title" in obj:
+            return [obj]
+    raise RecordError("JSON has no list of questions")
+
+
+def iter_jsonl_lines(stream) -> Iterator[tuple[int, object]]:
+    """Stream (line number, parsed value or exception) from a binary file object, one line at a time."""
+    lineno = 0
+    while True:
+        line = stream.readline(MAX_LINE_BYTES + 1)
+        if not line:
+            return
+        lineno += 1
+        if len(line) > MAX_LINE_BYTES and not line.endswith(b"\n"):
+            # Skip the rest of this oversized line without holding it in memory.
+            while True:
+                chunk = stream.readline(MAX_LINE_BYTES)
+                if not chunk or chunk.endswith(b"\n"):
+                    break
+            yield lineno, RecordError("line longer than %d MB" % (MAX_LINE_BYTES // 2**20))
+            continue
+        if lineno == 1 and line.startswith(b"\xef\xbb\xbf"):
+            line = line[3:]
+        if not line.strip():
+            continue
+        try:
+            try:
+                text = line.decode("utf-8")
+            except UnicodeDecodeError:
+                text = line.decode("cp1252", errors="replace")
+            yield lineno, json.loads(text)
+        except (ValueError, RecursionError) as e:
+            yield lineno, RecordError("invalid JSON: %s" % str(e)[:120])
