@@ -1,0 +1,1 @@
+"""The inverted index: analysis, schema, incremental writing and statistics."""

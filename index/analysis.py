@@ -1,0 +1,276 @@
+"""Text analysis for French (and Dutch) parliamentary texts, defined once for indexing and querying.
+
+Pipeline, per raw token:
+  NFKC, apostrophe and hyphen variants unified, exotic spaces → space
+  → tokens: words with inner . , & ' - kept together (hub.brussels, 13.622.302, 1,5, flexi-jobs)
+  → elision (l', d', qu', jusqu'…) dropped
+  → lowercase, accent folding (unidecode), stopwords removed (their position is kept)
+  → Snowball stemming (French, or Dutch) of the folded word; words with digits are not stemmed.
+
+Folding happens *before* stemming so that "sécurité" and "securite" always give the same term (the French
+stemmer treats "é" and "e" differently, so stem-then-fold would not meet the unaccented spelling).
+
+Each raw token holds one position. At index time a compound also yields its parts at that same position
+("flexi-jobs" → "flexi-job", "flexi", "job"; "hub.brussels" → "hub.brussels", "hub", "brussel"), so it is
+found as a whole and by its parts; at query time only the whole is produced.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import snowballstemmer
+from unidecode import unidecode
+from whoosh.analysis import Analyzer, Token
+from whoosh.lang.stopwords import stoplists
+
+#: Bump whenever a change alters the terms produced for some text: indexes built with another version
+#: are refused with a rebuild instruction.
+ANALYZER_VERSION = 3
+
+_APOSTROPHES = str.maketrans({c: "'" for c in "’ʼ`‘′´ʹꞌ＇"})
+_HYPHENS = str.maketrans({c: "-" for c in "‐‑‒–"})
+_SPACE_LIKE = re.compile(r"[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]")
+
+#: A token: a run of word characters, possibly joined by single inner . , & ' - characters.
+#: Linear time: each repetition of the group must consume one separator character.
+_TOKEN = re.compile(r"\w+(?:[.,&'\-]\w+)*")
+_THOUSANDS = re.compile(r"\d{1,3}(?:\.\d{3})+")
+_DECIMAL = re.compile(r"\d+,\d+")
+_HAS_DIGIT = re.compile(r"\d")
+_SEPARATORS = re.compile(r"[.,&\-]")
+
+FRENCH_ELISIONS = frozenset(
+    "l d qu j n s c t m jusqu lorsqu puisqu quoiqu presqu quelqu".split())
+
+#: Interrogatives and fillers of typed questions that carry no topic ("Combien de … ?").
+_FRENCH_EXTRA_STOPS = {
+    "a", "est-ce", "ceci", "cela", "ca", "cet", "cette", "leurs", "ils", "elles", "y", "ou", "quel", "quelle",
+    "quels", "quelles", "lequel", "laquelle", "lesquels", "lesquelles", "dont", "les", "etre",
+    "combien", "comment", "pourquoi", "quand", "quoi", "faut", "peut", "peuvent", "doit", "doivent",
+}
+
+
+def fold(text: str) -> str:
+    """Lowercase ASCII folding: "Sécurité" → "securite", "Œuvre" → "oeuvre"."""
+    return unidecode(text).lower() if not text.isascii() else text.lower()
+
+
+def normalize(text: str) -> str:
+    """NFC, apostrophe and hyphen variants unified, exotic spaces as plain spaces.
+
+    Length-preserving for NFC input, so character offsets stay right for highlighting; the NFKC
+    compatibility mapping (ligatures, superscripts, fullwidth forms) is applied per token instead.
+    """
+    if text.isascii():
+        return text
+    if not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    text = text.translate(_APOSTROPHES).translate(_HYPHENS)
+    return _SPACE_LIKE.sub(" ", text)
+
+
+class Language:
+    """Stemmer, stopwords and elisions of one language; caches raw token → terms per process."""
+
+    def __init__(self, name: str, code: str, elisions=frozenset(), extra_stops=(), inversions=frozenset()):
+        self.name = name
+        self.inversions = inversions
+        self.code = code
+        self.elisions = elisions
+        self.stops = frozenset(fold(w) for w in stoplists[code]) | frozenset(extra_stops)
+        self._stemmer = snowballstemmer.stemmer(name)
+        self._index_cache: dict[str, tuple[str, ...]] = {}
+        self._query_cache: dict[str, tuple[str, ...]] = {}
+
+    def stem(self, folded: str) -> str:
+        if _HAS_DIGIT.search(folded) or len(folded) < 3:
+            return folded
+        return self._stemmer.stemWord(folded)
+
+    def word_term(self, word: str) -> str | None:
+        """One plain word (no separators) → its term, or None for a stopword."""
+        folded = fold(word)
+        if folded in self.stops or not folded.strip("_"):
+            return None
+        return self.stem(folded)
+
+    def token_terms(self, raw: str, index: bool) -> tuple[str, ...]:
+        """Terms for one raw token (after elision split): first the whole, then (index mode) its parts."""
+        cache = self._index_cache if index else self._query_cache
+        terms = cache.get(raw)
+        if terms is not None:
+            return terms
+        if len(cache) > 200_000:
+            cache.clear()
+        terms = self._compute_terms(raw, index)
+        cache[raw] = terms
+        return terms
+
+    def _compute_terms(self, raw: str, index: bool) -> tuple[str, ...]:
+        if not raw.isascii():
+            raw = unicodedata.normalize("NFKC", raw).translate(_APOSTROPHES).translate(_HYPHENS)
+        if not _SEPARATORS.search(raw):
+            term = self.word_term(raw)
+            return (term,) if term else ()
+        if _THOUSANDS.fullmatch(raw):  # 13.622.302 → 13622302
+            return (raw.replace(".", ""),)
+        if _DECIMAL.fullmatch(raw):  # 1,5 stays one number
+            return (raw,)
+        parts = [p for p in _SEPARATORS.split(raw) if p]
+        if "-" in raw and self.inversions:
+            # Interrogative inversion: "faut-il" → "faut", "consacre-t-elle" → "consacre".
+            while len(parts) > 1 and fold(parts[-1]) in self.inversions:
+                parts.pop()
+            if len(parts) == 1:
+                term = self.word_term(parts[0])
+                return (term,) if term else ()
+        if "." in raw or "&" in raw:
+            whole = fold(raw).replace(",", ".")  # hub.brussels, finance&invest.brussels: kept as written
+        else:
+            stems = [self.stem(fold(p)) for p in parts]
+            whole = "-".join(stems)  # flexi-jobs → flexi-job, titres-services → titr-servic
+        if not index:
+            return (whole,)
+        seen = [whole]
+        for part in parts:
+            term = self.word_term(part)
+            if term and term not in seen:
+                seen.append(term)
+        return tuple(seen)
+
+    def pattern_term(self, value: str) -> str:
+        """A wildcard/fuzzy pattern as a term: "Métier*" → "meti*" (the stem is a prefix of its words'
+        terms), "vel?" → "vel?"; a plain word gets its usual term."""
+        value = normalize(value).strip()
+        if value.endswith("*") and "*" not in value[:-1] and "?" not in value:
+            stem = value[:-1]
+            folded = fold(stem)
+            if _SEPARATORS.search(folded) or not folded:
+                return folded + "*"
+            stemmed = self.stem(folded)
+            return (stemmed if len(stemmed) < len(folded) else folded) + "*"
+        if "*" in value or "?" in value:
+            return fold(value)
+        terms = self.token_terms(value, index=False)
+        return terms[0] if terms else fold(value)
+
+    def tokens(self, text: str, index: bool = True):
+        """Yield (terms, position, startchar, endchar) for each raw token of `text` that is not a stopword.
+
+        Stopwords and elided articles consume no term but do advance the position, so phrases keep their
+        shape ("zones à concentration" does not match "zones concentration").
+        """
+        text = normalize(text)
+        pos = -1
+        elisions = self.elisions
+        for m in _TOKEN.finditer(text):
+            raw = m.group()
+            start = m.start()
+            if "'" in raw:
+                pieces = raw.split("'")
+                offset = start
+                for i, piece in enumerate(pieces):
+                    pstart = offset
+                    offset += len(piece) + 1
+                    if not piece:
+                        continue
+                    if i < len(pieces) - 1 and fold(piece) in elisions:
+                        continue  # l'accessibilité → accessibilité, one position
+                    pos += 1
+                    terms = self.token_terms(piece, index)
+                    if terms:
+                        yield terms, pos, pstart, pstart + len(piece)
+                continue
+            pos += 1
+            terms = self.token_terms(raw, index)
+            if terms:
+                yield terms, pos, start, m.end()
+
+    def positions(self, text: str) -> dict[str, list[int]]:
+        """Index fast path: term → positions for a whole text."""
+        out: dict[str, list[int]] = {}
+        for terms, pos, _, _ in self.tokens(text, index=True):
+            for term in terms:
+                plist = out.get(term)
+                if plist is None:
+                    out[term] = [pos]
+                elif plist[-1] != pos:
+                    plist.append(pos)
+        return out
+
+
+#: Pronouns that follow a verb in a French question ("faut-il", "sont-ils", "consacre-t-elle", "est-ce").
+FRENCH_INVERSIONS = frozenset("t il ils elle elles on je tu nous vous ce".split())
+
+FRENCH = Language("french", "fr", FRENCH_ELISIONS, _FRENCH_EXTRA_STOPS, FRENCH_INVERSIONS)
+DUTCH = Language("dutch", "nl")
+LANGUAGES = {"fr": FRENCH, "nl": DUTCH}
+
+
+class NameLanguage(Language):
+    """Person names: folded and lowercased words, no stopwords, no stemming ("Dilliès" = "dillies")."""
+
+    def __init__(self):
+        self.name, self.code, self.elisions, self.stops = "names", "names", frozenset(), frozenset()
+        self.inversions = frozenset()
+        self._index_cache, self._query_cache = {}, {}
+
+    def stem(self, folded: str) -> str:
+        return folded
+
+    def _compute_terms(self, raw, index):
+        raw = unicodedata.normalize("NFKC", raw)
+        terms = tuple(t for t in (fold(p) for p in _SEPARATORS.split(raw)) if t)
+        return terms if index else terms[:1] if len(terms) == 1 else ("-".join(terms),)
+
+
+NAMES = NameLanguage()
+LANGUAGES["names"] = NAMES
+
+
+def analyze(text: str, language: str = "fr", index: bool = False) -> list[str]:
+    """Terms of `text`, in order (convenience for tests and the query layer)."""
+    lang = LANGUAGES[language]
+    return [t for terms, _, _, _ in lang.tokens(text, index=index) for t in terms]
+
+
+class ParlAnalyzer(Analyzer):
+    """whoosh analyzer over a Language; the same object serves indexing, querying and highlighting."""
+
+    def __init__(self, language: str = "fr"):
+        self.language = language
+
+    def __eq__(self, other):
+        return isinstance(other, ParlAnalyzer) and other.language == self.language
+
+    def __getstate__(self):
+        return {"language": self.language}
+
+    def __setstate__(self, state):
+        self.language = state["language"]
+
+    def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,
+                 start_pos=0, start_char=0, tokenize=True, mode="", **kwargs):
+        lang = LANGUAGES[self.language]
+        index = mode == "index"
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        if not tokenize:  # wildcard and fuzzy terms: one token, folded (and stemmed where that is safe)
+            token.text = lang.pattern_term(value)
+            token.boost, token.stopped, token.pos = 1.0, False, start_pos
+            token.startchar, token.endchar = start_char, start_char + len(value)
+            yield token
+            return
+        for terms, pos, start, end in lang.tokens(value, index=index):
+            for term in terms:
+                token.text = term
+                token.boost = 1.0
+                token.stopped = False
+                if keeporiginal:
+                    token.original = value[start:end]
+                if positions:
+                    token.pos = start_pos + pos
+                if chars:
+                    token.startchar = start_char + start
+                    token.endchar = start_char + end
+                yield token

@@ -1,0 +1,122 @@
+"""The whoosh schema, and how a Document becomes the field values of one index entry."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from whoosh import fields
+
+from corpus.model import Document
+
+from .analysis import LANGUAGES, ParlAnalyzer, fold
+
+#: Bump when fields change: indexes with another schema version are refused with a rebuild instruction.
+SCHEMA_VERSION = 2
+
+#: Full-text fields searched by bare words, with their language, and their BM25F weights.
+TEXT_FIELDS = {
+    "subject": "fr",
+    "title_nl": "nl",
+    "question": "fr",
+    "answer": "fr",
+    "body_nl": "nl",
+    "portfolio": "fr",
+}
+NAME_FIELDS = ("author", "minister")
+DEFAULT_FIELD_WEIGHTS = {"subject": 4.0, "title_nl": 2.5, "question": 1.6, "answer": 1.0, "body_nl": 0.8}
+
+
+class ParlText(fields.TEXT):
+    """A positional text field whose indexing takes the analyzer's fast path (no Token objects).
+
+    Querying and highlighting go through the same Language via ParlAnalyzer, so terms always agree.
+    """
+
+    def __init__(self, language: str, **kwargs):
+        super().__init__(analyzer=ParlAnalyzer(language), phrase=True, **kwargs)
+        self.language = language
+        self.multitoken_query = "and"
+
+    def index(self, value, **kwargs):
+        if isinstance(value, (list, tuple)):
+            value = "\n".join(value)
+        encode = self.format.encode
+        boost = self.format.field_boost
+        for term, poslist in LANGUAGES[self.language].positions(value).items():
+            yield term.encode("utf-8"), len(poslist), boost * len(poslist), encode(poslist)
+
+
+def build_schema() -> fields.Schema:
+    schema = fields.Schema(
+        id=fields.ID(stored=True, unique=True, sortable=True),
+        moncode=fields.ID(stored=True),
+        number=fields.ID,
+        legislature=fields.ID,
+        session=fields.ID,
+        type=fields.ID,
+        status=fields.ID,
+        language=fields.ID,
+        content_hash=fields.ID(sortable=True),
+        date_received=fields.DATETIME(sortable=True),
+        date_answered=fields.DATETIME(sortable=True),
+        vocab=fields.KEYWORD(scorable=False),
+        payload=fields.STORED,
+    )
+    for name, language in TEXT_FIELDS.items():
+        schema.add(name, ParlText(language))
+    for name in NAME_FIELDS:
+        schema.add(name, ParlText("names"))
+    return schema
+
+
+def _datetime(value: dt.date | None):
+    return dt.datetime(value.year, value.month, value.day) if value else None
+
+
+def _vocab(doc: Document) -> list[str]:
+    """Folded surface words of the subject and question, for spelling suggestions ("did you mean")."""
+    lang = LANGUAGES["fr"]
+    words = set()
+    for text in (doc.subject, doc.question[:4000], doc.title_nl or ""):
+        for _, _, start, end in lang.tokens(text, index=False):
+            word = fold(text[start:end])
+            if len(word) > 3 and word.isalpha():
+                words.add(word)
+    return sorted(words)
+
+
+def index_fields(doc: Document) -> dict:
+    """Field values for whoosh's add_document/update_document."""
+    values = {
+        "id": doc.id,
+        "moncode": doc.moncode,
+        "number": str(doc.number) if doc.number is not None else None,
+        "legislature": doc.legislature,
+        "session": doc.session,
+        "type": doc.type,
+        "status": doc.status,
+        "language": doc.language,
+        "content_hash": doc.content_hash,
+        "date_received": _datetime(doc.date_received),
+        "date_answered": _datetime(doc.date_answered),
+        "vocab": _vocab(doc),
+        "payload": json.dumps(doc.to_dict(), ensure_ascii=False),
+        "subject": doc.subject,
+        "title_nl": doc.title_nl,
+        "question": doc.question,
+        "answer": doc.answer,
+        "body_nl": "\n".join(t for t in (doc.question_nl, doc.answer_nl) if t) or None,
+        "portfolio": doc.portfolio,
+        "author": doc.author,
+        "minister": doc.minister,
+    }
+    return {k: v for k, v in values.items() if v not in (None, "", [])}
+
+
+def document_from_payload(payload: str) -> Document:
+    """Rebuild the Document stored in an index entry."""
+    data = json.loads(payload)
+    for name in ("date_received", "date_published", "date_answered"):
+        if data.get(name):
+            data[name] = dt.date.fromisoformat(data[name])
+    return Document(**data)

@@ -1,0 +1,134 @@
+"""Where the index lives, opening it safely, and the version record that guards against stale indexes."""
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+from .analysis import ANALYZER_VERSION
+from .schema import SCHEMA_VERSION, build_schema
+
+INDEX_NAME = "MAIN"
+META_FILE = "parlsearch-meta.json"
+
+
+class IndexProblem(Exception):
+    """A problem with the index that the user can act on; str() is a one-line explanation."""
+
+
+class NoIndex(IndexProblem):
+    pass
+
+
+class IncompatibleIndex(IndexProblem):
+    pass
+
+
+class IndexLocked(IndexProblem):
+    pass
+
+
+def default_index_dir() -> Path:
+    """$PARLSEARCH_INDEX, else $XDG_DATA_HOME/parlsearch/index, else ~/.local/share/parlsearch/index."""
+    env = os.environ.get("PARLSEARCH_INDEX")
+    if env:
+        return Path(env).expanduser()
+    data_home = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
+    return Path(data_home) / "parlsearch" / "index"
+
+
+def resolve_index_dir(index_dir: str | os.PathLike | None) -> Path:
+    return Path(index_dir).expanduser() if index_dir else default_index_dir()
+
+
+def current_meta() -> dict:
+    return {"analyzer_version": ANALYZER_VERSION, "schema_version": SCHEMA_VERSION}
+
+
+def read_meta(index_dir: Path) -> dict | None:
+    try:
+        with open(index_dir / META_FILE, encoding="utf-8") as f:
+            return json.load(f)
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError):
+        return {}
+
+
+def write_meta(index_dir: Path) -> None:
+    """Write the version record atomically (temporary file, then rename)."""
+    tmp = index_dir / (META_FILE + ".tmp%d" % os.getpid())
+    meta = dict(current_meta(), created=time.strftime("%Y-%m-%dT%H:%M:%S"))
+    with open(tmp, "w", encoding="utf-8") as f:
+        json.dump(meta, f)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, index_dir / META_FILE)
+
+
+def index_exists(index_dir) -> bool:
+    from whoosh import index as windex
+    index_dir = Path(index_dir)
+    try:
+        return index_dir.is_dir() and windex.exists_in(str(index_dir), indexname=INDEX_NAME)
+    except OSError:
+        return False
+
+
+def check_compatible(index_dir: Path) -> None:
+    meta = read_meta(index_dir)
+    want = current_meta()
+    if meta is None or any(meta.get(k) != v for k, v in want.items()):
+        found = "an unknown version" if not meta else "analyzer version %s, schema version %s" % (
+            meta.get("analyzer_version"), meta.get("schema_version"))
+        raise IncompatibleIndex(
+            "the index at %s was built by %s; this parlsearch uses analyzer version %d, schema version %d. "
+            "Rebuild it with: parlsearch index --rebuild --index %s"
+            % (index_dir, found, want["analyzer_version"], want["schema_version"], index_dir))
+
+
+def open_index(index_dir: Path):
+    """Open an existing, compatible index for reading or writing."""
+    from whoosh import index as windex
+    from whoosh.index import EmptyIndexError
+    index_dir = Path(index_dir)
+    if not index_exists(index_dir):
+        raise NoIndex("no index at %s (build it with: parlsearch index --index %s)" % (index_dir, index_dir))
+    check_compatible(index_dir)
+    try:
+        return windex.open_dir(str(index_dir), indexname=INDEX_NAME)
+    except (EmptyIndexError, OSError, EOFError, ValueError) as e:
+        raise IncompatibleIndex("cannot open the index at %s (%s); rebuild it with: parlsearch index --rebuild"
+                                % (index_dir, e)) from None
+
+
+def create_index(index_dir: Path):
+    """Create a new empty index (replacing whatever index was there)."""
+    from whoosh import index as windex
+    index_dir = Path(index_dir)
+    index_dir.mkdir(parents=True, exist_ok=True)
+    ix = windex.create_in(str(index_dir), build_schema(), indexname=INDEX_NAME)
+    write_meta(index_dir)
+    return ix
+
+
+def open_writer(ix, wait: float = 0.0, jobs: int = 1):
+    """A writer holding the index lock, waiting up to `wait` seconds for another writer to finish.
+
+    The lock is an OS (fcntl) lock: it vanishes with the process that held it, so a killed writer
+    never leaves a lock that blocks later runs.
+    """
+    from whoosh.index import LockError
+    deadline = time.monotonic() + max(wait, 0.0)
+    while True:
+        try:
+            if jobs > 1:
+                from whoosh.multiproc import MpWriter
+                return MpWriter(ix, procs=jobs, batchsize=256, multisegment=True)
+            return ix.writer()
+        except LockError:
+            if time.monotonic() >= deadline:
+                raise IndexLocked("the index at %s is locked by another process (another `parlsearch index` is "
+                                  "running); try again later or pass --wait SECONDS" % ix.storage.folder) from None
+            time.sleep(0.2)

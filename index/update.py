@@ -1,0 +1,128 @@
+"""Bring an index up to date with a corpus: add new documents, update changed ones, skip the rest."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+from corpus.reader import Deduplicator, Problem, bundled_corpus, iter_read
+
+from .schema import index_fields
+from .store import create_index, index_exists, open_index, open_writer, resolve_index_dir
+
+
+@dataclass
+class UpdateSummary:
+    index_dir: Path
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    duplicates: int = 0
+    documents: int = 0  # in the index after the update
+    files: int = 0
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def rejected(self) -> list[Problem]:
+        return [p for p in self.problems if p.rejected]
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.new or self.updated)
+
+    def line(self) -> str:
+        bad_files = len({p.path for p in self.rejected})
+        text = "%d new, %d updated, %d unchanged documents from %d files" % (
+            self.new, self.updated, self.unchanged, self.files)
+        if self.duplicates:
+            text += "; %d duplicate readings merged" % self.duplicates
+        text += "; %d rejected (%d files)" % (len(self.rejected), bad_files) if self.rejected else "; 0 rejected"
+        warnings = len(self.problems) - len(self.rejected)
+        if warnings:
+            text += "; %d warnings" % warnings
+        return text + ". Index: %d documents in %s" % (self.documents, self.index_dir)
+
+
+def indexed_hashes(ix) -> dict[str, str]:
+    """id → content hash of every document in the index (read from columns, not stored payloads)."""
+    with ix.reader() as reader:
+        if reader.doc_count_all() == 0:
+            return {}
+        ids = reader.column_reader("id")
+        hashes = reader.column_reader("content_hash")
+        return {ids[n]: hashes[n] for n in reader.all_doc_ids()}
+
+
+def update_index(paths: Iterable[str | os.PathLike] | None = None, index_dir=None, *, rebuild: bool = False,
+                 jobs: int = 1, wait: float = 0.0,
+                 progress: Callable[[int], None] | None = None) -> UpdateSummary:
+    """Read `paths` (default: the bundled corpus) and commit what changed, in one atomic commit.
+
+    `progress(n)` is called as documents are read and written. A run killed before its commit leaves
+    the previous commit intact and searchable.
+    """
+    from whoosh.writing import CLEAR
+    index_dir = resolve_index_dir(index_dir)
+    paths = [bundled_corpus()] if not paths else list(paths)
+    summary = UpdateSummary(index_dir=index_dir)
+
+    dedup = Deduplicator()
+    sources = set()
+    for item in iter_read(paths):
+        if isinstance(item, Problem):
+            summary.problems.append(item)
+            sources.add(item.path)
+        else:
+            dedup.add(item)
+            sources.add(item.source)
+            if progress:
+                progress(1)
+    summary.files = len(sources)
+    summary.duplicates = dedup.duplicates
+    docs = dedup.documents()
+
+    fresh = rebuild or not index_exists(index_dir)
+    if fresh and not index_exists(index_dir):
+        ix = create_index(index_dir)
+    else:
+        ix = open_index(index_dir) if not rebuild else _open_for_rebuild(index_dir)
+    try:
+        known = {} if rebuild else indexed_hashes(ix)
+        todo = []
+        for doc in docs:
+            old = known.get(doc.id)
+            if old is None:
+                summary.new += 1
+                todo.append((doc, False))
+            elif old != doc.content_hash:
+                summary.updated += 1
+                todo.append((doc, True))
+            else:
+                summary.unchanged += 1
+        if todo or rebuild:
+            writer = open_writer(ix, wait=wait, jobs=jobs if len(todo) >= 2000 else 1)
+            try:
+                for doc, replace in todo:
+                    if replace:
+                        writer.update_document(**index_fields(doc))
+                    else:
+                        writer.add_document(**index_fields(doc))
+                writer.commit(mergetype=CLEAR) if rebuild else writer.commit()
+            except BaseException:
+                writer.cancel()
+                raise
+        with ix.reader() as reader:
+            summary.documents = reader.doc_count()
+    finally:
+        ix.close()
+    return summary
+
+
+def _open_for_rebuild(index_dir: Path):
+    """Open for a rebuild: a compatible index is replaced atomically at commit; an incompatible one is recreated."""
+    from .store import IndexProblem
+    try:
+        return open_index(index_dir)
+    except IndexProblem:
+        return create_index(index_dir)

@@ -1,0 +1,1 @@
+"""Search: query language, ranking, output and the parlsearch command line."""

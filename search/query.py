@@ -1,0 +1,275 @@
+"""The query language: whoosh's parser with French/English field names, dates, phrases that respect
+stopword gaps, and one-line errors for malformed queries."""
+from __future__ import annotations
+
+import re
+from bisect import bisect_left
+
+from whoosh import query as wq
+from whoosh.matching import NullMatcher, WrappingMatcher
+from whoosh.qparser import (FieldAliasPlugin, FuzzyTermPlugin, GtLtPlugin, MultifieldParser, PhrasePlugin,
+                            PlusMinusPlugin, SingleQuotePlugin, syntax)
+from whoosh.qparser.plugins import FieldsPlugin
+from whoosh.query.spans import SpanWrappingMatcher
+from whoosh.util import make_binary_tree
+from whoosh.matching import binary
+
+from index.schema import DEFAULT_FIELD_WEIGHTS
+
+
+class QueryError(ValueError):
+    """A malformed query; str() is a one-line explanation for the user."""
+
+
+#: Names users may type before a colon → schema field.
+FIELD_ALIASES = {
+    "subject": ["titre", "title", "sujet"],
+    "question": [],
+    "answer": ["reponse", "réponse"],
+    "author": ["auteur"],
+    "minister": ["ministre", "destinataire", "recipient"],
+    "number": ["numero", "numéro", "num", "no"],
+    "session": [],
+    "legislature": ["législature"],
+    "status": ["statut"],
+    "language": ["langue", "lang"],
+    "type": [],
+    "date_received": ["date", "recu", "reçu", "received"],
+    "date_answered": ["answered", "date_reponse", "date_réponse"],
+    "title_nl": ["titel"],
+    "body_nl": ["tekst"],
+    "portfolio": ["portefeuille", "competence", "compétence"],
+    "id": [],
+    "moncode": ["code"],
+}
+USER_FIELDS = sorted(n for names in FIELD_ALIASES.values() for n in names) + sorted(FIELD_ALIASES)
+
+_STATUS_VALUES = {
+    "answered": "answered", "repondu": "answered", "répondu": "answered", "repondue": "answered",
+    "avec-reponse": "answered", "beantwoord": "answered",
+    "unanswered": "unanswered", "sans-reponse": "unanswered", "sans-réponse": "unanswered",
+    "non-repondu": "unanswered", "pending": "unanswered", "en-attente": "unanswered",
+    "onbeantwoord": "unanswered",
+}
+_TYPE_VALUES = {
+    "written": "written_question", "ecrite": "written_question", "écrite": "written_question",
+    "qe": "written_question", "oral": "oral_question", "orale": "oral_question", "qo": "oral_question",
+    "interpellation": "interpellation", "topical": "topical_question", "actualite": "topical_question",
+    "actualité": "topical_question",
+}
+_DATE = r"\d{4}(?:-\d{1,2}(?:-\d{1,2})?)?"
+_DATE_FIELD_NAMES = "|".join(re.escape(n) for n in ["date_received", "date_answered"]
+                             + FIELD_ALIASES["date_received"] + FIELD_ALIASES["date_answered"])
+_DATE_RANGE = re.compile(r"\b(%s):(%s)\.\.(%s)?(?=\s|\)|$)" % (_DATE_FIELD_NAMES, _DATE, _DATE))
+_DATE_OPEN_START = re.compile(r"\b(%s):\.\.(%s)(?=\s|\)|$)" % (_DATE_FIELD_NAMES, _DATE))
+_KEYWORD_VALUE = re.compile(r"\b(statut|status|type|legislature|législature|session|langue|lang|language):"
+                            r"(\"[^\"]*\"|[^\s()]+)", re.IGNORECASE)
+
+
+def _normalize_value(field: str, value: str) -> str:
+    field = field.lower()
+    raw = value.strip('"')
+    key = raw.lower()
+    if field in ("statut", "status"):
+        return _STATUS_VALUES.get(key, key)
+    if field == "type":
+        return _TYPE_VALUES.get(key, key)
+    if field in ("legislature", "législature"):
+        from corpus.model import normalize_legislature
+        return normalize_legislature(raw) or raw
+    if field == "session":
+        from corpus.model import normalize_session
+        return normalize_session(raw) or raw
+    return key
+
+
+_TRAILING_QUESTION_MARK = re.compile(r"\?+(?=\s|$)")
+
+
+def rewrite(text: str) -> str:
+    """Surface syntax whoosh does not know: date ranges with "..", keyword values in French; the question
+    mark that ends a typed question is punctuation, not a wildcard ("v?lo" inside a word still is)."""
+    text = _TRAILING_QUESTION_MARK.sub(" ", text)
+    text = _DATE_RANGE.sub(lambda m: "%s:[%s TO %s]" % (m.group(1), m.group(2), m.group(3) or ""), text)
+    text = _DATE_OPEN_START.sub(lambda m: "%s:[TO %s]" % (m.group(1), m.group(2)), text)
+    text = _KEYWORD_VALUE.sub(lambda m: "%s:%s" % (m.group(1), _normalize_value(m.group(1), m.group(2))), text)
+    return text
+
+
+def check_balanced(text: str) -> None:
+    """Unbalanced quotes and parentheses are errors, not silently reinterpreted."""
+    if text.count('"') % 2:
+        raise QueryError('unbalanced quote: every " needs a closing "')
+    depth = 0
+    in_quote = False
+    for ch in text:
+        if ch == '"':
+            in_quote = not in_quote
+        elif not in_quote and ch == "(":
+            depth += 1
+        elif not in_quote and ch == ")":
+            depth -= 1
+            if depth < 0:
+                raise QueryError("unbalanced parenthesis: a ) has no matching (")
+    if depth:
+        raise QueryError("unbalanced parenthesis: a ( is never closed")
+
+
+class GapPhrase(wq.Phrase):
+    """A phrase whose words keep the gaps left by stopwords: "zones à concentration" needs exactly one
+    word between "zones" and "concentration"."""
+
+    def __init__(self, fieldname, words, slop=1, boost=1.0, char_ranges=None, offsets=None):
+        super().__init__(fieldname, words, slop=slop, boost=boost, char_ranges=char_ranges)
+        self.offsets = list(offsets) if offsets is not None else list(range(len(words)))
+
+    def __eq__(self, other):
+        return super().__eq__(other) and getattr(other, "offsets", None) == self.offsets
+
+    def __hash__(self):
+        return super().__hash__() ^ hash(tuple(self.offsets))
+
+    def _and_query(self):
+        return wq.And([wq.Term(self.fieldname, w) for w in self.words])
+
+    def normalize(self):
+        if not self.words:
+            return wq.NullQuery
+        if len(self.words) == 1:
+            return wq.Term(self.fieldname, self.words[0], boost=self.boost)
+        return self
+
+    def replace(self, fieldname, oldtext, newtext):
+        words = [newtext if fieldname == self.fieldname and w == oldtext else w for w in self.words]
+        return self.__class__(self.fieldname, words, slop=self.slop, boost=self.boost,
+                              char_ranges=self.char_ranges, offsets=self.offsets)
+
+    def matcher(self, searcher, context=None):
+        fieldname = self.fieldname
+        if fieldname not in searcher.schema or not self.words:
+            return NullMatcher()
+        field = searcher.schema[fieldname]
+        reader = searcher.reader()
+        ms = []
+        for word in self.words:
+            btext = field.to_bytes(word)
+            if (fieldname, btext) not in reader:
+                return NullMatcher()
+            ms.append(wq.Term(fieldname, btext).matcher(searcher, context))
+        gaps = [b - a for a, b in zip(self.offsets, self.offsets[1:])]
+        m = _GapMatcher(ms, gaps, self.slop)
+        return WrappingMatcher(m, boost=self.boost) if self.boost != 1.0 else m
+
+
+class _GapMatcher(SpanWrappingMatcher):
+    def __init__(self, ms, gaps, slop):
+        self.ms, self.gaps, self.slop = ms, gaps, max(1, slop)
+        super().__init__(make_binary_tree(binary.IntersectionMatcher, ms) if len(ms) > 1 else ms[0])
+
+    def copy(self):
+        return self.__class__([m.copy() for m in self.ms], self.gaps, self.slop)
+
+    def replace(self, minquality=0):
+        return self if self.is_active() else NullMatcher()
+
+    def _get_spans(self):
+        spans = self.ms[0].spans()
+        for m, gap in zip(self.ms[1:], self.gaps):
+            nxt = m.spans()
+            starts = [s.start for s in nxt]
+            joined = []
+            for a in spans:
+                lo, hi = a.end + gap, a.end + gap + self.slop - 1
+                j = bisect_left(starts, lo)
+                while j < len(nxt) and nxt[j].start <= hi:
+                    joined.append(a.to(nxt[j]))
+                    j += 1
+            spans = sorted(set(joined))
+            if not spans:
+                break
+        return spans
+
+
+class GapPhrasePlugin(PhrasePlugin):
+    """whoosh's phrase syntax ("…" and "…"~N), building GapPhrase with the analyzer's positions."""
+
+    class PhraseNode(PhrasePlugin.PhraseNode):
+        def query(self, parser):
+            fieldname = self.fieldname or parser.fieldname
+            field = parser.schema[fieldname] if parser.schema and fieldname in parser.schema else None
+            if field is None or not field.analyzer or not getattr(field, "format", None) \
+                    or not field.format.supports("positions"):
+                return PhrasePlugin.PhraseNode.query(self, parser)
+            sc = self.textstartchar
+            words, offsets, ranges = [], [], []
+            for t in field.tokenize(self.text, mode="query", chars=True, positions=True):
+                words.append(t.text)
+                offsets.append(t.pos)
+                ranges.append((sc + t.startchar, sc + t.endchar))
+            if not words:
+                return None
+            if len(words) == 1:
+                q = wq.Term(fieldname, words[0], boost=self.boost)
+            else:
+                q = GapPhrase(fieldname, words, slop=self.slop, boost=self.boost, char_ranges=ranges,
+                              offsets=offsets)
+            return syntax.attach(q, self)
+
+    def __init__(self, expr='"(?P<text>.*?)"(~(?P<slop>[1-9][0-9]*))?'):
+        super().__init__(expr)
+
+    def taggers(self, parser):
+        return [(self.PhraseTagger(self.expr), 0)]
+
+    class PhraseTagger(PhrasePlugin.PhraseTagger):
+        def create(self, parser, match):
+            text = match.group("text")
+            textstartchar = match.start("text")
+            slopstr = match.group("slop")
+            slop = int(slopstr) if slopstr else 1
+            return GapPhrasePlugin.PhraseNode(text, textstartchar, slop)
+
+
+def make_parser(schema, weights: dict[str, float] | None = None) -> MultifieldParser:
+    """The parser for user queries: bare words AND-ed across the full-text fields, with field weights."""
+    weights = weights or DEFAULT_FIELD_WEIGHTS
+    parser = MultifieldParser(list(weights), schema, fieldboosts=dict(weights))
+    parser.remove_plugin_class(SingleQuotePlugin)  # apostrophes belong to French words
+    parser.remove_plugin_class(PhrasePlugin)
+    parser.remove_plugin_class(FieldsPlugin)
+    parser.add_plugin(FieldsPlugin(remove_unknown=False))
+    parser.add_plugin(GapPhrasePlugin())
+    # + and - are operators only at the start of a word: "titres-services" is one compound word.
+    parser.add_plugin(PlusMinusPlugin(plusexpr=r"(?:^|(?<=[\s(]))\+(?=\S)", minusexpr=r"(?:^|(?<=[\s(]))-(?=\S)"))
+    parser.add_plugin(FuzzyTermPlugin())
+    parser.add_plugin(GtLtPlugin())
+    parser.add_plugin(FieldAliasPlugin({k: v for k, v in FIELD_ALIASES.items() if v}))
+    return parser
+
+
+def iter_nodes(q):
+    yield q
+    if not q.is_leaf():
+        for child in q.children():
+            yield from iter_nodes(child)
+
+
+def validate(q, schema) -> None:
+    """Unknown fields and errors hidden in the parsed query (bad dates…) become QueryError.
+
+    Call before normalize(), which silently drops the error placeholders whoosh leaves behind.
+    """
+    for node in iter_nodes(q):
+        error = getattr(node, "error", None)
+        if error:
+            raise QueryError("invalid query: %s" % _error_text(error))
+        fieldname = getattr(node, "fieldname", None)
+        if fieldname is not None and fieldname not in schema:
+            raise QueryError("unknown field %r (fields: %s)" % (fieldname, ", ".join(USER_FIELDS)))
+
+
+def _error_text(error) -> str:
+    msg = str(error)
+    if "date" in msg.lower() or "datetime" in msg.lower():
+        return "bad date (use 2026, 2026-06, 2026-06-01, 2026-01-01..2026-06-30 or >=2026-01-01)"
+    return str(msg).splitlines()[0][:160]
