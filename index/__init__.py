@@ -1,1 +1,2 @@
 """The inverted index: analysis, schema, incremental writing and statistics."""
+from . import whoosh_speedups  # noqa: F401  (applies once)

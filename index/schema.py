@@ -4,14 +4,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from whoosh import fields
+from whoosh import columns, fields
 
 from corpus.model import Document
 
 from .analysis import LANGUAGES, ParlAnalyzer, fold
 
 #: Bump when fields change: indexes with another schema version are refused with a rebuild instruction.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 #: Full-text fields searched by bare words, with their language, and their BM25F weights.
 TEXT_FIELDS = {
@@ -59,8 +59,12 @@ def build_schema() -> fields.Schema:
         content_hash=fields.ID(sortable=True),
         date_received=fields.DATETIME(sortable=True),
         date_answered=fields.DATETIME(sortable=True),
-        vocab=fields.KEYWORD(scorable=False),
+        vocab=fields.KEYWORD(scorable=True),  # scorable: whoosh's writer then caches its length column
         payload=fields.STORED,
+        # Columns for statistics and facets (read without unpickling stored payloads).
+        author_facet=fields.COLUMN(columns.RefBytesColumn()),
+        minister_facet=fields.COLUMN(columns.RefBytesColumn()),
+        status_facet=fields.COLUMN(columns.RefBytesColumn()),
     )
     for name, language in TEXT_FIELDS.items():
         schema.add(name, ParlText(language))
@@ -74,10 +78,12 @@ def _datetime(value: dt.date | None):
 
 
 def _vocab(doc: Document) -> list[str]:
-    """Folded surface words of the subject and question, for spelling suggestions ("did you mean")."""
+    """Folded surface words of the titles, for spelling suggestions ("did you mean").
+
+    Titles carry the topic words people search for; the bodies would multiply the index cost."""
     lang = LANGUAGES["fr"]
     words = set()
-    for text in (doc.subject, doc.question[:4000], doc.title_nl or ""):
+    for text in (doc.subject, doc.title_nl or ""):
         for _, _, start, end in lang.tokens(text, index=False):
             word = fold(text[start:end])
             if len(word) > 3 and word.isalpha():
@@ -100,6 +106,9 @@ def index_fields(doc: Document) -> dict:
         "date_received": _datetime(doc.date_received),
         "date_answered": _datetime(doc.date_answered),
         "vocab": _vocab(doc),
+        "author_facet": (doc.author or "").encode("utf-8"),
+        "minister_facet": (doc.minister or "").encode("utf-8"),
+        "status_facet": doc.status.encode("utf-8"),
         "payload": json.dumps(doc.to_dict(), ensure_ascii=False),
         "subject": doc.subject,
         "title_nl": doc.title_nl,

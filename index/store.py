@@ -10,6 +10,8 @@ from .analysis import ANALYZER_VERSION
 from .schema import SCHEMA_VERSION, build_schema
 
 INDEX_NAME = "MAIN"
+#: Posting pool kept in memory before spilling sorted runs to disk (whoosh's default is 128 MB).
+WRITER_MEMORY_MB = 1024
 META_FILE = "parlsearch-meta.json"
 
 
@@ -125,8 +127,8 @@ def open_writer(ix, wait: float = 0.0, jobs: int = 1):
         try:
             if jobs > 1:
                 from whoosh.multiproc import MpWriter
-                return MpWriter(ix, procs=jobs, batchsize=256, multisegment=True)
-            return ix.writer()
+                return MpWriter(ix, procs=jobs, batchsize=256, multisegment=True, limitmb=WRITER_MEMORY_MB)
+            return ix.writer(limitmb=WRITER_MEMORY_MB)
         except LockError:
             if time.monotonic() >= deadline:
                 raise IndexLocked("the index at %s is locked by another process (another `parlsearch index` is "

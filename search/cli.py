@@ -1,0 +1,322 @@
+"""The `parlsearch` command line: a thin click layer over corpus, index and search.
+
+Exit status follows grep: 0 something matched, 1 nothing matched, 2 an error.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+from importlib.metadata import PackageNotFoundError, version
+
+import click
+
+EXIT_MATCH, EXIT_NO_MATCH, EXIT_ERROR = 0, 1, 2
+
+
+def _version() -> str:
+    try:
+        return version("parlsearch")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def fail(message: str) -> None:
+    """One line on stderr, exit status 2."""
+    click.echo("parlsearch: error: %s" % message, err=True)
+    sys.exit(EXIT_ERROR)
+
+
+index_option = click.option(
+    "--index", "index_dir", metavar="DIR", envvar=None,
+    help="Index directory (default: $PARLSEARCH_INDEX, else $XDG_DATA_HOME/parlsearch/index).")
+
+
+def _want_color(choice: str) -> bool:
+    if choice == "always":
+        return True
+    if choice == "never":
+        return False
+    return sys.stdout.isatty() and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
+
+
+def _emit(lines: list[str], use_pager: bool) -> None:
+    text = "\n".join(lines)
+    if use_pager and sys.stdout.isatty():
+        height = click.get_terminal_size()[1] if hasattr(click, "get_terminal_size") else \
+            os.get_terminal_size().lines
+        if len(lines) > height - 1:
+            click.echo_via_pager(text + "\n")
+            return
+    click.echo(text)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(_version(), "--version", "-V", prog_name="parlsearch")
+def cli():
+    """Search the written questions and answers of the Brussels Parliament.
+
+    \b
+    First search:   parlsearch search "stationnement vélo"
+    (the index is built from the bundled corpus on first use)
+    """
+
+
+# -- index --------------------------------------------------------------------------------------------
+
+def _open_engine(index_dir, build_if_missing: bool = True):
+    """Open the index, building it from the bundled corpus when there is none yet."""
+    from index.store import IndexProblem, index_exists, resolve_index_dir
+    from search.engine import Engine
+    path = resolve_index_dir(index_dir)
+    if build_if_missing and not index_exists(path):
+        from index.update import update_index
+        click.echo("parlsearch: no index at %s yet; building it from the bundled corpus…" % path, err=True)
+        try:
+            update_index(None, path)
+        except IndexProblem as e:
+            fail(str(e))
+        except OSError as e:
+            fail("cannot build the index at %s: %s" % (path, e.strerror or e))
+    try:
+        return Engine.open(path)
+    except IndexProblem as e:
+        fail(str(e))
+    except OSError as e:
+        fail("cannot open the index at %s: %s" % (path, e.strerror or e))
+
+
+@cli.command("index")
+@click.argument("paths", nargs=-1, type=click.Path())
+@index_option
+@click.option("--rebuild", is_flag=True, help="Start afresh (replaces the index in one atomic commit).")
+@click.option("--jobs", "-j", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Writer processes for large inputs (whoosh's multiprocess writer).")
+@click.option("--wait", type=click.FloatRange(0), default=0.0, metavar="SECONDS",
+              help="Wait up to SECONDS for another writer to finish instead of failing.")
+@click.option("--quiet", "-q", is_flag=True, help="Only the summary line (and problems).")
+@click.option("--problems", "show_problems", type=click.IntRange(0), default=20, show_default=True,
+              help="How many problems to list.")
+def index_command(paths, index_dir, rebuild, jobs, wait, quiet, show_problems):
+    """Index PATHS (files or directories; default: the bundled corpus).
+
+    New documents are added, changed ones updated (by content hash), unchanged ones left alone. Every run
+    is one atomic commit: a run that dies leaves the previous commit searchable.
+    """
+    from index.store import IndexProblem
+    from index.update import update_index
+    bar = None
+    progress = None
+    if sys.stderr.isatty() and not quiet:
+        bar = click.progressbar(length=0, label="Reading", file=sys.stderr, show_pos=True)
+        bar.__enter__()
+
+        def progress(n):
+            bar.update(n)
+    try:
+        summary = update_index(list(paths) or None, index_dir, rebuild=rebuild, jobs=jobs, wait=wait,
+                               progress=progress)
+    except IndexProblem as e:
+        fail(str(e))
+    except OSError as e:
+        fail("cannot write the index: %s" % (e.strerror or e) + (" (%s)" % e.filename if e.filename else ""))
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+    for problem in summary.problems[:show_problems]:
+        click.echo("%s: %s" % ("rejected" if problem.rejected else "warning", problem), err=True)
+    if len(summary.problems) > show_problems:
+        click.echo("… and %d more problems" % (len(summary.problems) - show_problems), err=True)
+    click.echo(summary.line())
+
+
+# -- search -------------------------------------------------------------------------------------------
+
+def _date_filter(since, until):
+    from whoosh.query import DateRange
+    if not since and not until:
+        return None
+    start = dt.datetime.combine(since, dt.time.min) if since else None
+    end = dt.datetime.combine(until, dt.time.max) if until else None
+    return DateRange("date_received", start, end)
+
+
+def _name_filter(field: str, name: str | None):
+    from whoosh.query import And, Term
+    from index.analysis import analyze
+    if not name:
+        return None
+    terms = analyze(name, "names", index=True)
+    if not terms:
+        return None
+    return And([Term(field, t) for t in terms])
+
+
+class _Date(click.ParamType):
+    name = "DATE"
+
+    def convert(self, value, param, ctx):
+        from corpus.model import parse_date
+        if isinstance(value, dt.date):
+            return value
+        text = value.strip()
+        try:
+            if len(text) == 4 and text.isdigit():
+                return dt.date(int(text), 1, 1) if param.name == "since" else dt.date(int(text), 12, 31)
+            if len(text) == 7 and text[4] == "-":
+                y, m = int(text[:4]), int(text[5:])
+                if param.name == "since":
+                    return dt.date(y, m, 1)
+                nxt = dt.date(y + (m == 12), m % 12 + 1, 1)
+                return nxt - dt.timedelta(days=1)
+            d = parse_date(text)
+            if d is None:
+                raise ValueError("empty date")
+            return d
+        except ValueError:
+            self.fail("%r is not a date (use 2026, 2026-06 or 2026-06-01)" % value, param, ctx)
+
+
+@cli.command("search")
+@click.argument("words", nargs=-1, required=True)
+@index_option
+@click.option("--limit", "-n", type=click.IntRange(0), default=10, show_default=True)
+@click.option("--offset", type=click.IntRange(0), default=0, show_default=True)
+@click.option("--sort", type=click.Choice(["relevance", "date", "-date"]), default="relevance", show_default=True,
+              help="date: oldest first; -date: newest first.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object: query, total, dropped, hits.")
+@click.option("--jsonl", "as_jsonl", is_flag=True, help="One JSON hit per line.")
+@click.option("--since", type=_Date(), help="Received on or after DATE.")
+@click.option("--until", type=_Date(), help="Received on or before DATE.")
+@click.option("--author", help="Author name (accents and case ignored).")
+@click.option("--minister", help="Minister name (accents and case ignored).")
+@click.option("--status", type=click.Choice(["answered", "unanswered", "repondu", "sans-reponse"]))
+@click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True)
+@click.option("--pager/--no-pager", default=True, help="Page long output on a terminal.")
+def search_command(words, index_dir, limit, offset, sort, as_json, as_jsonl, since, until, author, minister,
+                   status, color, pager):
+    """Ranked search. WORDS form one query; see the README for the query language:
+
+    \b
+      parlsearch search stationnement vélo
+      parlsearch search '"parc du Cinquantenaire"' --since 2026
+      parlsearch search 'auteur:maison statut:repondu logement'
+    """
+    from whoosh.query import Term
+    from search.output import Style, render_hits, result_dict, to_json, hit_dict
+    from search.query import QueryError
+    if as_json and as_jsonl:
+        fail("--json and --jsonl are exclusive")
+    text = " ".join(words)
+    engine = _open_engine(index_dir)
+    filters = [_date_filter(since, until), _name_filter("author", author), _name_filter("minister", minister)]
+    if status:
+        filters.append(Term("status", "answered" if status in ("answered", "repondu") else "unanswered"))
+    try:
+        with engine:
+            result = engine.search(text, limit=limit, offset=offset, sort=sort, filters=filters)
+    except QueryError as e:
+        fail("bad query: %s" % e)
+    if as_json:
+        click.echo(to_json(result_dict(result)))
+    elif as_jsonl:
+        for hit in result.hits:
+            click.echo(to_json(hit_dict(hit)))
+    else:
+        style = Style(_want_color(color))
+        _emit(render_hits(result, style), pager)
+    sys.exit(EXIT_MATCH if result.total else EXIT_NO_MATCH)
+
+
+# -- show / similar -----------------------------------------------------------------------------------
+
+@cli.command("show")
+@click.argument("doc_id")
+@index_option
+@click.option("--json", "as_json", is_flag=True, help="Every field of the document as JSON.")
+@click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True)
+@click.option("--pager/--no-pager", default=True)
+def show_command(doc_id, index_dir, as_json, color, pager):
+    """Show one document by id (PRB-1-170312) or official code (170312)."""
+    from search.output import Style, render_document, to_json
+    with _open_engine(index_dir) as engine:
+        doc = engine.get(doc_id.strip())
+    if doc is None:
+        click.echo("parlsearch: no document with id or code %r" % doc_id, err=True)
+        sys.exit(EXIT_NO_MATCH)
+    if as_json:
+        click.echo(to_json(doc.to_dict()))
+    else:
+        _emit(render_document(doc, Style(_want_color(color))), pager)
+
+
+@cli.command("similar")
+@click.argument("doc_id")
+@index_option
+@click.option("--limit", "-n", type=click.IntRange(1), default=10, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True)
+def similar_command(doc_id, index_dir, limit, as_json, color):
+    """Questions most like DOC_ID: has this been asked before?"""
+    from search.engine import SearchResult
+    from search.output import Style, render_hits, result_dict, to_json
+    with _open_engine(index_dir) as engine:
+        try:
+            hits = engine.similar(doc_id.strip(), limit=limit)
+        except KeyError:
+            click.echo("parlsearch: no document with id or code %r" % doc_id, err=True)
+            sys.exit(EXIT_NO_MATCH)
+    result = SearchResult("similar:%s" % doc_id, len(hits), hits)
+    if as_json:
+        click.echo(to_json(result_dict(result)))
+    else:
+        click.echo("\n".join(render_hits(result, Style(_want_color(color)))))
+    sys.exit(EXIT_MATCH if hits else EXIT_NO_MATCH)
+
+
+# -- stats --------------------------------------------------------------------------------------------
+
+@cli.command("stats")
+@index_option
+@click.option("--json", "as_json", is_flag=True, help='A JSON object; "documents" is the document count.')
+@click.option("--top", type=click.IntRange(1), default=10, show_default=True, help="Rows per breakdown.")
+def stats_command(index_dir, as_json, top):
+    """Documents in the index: by status, minister, author and year."""
+    from index.stats import index_stats
+    from search.output import to_json
+    engine = _open_engine(index_dir)
+    with engine:
+        stats = index_stats(engine.ix)
+    stats["index"] = str(engine.ix.storage.folder)
+    if as_json:
+        click.echo(to_json(stats))
+        return
+    from search.output import safe
+    click.echo("%d documents in %s" % (stats["documents"], stats["index"]))
+    for key, label in (("by_status", "By status"), ("by_year", "By year (received)"),
+                       ("by_minister", "By minister"), ("by_author", "By author")):
+        rows = list(stats[key].items())
+        click.echo("\n%s:" % label)
+        for name, count in rows[:top]:
+            click.echo("  %6d  %s" % (count, safe(name)))
+        if len(rows) > top:
+            click.echo("  … %d more" % (len(rows) - top))
+
+
+def _register_optional_commands():
+    try:
+        from search.cli_fetch import fetch_command
+    except ImportError:
+        return
+    cli.add_command(fetch_command)
+
+
+_register_optional_commands()
+
+
+def main():
+    try:
+        cli.main(prog_name="parlsearch")
+    except KeyboardInterrupt:
+        click.echo("parlsearch: interrupted", err=True)
+        sys.exit(130)
