@@ -40,15 +40,17 @@ def _want_color(choice: str) -> bool:
     return sys.stdout.isatty() and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
 
 
-def _emit(lines: list[str], use_pager: bool) -> None:
+def _emit(lines: list[str], use_pager: bool, color: bool) -> None:
+    """Print, through a pager when on a terminal and longer than the screen. `color` keeps our escape
+    codes (click strips them otherwise when stdout is not a terminal)."""
     text = "\n".join(lines)
     if use_pager and sys.stdout.isatty():
         height = click.get_terminal_size()[1] if hasattr(click, "get_terminal_size") else \
             os.get_terminal_size().lines
         if len(lines) > height - 1:
-            click.echo_via_pager(text + "\n")
+            click.echo_via_pager(text + "\n", color=color)
             return
-    click.echo(text)
+    click.echo(text, color=color)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -224,7 +226,7 @@ def search_command(words, index_dir, limit, offset, sort, as_json, as_jsonl, sin
             click.echo(to_json(hit_dict(hit)))
     else:
         style = Style(_want_color(color))
-        _emit(render_hits(result, style), pager)
+        _emit(render_hits(result, style), pager, style.enabled)
     sys.exit(EXIT_MATCH if result.total else EXIT_NO_MATCH)
 
 
@@ -247,7 +249,8 @@ def show_command(doc_id, index_dir, as_json, color, pager):
     if as_json:
         click.echo(to_json(doc.to_dict()))
     else:
-        _emit(render_document(doc, Style(_want_color(color))), pager)
+        style = Style(_want_color(color))
+        _emit(render_document(doc, style), pager, style.enabled)
 
 
 @cli.command("similar")
@@ -270,7 +273,8 @@ def similar_command(doc_id, index_dir, limit, as_json, color):
     if as_json:
         click.echo(to_json(result_dict(result)))
     else:
-        click.echo("\n".join(render_hits(result, Style(_want_color(color)))))
+        style = Style(_want_color(color))
+        _emit(render_hits(result, style), False, style.enabled)
     sys.exit(EXIT_MATCH if hits else EXIT_NO_MATCH)
 
 

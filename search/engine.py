@@ -147,9 +147,6 @@ class Engine:
 
     # -- searching ---------------------------------------------------------------------------------
 
-    def _count(self, q) -> int:
-        return self.searcher.search(q, limit=1, scored=False).estimated_length() if q else 0
-
     def _matches(self, q) -> int:
         return len(self.searcher.search(q, limit=None, scored=False)) if q else 0
 
@@ -251,30 +248,42 @@ class Engine:
         return out
 
     def suggest(self, text: str) -> str | None:
-        """A corrected query built from close spellings the index knows, if it finds something."""
-        words = re.findall(r"\w+", text)
-        if not words:
-            return None
-        corrector = self.searcher.corrector("vocab")
+        """The query with misspelt words replaced by close spellings from the index's title vocabulary,
+        offered only if the corrected query finds something."""
         changed = False
-        fixed = []
-        for w in words:
-            folded = fold(w)
-            if len(folded) > 3 and folded.isalpha() and not self._count(self.parser.parse(w)):
-                cands = corrector.suggest(folded, limit=1, maxdist=2)
-                if cands:
-                    fixed.append(cands[0])
-                    changed = True
-                    continue
-            fixed.append(w)
+
+        def fix(m):
+            nonlocal changed
+            word = m.group()
+            folded = fold(word)
+            if len(folded) < 4 or not folded.isalpha() or self._is_known(word):
+                return word
+            maxdist = 1 if len(folded) <= 6 else 2
+            candidates = self.searcher.corrector("vocab").suggest(folded, limit=1, maxdist=maxdist)
+            if not candidates:
+                return word
+            changed = True
+            return candidates[0]
+
+        suggestion = re.sub(r"(?<![\w:])\w+(?![\w:])", fix, text)
         if not changed:
             return None
-        suggestion = " ".join(fixed)
         try:
             q, _, _ = self.build(suggestion)
         except QueryError:
             return None
         return suggestion if q is not None and self._matches(q) else None
+
+    def _is_known(self, word: str) -> bool:
+        """True when the word is a stopword or occurs in some default field."""
+        for fieldname in self.weights:
+            lang = LANGUAGES[getattr(self.ix.schema[fieldname], "language", "fr")]
+            terms = [t for ts, _, _, _ in lang.tokens(word, index=False) for t in ts]
+            if not terms:
+                return True
+            if any(self.searcher.reader().doc_frequency(fieldname, t) for t in terms):
+                return True
+        return False
 
     # -- documents ---------------------------------------------------------------------------------
 

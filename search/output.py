@@ -81,7 +81,10 @@ def meta_line(doc: Document, style: Style) -> str:
     if doc.date_received:
         parts.append("received %s" % doc.date_received.isoformat())
     if doc.date_answered:
-        parts.append("answered %s" % doc.date_answered.isoformat())
+        if doc.status == "answered":
+            parts.append("answered %s" % doc.date_answered.isoformat())
+        else:
+            parts.append("answer dated %s (no text yet)" % doc.date_answered.isoformat())
     parts.append(style(doc.status, fg="green" if doc.status == "answered" else "yellow"))
     parts.append(style(doc.id, fg="cyan"))
     return " · ".join(parts)

@@ -42,7 +42,9 @@ FIELD_ALIASES = {
     "id": [],
     "moncode": ["code"],
 }
-USER_FIELDS = sorted(n for names in FIELD_ALIASES.values() for n in names) + sorted(FIELD_ALIASES)
+#: What the error message for an unknown field lists.
+KNOWN_FIELDS = ("titre/title, question, reponse/answer, auteur/author, ministre/minister, numero/number, "
+                "session, legislature, statut/status, langue/lang, type, date, titel (Dutch title), id, code")
 
 _STATUS_VALUES = {
     "answered": "answered", "repondu": "answered", "répondu": "answered", "repondue": "answered",
@@ -265,7 +267,7 @@ def validate(q, schema) -> None:
             raise QueryError("invalid query: %s" % _error_text(error))
         fieldname = getattr(node, "fieldname", None)
         if fieldname is not None and fieldname not in schema:
-            raise QueryError("unknown field %r (fields: %s)" % (fieldname, ", ".join(USER_FIELDS)))
+            raise QueryError("unknown field %r (known fields: %s)" % (fieldname, KNOWN_FIELDS))
 
 
 def _error_text(error) -> str:
