@@ -26,7 +26,7 @@ from whoosh.lang.stopwords import stoplists
 
 #: Bump whenever a change alters the terms produced for some text: indexes built with another version
 #: are refused with a rebuild instruction.
-ANALYZER_VERSION = 3
+ANALYZER_VERSION = 4
 
 _APOSTROPHES = str.maketrans({c: "'" for c in "’ʼ`‘′´ʹꞌ＇"})
 _HYPHENS = str.maketrans({c: "-" for c in "‐‑‒–"})
@@ -221,9 +221,34 @@ class Language:
         return out
 
 
+class FrenchLanguage(Language):
+    """French, with repairs for what the Snowball stemmer does to accent-folded words.
+
+    Folding turns "étudiées" into "etudiees" and "expatriés" into "expatries", endings the stemmer no
+    longer recognises as a participle's, and it keeps the plural s after a vowel ("vélos", "euros").
+    Both spellings of a word go through the same repairs, so they keep meeting.
+    """
+
+    IRREGULAR = {"travaux": "travail"}
+
+    def stem(self, folded: str) -> str:
+        if _HAS_DIGIT.search(folded) or len(folded) < 3:
+            return folded
+        folded = self.IRREGULAR.get(folded, folded)
+        if folded.endswith(("ees", "ies")):
+            folded = folded[:-1]  # publiées → publiee, catégories → categorie, expatriés → expatrie
+        if folded.endswith("ee") and len(folded) > 4:
+            folded = folded[:-1]  # publiee → publie, créée → cree
+        stem = self._stemmer.stemWord(folded)
+        if len(stem) > 3 and stem[-1] == "s" and stem[-2] in "aiou":
+            stem = stem[:-1]  # velos → velo, euros → euro, taxis → taxi
+        return stem
+
+
+#: Pronouns that follow a verb in a French question ("faut-il", "sont-ils", "consacre-t-elle", "est-ce").
 FRENCH_INVERSIONS = frozenset("t il ils elle elles on je tu nous vous ce".split())
 
-FRENCH = Language("french", "fr", FRENCH_ELISIONS, _FRENCH_EXTRA_STOPS, FRENCH_INVERSIONS)
+FRENCH = FrenchLanguage("french", "fr", FRENCH_ELISIONS, _FRENCH_EXTRA_STOPS, FRENCH_INVERSIONS)
 DUTCH = Language("dutch", "nl")
 LANGUAGES = {"fr": FRENCH, "nl": DUTCH}
 

@@ -7,18 +7,12 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sys
-from importlib.metadata import PackageNotFoundError, version
 
 import click
 
+from search import __version__
+
 EXIT_MATCH, EXIT_NO_MATCH, EXIT_ERROR = 0, 1, 2
-
-
-def _version() -> str:
-    try:
-        return version("parlsearch")
-    except PackageNotFoundError:
-        return "unknown"
 
 
 def fail(message: str) -> None:
@@ -53,8 +47,27 @@ def _emit(lines: list[str], use_pager: bool, color: bool) -> None:
     click.echo(text, color=color)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(_version(), "--version", "-V", prog_name="parlsearch")
+class LazyGroup(click.Group):
+    """A group whose heavier optional commands are imported only when used (keeps start-up fast)."""
+
+    lazy = {"fetch": ("search.cli_fetch", "fetch_command")}
+
+    def list_commands(self, ctx):
+        return sorted(set(super().list_commands(ctx)) | set(self.lazy))
+
+    def get_command(self, ctx, name):
+        if name in self.lazy and name not in self.commands:
+            import importlib
+            module, attr = self.lazy[name]
+            try:
+                self.add_command(getattr(importlib.import_module(module), attr), name)
+            except ImportError:
+                return None
+        return super().get_command(ctx, name)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", "-V", prog_name="parlsearch")
 def cli():
     """Search the written questions and answers of the Brussels Parliament.
 
@@ -278,6 +291,39 @@ def similar_command(doc_id, index_dir, limit, as_json, color):
     sys.exit(EXIT_MATCH if hits else EXIT_NO_MATCH)
 
 
+# -- eval ---------------------------------------------------------------------------------------------
+
+@cli.command("eval")
+@click.argument("judgments", type=click.Path(exists=True, dir_okay=False))
+@index_option
+@click.option("--json", "as_json", is_flag=True, help="Per-case results, totals per kind and MRR as JSON.")
+@click.option("--min-pass", type=click.IntRange(0), help="Exit 1 when fewer cases pass (default: all must pass).")
+def eval_command(judgments, index_dir, as_json, min_pass):
+    """Run judged queries (JSON Lines: id, kind, q, expect, max_rank) and report pass/fail, ranks and MRR."""
+    from search.evaluate import evaluate, load_judgments
+    from search.output import safe, to_json
+    try:
+        cases = load_judgments(judgments)
+    except ValueError as e:
+        fail(str(e))
+    with _open_engine(index_dir) as engine:
+        report = evaluate(engine, cases)
+    if as_json:
+        click.echo(to_json(report.to_dict()))
+    else:
+        for c in report.cases:
+            want = "no result" if c.expect is None else "/".join(c.expect) + " within %d" % c.max_rank
+            status = "pass" if c.passed else "FAIL"
+            click.echo("%s %-10s %-15s rank %-4s %-40s want %s, top %s" % (
+                status, c.id, c.kind, c.rank or "-", safe(c.query)[:40], want, ", ".join(c.top) or "none"))
+        click.echo("")
+        for kind, (ok, total) in report.by_kind().items():
+            click.echo("  %-16s %d/%d" % (kind, ok, total))
+        click.echo("pass=%d/%d MRR=%.3f" % (report.passed, len(report.cases), report.mrr))
+    need = len(report.cases) if min_pass is None else min_pass
+    sys.exit(EXIT_MATCH if report.passed >= need else EXIT_NO_MATCH)
+
+
 # -- stats --------------------------------------------------------------------------------------------
 
 @cli.command("stats")
@@ -305,17 +351,6 @@ def stats_command(index_dir, as_json, top):
             click.echo("  %6d  %s" % (count, safe(name)))
         if len(rows) > top:
             click.echo("  … %d more" % (len(rows) - top))
-
-
-def _register_optional_commands():
-    try:
-        from search.cli_fetch import fetch_command
-    except ImportError:
-        return
-    cli.add_command(fetch_command)
-
-
-_register_optional_commands()
 
 
 def main():

@@ -30,6 +30,9 @@ SNIPPET_FIELDS = ("question", "answer")
 #: something the corpus does not hold, and the honest answer is no result.
 MAX_ABSENT_SHARE = 1 / 3
 MARK_START, MARK_END = "\x02", "\x03"
+#: From this many words on, a query that no document matches entirely asks for half of its words instead
+#: of dropping them one by one.
+MIN_WORDS_FOR_QUORUM = 4
 
 
 @dataclass
@@ -181,25 +184,44 @@ class Engine:
         q = combine(fixed + words)
         if self._matches(q):
             return q, dropped, None
+        if len(words) >= MIN_WORDS_FOR_QUORUM:
+            # A long query, typically a question typed in French: ask for most of its words (any of them),
+            # ranked by all of them, so the documents whose titles carry its topic words win over those
+            # that happen to share its filler words.
+            quorum = max(2, -(-len(words) // 2))
+            most = wq.Or([wq_ for _, wq_ in words], minmatch=quorum)
+            relaxed = combine(fixed + [(None, most)])
+            top = self.searcher.search(relaxed, limit=1)
+            if len(top):
+                missing = [self._word_text(n) for n, wq_ in words if not self._doc_matches(wq_, top.docnum(0))]
+                return relaxed, dropped + missing, None
         while len(words) > 1:
-            # Drop one word: the one whose removal leaves the most specific non-empty result (the fewest
-            # matches), which for two words is the more frequent one; when no single removal helps, the
-            # most frequent remaining word (the least informative).
-            options = []
+            # Drop one word: of the removals that let something match, the one whose best document scores
+            # highest on the words that remain (a removal that keeps the query's strong words); when no
+            # single removal helps, the most frequent remaining word (the least informative).
+            best = None
             for victim in words:
                 rest = [w for w in words if w is not victim]
-                n = self._matches(combine(fixed + rest))
-                options.append((n == 0, n, -freq[id(victim[0])], id(victim), victim, rest))
-            options.sort(key=lambda o: o[:4])
-            empty, n, _, _, victim, rest = options[0]
-            if empty:
+                top = self.searcher.search(combine(fixed + rest), limit=1)
+                if len(top):
+                    key = (round(top.score(0), 6), freq[id(victim[0])])
+                    if best is None or key > best[0]:
+                        best = (key, victim, rest)
+            if best is None:
                 victim = max(words, key=lambda nq: freq[id(nq[0])])
-                rest = [w for w in words if w is not victim]
-            words = rest
+                words = [w for w in words if w is not victim]
+                dropped.append(self._word_text(victim[0]))
+                continue
+            _, victim, words = best
             dropped.append(self._word_text(victim[0]))
-            if not empty:
-                return combine(fixed + words), dropped, None
+            return combine(fixed + words), dropped, None
         return full, [], None
+
+    def _doc_matches(self, q, docnum: int) -> bool:
+        m = q.matcher(self.searcher)
+        if m.is_active():
+            m.skip_to(docnum)
+        return m.is_active() and m.id() == docnum
 
     def search(self, text: str, *, limit: int = 10, offset: int = 0, sort: str = "relevance",
                filters: list | None = None, snippets: bool = True) -> SearchResult:

@@ -1,0 +1,51 @@
+"""Shared fixtures: a real index of the bundled corpus, built once per test session."""
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+DATA = Path(__file__).resolve().parent / "data"
+
+
+@pytest.fixture(scope="session")
+def bundled_index(tmp_path_factory):
+    """An index of the bundled corpus (read-only for tests: copy it before changing it)."""
+    from index.update import update_index
+    path = tmp_path_factory.mktemp("bundled") / "index"
+    summary = update_index(None, path)
+    assert summary.documents == 107
+    return path
+
+
+@pytest.fixture
+def index_copy(bundled_index, tmp_path):
+    """A private, writable copy of the bundled index."""
+    path = tmp_path / "index"
+    shutil.copytree(bundled_index, path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def engine(bundled_index):
+    from search.engine import Engine
+    e = Engine.open(bundled_index)
+    yield e
+    e.close()
+
+
+def parlsearch_argv():
+    """How to run the real command in a subprocess (the installed script, else the module)."""
+    script = Path(sys.executable).parent / "parlsearch"
+    return [str(script)] if script.exists() else [sys.executable, "-m", "search"]
+
+
+@pytest.fixture
+def cli_env(tmp_path):
+    env = dict(os.environ)
+    env.pop("NO_COLOR", None)
+    env["XDG_DATA_HOME"] = str(tmp_path / "xdg")
+    env.pop("PARLSEARCH_INDEX", None)
+    return env

@@ -1,0 +1,160 @@
+"""The French/Dutch analyzer, on real vocabulary from the bundled corpus."""
+import json
+
+import pytest
+
+from corpus.reader import bundled_corpus
+from index.analysis import DUTCH, FRENCH, NAMES, ParlAnalyzer, analyze, fold, normalize
+
+
+def fr(text, index=False):
+    return analyze(text, "fr", index=index)
+
+
+@pytest.fixture(scope="module")
+def corpus_text():
+    data = json.loads((bundled_corpus() / "brussels-written-questions-2024-2029.json").read_text("utf-8"))
+    return " ".join(r["question"] + " " + (r["reponse"] or "") + " " + r["titre"] for r in data["questions"])
+
+
+@pytest.mark.parametrize("accented, plain", [
+    ("métiers", "metiers"), ("sécurité", "securite"), ("étrangères", "etrangeres"), ("réseau", "reseau"),
+    ("qualité", "qualite"), ("élections", "elections"), ("développement", "developpement"),
+    ("Région", "region"), ("bien-être", "bien-etre"), ("créée", "creee"), ("Dilliès", "Dillies"),
+])
+def test_accented_and_unaccented_spellings_meet(accented, plain):
+    assert fr(accented) == fr(plain)
+    assert fr(accented, index=True) == fr(plain, index=True)
+
+
+def test_folding_happens_before_stemming():
+    # The French stemmer treats é and e differently; folding first makes both spellings one term.
+    assert fr("sécurité") == fr("securite") == ["securit"]
+
+
+@pytest.mark.parametrize("a, b", [
+    ("subvention", "subventions"), ("plaque", "plaques"), ("étrangère", "étrangères"), ("femme", "femmes"),
+    ("violence", "violences"), ("immatriculation", "immatriculations"), ("cyclable", "cyclables"),
+    ("mission locale", "missions locales"), ("informé", "informés"), ("école", "écoles"),
+    # what folding does to the stemmer, repaired: participles in -ié(e)s, plural s after a vowel
+    ("expatrié", "expatriés"), ("étudié", "étudiées"), ("créé", "créées"), ("modifié", "modifiées"),
+    ("vélo", "vélos"), ("euro", "euros"), ("catégorie", "catégories"), ("travail", "travaux"),
+    ("année", "années"),
+])
+def test_inflections_share_a_stem(a, b):
+    assert fr(a) == fr(b)
+
+
+@pytest.mark.parametrize("apostrophe", ["'", "’", "ʼ", "`", "‘"])
+def test_elision_with_every_apostrophe(apostrophe):
+    assert fr("l%saccessibilité de l%sapplication" % (apostrophe, apostrophe)) == ["accessibilit", "appliqu"]
+    assert fr("d%sAnderlecht" % apostrophe) == fr("Anderlecht")
+
+
+@pytest.mark.parametrize("word", ["jusqu'à", "lorsqu'il", "puisqu'elle", "quoiqu'on", "qu'il", "n'est", "c'est",
+                                  "s'agit", "j'ai", "t'as", "m'a"])
+def test_elided_function_words_vanish(word):
+    assert all(t not in ("jusqu", "lorsqu", "puisqu", "quoiqu", "qu", "n", "c", "s", "j", "t", "m")
+               for t in fr(word))
+
+
+def test_lowercase_and_stopwords():
+    assert fr("LA Cité DES Métiers") == ["cit", "meti"]
+    assert fr("le la les de des du et à") == []
+
+
+@pytest.mark.parametrize("text, term", [
+    ("hub.brussels", "hub.brussels"), ("clean.brussels", "clean.brussels"),
+    ("finance&invest.brussels", "finance&invest.brussels"), ("13.622.302 euros", "13622302"),
+    ("1,5 %", "1,5"), ("NO2", "no2"), ("LEZ", "lez"), ("tram 55", "55"), ("ZACA", fr("zaca")[0]),
+])
+def test_codes_numbers_and_domains_stay_single_tokens(text, term):
+    assert term in fr(text)
+
+
+def test_thousands_separators_are_one_number(corpus_text):
+    assert "13.622.302" in corpus_text  # real amounts are written this way
+    assert fr("170.000") == fr("170000") == ["170000"]
+
+
+@pytest.mark.parametrize("compound, parts", [
+    ("flexi-jobs", ["flex", "job"]), ("titres-services", ["titr", "servic"]),
+    ("Midi-Lemonnier", ["mid", "lemonni"]),
+])
+def test_hyphenated_compounds_as_whole_and_parts(compound, parts):
+    whole = fr(compound)
+    assert len(whole) == 1  # a query for the compound asks for the compound
+    indexed = fr(compound, index=True)
+    assert indexed[0] == whole[0]
+    for part in parts:
+        assert part in indexed  # …and the parts are findable on their own
+
+
+def test_domain_parts_are_findable():
+    assert {"hub.brussels", "hub", "brussel"} <= set(fr("hub.brussels", index=True))
+
+
+def test_interrogative_inversion():
+    assert fr("faut-il") == fr("faut") == []
+    assert fr("consacre-t-elle") == fr("consacre")
+    assert fr("sont-ils") == []
+
+
+def test_positions_keep_stopword_gaps():
+    tokens = [(terms, pos) for terms, pos, _, _ in FRENCH.tokens("zones à concentration d’accidents", index=False)]
+    assert tokens == [(("zon",), 0), (("concentr",), 2), (("accident",), 3)]
+
+
+def test_fast_index_path_agrees_with_tokens(corpus_text):
+    text = corpus_text[:200_000]
+    expected = {}
+    for terms, pos, _, _ in FRENCH.tokens(text, index=True):
+        for term in terms:
+            plist = expected.setdefault(term, [])
+            if not plist or plist[-1] != pos:
+                plist.append(pos)
+    assert FRENCH.positions(text) == expected
+
+
+def test_character_offsets_point_at_the_words():
+    text = "La Cité des métiers… d’Anderlecht, hub.brussels"
+    seen = []
+    for terms, _, start, end in FRENCH.tokens(text, index=False):
+        assert fr(text[start:end]) == list(terms)
+        seen.append(text[start:end])
+    assert seen == ["Cité", "métiers", "Anderlecht", "hub.brussels"]
+
+
+def test_unicode_normalisation():
+    decomposed = "se\u0301curite\u0301"  # NFD, as typed on some systems
+    assert fr(decomposed) == fr("sécurité")
+    assert fr("ﬁnances") == fr("finances")  # NFKC ligature
+    assert normalize("a\u00a0b\u202fc") == "a b c"
+
+
+def test_dutch_titles_use_dutch_stemming():
+    assert analyze("fietsdeeldiensten", "nl") == analyze("fietsdeeldienst", "nl")
+    assert analyze("buitenlandse nummerplaten", "nl") == analyze("buitenlandse nummerplaat", "nl")
+    assert analyze("de het een", "nl") == []
+
+
+def test_names_fold_without_stemming():
+    assert analyze("Elke Van den Brandt", "names", index=True) == ["elke", "van", "den", "brandt"]
+    assert analyze("Dilliès", "names") == analyze("DILLIES", "names") == ["dillies"]
+
+
+def test_whoosh_analyzer_wrapper_matches_language():
+    ana = ParlAnalyzer("fr")
+    assert [t.text for t in ana("Les titres-services à Bruxelles", mode="query")] == fr(
+        "Les titres-services à Bruxelles")
+    assert [t.text for t in ana("Métier*", tokenize=False)] == ["meti*"]
+
+
+def test_cache_gives_same_terms():
+    FRENCH._index_cache.clear()
+    first = fr("stationnement vélo", index=True)
+    assert fr("stationnement vélo", index=True) == first
+
+
+def test_dutch_and_french_are_distinct_languages():
+    assert DUTCH.code == "nl" and FRENCH.code == "fr" and NAMES.code == "names"

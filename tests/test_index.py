@@ -1,0 +1,148 @@
+"""Index building and updating on the real bundled corpus."""
+import dataclasses
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from corpus.reader import bundled_corpus, read_paths
+from index.schema import SCHEMA_VERSION
+from index.stats import index_stats
+from index.store import (META_FILE, IncompatibleIndex, IndexLocked, NoIndex, default_index_dir, open_index,
+                         open_writer)
+from index.update import indexed_hashes, update_index
+
+from conftest import parlsearch_argv
+
+
+def test_bundled_corpus_twice_gives_107_documents(tmp_path):
+    first = update_index(None, tmp_path / "ix")
+    assert (first.new, first.documents) == (107, 107)
+    assert first.duplicates == 2  # both Weblex pages merge into their JSON records
+    again = update_index(None, tmp_path / "ix")
+    assert (again.new, again.updated, again.unchanged, again.documents) == (0, 0, 107, 107)
+    assert not again.changed
+
+
+def test_changing_one_record_updates_exactly_that_document(index_copy, tmp_path):
+    src = json.loads((bundled_corpus() / "brussels-written-questions-2024-2029.json").read_text("utf-8"))
+    record = src["questions"][5]
+    record["reponse"] = (record["reponse"] or "") + " Mise à jour : le zeppelinodrome est prévu."
+    changed = tmp_path / "changed.json"
+    changed.write_text(json.dumps(src, ensure_ascii=False), "utf-8")
+    before = indexed_hashes(open_index(index_copy))
+    summary = update_index([changed], index_copy)
+    assert (summary.new, summary.updated, summary.unchanged) == (0, 1, 105)
+    after = indexed_hashes(open_index(index_copy))
+    assert len(after) == 107
+    assert {k for k in after if after[k] != before[k]} == {record["id"]}
+    from search.engine import Engine
+    with Engine.open(index_copy) as engine:
+        hits = engine.search("zeppelinodrome").hits
+        assert [h.doc.id for h in hits] == [record["id"]]
+
+
+def test_new_documents_are_added(index_copy, tmp_path):
+    doc = {"moncode": "999001", "titre": "Question écrite concernant les zeppelins", "question": "Des zeppelins ?",
+           "auteur": "A B", "destinataire": "C D - Ministre", "date_reception": "2026-01-02"}
+    path = tmp_path / "new.jsonl"
+    path.write_text(json.dumps(doc) + "\n", "utf-8")
+    summary = update_index([path], index_copy)
+    assert (summary.new, summary.documents) == (1, 108)
+
+
+def test_rebuild_starts_afresh(index_copy, tmp_path):
+    path = tmp_path / "one.jsonl"
+    path.write_text(json.dumps({"moncode": "1", "titre": "T", "question": "Q"}) + "\n", "utf-8")
+    summary = update_index([path], index_copy, rebuild=True)
+    assert summary.documents == 1
+
+
+def test_problems_are_reported_and_good_documents_kept(tmp_path):
+    good = {"moncode": "5", "titre": "Question écrite concernant le tram", "question": "Le tram 55 ?"}
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "good.jsonl").write_text(json.dumps(good) + "\n{broken\n", "utf-8")
+    (tmp_path / "in" / "junk.json").write_bytes(b"\x00\x01\x02binary")
+    summary = update_index([tmp_path / "in"], tmp_path / "ix")
+    assert summary.documents == 1
+    reasons = [(p.path.endswith("good.jsonl"), p.record) for p in summary.rejected]
+    assert (True, 2) in reasons and len(summary.rejected) == 2
+    assert "1 new" in summary.line() and "2 rejected" in summary.line()
+
+
+def test_index_location(monkeypatch, tmp_path):
+    monkeypatch.setenv("PARLSEARCH_INDEX", str(tmp_path / "a"))
+    assert default_index_dir() == tmp_path / "a"
+    monkeypatch.delenv("PARLSEARCH_INDEX")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    assert default_index_dir() == tmp_path / "xdg" / "parlsearch" / "index"
+
+
+def test_missing_index_is_a_clear_error(tmp_path):
+    with pytest.raises(NoIndex, match="no index at"):
+        open_index(tmp_path / "nothing")
+
+
+def test_incompatible_version_is_refused_with_rebuild_instruction(index_copy):
+    meta = json.loads((index_copy / META_FILE).read_text())
+    meta["analyzer_version"] = 0
+    (index_copy / META_FILE).write_text(json.dumps(meta))
+    with pytest.raises(IncompatibleIndex, match="--rebuild"):
+        open_index(index_copy)
+    summary = update_index(None, index_copy, rebuild=True)
+    assert summary.documents == 107
+    open_index(index_copy).close()
+    assert json.loads((index_copy / META_FILE).read_text())["schema_version"] == SCHEMA_VERSION
+
+
+def test_second_writer_gets_locked_message(index_copy):
+    ix = open_index(index_copy)
+    writer = ix.writer()
+    try:
+        with pytest.raises(IndexLocked, match="locked by another process"):
+            open_writer(open_index(index_copy), wait=0.3)
+    finally:
+        writer.cancel()
+    open_writer(open_index(index_copy)).cancel()  # free again
+
+
+def test_stats(bundled_index):
+    stats = index_stats(open_index(bundled_index))
+    assert stats["documents"] == 107
+    assert stats["by_status"] == {"answered": 95, "unanswered": 12}
+    assert stats["by_minister"]["Bernard Clerfayt"] >= 1
+    assert sum(stats["by_year"].values()) == 107
+    assert stats["by_year"]["2023"] == 1
+
+
+@pytest.mark.slow
+def test_sigkill_during_a_large_build_leaves_previous_commit(index_copy, tmp_path):
+    """Kill `parlsearch index` in the middle of a big update: the last commit stays searchable, a re-run
+    completes."""
+    records = []
+    src = json.loads((bundled_corpus() / "brussels-written-questions-2024-2029.json").read_text("utf-8"))
+    for i in range(3000):
+        r = dict(src["questions"][i % 106])
+        r["moncode"] = str(500000 + i)
+        r.pop("id", None)
+        records.append(json.dumps(r, ensure_ascii=False))
+    big = tmp_path / "big.jsonl"
+    big.write_text("\n".join(records) + "\n", "utf-8")
+    proc = subprocess.Popen(parlsearch_argv() + ["index", "--index", str(index_copy), str(big)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(2.5)
+    assert proc.poll() is None, "the build finished before it could be killed; make the corpus bigger"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    ix = open_index(index_copy)
+    with ix.searcher() as s:
+        assert s.doc_count() == 107
+    from search.engine import Engine
+    with Engine.open(index_copy) as engine:
+        assert engine.search("garantie jeunesse").total >= 1
+    summary = update_index([big], index_copy)
+    assert summary.documents == 107 + 3000
