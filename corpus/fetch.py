@@ -916,11 +916,6 @@ def fetch(cache: str | os.PathLike | None = None, legislatures: Iterable[str] = 
                                          refresh=refresh)
 
 
-def cached_paths(cache: str | os.PathLike | None = None) -> list[Path]:
-    """What to hand to the corpus reader / indexer: the cache directory itself."""
-    return [Path(cache).expanduser() if cache else default_cache_dir()]
-
-
 # ----------------------------------------------------------------------------------------------- program
 
 
