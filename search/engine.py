@@ -130,7 +130,7 @@ class Engine:
     def _is_bare_word(self, node) -> bool:
         """A word typed without a field (which the multifield parser spread over the default fields)."""
         if isinstance(node, syntax.WordNode):
-            return node.fieldname is None or node.fieldname in self.weights
+            return node.fieldname is None
         return (isinstance(node, syntax.OrGroup) and len(node) > 0
                 and all(isinstance(n, syntax.WordNode) and n.fieldname in self.weights for n in node)
                 and len({n.text for n in node}) == 1)
@@ -150,6 +150,10 @@ class Engine:
 
     # -- searching ---------------------------------------------------------------------------------
 
+    def _exists(self, q) -> bool:
+        """Does any document match? (Stops at the first match instead of counting them all.)"""
+        return bool(q) and q.matcher(self.searcher).is_active()
+
     def _matches(self, q) -> int:
         return len(self.searcher.search(q, limit=None, scored=False)) if q else 0
 
@@ -167,7 +171,7 @@ class Engine:
             return wq.And(qs).normalize() if len(qs) > 1 else qs[0]
 
         full = combine(clauses)
-        if self._matches(full) or not relaxable:
+        if not relaxable or self._exists(full):
             return full, [], None
         words = [(n, q) for n, q in clauses if self._is_bare_word(n)]
         fixed = [(n, q) for n, q in clauses if not self._is_bare_word(n)]
@@ -182,7 +186,7 @@ class Engine:
             dropped = [self._word_text(n) for n, _ in absent]
             words = [(n, q) for n, q in words if freq[id(n)] > 0]
         q = combine(fixed + words)
-        if self._matches(q):
+        if self._exists(q):
             return q, dropped, None
         if len(words) >= MIN_WORDS_FOR_QUORUM:
             # A long query, typically a question typed in French: ask for most of its words (any of them),
@@ -294,7 +298,7 @@ class Engine:
             q, _, _ = self.build(suggestion)
         except QueryError:
             return None
-        return suggestion if q is not None and self._matches(q) else None
+        return suggestion if q is not None and self._exists(q) else None
 
     def _is_known(self, word: str) -> bool:
         """True when the word is a stopword or occurs in some default field."""
