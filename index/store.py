@@ -125,10 +125,10 @@ def open_writer(ix, wait: float = 0.0, jobs: int = 1):
     deadline = time.monotonic() + max(wait, 0.0)
     while True:
         try:
+            from .fastwriter import FastSegmentWriter, ParallelWriter
             if jobs > 1:
-                from whoosh.multiproc import MpWriter
-                return MpWriter(ix, procs=jobs, batchsize=256, multisegment=True, limitmb=WRITER_MEMORY_MB)
-            return ix.writer(limitmb=WRITER_MEMORY_MB)
+                return ParallelWriter(ix, procs=jobs, limitmb=WRITER_MEMORY_MB)
+            return FastSegmentWriter(ix, limitmb=WRITER_MEMORY_MB)
         except LockError:
             if time.monotonic() >= deadline:
                 raise IndexLocked("the index at %s is locked by another process (another `parlsearch index` is "
