@@ -251,11 +251,22 @@ class Document:
 
 
 def merge(a: Document, b: Document) -> Document:
-    """Two readings of the same question: keep the richer one, filling its gaps from the other."""
-    best, other = (a, b) if a.richness() >= b.richness() else (b, a)
+    """Two readings of the same question: keep the richer one, filling its gaps from the other.
+
+    A French and a Dutch reading (a Dutch page read alone carries its text in the main fields) become one
+    document whose main fields are French and whose *_nl fields are Dutch.
+    """
+    if {a.language, b.language} == {"fr", "nl"}:
+        best, other = (a, b) if a.language == "fr" else (b, a)
+        dutch = {"title_nl": other.title_nl or other.title, "question_nl": other.question_nl or other.question,
+                 "answer_nl": other.answer_nl or other.answer}
+        other = dataclasses.replace(other, **{k: v for k, v in dutch.items() if v},
+                                    title="", question="", answer=None, language="nl", subject="")
+    else:
+        best, other = (a, b) if a.richness() >= b.richness() else (b, a)
     filled = {}
     for f in dataclasses.fields(Document):
-        if f.name in ("content_hash", "source", "status"):
+        if f.name in ("content_hash", "source", "status", "language"):
             continue
         if getattr(best, f.name) in (None, "") and getattr(other, f.name) not in (None, ""):
             filled[f.name] = getattr(other, f.name)

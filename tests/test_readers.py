@@ -589,3 +589,16 @@ def test_damaged_pages_parse_or_fail_cleanly(data):
         else:
             assert doc.title and doc.question and doc.id.startswith("PRB-")
             assert doc.status == (ANSWERED if doc.answer else UNANSWERED)
+
+
+def test_french_and_dutch_readings_merge_into_one_french_document():
+    from corpus.model import Document, merge
+    fr = Document.create(moncode="1", title="Question écrite concernant le vélo", question="Q fr", answer="A fr")
+    nl = Document.create(moncode="1", title="Schriftelijke vraag betreffende de fiets", question="V nl",
+                         answer="A nl", language="nl", author="X")
+    for merged in (merge(fr, nl), merge(nl, fr)):
+        assert (merged.language, merged.title, merged.question, merged.answer) == (
+            "fr", "Question écrite concernant le vélo", "Q fr", "A fr")
+        assert (merged.title_nl, merged.question_nl, merged.answer_nl) == (
+            "Schriftelijke vraag betreffende de fiets", "V nl", "A nl")
+        assert merged.author == "X" and merged.status == "answered"
