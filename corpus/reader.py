@@ -220,9 +220,11 @@ class Deduplicator:
         return list(self.by_id.values())
 
 
-def read_paths(paths: Iterable[str | os.PathLike] | None = None, files_seen: list | None = None) -> ReadResult:
-    """Read everything under `paths` (default: the bundled corpus), deduplicated by id."""
-    paths = [bundled_corpus()] if paths is None else list(paths)
+def read_paths(paths: Iterable[str | os.PathLike] | None = None, progress=None) -> ReadResult:
+    """Read everything under `paths` (default: the bundled corpus), deduplicated by id.
+
+    `progress(1)` is called for each document read."""
+    paths = [bundled_corpus()] if not paths else list(paths)
     result = ReadResult()
     dedup = Deduplicator()
     sources = set()
@@ -233,6 +235,8 @@ def read_paths(paths: Iterable[str | os.PathLike] | None = None, files_seen: lis
         else:
             dedup.add(item)
             sources.add(item.source)
+            if progress:
+                progress(1)
     result.documents = dedup.documents()
     result.duplicates = dedup.duplicates
     result.files = len(sources)

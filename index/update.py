@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import os
+import signal
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
-from corpus.reader import Deduplicator, Problem, bundled_corpus, iter_read
+from corpus.reader import Problem, read_paths
 
 from .schema import index_fields
 from .store import create_index, index_exists, open_index, open_writer, resolve_index_dir
@@ -64,23 +65,10 @@ def update_index(paths: Iterable[str | os.PathLike] | None = None, index_dir=Non
     """
     from whoosh.writing import CLEAR
     index_dir = resolve_index_dir(index_dir)
-    paths = [bundled_corpus()] if not paths else list(paths)
-    summary = UpdateSummary(index_dir=index_dir)
-
-    dedup = Deduplicator()
-    sources = set()
-    for item in iter_read(paths):
-        if isinstance(item, Problem):
-            summary.problems.append(item)
-            sources.add(item.path)
-        else:
-            dedup.add(item)
-            sources.add(item.source)
-            if progress:
-                progress(1)
-    summary.files = len(sources)
-    summary.duplicates = dedup.duplicates
-    docs = dedup.documents()
+    read = read_paths(paths, progress=progress)
+    summary = UpdateSummary(index_dir=index_dir, duplicates=read.duplicates, files=read.files,
+                            problems=read.problems)
+    docs = read.documents
 
     fresh = rebuild or not index_exists(index_dir)
     if fresh and not index_exists(index_dir):
@@ -108,15 +96,42 @@ def update_index(paths: Iterable[str | os.PathLike] | None = None, index_dir=Non
                         writer.update_document(**index_fields(doc))
                     else:
                         writer.add_document(**index_fields(doc))
+                _test_point("before-commit", ix)
                 writer.commit(mergetype=CLEAR) if rebuild else writer.commit()
             except BaseException:
                 writer.cancel()
                 raise
+            _test_point("after-commit")
         with ix.reader() as reader:
             summary.documents = reader.doc_count()
     finally:
         ix.close()
     return summary
+
+
+#: Crash-test hook (tests/test_reliability.py), inert unless set: PARLSEARCH_TEST_KILL_AT=<point> SIGKILLs this
+#: process at <point>, PARLSEARCH_TEST_STOP_AT=<point> SIGSTOPs it there (holding the write lock). Points:
+#: before-commit (every document added), after-segment-write (new segments on disk, the new TOC not yet renamed
+#: into place), after-toc-write (new TOC in place, old files not yet cleaned up), after-commit.
+TEST_POINTS = ("before-commit", "after-segment-write", "after-toc-write", "after-commit")
+
+
+def _test_point(point: str, ix=None) -> None:
+    wanted = {os.environ.get("PARLSEARCH_TEST_KILL_AT"): signal.SIGKILL,
+              os.environ.get("PARLSEARCH_TEST_STOP_AT"): signal.SIGSTOP}
+    wanted.pop(None, None)
+    if point in wanted:
+        os.kill(os.getpid(), wanted[point])
+    if ix is not None and wanted.keys() & {"after-segment-write", "after-toc-write"}:
+        rename = ix.storage.rename_file  # whoosh makes a commit visible by renaming its new .toc file
+
+        def rename_file(old, new, safe=False):
+            if new.endswith(".toc"):
+                _test_point("after-segment-write")
+            rename(old, new, safe)
+            if new.endswith(".toc"):
+                _test_point("after-toc-write")
+        ix.storage.rename_file = rename_file
 
 
 def _open_for_rebuild(index_dir: Path):
