@@ -29,6 +29,8 @@ import sys
 import traceback
 import zlib
 from array import array
+from itertools import chain
+from operator import sub
 
 from whoosh import formats
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC, W3Codec, W3TermInfo, _lenfield
@@ -119,12 +121,19 @@ def _write_postings(fieldwriter, schema, terms_by_field, lengths_for, codec):
             tweight, tminlen, tmaxlen, tmaxweight = 0, None, 0, 0
             for start in range(0, n, blocklimit):
                 end = min(start + blocklimit, n)
-                bids = ids[start:end]
-                bweights = weights[start:end]
+                if n <= blocklimit:
+                    bids, bweights = ids, weights
+                else:
+                    bids, bweights = ids[start:end], weights[start:end]
                 fweights = array("f", bweights)
                 # Field lengths as whoosh's writer sees them: the stored length byte, 0 when none.
                 if nlengths:
-                    lbytes = [lengths[d] for d in bids if d < nlengths and lengths[d]]
+                    try:
+                        lbytes = bytes(map(lengths.__getitem__, bids))
+                    except IndexError:
+                        lbytes = bytes(lengths[d] if d < nlengths else 0 for d in bids)
+                    if 0 in lbytes:
+                        lbytes = lbytes.replace(b"\x00", b"")
                 else:
                     lbytes = None
                 if lbytes:
@@ -166,12 +175,8 @@ def _write_postings(fieldwriter, schema, terms_by_field, lengths_for, codec):
                     mweights = fweights[0]
                 else:
                     mweights = tuple(fweights)
-                prev = 0
-                deltas = []
-                for d in bids:
-                    deltas.append(d - prev)
-                    prev = d
-                databytes = dumps((tuple(deltas), mweights, bvalues), 2)
+                deltas = tuple(map(sub, bids, chain((0,), bids)))  # whoosh's delta_encode
+                databytes = dumps((deltas, mweights, bvalues), 2)
                 if compression:
                     databytes = compress(databytes, compression)
                 infobytes = dumps((len(bids), bids[-1], maxweight, compression,
