@@ -17,8 +17,9 @@ What is measured, for each size, on the same documents:
 * indexing: parlsearch as a subprocess, `parlsearch index --jobs J --rebuild --index DIR FILE`; FTS5 as a
   subprocess of this script that reads the file with the same corpus reader (so both include reading and
   de-duplicating the JSONL) and inserts every document in one transaction into
-  fts5(subject, question, answer, author, minister, status, date, id UNINDEXED,
-  tokenize='unicode61 remove_diacritics 2'). docs/s and MB/s are over wall time; CPU seconds (user+sys,
+  fts5(subject, title_nl, question, answer, body_nl, portfolio, author, minister, status, date,
+  id UNINDEXED, moncode UNINDEXED, tokenize='unicode61 remove_diacritics 2') (the text parlsearch
+  indexes; bm25 with parlsearch's default field weights). docs/s and MB/s are over wall time; CPU seconds (user+sys,
   the process and its workers) are shown too, as wall time depends on what else the machine is running.
 * index size: the bytes of the index directory / the database file.
 * query latency: in this process, over a fixed mix of QUERIES (bare words, phrases, field queries, French
@@ -32,10 +33,11 @@ What is measured, for each size, on the same documents:
 
 The FTS5 translation of a query (to_fts5): bare words are AND-ed after dropping French stopwords, elided
 articles (l', d'…), question words and the pronoun of an inversion (faut-il → faut), since FTS5 has no
-stopword list; a word with inner - . & is the FTS5 phrase of its parts; "phrases" stay phrases;
+stopword list, and searched in {subject title_nl question answer body_nl} like parlsearch's bare words;
+a word with inner - . & is the FTS5 phrase of its parts; "phrases" stay phrases;
 field:value becomes a column filter (auteur → author, ministre → minister, statut → status with
 repondu → answered, date → date, where a year matches the year token of the ISO date, titre → subject,
-question, reponse → answer); a trailing * is a prefix query; OR is kept. FTS5 has no relaxation: a
+question, reponse → answer, titel → title_nl); a trailing * is a prefix query; OR is kept. FTS5 has no relaxation: a
 question with one word absent from the corpus finds nothing.
 
 --quality JUDGMENTS.jsonl builds three indexes of the bundled corpus (corpus/data): parlsearch (its numbers
@@ -94,12 +96,17 @@ QUERIES = [
 ]
 COLD_WORD = "vélo"
 
-FTS_COLUMNS = ("subject", "question", "answer", "author", "minister", "status", "date")
-#: bm25 column weights: the title weighs most, as in parlsearch's defaults (subject 4, question 1.6,
-#: answer 1); metadata columns only filter.
-FTS_BM25 = "bm25(docs, 4.0, 1.6, 1.0, 0.0, 0.0, 0.0, 0.0)"
+#: The fields parlsearch indexes as text, then those it filters on.
+FTS_COLUMNS = ("subject", "title_nl", "question", "answer", "body_nl", "portfolio", "author", "minister",
+               "status", "date")
+#: Bare words and phrases are searched in the columns parlsearch searches them in.
+FTS_TEXT = "{subject title_nl question answer body_nl}"
+#: bm25 column weights: parlsearch's default field weights (subject 4, title_nl 2.5, question 1.6,
+#: answer 1, body_nl 0.8); the other columns only filter.
+FTS_BM25 = "bm25(docs, 4.0, 2.5, 1.6, 1.0, 0.8, 0.0, 0.0, 0.0, 0.0, 0.0)"
 FTS_FIELDS = {"auteur": "author", "author": "author", "ministre": "minister", "minister": "minister",
               "statut": "status", "status": "status", "date": "date", "titre": "subject", "title": "subject",
+              "titel": "title_nl", "portefeuille": "portfolio", "portfolio": "portfolio",
               "sujet": "subject", "question": "question", "reponse": "answer", "answer": "answer"}
 FTS_STATUS = {"repondu": "answered", "repondue": "answered", "answered": "answered",
               "non-repondu": "unanswered", "sans-reponse": "unanswered", "unanswered": "unanswered",
@@ -168,13 +175,13 @@ def to_fts5(query: str) -> str:
         elif phrase:
             parts = re.findall(r"\w+", phrase.replace("'", " "))
             if parts:
-                clauses.append('"%s"' % " ".join(parts))
+                clauses.append('%s : "%s"' % (FTS_TEXT, " ".join(parts)))
         elif word in ("OR", "AND", "NOT"):
             clauses.append(word)
         else:
             text = _fts_word(word)
             if text:
-                clauses.append(text)
+                clauses.append("%s : %s" % (FTS_TEXT, text))
     out = []
     for c in clauses:  # AND between operands, operators kept where typed
         if out and c not in ("OR", "AND", "NOT") and out[-1] not in ("OR", "AND", "NOT"):
@@ -197,9 +204,10 @@ def _load_documents(paths):
 
 
 def _fts_row(doc) -> tuple:
-    return (doc.subject or "", doc.question or "", doc.answer or "", doc.author or "", doc.minister or "",
-            doc.status or "", doc.date_received.isoformat() if doc.date_received else "", doc.id,
-            doc.moncode or "")
+    body_nl = "\n".join(t for t in (doc.question_nl, doc.answer_nl) if t)
+    return (doc.subject or "", doc.title_nl or "", doc.question or "", doc.answer or "", body_nl,
+            doc.portfolio or "", doc.author or "", doc.minister or "", doc.status or "",
+            doc.date_received.isoformat() if doc.date_received else "", doc.id, doc.moncode or "")
 
 
 def build_fts5(paths, db_path) -> int:
