@@ -455,7 +455,7 @@ class ParallelWriter(FastSegmentWriter):
     """Buffers documents, then writes them at commit in `procs` processes (this one included)."""
 
     def __init__(self, ix, procs=2, limitmb=1024, **kwargs):
-        self.procs = max(1, int(procs))
+        self.procs = max(1, int(procs)) if hasattr(os, "fork") else 1  # no fork (Windows): one process
         self._totalmb = limitmb
         super().__init__(ix, limitmb=limitmb / self.procs, **kwargs)
         self._ix = ix
