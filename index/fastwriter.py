@@ -22,6 +22,7 @@ previous commit intact; the orphaned segment files are cleaned up by the next co
 """
 from __future__ import annotations
 
+import gc
 import os
 import pickle
 import signal
@@ -406,6 +407,9 @@ class _Worker:
         if self.pid == 0:  # child
             code = 1
             try:
+                # Inherited objects are the parent's: never let this process's GC finalize one of them (a
+                # file object collected here would flush the parent's buffered bytes into the shared fd).
+                gc.freeze()
                 os.close(self.read_fd)
                 _die_with_parent()
                 if writer.writelock is not None and getattr(writer.writelock, "fd", None) is not None:
