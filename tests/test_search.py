@@ -210,3 +210,38 @@ def test_arbitrary_unicode_queries_never_crash(engine, text):
         engine.search(text, limit=3)
     except QueryError:
         pass
+
+
+def test_union_skipping_cannot_loop_forever():
+    """whoosh's union/and-maybe skip_to_quality looped forever when a sub-matcher could not skip."""
+    from whoosh.matching import binary, mcore
+
+    class Stuck(mcore.Matcher):  # active, never skips, constant block quality
+        def is_active(self):
+            return True
+
+        def block_quality(self):
+            return 1.0
+
+        def skip_to_quality(self, minquality):
+            return 0
+
+        def id(self):
+            return 0
+
+    import signal
+
+    import index  # noqa: F401  (applies the fixes)
+
+    def hang(*_):
+        raise AssertionError("skip_to_quality loops forever")
+    previous = signal.signal(signal.SIGALRM, hang)
+    signal.alarm(5)
+    try:
+        for cls in (binary.UnionMatcher, binary.AndMaybeMatcher, binary.DisjunctionMaxMatcher):
+            m = cls.__new__(cls)
+            m.a, m.b = Stuck(), Stuck()
+            assert m.skip_to_quality(10.0) == 0
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
