@@ -399,8 +399,10 @@ def check_page(response: Response, source: str, lang: str) -> tuple[str, str]:
 
 # ----------------------------------------------------------------------------------------------- page store
 
-_SECTION_OPEN = re.compile(r"""<section\b[^>]*?\bid\s*=\s*["']?\s*weblex-quest-det-(fr|nl)\b[^>]*>""", re.IGNORECASE)
-_SECTION_TAG = re.compile(r"<(/?)section\b[^>]*>", re.IGNORECASE)
+#: Linear on hostile pages: a tag stops at the next "<" ([^<>], not [^>]) and no two \s* touch.
+_SECTION_OPEN = re.compile(r"""<section\b[^<>]*?\bid\s*=\s*(?:["']\s*)?weblex-quest-det-(fr|nl)\b[^<>]*>""",
+                           re.IGNORECASE)
+_SECTION_TAG = re.compile(r"<(/?)section\b[^<>]*>", re.IGNORECASE)
 _BODY_END = re.compile(r"</body\s*>|</html\s*>", re.IGNORECASE)
 NL_BLOCK_START = "\n<!-- parlsearch: the question section of the Dutch page -->\n"
 NL_BLOCK_END = "\n<!-- /parlsearch -->\n"

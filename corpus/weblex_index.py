@@ -47,7 +47,7 @@ TYPE_CODES = {
 }
 
 _HREF = re.compile(r"""href\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>"']+))""", re.IGNORECASE)
-_TAG = re.compile(r"<[^>]*>")
+_TAG = re.compile(r"<[^<>]*>")  # not <[^>]*>: quadratic on many "<" without ">"
 
 
 class RowError(ValueError):

@@ -136,11 +136,11 @@ class Language:
             whole = "-".join(stems)  # flexi-jobs → flexi-job, titres-services → titr-servic
         if not index:
             return (whole,)
-        seen = [whole]
+        seen = {whole: None}  # ordered set: a list's `in` made tokens with many parts quadratic
         for part in parts:
             term = self.word_term(part)
-            if term and term not in seen:
-                seen.append(term)
+            if term:
+                seen.setdefault(term)
         return tuple(seen)
 
     def pattern_term(self, value: str) -> str:

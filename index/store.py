@@ -69,13 +69,35 @@ def write_meta(index_dir: Path) -> None:
     os.replace(tmp, index_dir / META_FILE)
 
 
-def index_exists(index_dir) -> bool:
+def _open_dir(index_dir: Path):
+    """whoosh's open_dir, retried when a commit in another process deletes the table of contents that
+    whoosh found as the newest but had not opened yet (it lists the directory, then opens the file)."""
     from whoosh import index as windex
+    for attempt in range(20):
+        try:
+            return windex.open_dir(str(index_dir), indexname=INDEX_NAME)
+        except FileNotFoundError:
+            if attempt == 19 or not index_dir.is_dir():
+                raise
+            time.sleep(0.05)
+
+
+def damaged_index(index_dir, error: Exception) -> "IncompatibleIndex":
+    """The one-line problem for an index whose files cannot be read (truncated or corrupted)."""
+    what = str(error).splitlines()[0][:200] if str(error) else type(error).__name__
+    return IncompatibleIndex("cannot open the index at %s (damaged or unreadable: %s); rebuild it with: "
+                             "parlsearch index --rebuild --index %s" % (index_dir, what, index_dir))
+
+
+def index_exists(index_dir) -> bool:
+    from whoosh.index import EmptyIndexError
     index_dir = Path(index_dir)
     try:
-        return index_dir.is_dir() and windex.exists_in(str(index_dir), indexname=INDEX_NAME)
-    except OSError:
+        return index_dir.is_dir() and _open_dir(index_dir) is not None
+    except (EmptyIndexError, OSError):
         return False
+    except Exception:  # a table of contents that cannot be read: an index, a damaged one (open_index says so)
+        return True
 
 
 def check_compatible(index_dir: Path) -> None:
@@ -92,17 +114,14 @@ def check_compatible(index_dir: Path) -> None:
 
 def open_index(index_dir: Path):
     """Open an existing, compatible index for reading or writing."""
-    from whoosh import index as windex
-    from whoosh.index import EmptyIndexError
     index_dir = Path(index_dir)
     if not index_exists(index_dir):
         raise NoIndex("no index at %s (build it with: parlsearch index --index %s)" % (index_dir, index_dir))
     check_compatible(index_dir)
     try:
-        return windex.open_dir(str(index_dir), indexname=INDEX_NAME)
-    except (EmptyIndexError, OSError, EOFError, ValueError) as e:
-        raise IncompatibleIndex("cannot open the index at %s (%s); rebuild it with: parlsearch index --rebuild"
-                                % (index_dir, e)) from None
+        return _open_dir(index_dir)
+    except Exception as e:
+        raise damaged_index(index_dir, e) from None
 
 
 def create_index(index_dir: Path):

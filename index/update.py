@@ -10,7 +10,7 @@ from typing import Callable, Iterable
 from corpus.reader import Problem, read_paths
 
 from .schema import index_fields
-from .store import create_index, index_exists, open_index, open_writer, resolve_index_dir
+from .store import create_index, damaged_index, index_exists, open_index, open_writer, resolve_index_dir
 
 
 @dataclass
@@ -76,28 +76,29 @@ def update_index(paths: Iterable[str | os.PathLike] | None = None, index_dir=Non
     else:
         ix = open_index(index_dir) if not rebuild else _open_for_rebuild(index_dir)
     try:
-        known = {} if rebuild else indexed_hashes(ix)
-        todo = []
-        for doc in docs:
-            old = known.get(doc.id)
-            if old is None:
-                summary.new += 1
-                todo.append((doc, False))
-            elif old != doc.content_hash:
-                summary.updated += 1
-                todo.append((doc, True))
-            else:
-                summary.unchanged += 1
+        generation = ix.latest_generation()
+        try:
+            known = {} if rebuild else indexed_hashes(ix)
+        except Exception as e:  # truncated or corrupted segment files
+            raise damaged_index(index_dir, e) from None
+        todo = _plan(docs, known, summary)
         if todo or rebuild:
             writer = open_writer(ix, wait=wait, jobs=jobs if len(todo) >= 2000 else 1)
             try:
+                if not rebuild and ix.latest_generation() != generation:
+                    # Another writer committed while this one waited for the lock: plan again against what
+                    # it wrote, or documents it added would be added a second time.
+                    todo = _plan(docs, indexed_hashes(ix), summary)
                 for doc, replace in todo:
                     if replace:
                         writer.update_document(**index_fields(doc))
                     else:
                         writer.add_document(**index_fields(doc))
                 _test_point("before-commit", ix)
-                writer.commit(mergetype=CLEAR) if rebuild else writer.commit()
+                if todo or rebuild:
+                    writer.commit(mergetype=CLEAR) if rebuild else writer.commit()
+                else:
+                    writer.cancel()
             except BaseException:
                 writer.cancel()
                 raise
@@ -107,6 +108,23 @@ def update_index(paths: Iterable[str | os.PathLike] | None = None, index_dir=Non
     finally:
         ix.close()
     return summary
+
+
+def _plan(docs, known: dict[str, str], summary: UpdateSummary) -> list:
+    """(document, replace?) for every new or changed document; counts new/updated/unchanged in `summary`."""
+    todo = []
+    summary.new = summary.updated = summary.unchanged = 0
+    for doc in docs:
+        old = known.get(doc.id)
+        if old is None:
+            summary.new += 1
+            todo.append((doc, False))
+        elif old != doc.content_hash:
+            summary.updated += 1
+            todo.append((doc, True))
+        else:
+            summary.unchanged += 1
+    return todo
 
 
 #: Crash-test hook (tests/test_reliability.py), inert unless set: PARLSEARCH_TEST_KILL_AT=<point> SIGKILLs this

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import time
 from dataclasses import dataclass, field
 
 from whoosh import highlight
@@ -18,7 +19,7 @@ from whoosh.scoring import BM25F
 from corpus.model import Document
 from index.analysis import LANGUAGES, fold
 from index.schema import DEFAULT_FIELD_WEIGHTS, document_from_payload
-from index.store import open_index
+from index.store import damaged_index, open_index
 
 from .query import QueryError, check_balanced, make_parser, rewrite, validate
 
@@ -71,13 +72,25 @@ class Engine:
     def __init__(self, ix, weights: dict[str, float] | None = None):
         self.ix = ix
         self.weights = dict(weights or DEFAULT_FIELD_WEIGHTS)
-        self.parser = make_parser(ix.schema, self.weights)
         self.searcher = ix.searcher(weighting=BM25F(B=0.75, K1=1.2))
+        # The schema of this view, read once: ix.schema reads the newest TOC file at every use, which a
+        # commit in another process may delete in between.
+        self.schema = self.searcher.schema
+        self.parser = make_parser(self.schema, self.weights)
         self._date_column = None
 
     @classmethod
     def open(cls, index_dir, weights=None) -> "Engine":
-        return cls(open_index(index_dir), weights)
+        for attempt in range(20):
+            ix = open_index(index_dir)
+            try:
+                return cls(ix, weights)
+            except FileNotFoundError:  # a commit in another process just removed the files of this view
+                if attempt == 19:
+                    raise
+                time.sleep(0.05)
+            except Exception as e:  # truncated or corrupted segment files
+                raise damaged_index(index_dir, e) from None
 
     def close(self):
         self.searcher.close()
@@ -116,14 +129,14 @@ class Engine:
                     from None
             if q is None or self._is_stopword(node):
                 continue
-            validate(q, self.ix.schema)
+            validate(q, self.schema)
             q = q.normalize()
             if q is wq.NullQuery or isinstance(q, wq.qcore._NullQuery):
                 continue
             clauses.append((node, q))
         if not isinstance(tree, syntax.AndGroup) and isinstance(tree, syntax.GroupNode) and clauses:
             q = tree.query(self.parser)
-            validate(q, self.ix.schema)
+            validate(q, self.schema)
             return [(tree, q.normalize())], False
         return clauses, relaxable
 
@@ -141,7 +154,7 @@ class Engine:
         if not self._is_bare_word(node):
             return False
         text = self._word_text(node)
-        languages = {getattr(self.ix.schema[f], "language", None) for f in self.weights} - {None}
+        languages = {getattr(self.schema[f], "language", None) for f in self.weights} - {None}
         return any(not any(True for _ in LANGUAGES[lang].tokens(text, index=False)) for lang in languages)
 
     @staticmethod
@@ -255,8 +268,12 @@ class Engine:
     def _date_key(self, hit) -> int:
         """Ordinal of the reception date, to break score ties newest first."""
         if self._date_column is None:
-            self._date_column = self.searcher.reader().column_reader("date_received")
-        value = self._date_column[hit.docnum]
+            from index.stats import column_reader
+            self._date_column = column_reader(self.searcher.reader(), "date_received")
+        try:
+            value = self._date_column[hit.docnum]
+        except (OverflowError, ValueError):  # no date: whoosh's missing-value sentinel is no datetime
+            return 0
         return value.toordinal() if isinstance(value, dt.datetime) else 0
 
     def _snippets(self, hit, doc: Document, top: int = 2) -> list[str]:
@@ -303,7 +320,7 @@ class Engine:
     def _is_known(self, word: str) -> bool:
         """True when the word is a stopword or occurs in some default field."""
         for fieldname in self.weights:
-            lang = LANGUAGES[getattr(self.ix.schema[fieldname], "language", "fr")]
+            lang = LANGUAGES[getattr(self.schema[fieldname], "language", "fr")]
             terms = [t for ts, _, _, _ in lang.tokens(word, index=False) for t in ts]
             if not terms:
                 return True
