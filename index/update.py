@@ -13,6 +13,10 @@ from .schema import index_fields
 from .store import create_index, damaged_index, index_exists, open_index, open_writer, resolve_index_dir
 
 
+#: Below this many documents to write, --jobs is not worth forking for.
+PARALLEL_MIN_DOCS = 500
+
+
 @dataclass
 class UpdateSummary:
     index_dir: Path
@@ -83,7 +87,7 @@ def update_index(paths: Iterable[str | os.PathLike] | None = None, index_dir=Non
             raise damaged_index(index_dir, e) from None
         todo = _plan(docs, known, summary)
         if todo or rebuild:
-            writer = open_writer(ix, wait=wait, jobs=jobs if len(todo) >= 2000 else 1)
+            writer = open_writer(ix, wait=wait, jobs=jobs if len(todo) >= PARALLEL_MIN_DOCS else 1)
             try:
                 if not rebuild and ix.latest_generation() != generation:
                     # Another writer committed while this one waited for the lock: plan again against what

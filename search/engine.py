@@ -15,6 +15,7 @@ from whoosh import highlight
 from whoosh import query as wq
 from whoosh.qparser import syntax
 from whoosh.scoring import BM25F
+from whoosh.searching import Hit as WhooshHit
 
 from corpus.model import Document
 from index.analysis import LANGUAGES, fold
@@ -249,11 +250,13 @@ class Engine:
             return SearchResult(text, 0, [], note=note)
         want = offset + limit
         if sort == "relevance":
-            results = self.searcher.search(q, limit=want + 50, terms=True)
-            ranked = sorted(results, key=lambda h: (-round(h.score, 6), -self._date_key(h)))
+            # Every match scored (no block skipping): whoosh's skipping top-k path miscounts some queries
+            # on multi-segment indexes, and counting its total afterwards costs a second pass anyway.
+            results = self.searcher.search(q, limit=None)
+            window = sorted(results.top_n[:want + 50], key=lambda sd: (-round(sd[0], 6), -self._date_key(sd[1])))
+            ranked = [WhooshHit(results, docnum, pos, score) for pos, (score, docnum) in enumerate(window)]
         else:
-            results = self.searcher.search(q, limit=want, sortedby="date_received", reverse=(sort == "-date"),
-                                           terms=True)
+            results = self.searcher.search(q, limit=want, sortedby="date_received", reverse=(sort == "-date"))
             ranked = list(results)
         total = len(results)
         hits = []
@@ -265,13 +268,13 @@ class Engine:
         suggestion = self.suggest(text) if total == 0 else None
         return SearchResult(text, total, hits, dropped=dropped, suggestion=suggestion, note=note)
 
-    def _date_key(self, hit) -> int:
+    def _date_key(self, docnum: int) -> int:
         """Ordinal of the reception date, to break score ties newest first."""
         if self._date_column is None:
             from index.stats import column_reader
             self._date_column = column_reader(self.searcher.reader(), "date_received")
         try:
-            value = self._date_column[hit.docnum]
+            value = self._date_column[docnum]
         except (OverflowError, ValueError):  # no date: whoosh's missing-value sentinel is no datetime
             return 0
         return value.toordinal() if isinstance(value, dt.datetime) else 0
