@@ -355,15 +355,19 @@ class FastSegmentWriter(SegmentWriter):
         self.is_closed = True
         return segments
 
-    def commit(self, mergetype=None, optimize=None, merge=None):
-        self._check_state()
+    def _own_segments(self, mergetype, optimize, merge) -> list:
+        """The segments this process contributes to the commit (merged old ones, rolled-over and last new)."""
         finalsegments = self._merge_segments(mergetype, optimize, merge)
         finalsegments.extend(self._finished)
         if self._added:
             finalsegments.append(self._finalize_segment())
         else:
             self._close_segment()
-        self._commit_toc(finalsegments)
+        return finalsegments
+
+    def commit(self, mergetype=None, optimize=None, merge=None):
+        self._check_state()
+        self._commit_toc(self._own_segments(mergetype, optimize, merge))
         self._finish()
 
     def cancel(self):
@@ -482,12 +486,7 @@ class ParallelWriter(FastSegmentWriter):
             for fields in slices[0]:
                 FastSegmentWriter.add_document(self, **fields)
             del slices
-            finalsegments = self._merge_segments(mergetype, optimize, merge)
-            finalsegments.extend(self._finished)
-            if self._added:
-                finalsegments.append(self._finalize_segment())
-            else:
-                self._close_segment()
+            finalsegments = self._own_segments(mergetype, optimize, merge)
             for worker in self._workers:
                 finalsegments.extend(worker.result())
             self._workers = []

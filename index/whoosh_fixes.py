@@ -16,15 +16,8 @@ def _stalled(m, quality_before, skipped) -> bool:
     return not skipped and m.is_active() and m.block_quality() == quality_before
 
 
-def _union_skip_to_quality(self, minquality):
-    self._id = None
-    a, b = self.a, self.b
-    if not (a.is_active() or b.is_active()):
-        raise mcore.ReadTooFar
-    if not a.is_active():
-        return b.skip_to_quality(minquality)
-    if not b.is_active():
-        return a.skip_to_quality(minquality)
+def _skip_pair(a, b, minquality) -> int:
+    """Skip blocks of two additive sub-matchers until together they can reach `minquality`."""
     skipped = 0
     aq, bq = a.block_quality(), b.block_quality()
     while a.is_active() and b.is_active() and aq + bq <= minquality:
@@ -36,6 +29,18 @@ def _union_skip_to_quality(self, minquality):
         aq = a.block_quality() if a.is_active() else aq
         bq = b.block_quality() if b.is_active() else bq
     return skipped
+
+
+def _union_skip_to_quality(self, minquality):
+    self._id = None
+    a, b = self.a, self.b
+    if not (a.is_active() or b.is_active()):
+        raise mcore.ReadTooFar
+    if not a.is_active():
+        return b.skip_to_quality(minquality)
+    if not b.is_active():
+        return a.skip_to_quality(minquality)
+    return _skip_pair(a, b, minquality)
 
 
 def _disjunction_max_skip_to_quality(self, minquality):
@@ -66,17 +71,7 @@ def _and_maybe_skip_to_quality(self, minquality):
         raise mcore.ReadTooFar
     if not b.is_active():
         return a.skip_to_quality(minquality)
-    skipped = 0
-    aq, bq = a.block_quality(), b.block_quality()
-    while a.is_active() and b.is_active() and aq + bq <= minquality:
-        m, before = (a, aq) if aq < bq else (b, bq)
-        sk = m.skip_to_quality(minquality - (bq if m is a else aq))
-        skipped += sk
-        if _stalled(m, before, sk):
-            break
-        aq = a.block_quality() if a.is_active() else aq
-        bq = b.block_quality() if b.is_active() else bq
-    return skipped
+    return _skip_pair(a, b, minquality)
 
 
 def apply() -> None:

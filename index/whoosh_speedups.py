@@ -18,6 +18,20 @@ from whoosh.util.numeric import byte_to_length
 _LENGTHS = "_parlsearch_lengths"
 
 
+def _column_bytes(reader, doccount: int) -> bytes:
+    """All values of a one-byte length column: one read of the stored bytes (zero-padded like whoosh's
+    default), instead of one read per document."""
+    raw = None
+    if getattr(reader, "_typecode", None) == "B" and getattr(reader, "_default", None) == 0:
+        try:
+            raw = reader._dbfile.get(reader._basepos, reader._count)
+        except (AttributeError, OSError, ValueError):
+            raw = None
+    if raw is None or len(raw) != reader._count:
+        return bytes(reader)
+    return bytes(raw[:doccount]) + bytes(max(0, doccount - len(raw)))
+
+
 def _doc_field_length(self, docnum, fieldname, default=0):
     cache = self.__dict__.get(_LENGTHS)
     if cache is None:
@@ -25,7 +39,7 @@ def _doc_field_length(self, docnum, fieldname, default=0):
     lengths = cache.get(fieldname)
     if lengths is None:
         reader = self._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
-        lengths = cache[fieldname] = bytes(reader) if reader is not None else b""
+        lengths = cache[fieldname] = _column_bytes(reader, self._doccount) if reader is not None else b""
     if docnum >= len(lengths):
         if docnum > self._doccount:
             raise IndexError("Asked for docnum %r of %d" % (docnum, self._doccount))
