@@ -101,6 +101,27 @@ def _open_engine(index_dir, build_if_missing: bool = True):
         fail("cannot open the index at %s: %s" % (path, e.strerror or e))
 
 
+class _ReadCounter:
+    """A live count of the records (and pages) read, on a terminal's stderr (the total is not known in advance:
+    JSON Lines files are streamed)."""
+
+    def __init__(self):
+        import time
+        self.clock = time.monotonic
+        self.count = 0
+        self.shown = 0.0
+
+    def __call__(self, n: int) -> None:
+        self.count += n
+        now = self.clock()
+        if now - self.shown > 0.1:
+            self.shown = now
+            click.echo("\rReading… %d records" % self.count, nl=False, err=True)
+
+    def close(self) -> None:
+        click.echo("\rRead %d records.%s" % (self.count, " " * 12), err=True)
+
+
 @cli.command("index")
 @click.argument("paths", nargs=-1, type=click.Path())
 @index_option
@@ -120,24 +141,17 @@ def index_command(paths, index_dir, rebuild, jobs, wait, quiet, show_problems):
     """
     from index.store import IndexProblem
     from index.update import update_index
-    bar = None
-    progress = None
-    if sys.stderr.isatty() and not quiet:
-        bar = click.progressbar(length=0, label="Reading", file=sys.stderr, show_pos=True)
-        bar.__enter__()
-
-        def progress(n):
-            bar.update(n)
+    counter = _ReadCounter() if sys.stderr.isatty() and not quiet else None
     try:
         summary = update_index(list(paths) or None, index_dir, rebuild=rebuild, jobs=jobs, wait=wait,
-                               progress=progress)
+                               progress=counter)
     except IndexProblem as e:
         fail(str(e))
     except OSError as e:
         fail("cannot write the index: %s" % (e.strerror or e) + (" (%s)" % e.filename if e.filename else ""))
     finally:
-        if bar is not None:
-            bar.__exit__(None, None, None)
+        if counter is not None:
+            counter.close()
     for problem in summary.problems[:show_problems]:
         click.echo("%s: %s" % ("rejected" if problem.rejected else "warning", problem), err=True)
     if len(summary.problems) > show_problems:
