@@ -26,7 +26,7 @@ from whoosh.lang.stopwords import stoplists
 
 #: Bump whenever a change alters the terms produced for some text: indexes built with another version
 #: are refused with a rebuild instruction.
-ANALYZER_VERSION = 4
+ANALYZER_VERSION = 5
 
 _APOSTROPHES = str.maketrans({c: "'" for c in "’ʼ`‘′´ʹꞌ＇"})
 _HYPHENS = str.maketrans({c: "-" for c in "‐‑‒–"})
@@ -266,8 +266,11 @@ class NameLanguage(Language):
 
     def _compute_terms(self, raw, index):
         raw = unicodedata.normalize("NFKC", raw)
-        terms = tuple(t for t in (fold(p) for p in _SEPARATORS.split(raw)) if t)
-        return terms if index else terms[:1] if len(terms) == 1 else ("-".join(terms),)
+        parts = tuple(t for t in (fold(p) for p in _SEPARATORS.split(raw)) if t)
+        if len(parts) <= 1:
+            return parts
+        whole = "-".join(parts)  # Anne-Charlotte: found as typed, and by each part
+        return (whole,) + tuple(p for p in parts if p != whole) if index else (whole,)
 
 
 NAMES = NameLanguage()

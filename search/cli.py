@@ -206,8 +206,8 @@ class _Date(click.ParamType):
             self.fail("%r is not a date (use 2026, 2026-06 or 2026-06-01)" % value, param, ctx)
 
 
-@cli.command("search")
-@click.argument("words", nargs=-1, required=True)
+@cli.command("search", context_settings={"ignore_unknown_options": True})
+@click.argument("words", nargs=-1)
 @index_option
 @click.option("--limit", "-n", type=click.IntRange(0), default=10, show_default=True)
 @click.option("--offset", type=click.IntRange(0), default=0, show_default=True)
@@ -237,10 +237,12 @@ def search_command(words, index_dir, limit, offset, sort, as_json, as_jsonl, sin
     if as_json and as_jsonl:
         fail("--json and --jsonl are exclusive")
     text = " ".join(words)
-    engine = _open_engine(index_dir)
     filters = [_date_filter(since, until), _name_filter("author", author), _name_filter("minister", minister)]
     if status:
         filters.append(Term("status", "answered" if status in ("answered", "repondu") else "unanswered"))
+    if not text.strip() and not any(filters):
+        fail("no query: give words to search for, or a filter such as --author or --since")
+    engine = _open_engine(index_dir)
     try:
         with engine:
             result = engine.search(text, limit=limit, offset=offset, sort=sort, filters=filters)

@@ -119,6 +119,12 @@ class Engine:
             raise QueryError("query nested too deeply") from None
         except Exception as e:  # whoosh raises assorted errors on odd syntax
             raise QueryError("cannot parse the query: %s" % (str(e).splitlines() or [type(e).__name__])[0]) from None
+        if isinstance(tree, syntax.AndNotGroup) and len(tree) == 2 and isinstance(tree[0], syntax.GroupNode) \
+                and len(tree[0]) == 0:
+            # Only negative words ("-tram"): every document but those.
+            negative = tree[1].query(self.parser)
+            validate(negative, self.schema)
+            return [(tree, wq.AndNot(wq.Every(), negative.normalize()))], False
         relaxable = isinstance(tree, syntax.AndGroup) or not isinstance(tree, syntax.GroupNode)
         nodes = list(tree) if isinstance(tree, syntax.GroupNode) else [tree]
         clauses = []
@@ -173,8 +179,10 @@ class Engine:
 
     def build(self, text: str, filters: list | None = None):
         """The final whoosh query for `text`, after relaxation: (query or None, dropped words, note)."""
-        clauses, relaxable = self.parse(text)
         filters = [f for f in (filters or []) if f is not None]
+        if filters and not (text or "").strip():  # only --author/--since…: everything they allow
+            return wq.And(filters).normalize() if len(filters) > 1 else filters[0], [], None
+        clauses, relaxable = self.parse(text)
         if not clauses:
             if filters:
                 return wq.And(filters), [], None
@@ -285,6 +293,7 @@ class Engine:
             text = getattr(doc, name)
             if not text or len(out) >= top:
                 continue
+            text = text.replace(MARK_START, "").replace(MARK_END, "")  # the document's own, not ours
             fragment = hit.highlights(name, text=text, top=top - len(out))
             if fragment:
                 out.append(" ".join(fragment.split()))

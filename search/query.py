@@ -88,12 +88,61 @@ def _normalize_value(field: str, value: str) -> str:
 _TRAILING_QUESTION_MARK = re.compile(r"\?+(?=\s|$)")
 
 
+_DATE_COMPARE = re.compile(r"\b(%s):(<=|>=|<|>)(%s)(?=\s|\)|$)" % (_DATE_FIELD_NAMES, _DATE))
+_DATE_VALUE = re.compile(r"\b(%s):(%s)(?=\s|\)|$)" % (_DATE_FIELD_NAMES, _DATE))
+_FIELD_NAME = re.compile(r"(?<![\w\"])([^\W\d_][\w]*):(?=\S)")
+_DANGLING_OPERATORS = re.compile(r"^(?:\s*\b(?:AND|OR)\b)+|(?:\b(?:AND|OR|NOT)\b\s*)+$")
+
+
+def _pad(value: str) -> str:
+    """2026-6-1 → 2026-06-01 (whoosh would silently read a one-digit month as the whole year)."""
+    return "-".join(p if i == 0 else p.zfill(2) for i, p in enumerate(value.split("-")))
+
+
+def _period(value: str) -> tuple:
+    """First and last day of a year, month or day given as 2026, 2026-06 or 2026-06-01."""
+    import calendar
+    import datetime as dt
+    parts = [int(p) for p in value.split("-")]
+    try:
+        if len(parts) == 1:
+            return dt.date(parts[0], 1, 1), dt.date(parts[0], 12, 31)
+        if len(parts) == 2:
+            last = calendar.monthrange(parts[0], parts[1])[1]
+            return dt.date(parts[0], parts[1], 1), dt.date(parts[0], parts[1], last)
+        day = dt.date(*parts)
+        return day, day
+    except ValueError:
+        raise QueryError("invalid query: bad date %r (use 2026, 2026-06, 2026-06-01, "
+                         "2026-01-01..2026-06-30 or >=2026-01-01)" % value) from None
+
+
+def _compare(field: str, op: str, value: str) -> str:
+    """date:<2025 means before 2025 began, date:>2026-06 after June ended (whoosh would include them)."""
+    import datetime as dt
+    first, last = _period(value)
+    if op == "<":
+        return "%s:[TO %s]" % (field, (first - dt.timedelta(days=1)).isoformat())
+    if op == "<=":
+        return "%s:[TO %s]" % (field, last.isoformat())
+    if op == ">":
+        return "%s:[%s TO]" % (field, (last + dt.timedelta(days=1)).isoformat())
+    return "%s:[%s TO]" % (field, first.isoformat())
+
+
 def rewrite(text: str) -> str:
-    """Surface syntax whoosh does not know: date ranges with "..", keyword values in French; the question
-    mark that ends a typed question is punctuation, not a wildcard ("v?lo" inside a word still is)."""
+    """Surface syntax whoosh does not know: date ranges with "..", date comparisons on whole periods,
+    one-digit months, keyword values in French, field names in any case; the question mark that ends a
+    typed question is punctuation, not a wildcard ("v?lo" inside a word still is); an AND or OR with
+    nothing on one side is dropped rather than searched as a word."""
     text = _TRAILING_QUESTION_MARK.sub(" ", text)
-    text = _DATE_RANGE.sub(lambda m: "%s:[%s TO %s]" % (m.group(1), m.group(2), m.group(3) or ""), text)
-    text = _DATE_OPEN_START.sub(lambda m: "%s:[TO %s]" % (m.group(1), m.group(2)), text)
+    text = _FIELD_NAME.sub(lambda m: m.group(1).lower() + ":", text)
+    text = _DANGLING_OPERATORS.sub(" ", text)
+    text = _DATE_RANGE.sub(lambda m: "%s:[%s TO%s]" % (m.group(1), _pad(m.group(2)),
+                                                       " " + _pad(m.group(3)) if m.group(3) else ""), text)
+    text = _DATE_OPEN_START.sub(lambda m: "%s:[TO %s]" % (m.group(1), _pad(m.group(2))), text)
+    text = _DATE_COMPARE.sub(lambda m: _compare(m.group(1), m.group(2), _pad(m.group(3))), text)
+    text = _DATE_VALUE.sub(lambda m: "%s:%s" % (m.group(1), _pad(m.group(2))), text)
     text = _KEYWORD_VALUE.sub(lambda m: "%s:%s" % (m.group(1), _normalize_value(m.group(1), m.group(2))), text)
     return text
 
@@ -217,7 +266,7 @@ class GapPhrasePlugin(PhrasePlugin):
                               offsets=offsets)
             return syntax.attach(q, self)
 
-    def __init__(self, expr='"(?P<text>.*?)"(~(?P<slop>[1-9][0-9]*))?'):
+    def __init__(self, expr='"(?P<text>.*?)"(~(?P<slop>[0-9]+))?'):
         super().__init__(expr)
 
     def taggers(self, parser):
@@ -228,7 +277,7 @@ class GapPhrasePlugin(PhrasePlugin):
             text = match.group("text")
             textstartchar = match.start("text")
             slopstr = match.group("slop")
-            slop = int(slopstr) if slopstr else 1
+            slop = max(1, int(slopstr)) if slopstr else 1  # ~0 and ~1: exact
             return GapPhrasePlugin.PhraseNode(text, textstartchar, slop)
 
 
@@ -272,6 +321,6 @@ def validate(q, schema) -> None:
 
 def _error_text(error) -> str:
     msg = str(error)
-    if "date" in msg.lower() or "datetime" in msg.lower():
+    if any(w in msg.lower() for w in ("date", "month", "day", "year", "int()")):
         return "bad date (use 2026, 2026-06, 2026-06-01, 2026-01-01..2026-06-30 or >=2026-01-01)"
     return str(msg).splitlines()[0][:160]

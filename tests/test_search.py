@@ -245,3 +245,51 @@ def test_union_skipping_cannot_loop_forever():
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
+
+
+@pytest.mark.parametrize("query, count", [
+    ("date:<2025", 1), ("date:>2025", 96), ("date:>2026", 0), ("date:<2026-06", 11), ("date:<=2025", 11),
+    ("date:>=2026-06-01", 96), ("date:2026-6", 80), ("date:2026-01..", 96), ("date:..2025-12", 11),
+])
+def test_date_comparisons_work_on_whole_periods(engine, query, count):
+    assert engine.search(query, limit=0).total == count
+
+
+def test_names_with_hyphens_match_as_typed(engine):
+    for query in ("auteur:Anne-Charlotte", 'auteur:"Anne-Charlotte d\'Ursel"', "auteur:anne",
+                  'auteur:"Jean-Pierre Kerckhofs"', "auteur:Jean-Pierre"):
+        assert engine.search(query).total >= 1, query
+
+
+def test_only_negative_words_mean_everything_else(engine):
+    tram = engine.search("tram", limit=0).total
+    assert engine.search("-tram", limit=0).total == engine.search("NOT tram", limit=0).total == 107 - tram
+    assert engine.search("-tram -bus", limit=0).total < 107 - tram + 1
+
+
+def test_dangling_operators_and_field_case(engine):
+    tram = engine.search("tram", limit=0).total
+    assert engine.search("tram AND", limit=0).total == engine.search("OR tram", limit=0).total == tram
+    assert engine.search("Titre:vélo", limit=0).total == engine.search("titre:vélo", limit=0).total > 0
+    assert engine.search("STATUT:repondu", limit=0).total == 95
+    assert engine.search('"tram"~0', limit=0).total == tram
+
+
+def test_filters_alone_select_documents(engine):
+    from whoosh.query import Term
+    result = engine.search("", limit=0, filters=[Term("status", "unanswered")])
+    assert result.total == 12
+
+
+def test_document_text_cannot_forge_highlight_markers(tmp_path):
+    import json as _json
+
+    from index.update import update_index
+    from search.engine import Engine
+    record = {"moncode": "1", "titre": "Question écrite concernant le tram",
+              "question": "Le tram " + MARK_START + "rouge sans fin et le tram bleu."}
+    (tmp_path / "r.jsonl").write_text(_json.dumps(record) + "\n", "utf-8")
+    update_index([tmp_path / "r.jsonl"], tmp_path / "ix")
+    with Engine.open(tmp_path / "ix") as e:
+        snippet = e.search("tram").hits[0].snippets[0]
+    assert snippet.count(MARK_START) == snippet.count(MARK_END) >= 1
