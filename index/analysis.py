@@ -28,8 +28,6 @@ from whoosh.lang.stopwords import stoplists
 #: are refused with a rebuild instruction.
 ANALYZER_VERSION = 5
 
-_APOSTROPHES = str.maketrans({c: "'" for c in "’ʼ`‘′´ʹꞌ＇"})
-_HYPHENS = str.maketrans({c: "-" for c in "‐‑‒–"})
 #: One pass over the text for all length-preserving substitutions (a regex is far faster than
 #: str.translate with a mapping on long texts).
 _SUBSTITUTIONS = {**{c: "'" for c in "’ʼ`‘′´ʹꞌ＇"}, **{c: "-" for c in "‐‑‒–"},
@@ -113,7 +111,7 @@ class Language:
 
     def _compute_terms(self, raw: str, index: bool) -> tuple[str, ...]:
         if not raw.isascii():
-            raw = unicodedata.normalize("NFKC", raw).translate(_APOSTROPHES).translate(_HYPHENS)
+            raw = normalize(unicodedata.normalize("NFKC", raw))
         if not _SEPARATORS.search(raw):
             term = self.word_term(raw)
             return (term,) if term else ()

@@ -186,23 +186,19 @@ class _Date(click.ParamType):
 
     def convert(self, value, param, ctx):
         from corpus.model import parse_date
+        from search.query import QueryError, period
         if isinstance(value, dt.date):
             return value
         text = value.strip()
         try:
-            if len(text) == 4 and text.isdigit():
-                return dt.date(int(text), 1, 1) if param.name == "since" else dt.date(int(text), 12, 31)
-            if len(text) == 7 and text[4] == "-":
-                y, m = int(text[:4]), int(text[5:])
-                if param.name == "since":
-                    return dt.date(y, m, 1)
-                nxt = dt.date(y + (m == 12), m % 12 + 1, 1)
-                return nxt - dt.timedelta(days=1)
+            if (len(text) == 4 and text.isdigit()) or (len(text) == 7 and text[4] == "-"):
+                first, last = period(text)  # a year or a month: its first day for --since, last for --until
+                return first if param.name == "since" else last
             d = parse_date(text)
             if d is None:
                 raise ValueError("empty date")
             return d
-        except ValueError:
+        except (ValueError, QueryError):
             self.fail("%r is not a date (use 2026, 2026-06 or 2026-06-01)" % value, param, ctx)
 
 

@@ -60,6 +60,11 @@ class SearchResult:
     note: str | None = None  # e.g. "the query has no searchable word"
 
 
+def _parse_error(e: Exception) -> QueryError:
+    """whoosh's own exception, as the one-line explanation the user sees."""
+    return QueryError("cannot parse the query: %s" % (str(e).splitlines() or [type(e).__name__])[0])
+
+
 class _Marker(highlight.Formatter):
     """Wraps matched words in control markers that the output layer turns into colour or nothing."""
 
@@ -118,7 +123,7 @@ class Engine:
         except RecursionError:
             raise QueryError("query nested too deeply") from None
         except Exception as e:  # whoosh raises assorted errors on odd syntax
-            raise QueryError("cannot parse the query: %s" % (str(e).splitlines() or [type(e).__name__])[0]) from None
+            raise _parse_error(e) from None
         if isinstance(tree, syntax.AndNotGroup) and len(tree) == 2 and isinstance(tree[0], syntax.GroupNode) \
                 and len(tree[0]) == 0:
             # Only negative words ("-tram"): every document but those.
@@ -132,8 +137,7 @@ class Engine:
             try:
                 q = node.query(self.parser)
             except Exception as e:
-                raise QueryError("cannot parse the query: %s" % (str(e).splitlines() or [type(e).__name__])[0]) \
-                    from None
+                raise _parse_error(e) from None
             if q is None or self._is_stopword(node):
                 continue
             validate(q, self.schema)

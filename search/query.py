@@ -2,6 +2,8 @@
 stopword gaps, and one-line errors for malformed queries."""
 from __future__ import annotations
 
+import calendar
+import datetime as dt
 import re
 from bisect import bisect_left
 
@@ -14,6 +16,7 @@ from whoosh.query.spans import SpanWrappingMatcher
 from whoosh.util import make_binary_tree
 from whoosh.matching import binary
 
+from corpus.model import normalize_legislature, normalize_session
 from index.schema import DEFAULT_FIELD_WEIGHTS
 
 
@@ -60,6 +63,7 @@ _TYPE_VALUES = {
     "actualité": "topical_question",
 }
 _DATE = r"\d{4}(?:-\d{1,2}(?:-\d{1,2})?)?"
+DATE_HINT = "use 2026, 2026-06, 2026-06-01, 2026-01-01..2026-06-30 or >=2026-01-01"
 _DATE_FIELD_NAMES = "|".join(re.escape(n) for n in ["date_received", "date_answered"]
                              + FIELD_ALIASES["date_received"] + FIELD_ALIASES["date_answered"])
 _DATE_RANGE = re.compile(r"\b(%s):(%s)\.\.(%s)?(?=\s|\)|$)" % (_DATE_FIELD_NAMES, _DATE, _DATE))
@@ -77,10 +81,8 @@ def _normalize_value(field: str, value: str) -> str:
     if field == "type":
         return _TYPE_VALUES.get(key, key)
     if field in ("legislature", "législature"):
-        from corpus.model import normalize_legislature
         return normalize_legislature(raw) or raw
     if field == "session":
-        from corpus.model import normalize_session
         return normalize_session(raw) or raw
     return key
 
@@ -99,10 +101,8 @@ def _pad(value: str) -> str:
     return "-".join(p if i == 0 else p.zfill(2) for i, p in enumerate(value.split("-")))
 
 
-def _period(value: str) -> tuple:
+def period(value: str) -> tuple:
     """First and last day of a year, month or day given as 2026, 2026-06 or 2026-06-01."""
-    import calendar
-    import datetime as dt
     parts = [int(p) for p in value.split("-")]
     try:
         if len(parts) == 1:
@@ -113,14 +113,12 @@ def _period(value: str) -> tuple:
         day = dt.date(*parts)
         return day, day
     except ValueError:
-        raise QueryError("invalid query: bad date %r (use 2026, 2026-06, 2026-06-01, "
-                         "2026-01-01..2026-06-30 or >=2026-01-01)" % value) from None
+        raise QueryError("invalid query: bad date %r (%s)" % (value, DATE_HINT)) from None
 
 
 def _compare(field: str, op: str, value: str) -> str:
     """date:<2025 means before 2025 began, date:>2026-06 after June ended (whoosh would include them)."""
-    import datetime as dt
-    first, last = _period(value)
+    first, last = period(value)
     if op == "<":
         return "%s:[TO %s]" % (field, (first - dt.timedelta(days=1)).isoformat())
     if op == "<=":
@@ -322,5 +320,5 @@ def validate(q, schema) -> None:
 def _error_text(error) -> str:
     msg = str(error)
     if any(w in msg.lower() for w in ("date", "month", "day", "year", "int()")):
-        return "bad date (use 2026, 2026-06, 2026-06-01, 2026-01-01..2026-06-30 or >=2026-01-01)"
+        return "bad date (%s)" % DATE_HINT
     return str(msg).splitlines()[0][:160]
