@@ -195,7 +195,7 @@ def to_fts5(query: str) -> str:
 
 
 def _load_documents(paths):
-    from corpus.reader import Deduplicator, Problem, iter_read
+    from parlsearch.corpus.reader import Deduplicator, Problem, iter_read
     dedup = Deduplicator()
     for item in iter_read([str(p) for p in paths]):
         if not isinstance(item, Problem):
@@ -242,7 +242,7 @@ class Fts5Searcher:
             rows = self.con.execute(self.TOP, (expr, limit)).fetchall()
             total = self.con.execute(self.COUNT, (expr,)).fetchone()[0]
         except sqlite3.OperationalError as e:
-            from search.query import QueryError
+            from parlsearch.search.query import QueryError
             raise QueryError("fts5: %s (%s)" % (e, expr)) from None
         hits = [SimpleNamespace(doc=SimpleNamespace(id=r[0], moncode=r[1] or None)) for r in rows]
         return SimpleNamespace(total=total, hits=hits)
@@ -294,7 +294,7 @@ def _run_child(argv) -> dict:
 
 def _parlsearch_argv() -> list[str]:
     exe = Path(sys.executable).with_name("parlsearch")
-    return [str(exe)] if exe.exists() else [sys.executable, "-m", "search"]
+    return [str(exe)] if exe.exists() else [sys.executable, "-m", "parlsearch"]
 
 
 def _percentile(values, q) -> float:
@@ -380,7 +380,7 @@ def _cold(argv, runs: int) -> dict:
 
 
 def bench_size(n: int, tool: Path, jobs: int, repeat: int, cold_runs: int, work: Path, log) -> dict:
-    from search.engine import Engine
+    from parlsearch.search.engine import Engine
     corpus = corpus_file(n, tool)
     size_mb = corpus.stat().st_size / 1e6
     log("size %d: corpus %s (%.1f MB)" % (n, corpus.name, size_mb))
@@ -510,7 +510,7 @@ class StockWhoosh:
         self.searcher = self.ix.searcher()
 
     def search(self, query: str, limit: int = 10):
-        from search.query import QueryError
+        from parlsearch.search.query import QueryError
         try:
             q = self.parser.parse(query)
             results = self.searcher.search(q, limit=limit)
@@ -526,10 +526,10 @@ class StockWhoosh:
 
 
 def bench_quality(judgments: Path, work: Path, log) -> dict:
-    from corpus.reader import bundled_corpus
-    from index.update import update_index
-    from search.engine import Engine
-    from search.evaluate import evaluate, load_judgments
+    from parlsearch.corpus.reader import bundled_corpus
+    from parlsearch.index.update import update_index
+    from parlsearch.search.engine import Engine
+    from parlsearch.search.evaluate import evaluate, load_judgments
     cases = load_judgments(judgments)
     docs = _load_documents([bundled_corpus()])
     log("quality: %d judged queries on the bundled corpus (%d documents)" % (len(cases), len(docs)))

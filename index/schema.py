@@ -6,7 +6,7 @@ import json
 
 from whoosh import columns, fields
 
-from corpus.model import Document
+from ..corpus.model import Document
 
 from .analysis import LANGUAGES, ParlAnalyzer, fold
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
-from corpus.reader import Problem, read_paths
+from ..corpus.reader import Problem, read_paths
 
 from .schema import index_fields
 from .store import create_index, damaged_index, index_exists, open_index, open_writer, resolve_index_dir

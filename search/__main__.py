@@ -1,3 +1,4 @@
-from search.cli import main
+"""``python -m parlsearch.search``: the command line (same as ``python -m parlsearch``)."""
+from .cli import main
 
 main()

@@ -10,7 +10,7 @@ import sys
 
 import click
 
-from search import __version__
+from .. import __version__
 
 EXIT_MATCH, EXIT_NO_MATCH, EXIT_ERROR = 0, 1, 2
 
@@ -50,7 +50,7 @@ def _emit(lines: list[str], use_pager: bool, color: bool) -> None:
 class LazyGroup(click.Group):
     """A group whose heavier optional commands are imported only when used (keeps start-up fast)."""
 
-    lazy = {"fetch": ("search.cli_fetch", "fetch_command")}
+    lazy = {"fetch": ("parlsearch.search.cli_fetch", "fetch_command")}
 
     def list_commands(self, ctx):
         return sorted(set(super().list_commands(ctx)) | set(self.lazy))
@@ -81,11 +81,11 @@ def cli():
 
 def _open_engine(index_dir, build_if_missing: bool = True):
     """Open the index, building it from the bundled corpus when there is none yet."""
-    from index.store import IndexProblem, index_exists, resolve_index_dir
-    from search.engine import Engine
+    from ..index.store import IndexProblem, index_exists, resolve_index_dir
+    from .engine import Engine
     path = resolve_index_dir(index_dir)
     if build_if_missing and not index_exists(path):
-        from index.update import update_index
+        from ..index.update import update_index
         click.echo("parlsearch: no index at %s yet; building it from the bundled corpus…" % path, err=True)
         try:
             update_index(None, path)
@@ -139,8 +139,8 @@ def index_command(paths, index_dir, rebuild, jobs, wait, quiet, show_problems):
     New documents are added, changed ones updated (by content hash), unchanged ones left alone. Every run
     is one atomic commit: a run that dies leaves the previous commit searchable.
     """
-    from index.store import IndexProblem
-    from index.update import update_index
+    from ..index.store import IndexProblem
+    from ..index.update import update_index
     counter = _ReadCounter() if sys.stderr.isatty() and not quiet else None
     try:
         summary = update_index(list(paths) or None, index_dir, rebuild=rebuild, jobs=jobs, wait=wait,
@@ -172,7 +172,7 @@ def _date_filter(since, until):
 
 def _name_filter(field: str, name: str | None):
     from whoosh.query import And, Term
-    from index.analysis import analyze
+    from ..index.analysis import analyze
     if not name:
         return None
     terms = analyze(name, "names", index=True)
@@ -185,8 +185,8 @@ class _Date(click.ParamType):
     name = "DATE"
 
     def convert(self, value, param, ctx):
-        from corpus.model import parse_date
-        from search.query import QueryError, period
+        from ..corpus.model import parse_date
+        from .query import QueryError, period
         if isinstance(value, dt.date):
             return value
         text = value.strip()
@@ -228,8 +228,8 @@ def search_command(words, index_dir, limit, offset, sort, as_json, as_jsonl, sin
       parlsearch search 'auteur:maison statut:repondu logement'
     """
     from whoosh.query import Term
-    from search.output import Style, render_hits, result_dict, to_json, hit_dict
-    from search.query import QueryError
+    from .output import Style, render_hits, result_dict, to_json, hit_dict
+    from .query import QueryError
     if as_json and as_jsonl:
         fail("--json and --jsonl are exclusive")
     text = " ".join(words)
@@ -265,7 +265,7 @@ def search_command(words, index_dir, limit, offset, sort, as_json, as_jsonl, sin
 @click.option("--pager/--no-pager", default=True)
 def show_command(doc_id, index_dir, as_json, color, pager):
     """Show one document by id (PRB-1-170312) or official code (170312)."""
-    from search.output import Style, render_document, to_json
+    from .output import Style, render_document, to_json
     with _open_engine(index_dir) as engine:
         doc = engine.get(doc_id.strip())
     if doc is None:
@@ -286,8 +286,8 @@ def show_command(doc_id, index_dir, as_json, color, pager):
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True)
 def similar_command(doc_id, index_dir, limit, as_json, color):
     """Questions most like DOC_ID: has this been asked before?"""
-    from search.engine import SearchResult
-    from search.output import Style, render_hits, result_dict, to_json
+    from .engine import SearchResult
+    from .output import Style, render_hits, result_dict, to_json
     with _open_engine(index_dir) as engine:
         try:
             hits = engine.similar(doc_id.strip(), limit=limit)
@@ -312,8 +312,8 @@ def similar_command(doc_id, index_dir, limit, as_json, color):
 @click.option("--min-pass", type=click.IntRange(0), help="Exit 1 when fewer cases pass (default: all must pass).")
 def eval_command(judgments, index_dir, as_json, min_pass):
     """Run judged queries (JSON Lines: id, kind, q, expect, max_rank) and report pass/fail, ranks and MRR."""
-    from search.evaluate import evaluate, load_judgments
-    from search.output import safe, to_json
+    from .evaluate import evaluate, load_judgments
+    from .output import safe, to_json
     try:
         cases = load_judgments(judgments)
     except ValueError as e:
@@ -344,8 +344,8 @@ def eval_command(judgments, index_dir, as_json, min_pass):
 @click.option("--top", type=click.IntRange(1), default=10, show_default=True, help="Rows per breakdown.")
 def stats_command(index_dir, as_json, top):
     """Documents in the index: by status, minister, author and year."""
-    from index.stats import index_stats
-    from search.output import to_json
+    from ..index.stats import index_stats
+    from .output import to_json
     engine = _open_engine(index_dir)
     with engine:
         stats = index_stats(engine.ix)
@@ -353,7 +353,7 @@ def stats_command(index_dir, as_json, top):
     if as_json:
         click.echo(to_json(stats))
         return
-    from search.output import safe
+    from .output import safe
     click.echo("%d documents in %s" % (stats["documents"], stats["index"]))
     for key, label in (("by_status", "By status"), ("by_year", "By year (received)"),
                        ("by_minister", "By minister"), ("by_author", "By author")):

@@ -8,7 +8,7 @@ import sys
 
 import click
 
-from corpus import fetch as fetchlib
+from ..corpus import fetch as fetchlib
 
 _MAX_LISTED_FAILURES = 10
 
@@ -123,7 +123,7 @@ def fetch_command(legislatures, types, since, limit, lang, cache, base_url, dela
 
 def _update_index(cache: str, index_dir, quiet: bool) -> None:
     try:
-        from index.update import update_index
+        from ..index.update import update_index
     except ImportError as e:
         click.echo("Index not updated: the index updater is not available (%s). Run `parlsearch index %s` "
                    "instead." % (e, cache), err=True)

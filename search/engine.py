@@ -17,10 +17,10 @@ from whoosh.qparser import syntax
 from whoosh.scoring import BM25F
 from whoosh.searching import Hit as WhooshHit
 
-from corpus.model import Document
-from index.analysis import LANGUAGES, fold
-from index.schema import DEFAULT_FIELD_WEIGHTS, document_from_payload
-from index.store import damaged_index, open_index
+from ..corpus.model import Document
+from ..index.analysis import LANGUAGES, fold
+from ..index.schema import DEFAULT_FIELD_WEIGHTS, document_from_payload
+from ..index.store import damaged_index, open_index
 
 from .query import QueryError, check_balanced, make_parser, rewrite, validate
 
@@ -283,7 +283,7 @@ class Engine:
     def _date_key(self, docnum: int) -> int:
         """Ordinal of the reception date, to break score ties newest first."""
         if self._date_column is None:
-            from index.stats import column_reader
+            from ..index.stats import column_reader
             self._date_column = column_reader(self.searcher.reader(), "date_received")
         try:
             value = self._date_column[docnum]

@@ -6,7 +6,7 @@ import re
 
 import click
 
-from corpus.model import Document
+from ..corpus.model import Document
 
 from .engine import MARK_END, MARK_START, Hit, SearchResult
 

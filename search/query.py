@@ -16,8 +16,8 @@ from whoosh.query.spans import SpanWrappingMatcher
 from whoosh.util import make_binary_tree
 from whoosh.matching import binary
 
-from corpus.model import normalize_legislature, normalize_session
-from index.schema import DEFAULT_FIELD_WEIGHTS
+from ..corpus.model import normalize_legislature, normalize_session
+from ..index.schema import DEFAULT_FIELD_WEIGHTS
 
 
 class QueryError(ValueError):

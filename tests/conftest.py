@@ -13,7 +13,7 @@ DATA = Path(__file__).resolve().parent / "data"
 @pytest.fixture(scope="session")
 def bundled_index(tmp_path_factory):
     """An index of the bundled corpus (read-only for tests: copy it before changing it)."""
-    from index.update import update_index
+    from parlsearch.index.update import update_index
     path = tmp_path_factory.mktemp("bundled") / "index"
     summary = update_index(None, path)
     assert summary.documents == 107
@@ -30,7 +30,7 @@ def index_copy(bundled_index, tmp_path):
 
 @pytest.fixture(scope="session")
 def engine(bundled_index):
-    from search.engine import Engine
+    from parlsearch.search.engine import Engine
     e = Engine.open(bundled_index)
     yield e
     e.close()
@@ -39,7 +39,7 @@ def engine(bundled_index):
 def parlsearch_argv():
     """How to run the real command in a subprocess (the installed script, else the module)."""
     script = Path(sys.executable).parent / "parlsearch"
-    return [str(script)] if script.exists() else [sys.executable, "-m", "search"]
+    return [str(script)] if script.exists() else [sys.executable, "-m", "parlsearch"]
 
 
 @pytest.fixture

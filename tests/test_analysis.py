@@ -3,8 +3,8 @@ import json
 
 import pytest
 
-from corpus.reader import bundled_corpus
-from index.analysis import DUTCH, FRENCH, NAMES, ParlAnalyzer, analyze, fold, normalize
+from parlsearch.corpus.reader import bundled_corpus
+from parlsearch.index.analysis import DUTCH, FRENCH, NAMES, ParlAnalyzer, analyze, fold, normalize
 
 
 def fr(text, index=False):

@@ -7,7 +7,7 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from search.cli import cli
+from parlsearch.search.cli import cli
 
 from conftest import parlsearch_argv
 
@@ -174,7 +174,7 @@ def test_incompatible_index_message(index_copy, cli_env):
 
 def test_module_entry_point(bundled_index, cli_env):
     import sys
-    proc = subprocess.run([sys.executable, "-m", "search", "search", "--json", "--index", str(bundled_index),
+    proc = subprocess.run([sys.executable, "-m", "parlsearch", "search", "--json", "--index", str(bundled_index),
                            "bus", "71"], capture_output=True, text=True, env=cli_env, timeout=60)
     assert proc.returncode == 0 and json.loads(proc.stdout)["hits"][0]["moncode"] == "170243"
 

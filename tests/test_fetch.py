@@ -19,10 +19,10 @@ try:
 except ImportError:  # tests/ is not a package: pytest put tests/ itself on sys.path
     from fetch_server import FakeSite, Reply, make_page, row
 
-from corpus import fetch as fetchlib
-from corpus.model import ANSWERED, UNANSWERED
-from corpus.reader import read_paths
-from corpus.weblex_index import is_index, parse_row, read_index, RowError
+from parlsearch.corpus import fetch as fetchlib
+from parlsearch.corpus.model import ANSWERED, UNANSWERED
+from parlsearch.corpus.reader import read_paths
+from parlsearch.corpus.weblex_index import is_index, parse_row, read_index, RowError
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "tests" / "data" / "index-sample-24-29.json"
@@ -525,7 +525,7 @@ def test_sigkill_mid_fetch_then_resume(site, tmp_path):
     site.trickle = 0.3  # half a page, a pause, the other half: the kill lands mid-body
     env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     with site.running() as url:
-        cmd = [sys.executable, "-m", "corpus.fetch", "--cache", str(cache), "--base-url", url, "--delay", "0",
+        cmd = [sys.executable, "-m", "parlsearch.corpus.fetch", "--cache", str(cache), "--base-url", url, "--delay", "0",
                "--lang", "both", "-q"]
         proc = subprocess.Popen(cmd, cwd=str(ROOT), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         try:
@@ -564,8 +564,8 @@ def test_sigkill_mid_fetch_then_resume(site, tmp_path):
 
 
 def test_fetched_cache_is_searchable(served, tmp_path):
-    update = pytest.importorskip("index.update")
-    engine = pytest.importorskip("search.engine")
+    update = pytest.importorskip("parlsearch.index.update")
+    engine = pytest.importorskip("parlsearch.search.engine")
     site, url = served
     run(tmp_path / "cache", url)
     summary = update.update_index([tmp_path / "cache"], tmp_path / "ix")
@@ -585,10 +585,10 @@ def test_fetched_cache_is_searchable(served, tmp_path):
 def test_cli_fetch_command(served, tmp_path, monkeypatch):
     from click.testing import CliRunner
 
-    from search.cli_fetch import fetch_command
+    from parlsearch.search.cli_fetch import fetch_command
 
     site, url = served
-    monkeypatch.setitem(sys.modules, "index.update", None)  # the updater not there: skipped with a message
+    monkeypatch.setitem(sys.modules, "parlsearch.index.update", None)  # the updater not there: skipped with a message
     runner = CliRunner()
     result = runner.invoke(fetch_command, ["--cache", str(tmp_path), "--base-url", url, "--delay", "0",
                                            "--lang", "fr", "--type", "written", "--limit", "5", "--index",
@@ -612,13 +612,13 @@ def test_cli_index_flag_calls_the_updater(served, tmp_path, monkeypatch):
 
     from click.testing import CliRunner
 
-    from search.cli_fetch import fetch_command
+    from parlsearch.search.cli_fetch import fetch_command
 
     site, url = served
     calls = []
-    module = types.ModuleType("index.update")
+    module = types.ModuleType("parlsearch.index.update")
     module.update_index = lambda paths, index_dir: calls.append((paths, index_dir)) or "3 documents added"
-    monkeypatch.setitem(sys.modules, "index.update", module)
+    monkeypatch.setitem(sys.modules, "parlsearch.index.update", module)
     result = CliRunner().invoke(fetch_command, ["--cache", str(tmp_path), "--base-url", url, "--delay", "0",
                                                 "--limit", "1", "--index", "--index-dir", str(tmp_path / "ix")])
     assert result.exit_code == 0, result.output

@@ -9,12 +9,12 @@ import time
 
 import pytest
 
-from corpus.reader import bundled_corpus, read_paths
-from index.schema import SCHEMA_VERSION
-from index.stats import index_stats
-from index.store import (META_FILE, IncompatibleIndex, IndexLocked, NoIndex, default_index_dir, open_index,
+from parlsearch.corpus.reader import bundled_corpus, read_paths
+from parlsearch.index.schema import SCHEMA_VERSION
+from parlsearch.index.stats import index_stats
+from parlsearch.index.store import (META_FILE, IncompatibleIndex, IndexLocked, NoIndex, default_index_dir, open_index,
                          open_writer)
-from index.update import indexed_hashes, update_index
+from parlsearch.index.update import indexed_hashes, update_index
 
 from conftest import parlsearch_argv
 
@@ -40,7 +40,7 @@ def test_changing_one_record_updates_exactly_that_document(index_copy, tmp_path)
     after = indexed_hashes(open_index(index_copy))
     assert len(after) == 107
     assert {k for k in after if after[k] != before[k]} == {record["id"]}
-    from search.engine import Engine
+    from parlsearch.search.engine import Engine
     with Engine.open(index_copy) as engine:
         hits = engine.search("zeppelinodrome").hits
         assert [h.doc.id for h in hits] == [record["id"]]
@@ -141,7 +141,7 @@ def test_sigkill_during_a_large_build_leaves_previous_commit(index_copy, tmp_pat
     ix = open_index(index_copy)
     with ix.searcher() as s:
         assert s.doc_count() == 107
-    from search.engine import Engine
+    from parlsearch.search.engine import Engine
     with Engine.open(index_copy) as engine:
         assert engine.search("garantie jeunesse").total >= 1
     summary = update_index([big], index_copy)

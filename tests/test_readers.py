@@ -12,13 +12,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import corpus
-import corpus.reader
-from corpus import bundled_corpus, read_paths
-from corpus.model import ANSWERED, UNANSWERED
-from corpus.plaintext import parse_text_page
-from corpus.records import document_from_record
-from corpus.text import PageError
-from corpus.weblex import parse_page, title_type, tokens
+import parlsearch.corpus.reader
+from parlsearch.corpus import bundled_corpus, read_paths
+from parlsearch.corpus.model import ANSWERED, UNANSWERED
+from parlsearch.corpus.plaintext import parse_text_page
+from parlsearch.corpus.records import document_from_record
+from parlsearch.corpus.text import PageError
+from parlsearch.corpus.weblex import parse_page, title_type, tokens
 
 DATA = bundled_corpus()
 JSON_FILE = DATA / "brussels-written-questions-2024-2029.json"
@@ -408,9 +408,8 @@ def test_regexes_are_linear():
     (a nested or adjacent quantifier would make one of these take seconds)."""
     import re
 
-    import corpus.plaintext
-    import corpus.weblex
-
+    import parlsearch.corpus.plaintext
+    import parlsearch.corpus.weblex
     patterns = []
     for module in (corpus.weblex, corpus.plaintext):
         for value in vars(module).values():
@@ -508,7 +507,7 @@ def test_hostile_files(tmp_path, monkeypatch):
     assert reasons["prose.txt"].record is None
 
     # over the size limit
-    monkeypatch.setattr(corpus.reader, "MAX_PAGE_BYTES", 1000)
+    monkeypatch.setattr(parlsearch.corpus.reader, "MAX_PAGE_BYTES", 1000)
     big = tmp_path / "big"
     big.mkdir()
     (big / "weblex-quest-det-167744.html").write_text(_page("167744"), encoding="utf-8")
@@ -592,7 +591,7 @@ def test_damaged_pages_parse_or_fail_cleanly(data):
 
 
 def test_french_and_dutch_readings_merge_into_one_french_document():
-    from corpus.model import Document, merge
+    from parlsearch.corpus.model import Document, merge
     fr = Document.create(moncode="1", title="Question écrite concernant le vélo", question="Q fr", answer="A fr")
     nl = Document.create(moncode="1", title="Schriftelijke vraag betreffende de fiets", question="V nl",
                          answer="A nl", language="nl", author="X")

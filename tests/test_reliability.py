@@ -34,11 +34,11 @@ from pathlib import Path
 import click
 import pytest
 
-from corpus.reader import bundled_corpus, read_paths
-from index.stats import column_reader
-from index.store import META_FILE, current_meta, index_exists, open_index
-from index.update import TEST_POINTS, update_index
-from search.engine import Engine
+from parlsearch.corpus.reader import bundled_corpus, read_paths
+from parlsearch.index.stats import column_reader
+from parlsearch.index.store import META_FILE, current_meta, index_exists, open_index
+from parlsearch.index.update import TEST_POINTS, update_index
+from parlsearch.search.engine import Engine
 
 from conftest import parlsearch_argv
 
@@ -271,7 +271,7 @@ def test_first_build_killed_before_its_commit_is_completed_by_a_rerun(tmp_path):
 
 SEARCHER = r"""
 import json, sys, time, traceback
-from search.engine import Engine
+from parlsearch.search.engine import Engine
 index_dir, stop = sys.argv[1], sys.argv[2]
 report = {"ok": 0, "errors": [], "counts": []}
 held = Engine.open(index_dir)  # one engine kept open across every commit: the old view keeps answering
@@ -703,8 +703,9 @@ def test_documents_without_dates_stay_searchable_across_segments(tmp_path):
 # -- every regex on untrusted text is linear ------------------------------------------------------------
 
 _METHODS = {"search", "match", "fullmatch", "finditer", "findall", "sub", "subn", "split"}
-UNTRUSTED_MODULES = sorted({"corpus.%s" % m.name for m in pkgutil.iter_modules([str(bundled_corpus().parent)])}
-                           | {"index.analysis", "search.output"})
+UNTRUSTED_MODULES = sorted({"parlsearch.corpus.%s" % m.name
+                            for m in pkgutil.iter_modules([str(bundled_corpus().parent)])}
+                           | {"parlsearch.index.analysis", "parlsearch.search.output"})
 
 
 def untrusted_regexes() -> dict[str, tuple[re.Pattern, set]]:
@@ -781,7 +782,7 @@ def _hostile(prefix: str, run: str, n: int) -> str:
 @pytest.mark.slow
 def test_every_regex_on_untrusted_text_is_linear():
     regexes = untrusted_regexes()
-    assert len(regexes) > 50 and any(name.startswith("corpus.weblex_index") for name in regexes)
+    assert len(regexes) > 50 and any(name.startswith("parlsearch.corpus.weblex_index") for name in regexes)
     slow = []
     for name, (pattern, methods) in regexes.items():
         # Screen every prefix × run at 300 and 3,000 characters: quadratic shows as ×100, linear as ×10.
@@ -825,7 +826,7 @@ def test_every_regex_on_untrusted_text_is_linear():
 ], ids=["dotted-numbers", "hyphenated-words", "elisions", "dotted-letters"])
 def test_analyzer_is_linear_on_hostile_tokens(text):
     """One token with a million parts: the analyzer used a list for membership (quadratic, ~150 s)."""
-    from index.analysis import FRENCH
+    from parlsearch.index.analysis import FRENCH
     tenth = text[:len(text) // 10]
     small = _timed(lambda: (list(FRENCH.tokens(tenth, index=True)), FRENCH._index_cache.clear()), repeat=2)
     assert small < 1.0, "already %.1f s for a tenth: quadratic" % small

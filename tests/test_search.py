@@ -5,8 +5,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from search.engine import MARK_END, MARK_START
-from search.query import QueryError, rewrite
+from parlsearch.search.engine import MARK_END, MARK_START
+from parlsearch.search.query import QueryError, rewrite
 
 from conftest import DATA
 
@@ -173,7 +173,7 @@ def test_rewrite_date_ranges():
 def test_judged_queries_meet_the_quality_threshold(engine, name, min_pass):
     """The development set must pass entirely; the project's own 70 judged queries (every kind, written
     independently of the implementation) at least 66 (≈95%)."""
-    from search.evaluate import evaluate, load_judgments
+    from parlsearch.search.evaluate import evaluate, load_judgments
     report = evaluate(engine, load_judgments(DATA / name))
     failures = [(c.id, c.query, c.top) for c in report.cases if not c.passed]
     assert report.passed >= min_pass, failures
@@ -284,8 +284,8 @@ def test_filters_alone_select_documents(engine):
 def test_document_text_cannot_forge_highlight_markers(tmp_path):
     import json as _json
 
-    from index.update import update_index
-    from search.engine import Engine
+    from parlsearch.index.update import update_index
+    from parlsearch.search.engine import Engine
     record = {"moncode": "1", "titre": "Question écrite concernant le tram",
               "question": "Le tram " + MARK_START + "rouge sans fin et le tram bleu."}
     (tmp_path / "r.jsonl").write_text(_json.dumps(record) + "\n", "utf-8")
