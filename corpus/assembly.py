@@ -19,6 +19,12 @@ from typing import Iterable, Mapping, Protocol, runtime_checkable
 #: The assembly of a document that does not say (every bundled and fetched document so far).
 DEFAULT_ASSEMBLY = "PRB"
 
+#: Statuses, the same for every assembly: a document has an answer text or not; a fetched page may also
+#: have no text at all (a question answered in the printed report).
+ANSWERED = "answered"
+UNANSWERED = "unanswered"
+NOTEXT = "notext"
+
 #: Built-in assemblies: code → module (relative to this package) that registers it when imported.
 _BUILTIN = {"PRB": ".brussels"}
 _REGISTRY: dict[str, "Assembly"] = {}

@@ -12,7 +12,8 @@ after a download, ids, the legislature rule (five years: 2019-2024, 2024-2029), 
 document types and page statuses. It implements corpus.assembly.Assembly.
 
 Imports: the document model takes its vocabulary from here, and the Weblex readers depend on the model, so
-this module imports them inside the functions that read listings and pages, never at the top.
+this module imports them (and the HTTP client's error kinds) inside the functions that read listings and
+pages, never at the top.
 """
 from __future__ import annotations
 
@@ -20,8 +21,7 @@ import functools
 import json
 import re
 
-from .assembly import register
-from .httpclient import Permanent, Transient
+from .assembly import ANSWERED, NOTEXT, UNANSWERED, register
 from .text import DecodeError, PageError, decode_bytes
 
 CODE = "PRB"
@@ -91,6 +91,46 @@ TYPE_ALIASES = {
     "interpellation": "interpellation",
 }
 
+#: How a title opens, by type and language ("Question écrite concernant …", "Schriftelijke vraag over …"):
+#: the one table behind the page readers' type detection (corpus.weblex) and the subject (corpus.model).
+TITLE_KINDS = (
+    ("written_question", "fr", r"question\s+[ée]crite"),
+    ("oral_question", "fr", r"question\s+orale"),
+    ("topical_question", "fr", r"question\s+d\W?\s*actualit[ée]"),
+    ("request_for_explanation", "fr", r"demande\s+d\W?\s*explications?"),
+    ("interpellation", "fr", r"interpellation"),
+    ("written_question", "nl", r"schriftelijke\s+vraag"),
+    ("oral_question", "nl", r"mondelinge\s+vraag"),
+    ("topical_question", "nl", r"(?:dringende\s+vraag|actualiteitsvraag)"),
+    ("request_for_explanation", "nl", r"vraag\s+om\s+uitleg"),
+    ("interpellation", "nl", r"interpellatie"),
+)
+#: The words between a title's opening and its subject.
+_TITLE_LINKS = {"fr": r"(?:concernant|relative\s+[àa]|sur)", "nl": r"(?:betreffende|over|inzake)"}
+
+
+def _openings(lang: str | None = None) -> str:
+    return "|".join(p for _, l, p in TITLE_KINDS if lang in (None, l))
+
+
+#: (pattern, type) for each opening, tried in order on a title.
+TITLE_TYPES = tuple((re.compile(p + r"\b", re.IGNORECASE), t) for t, _, p in TITLE_KINDS)
+#: Any title opening / a Dutch one.
+ANY_TITLE = re.compile(r"(?:%s)\b" % _openings(), re.IGNORECASE)
+DUTCH_TITLE = re.compile(r"(?:%s)\b" % _openings("nl"), re.IGNORECASE)
+#: The boilerplate before a title's subject, French and Dutch.
+TITLE_PREFIX = re.compile(r"^\s*(?:%s)\s+%s\s+" % (_openings("fr"), _TITLE_LINKS["fr"]), re.IGNORECASE)
+TITLE_NL_PREFIX = re.compile(r"^\s*(?:%s)\s+%s\s+" % (_openings("nl"), _TITLE_LINKS["nl"]), re.IGNORECASE)
+
+#: Type code in column 15 of a listing row → document type (used when the French label is not one we know).
+LISTING_TYPE_CODES = {
+    "1": "written_question",
+    "2": "oral_question",
+    "3": "topical_question",
+    "4": "interpellation",
+    "5": "request_for_explanation",
+}
+
 #: What `fetch --type` selects: written questions have text pages; the others are mostly answered in the
 #: printed report (their page has no text), so they can be skipped to save requests.
 TYPE_FILTERS = {
@@ -99,10 +139,6 @@ TYPE_FILTERS = {
     "all": frozenset(),  # no filter
 }
 
-#: Statuses of a fetched page (answered/unanswered are also the document statuses of corpus.model).
-ANSWERED = "answered"      # question and answer text
-UNANSWERED = "unanswered"  # question text, no answer yet
-NOTEXT = "notext"          # a question page without text (answered in the printed report, or not yet)
 
 
 # -- ids --------------------------------------------------------------------------------------------------
@@ -122,6 +158,7 @@ def read_listing(body: bytes) -> list[tuple[int, object]]:
     A body that is not JSON (cut short) is Transient; JSON that is not an index is Permanent. One row that
     cannot be read — whatever is wrong with it — is reported by its number and never stops the others.
     """
+    from .httpclient import Permanent, Transient
     from .weblex_index import is_index, parse_row
     try:
         obj = json.loads(decode_bytes(body))
@@ -198,6 +235,7 @@ def page_status(text: str, source: str, lang: str) -> str:
 
 def decode_page(body: bytes, charset: str | None) -> str:
     """Page bytes → text: the declared charset, else UTF-8, else cp1252 (corpus.text.decode_bytes)."""
+    from .httpclient import Permanent
     charset = (charset or "").lower()
     if charset and charset not in ("utf-8", "utf8"):
         try:
@@ -216,6 +254,7 @@ def read_page(body: bytes, charset: str | None, source: str, lang: str) -> tuple
     A body cut short (no closing ``</html>``) is Transient (retried); a page without the Weblex question
     section (an error or maintenance page served as 200) is Permanent: not cached, asked again next run.
     """
+    from .httpclient import Permanent, Transient
     if not _END_HTML.search(body[-4096:]):
         raise Transient("truncated page (no closing </html>)")
     text = decode_page(body, charset)

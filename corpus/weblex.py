@@ -26,10 +26,14 @@ import os
 import re
 from typing import Iterator
 
+from .brussels import ANY_TITLE as _ANY_TITLE
+from .brussels import DUTCH_TITLE as _DUTCH_TITLE
+from .brussels import PAGE_PATH, SITE
+from .brussels import TITLE_TYPES as _TYPE_PREFIXES
 from .model import Document, parse_date
 from .text import DecodeError, PageError, clean_line, clean_text, decode_bytes
 
-PAGE_URL = "https://www.parlement.brussels/weblex-quest-det/?moncode=%s&base=%s"
+PAGE_URL = SITE + PAGE_PATH.replace("%d", "%s")
 
 LANGS = ("fr", "nl")
 
@@ -56,27 +60,6 @@ META_PATTERNS = {
 #: "(question n°161)", "(vraag nr. 161)", "(question n° 161)".
 NUMBER = re.compile(
     r"\(\s*(?:question|vraag)\s*(?:(?:n\s*°|n[or]?\s*\.|n[or]|num[ée]ro|nummer)\s*)?(\d{1,7})\s*\)", re.IGNORECASE)
-
-#: Title prefix → document type (French then Dutch spellings).
-_TYPE_PREFIXES = (
-    (re.compile(r"question\s+[ée]crite\b", re.I), "written_question"),
-    (re.compile(r"question\s+orale\b", re.I), "oral_question"),
-    (re.compile(r"question\s+d\W?\s*actualit[ée]\b", re.I), "topical_question"),
-    (re.compile(r"demande\s+d\W?\s*explications?\b", re.I), "request_for_explanation"),
-    (re.compile(r"interpellation\b", re.I), "interpellation"),
-    (re.compile(r"schriftelijke\s+vraag\b", re.I), "written_question"),
-    (re.compile(r"mondelinge\s+vraag\b", re.I), "oral_question"),
-    (re.compile(r"(?:dringende\s+vraag|actualiteitsvraag)\b", re.I), "topical_question"),
-    (re.compile(r"vraag\s+om\s+uitleg\b", re.I), "request_for_explanation"),
-    (re.compile(r"interpellatie\b", re.I), "interpellation"),
-)
-_ANY_TITLE = re.compile(
-    r"(?:question\s+(?:[ée]crite|orale|d\W?\s*actualit[ée])|demande\s+d\W?\s*explications?|interpellation"
-    r"|schriftelijke\s+vraag|mondelinge\s+vraag|dringende\s+vraag|actualiteitsvraag|vraag\s+om\s+uitleg"
-    r"|interpellatie)\b", re.IGNORECASE)
-_DUTCH_TITLE = re.compile(
-    r"(?:schriftelijke\s+vraag|mondelinge\s+vraag|dringende\s+vraag|actualiteitsvraag|vraag\s+om\s+uitleg"
-    r"|interpellatie)\b", re.IGNORECASE)
 
 QUESTION_LABELS = {"question": "fr", "vraag": "nl"}
 ANSWER_LABELS = {"réponse": "fr", "reponse": "fr", "antwoord": "nl"}
