@@ -28,14 +28,12 @@ from typing import Iterator
 
 from .brussels import ANY_TITLE as _ANY_TITLE
 from .brussels import DUTCH_TITLE as _DUTCH_TITLE
-from .brussels import PAGE_PATH, SITE
+from .brussels import LANGS, PAGE_PATH, SITE
 from .brussels import TITLE_TYPES as _TYPE_PREFIXES
 from .model import Document, parse_date
 from .text import DecodeError, PageError, clean_line, clean_text, decode_bytes
 
-PAGE_URL = SITE + PAGE_PATH.replace("%d", "%s")
-
-LANGS = ("fr", "nl")
+PAGE_URL = SITE + PAGE_PATH
 
 # --------------------------------------------------------------------------------------------------------
 # Shared with the plain-text reader (corpus.plaintext): labels, types, numbers, moncode.

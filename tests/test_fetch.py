@@ -13,6 +13,8 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
 
 try:
     from tests.fetch_server import FakeSite, Reply, make_page, row
@@ -803,3 +805,30 @@ def test_cli_progress_shows_phases_on_a_terminal_only(served, tmp_path):
     shown = _cli("--cache", str(tmp_path / "b"), "--base-url", url, "--lang", "fr", "--limit", "2", "--progress")
     assert "Listing legislature 24-29… 51 questions" in shown.stderr and "2 pages to download" in shown.stderr
     assert _cli("--cache", str(tmp_path / "c"), "--base-url", url, "--limit", "1", "--progress", "-q").stderr == ""
+
+
+# --------------------------------------------------------------------------------------- one section scanner
+
+
+def test_the_cache_finds_sections_with_the_page_readers_scanner():
+    from parlsearch.corpus.weblex import section_span
+
+    page = ('<html><!-- <section id="weblex-quest-det-nl">old</section> --><body>'
+            '<section id="weblex-quest-det-fr"><section>x</section>Q</section>'
+            '<script>"<section id=\'weblex-quest-det-nl\'>"</script>'
+            '<section id="weblex-quest-det-nl">V</section></body></html>')
+    s, e, lang = section_span(page, "fr")
+    assert lang == "fr" and page[s:e] == '<section id="weblex-quest-det-fr"><section>x</section>Q</section>'
+    s, e, lang = section_span(page, "nl")  # not the one in the comment, nor the one in the script
+    assert lang == "nl" and page[s:e] == '<section id="weblex-quest-det-nl">V</section>'
+    assert section_span("<html><body>Maintenance</body></html>") is None
+    s, e, lang = section_span('<section id="weblex-quest-det-fr">cut')  # unclosed: to the end
+    assert (s, lang) == (0, "fr") and e == len('<section id="weblex-quest-det-fr">cut')
+
+
+@given(st.text(max_size=200), st.text(max_size=200))
+def test_dutch_section_splice_round_trips(page, section):
+    from parlsearch.corpus.cache import NL_BLOCK_END, NL_BLOCK_START
+
+    assume(NL_BLOCK_START not in page + section and NL_BLOCK_END not in page + section)
+    assert split_nl_section(with_nl_section(page, section)) == (page, section)
