@@ -35,8 +35,6 @@ LANGS = ("fr", "nl")
 LISTING_PATH = "/prb_includes/weblex/data/dos_qu_legis_%s.json"
 LISTING_FILE = "dos_qu_legis_%s.json"
 PAGE_PATH = "/weblex-quest-det/?moncode=%s&base=%s"
-#: The listing of one legislature: ~7,000 rows, a few MB; this bound is 50 times that.
-MAX_LISTING_BYTES = 256 * 1024 * 1024
 #: Longest codes accepted from a listing row (the page reader's bounds; a file name stays short).
 MAX_MONCODE_DIGITS = 12
 MAX_BASE = 9999
@@ -275,7 +273,6 @@ class Brussels:
     default_legislature = DEFAULT_LEGISLATURE
     types = TYPES
     type_filters = TYPE_FILTERS
-    max_listing_bytes = MAX_LISTING_BYTES
 
     make_id = staticmethod(make_id)
     legislature_slug = staticmethod(legislature_slug)

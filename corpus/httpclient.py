@@ -43,7 +43,6 @@ DEFAULT_RETRIES = 4
 DEFAULT_BACKOFF = 2.0
 MAX_BACKOFF = 120.0
 MAX_REDIRECTS = 5
-MAX_PAGE_BYTES = 16 * 1024 * 1024
 #: Longest server reason phrase kept in a message (the rest is the server's prose, not ours to print).
 _MAX_REASON = 80
 _CHUNK = 64 * 1024
@@ -162,6 +161,31 @@ class _Watchdog:
         self._timer.cancel()
 
 
+class _HTTPConnection(http.client.HTTPConnection):
+    """Calls `on_socket(sock)` as soon as the TCP connection exists, so the watchdog can end what follows."""
+
+    on_socket = None
+
+    def connect(self):
+        super().connect()
+        if self.on_socket is not None:
+            self.on_socket(self.sock)
+
+
+class _HTTPSConnection(_HTTPConnection):
+    """HTTPS with certificate and host name checks; the watchdog sees the socket before the TLS handshake."""
+
+    default_port = http.client.HTTPS_PORT
+
+    def __init__(self, host, port=None, *, timeout=None):
+        super().__init__(host, port, timeout=timeout)
+        self.tls = ssl.create_default_context()
+
+    def connect(self):
+        super().connect()
+        self.sock = self.tls.wrap_socket(self.sock, server_hostname=self.host)
+
+
 class PoliteClient:
     """Sequential GETs to one origin over one kept-alive connection (see the module docstring)."""
 
@@ -193,10 +217,9 @@ class PoliteClient:
         if self._conn is None:
             o = self.origin
             if o.scheme == "https":
-                self._conn = http.client.HTTPSConnection(o.host, o.port, timeout=self.timeout,
-                                                         context=ssl.create_default_context())
+                self._conn = _HTTPSConnection(o.host, o.port, timeout=self.timeout)
             else:
-                self._conn = http.client.HTTPConnection(o.host, o.port, timeout=self.timeout)
+                self._conn = _HTTPConnection(o.host, o.port, timeout=self.timeout)
             self.connections += 1
         return self._conn
 
@@ -221,9 +244,10 @@ class PoliteClient:
         if wait > 0:
             self.sleep(wait)
 
-    def get(self, url: str, *, max_bytes: int = MAX_PAGE_BYTES,
+    def get(self, url: str, *, max_bytes: int,
             check: Callable[[Response], object] | None = None) -> tuple[Response, object]:
-        """GET `url`, retrying transient failures; `check(response)` may raise Transient/Permanent.
+        """GET `url` (a body of at most `max_bytes`), retrying transient failures; `check(response)` may raise
+        Transient/Permanent.
 
         Returns (response, check result). Raises FetchError when the download finally fails.
         """
@@ -289,6 +313,7 @@ class PoliteClient:
                 conn = self._connection()
                 try:
                     if conn.sock is None:
+                        conn.on_socket = dog.watch  # watched from the TCP connect on, TLS handshake included
                         conn.connect()
                         fresh = True
                     dog.watch(conn.sock)

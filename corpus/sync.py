@@ -33,6 +33,7 @@ from .httpclient import (
     DEFAULT_BACKOFF, DEFAULT_DELAY, DEFAULT_RETRIES, DEFAULT_TIMEOUT, USER_AGENT, FetchError, Origin, PoliteClient,
 )
 from .model import parse_date
+from .reader import MAX_FILE_BYTES, MAX_PAGE_BYTES
 
 DEFAULT_MAX_FAILURES = 5
 DEFAULT_RECHECK_DAYS = 1.0
@@ -192,9 +193,8 @@ class Fetcher:
         return self.base_url + self.assembly.listing_path(slug)
 
     def _fetch_listing(self, slug: str) -> list:
-        max_bytes = getattr(self.assembly, "max_listing_bytes", 256 * 1024 * 1024)
-        try:
-            response, rows = self.client.get(self.listing_url(slug), max_bytes=max_bytes,
+        try:  # (the corpus reader would refuse anything larger than its limits: not worth downloading)
+            response, rows = self.client.get(self.listing_url(slug), max_bytes=MAX_FILE_BYTES,
                                              check=lambda r: self.assembly.read_listing(r.body))
         except FetchError as e:
             raise ListingUnavailable("index %s unavailable: %s" % (slug, e.reason)) from None
@@ -208,7 +208,8 @@ class Fetcher:
         url = self.base_url + self.assembly.page_path(row, lang)
         source = str(self.store.pages / ("%s.%s.html" % (row.key, lang)))
         response, (text, status) = self.client.get(
-            url, check=lambda r: self.assembly.read_page(r.body, r.charset, source, lang))
+            url, max_bytes=MAX_PAGE_BYTES,
+            check=lambda r: self.assembly.read_page(r.body, r.charset, source, lang))
         parts = self.store.load(row.key) if self.inventory.get(row.key) else {}
         new = self.store.part(lang, text, status=status, source=source)
         old = parts.get(lang)

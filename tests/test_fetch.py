@@ -4,6 +4,7 @@ No test touches the real site: every request goes to a FakeSite on 127.0.0.1 (te
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import signal
@@ -832,3 +833,113 @@ def test_dutch_section_splice_round_trips(page, section):
 
     assume(NL_BLOCK_START not in page + section and NL_BLOCK_END not in page + section)
     assert split_nl_section(with_nl_section(page, section)) == (page, section)
+
+
+# --------------------------------------------------------------------------------------- the assembly seam
+
+
+class ToyAssembly:
+    """A made-up assembly with its own listing and page formats: the fetcher needs nothing else."""
+
+    code = "TOY"
+    name = "Toy Parliament"
+    site = "https://toy.invalid"
+    official_hosts = ("toy.invalid",)
+    min_delay = 2.0
+    langs = ("fr", "nl")
+    default_legislature = "2025"
+    types = {"written_question": "w", "oral_question": "o"}
+    type_filters = {"written": frozenset({"written_question"}), "all": frozenset()}
+
+    @dataclasses.dataclass(frozen=True)
+    class Row:
+        key: str
+        type: str
+        date_received: str
+        signature: str
+
+    def make_id(self, *, base, moncode, legislature, type_, number):
+        return "TOY-%s" % moncode
+
+    def legislature_slug(self, value):
+        if not str(value).isdigit():
+            raise ValueError("not a toy legislature: %r" % value)
+        return str(value)
+
+    def listing_path(self, slug):
+        return "/toy/%s.json" % slug
+
+    def listing_file(self, slug):
+        return "toy-%s.json" % slug
+
+    def read_listing(self, body):
+        return [(n, self.Row(**r)) for n, r in enumerate(json.loads(body)["items"], 1)]
+
+    def page_path(self, row, lang):
+        return "/toy/page/%s.%s" % (row.key, lang)
+
+    def read_page(self, body, charset, source, lang):
+        text = body.decode("utf-8")
+        return text, self.page_status(text, source, lang)
+
+    def page_status(self, text, source, lang):
+        return "answered" if "<answer>" in text else "unanswered"
+
+    def section_span(self, text, lang=None):
+        start = text.find("<q>")
+        return (start, text.find("</q>") + 4, lang or "fr") if start >= 0 else None
+
+    def section_text(self, text, lang):
+        span = self.section_span(text, lang)
+        return text[span[0]:span[1]] if span else ""
+
+
+def test_another_assembly_is_one_class_behind_the_interface(tmp_path, monkeypatch):
+    import http.server
+    import threading
+
+    from parlsearch.corpus import assembly
+
+    toy = ToyAssembly()
+    assert isinstance(toy, assembly.Assembly)
+    monkeypatch.setitem(assembly._REGISTRY, "TOY", toy)
+    assert assembly.get_assembly("toy") is toy and "TOY" in assembly.known_codes()
+    with pytest.raises(KeyError, match="unknown assembly 'XYZ'"):
+        assembly.get_assembly("XYZ")
+    items = [dict(key="1-%d" % n, type="written_question", date_received="2025-0%d-01" % n, signature="s")
+             for n in (1, 2)]
+    files = {"/toy/2025.json": json.dumps({"items": items}).encode()}
+    for n in (1, 2):
+        for lang in ("fr", "nl"):
+            files["/toy/page/1-%d.%s" % (n, lang)] = (
+                "<html><body><q>%s %d</q>%s</body></html>" % (lang, n, "<answer>" if n == 1 else "")).encode()
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True
+
+        def log_message(self, *args):
+            pass
+
+        def do_GET(self):
+            body = files.get(self.path)
+            self.send_response(200 if body else 404)
+            self.send_header("Content-Length", str(len(body or b"")))
+            self.end_headers()
+            self.wfile.write(body or b"")
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    try:
+        url = "http://127.0.0.1:%d" % server.server_address[1]
+        summary = sync.Fetcher(tmp_path, assembly="TOY", base_url=url, **FAST).run()
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert summary.ok and summary.new == 4 and summary.legislatures == ["2025"]
+    assert (tmp_path / "index" / "toy-2025.json").exists()
+    page = (tmp_path / "pages" / "1-1.fr.html").read_text()
+    assert split_nl_section(page) == ("<html><body><q>fr 1</q><answer></body></html>", "<q>nl 1</q>")
+    states = {json.loads(l)["page"]: json.loads(l)["status"]
+              for l in (tmp_path / ".state" / "pages.jsonl").read_text().splitlines()}
+    assert states == {"1-1.fr": "answered", "1-1.nl": "answered", "1-2.fr": "unanswered", "1-2.nl": "unanswered"}
