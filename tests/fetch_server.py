@@ -165,6 +165,7 @@ class FakeSite:
         self.scripts: dict[str, list[Reply]] = {}
         self.slow: float = 0.0                 # seconds before every page answer
         self.trickle: float = 0.0              # seconds between the two halves of every page body
+        self.mid_body = threading.Event()      # set when a trickled page is half sent (its pause begins)
         self.requests: list[tuple[float, str, str]] = []
         self.connections = 0                   # TCP connections accepted
         # A dripping reply sends one byte per drip_step seconds until it is done (drip_done is then set) or
@@ -278,7 +279,8 @@ class FakeSite:
             return self._send(h, reply.status, b"<html><body>Server error</body></html>", "text/html",
                               reply.headers, reason=reply.reason)
         self._send(h, 200, body, reply.content_type if reply.body is not None else ctype, reply.headers,
-                   truncate=reply.truncate, no_length=reply.no_length, trickle=self.trickle if key != "index" else 0)
+                   truncate=reply.truncate, no_length=reply.no_length, trickle=self.trickle if key != "index" else 0,
+                   mid_body=self.mid_body)
 
     def _drip(self, h, body: bytes, where: str) -> None:
         """Headers then body, or the headers themselves, one byte at a time (a server that never ends)."""
@@ -302,7 +304,8 @@ class FakeSite:
         self.drip_done.set()
 
     @staticmethod
-    def _send(h, status, body, ctype, headers=(), truncate=None, no_length=False, trickle=0.0, reason=None):
+    def _send(h, status, body, ctype, headers=(), truncate=None, no_length=False, trickle=0.0, reason=None,
+              mid_body=None):
         h.send_response(status, reason)
         h.send_header("Content-Type", ctype)
         if no_length:
@@ -321,7 +324,9 @@ class FakeSite:
         if trickle:
             h.wfile.write(body[: len(body) // 2])
             h.wfile.flush()
-            time.sleep(trickle)
+            if mid_body is not None:
+                mid_body.set()
+            time.sleep(trickle)  # (the server's pace, not a synchronisation)
             h.wfile.write(body[len(body) // 2:])
         else:
             h.wfile.write(body)
