@@ -183,7 +183,7 @@ class Document:
         fields["status"] = ANSWERED if fields.get("answer") else UNANSWERED
         if not fields.get("id"):
             fields["id"] = make_id(
-                assembly=fields.get("assembly") or DEFAULT_ASSEMBLY, base=fields.get("base"), moncode=fields.get("moncode"),
+                assembly=fields.get("assembly"), base=fields.get("base"), moncode=fields.get("moncode"),
                 legislature=fields["legislature"], type_=fields["type"], number=number,
             )
         fields.pop("content_hash", None)

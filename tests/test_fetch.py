@@ -946,3 +946,16 @@ def test_another_assembly_is_one_class_behind_the_interface(tmp_path, monkeypatc
     states = {json.loads(l)["page"]: json.loads(l)["status"]
               for l in (tmp_path / ".state" / "pages.jsonl").read_text().splitlines()}
     assert states == {"1-1.fr": "answered", "1-1.nl": "answered", "1-2.fr": "unanswered", "1-2.nl": "unanswered"}
+
+
+def test_fetch_as_a_real_process_partial_failure(served, tmp_path):
+    """The installed command end to end: piped, so no progress; problems on stderr, exit status 3."""
+    site, url = served
+    site.script("1-167852.fr", [Reply(status=404)])
+    done = subprocess.run([sys.executable, "-m", "parlsearch", "fetch", "--cache", str(tmp_path), "--base-url", url,
+                           "--delay", "0", "--lang", "fr", "--type", "written"],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 3, done.stderr
+    assert done.stdout.startswith(str(tmp_path)) and "13 new" in done.stdout and "1 failed" in done.stdout
+    assert done.stderr.splitlines() == ["failed: %s/weblex-quest-det/?moncode=167852&base=1: HTTP 404 Not Found"
+                                        % url]
