@@ -104,7 +104,12 @@ class Fetcher:
                  user_agent: str = USER_AGENT, progress: Callable[..., None] | None = None,
                  sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.monotonic,
                  now: Callable[[], float] = time.time):
-        self.assembly = assembly if not isinstance(assembly, (str, type(None))) else get_assembly(assembly)
+        if isinstance(assembly, (str, type(None))):
+            try:
+                assembly = get_assembly(assembly)
+            except KeyError as e:
+                raise ValueError(e.args[0]) from None
+        self.assembly = assembly
         self.cache = Path(cache).expanduser() if cache else default_cache_dir()
         self.base_url = (base_url or self.assembly.site).rstrip("/")
         origin = Origin.of(self.base_url)  # ValueError for anything but http(s)://host[:port]

@@ -290,7 +290,7 @@ class FakeSite:
             h.wfile.write(head)
             data = (body * (self.drip_bytes // len(body) + 1))[:self.drip_bytes]
         else:
-            data = head + b"X-Padding: " + b"x" * self.drip_bytes
+            data = b"HTTP/1.1 200 OK\r\nX-Padding: " + b"x" * self.drip_bytes  # headers that never end
         h.close_connection = True
         self.drip_started.set()
         for i in range(len(data)):

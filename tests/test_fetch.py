@@ -156,6 +156,11 @@ def test_official_site_is_never_fetched_faster_than_the_minimum(tmp_path):
     f = sync.Fetcher(tmp_path, base_url="https://www.parlement.brussels", delay=0)
     assert f.client.delay >= 0.5  # (nothing is requested: the fetcher is only built)
     assert "parlsearch" in f.client.user_agent
+    assert sync.Fetcher(tmp_path, base_url="http://127.0.0.1:9", delay=0).client.delay == 0
+    with pytest.raises(ValueError, match="unknown assembly"):
+        sync.Fetcher(tmp_path, assembly="XYZ")
+    from parlsearch.corpus import fetch as facade  # the public entry points, in one import
+    assert facade.fetch is sync.fetch and facade.Fetcher is sync.Fetcher
 
 
 # --------------------------------------------------------------------------------------- fetching
