@@ -94,8 +94,10 @@ def output_options(formats: tuple[str, ...], pager: bool = True):
             kw["out"] = Output(name, want_color(kw.pop("color")), use_pager)
             return command(*args, **kw)
 
+        from .output import FORMATS
+        described = "; ".join("%s: %s" % (name, FORMATS[name].help) for name in formats)
         options = [click.option("--format", "output_format", type=click.Choice(formats), default=None,
-                                help="Output format: %s (default: text)." % ", ".join(formats))]
+                                help="Output format (default: text). %s." % described)]
         options += [click.option("--" + name, "as_" + name, is_flag=True, help="Same as --format %s." % name)
                     for name in aliases]
         options.append(click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto",

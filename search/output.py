@@ -264,34 +264,34 @@ def register(fmt: Format) -> Format:
 
 
 register(Format(
-    "text", "readable, coloured on a terminal, paged when long",
+    "text", "for people (coloured and paged on a terminal)",
     hits=lambda result, style, offset=0: _lines(text_hits(result, style, offset)),
     document=lambda doc, style: _lines(text_document(doc, style)),
     stats=lambda stats, style, top=10: _lines(text_stats(stats, style, top)),
     for_people=True))
 register(Format(
-    "line", "one line per hit: date, id, author → minister: subject (like git log --oneline)",
+    "line", "one line a hit: date id author → minister: subject",
     hits=lambda result, style, offset=0: _lines([line_hit(h, style) for h in result.hits]),
     document=lambda doc, style: _lines([line_hit(_doc_hit(doc), style)]),
     stats=None, for_people=True))
 register(Format(
-    "json", "one JSON object (search: query, total, dropped, suggestion, note, hits)",
+    "json", "one JSON object",
     hits=lambda result, style, offset=0: to_json(result_dict(result)) + "\n",
     document=lambda doc, style: to_json(doc.to_dict()) + "\n",
     stats=lambda stats, style, top=None: to_json(stats) + "\n"))
 register(Format(
-    "jsonl", "one JSON object per hit (stats: per row), one a line",
+    "jsonl", "one JSON object a hit (stats: a row), one a line",
     hits=lambda result, style, offset=0: _lines([to_json(hit_dict(h)) for h in result.hits]),
     document=lambda doc, style: to_json(doc.to_dict()) + "\n",
     stats=lambda stats, style, top=None: _lines([to_json(dict(zip(STATS_COLUMNS, r[:2] + [int(r[2])])))
                                                  for r in _stats_rows(stats, top)])))
 register(Format(
-    "csv", "comma-separated values for a spreadsheet: a header row, then one hit a row (RFC 4180, UTF-8)",
+    "csv", "a header row, then one hit (stats: one count) a row; RFC 4180, UTF-8",
     hits=lambda result, style, offset=0: _csv(CSV_COLUMNS, [_hit_row(h) for h in result.hits]),
     document=lambda doc, style: _csv(CSV_COLUMNS, [_hit_row(_doc_hit(doc))]),
     stats=lambda stats, style, top=None: _csv(STATS_COLUMNS, _stats_rows(stats, top))))
 register(Format(
-    "tsv", "tab-separated values: like csv, tabs and line breaks inside a field become spaces",
+    "tsv", "like csv, tab-separated; tabs and line breaks in a field become spaces",
     hits=lambda result, style, offset=0: _tsv(CSV_COLUMNS, [_hit_row(h) for h in result.hits]),
     document=lambda doc, style: _tsv(CSV_COLUMNS, [_hit_row(_doc_hit(doc))]),
     stats=lambda stats, style, top=None: _tsv(STATS_COLUMNS, _stats_rows(stats, top))))
