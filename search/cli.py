@@ -66,7 +66,9 @@ def _open_engine(index_dir, build_if_missing: bool = True):
     path = resolve_index_dir(index_dir)
     if build_if_missing and not index_exists(path):
         from ..index.update import update_index
-        click.echo("parlsearch: no index at %s yet; building it from the bundled corpus…" % path, err=True)
+        from .output import safe
+        click.echo("parlsearch: no index at %s yet; building it from the bundled corpus…" % safe(str(path)),
+                   err=True)
         try:
             update_index(None, path)
         except IndexProblem as e:

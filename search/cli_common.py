@@ -9,10 +9,7 @@ from __future__ import annotations
 import functools
 import os
 import re
-import shlex
-import subprocess
 import sys
-import unicodedata
 from dataclasses import dataclass
 
 import click
@@ -119,6 +116,7 @@ _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 def display_width(line: str) -> int:
     """Columns a line takes on a terminal: our colour codes none, combining marks none, wide (CJK) two."""
+    import unicodedata
     width = 0
     for ch in _ANSI.sub("", line):
         if unicodedata.combining(ch) or unicodedata.category(ch) in ("Mn", "Me", "Cf"):
@@ -143,6 +141,7 @@ def fits_screen(text: str) -> bool:
 
 def pager_command() -> list[str] | None:
     """$PAGER (empty or `cat`: no pager, like git), else less, else more, else none."""
+    import shlex
     import shutil
     value = os.environ.get("PAGER")
     if value is not None:
@@ -160,6 +159,7 @@ def run_pager(text: str) -> bool:
     Like git: `LESS=FRX` when LESS is unset, so less quits when the text fits one screen (F), passes our
     colours through (R) and leaves the text on the screen when it quits (X); `LV=-c` for lv likewise.
     """
+    import subprocess
     argv = pager_command()
     if argv is None:
         return False

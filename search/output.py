@@ -19,9 +19,8 @@ import click
 
 from typing import TYPE_CHECKING
 
-from ..corpus.model import Document
-
-if TYPE_CHECKING:  # the engine (and whoosh) is imported only when there are hits to print: `--help` stays fast
+if TYPE_CHECKING:  # the corpus and the engine (whoosh) are imported only when there is something to print:
+    from ..corpus.model import Document  # `--help` and completion stay fast
     from .engine import Hit, SearchResult
 
 #: C0 controls except newline and tab, DEL, C1 controls, and the bidirectional controls that can

@@ -8,6 +8,8 @@ import os
 import sys
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from parlsearch.corpus.model import Document
 from parlsearch.search import cli_common
@@ -198,3 +200,18 @@ def test_pager_gets_less_frx_when_less_is_unset_like_git(monkeypatch, tmp_path):
 def test_pager_cat_or_empty_means_no_pager(monkeypatch, value):
     monkeypatch.setenv("PAGER", value)
     assert cli_common.pager_command() is None and cli_common.run_pager("x\n") is False
+
+
+@settings(max_examples=200, deadline=None)
+@given(subject=st.text(), author=st.text())
+def test_any_text_round_trips_through_csv_as_shown_on_a_terminal(subject, author):
+    """Whatever a title or a name holds, the CSV parses back to one row with the text as the terminal shows it
+    (control characters removed, line breaks kept: CSV quotes them)."""
+    from parlsearch.search.output import safe
+    d = dataclasses.replace(doc(), subject=subject, author=author)
+    rows = list(csv.reader(io.StringIO(render_hits(result_of(d), "csv", Style(False)), newline="")))
+    assert len(rows) == 2
+    row = dict(zip(rows[0], rows[1]))
+    assert row["subject"] == safe(subject) and row["author"] == safe(author)
+    tsv = render_hits(result_of(d), "tsv", Style(False)).split("\n")
+    assert len(tsv) == 3 and tsv[-1] == ""  # header, one row, nothing else
