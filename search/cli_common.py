@@ -198,7 +198,11 @@ def run_group(group: click.Group, args=None, prog_name=None, **extra):
         message = e.format_message()
         command = e.ctx.command_path if e.ctx is not None else PROG
         if isinstance(e, click.NoSuchOption) and not e.possibilities and command.endswith(" search"):
-            message += " A query word starting with '-' goes after '--': %s -- %s" % (command, e.option_name)
+            given = sys.argv[1:] if args is None else list(args)
+            word = next((a for a in given if a.startswith(e.option_name) and not a.startswith("--")), None)
+            if word and word != e.option_name:
+                message = message.rstrip(".") + " (in '%s')." % word
+            message += " Put '--' before a query with a word starting with '-': %s [OPTIONS] -- QUERY." % command
         fail("%s See '%s --help'." % (message, command))
     except click.ClickException as e:
         fail(e.format_message())
