@@ -246,7 +246,8 @@ def search_command(words, index_dir, limit, offset, sort, since, until, author, 
     text = " ".join(words)
     filters = [_date_filter(since, until), _name_filter("author", author), _name_filter("minister", minister)]
     if status:
-        filters.append(Term("status", "answered" if status in ("answered", "repondu") else "unanswered"))
+        from .query import _STATUS_VALUES  # the query language's statut: values, one table
+        filters.append(Term("status", _STATUS_VALUES[status]))
     if not text.strip() and not any(filters):
         fail("no query: give words to search for, or a filter such as --author or --since")
     engine = _open_engine(index_dir)
