@@ -198,8 +198,9 @@ def _hit_row(hit: Hit) -> list[str]:
     return [_cell(d[c]) for c in CSV_COLUMNS]
 
 
-def _csv(header, rows) -> str:
-    """RFC 4180: comma-separated, fields with commas, quotes or newlines quoted, CRLF line ends."""
+def csv_table(header, rows) -> str:
+    """RFC 4180: comma-separated, fields with commas, quotes or newlines quoted, CRLF line ends. For any table
+    a command prints (cells already made inert with `_cell`/`safe`)."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow(header)
@@ -207,7 +208,7 @@ def _csv(header, rows) -> str:
     return buf.getvalue()
 
 
-def _tsv(header, rows) -> str:
+def tsv_table(header, rows) -> str:
     """IANA text/tab-separated-values: no tab or line break inside a field (they become spaces)."""
     flat = re.compile("[\t\r\n]+")
     return "".join("\t".join(flat.sub(" ", c) for c in row) + "\n" for row in [list(header), *rows])
@@ -286,14 +287,14 @@ register(Format(
                                                  for r in _stats_rows(stats, top)])))
 register(Format(
     "csv", "a header row, then one hit (stats: one count) a row; RFC 4180, UTF-8",
-    hits=lambda result, style, offset=0: _csv(CSV_COLUMNS, [_hit_row(h) for h in result.hits]),
-    document=lambda doc, style: _csv(CSV_COLUMNS, [_hit_row(_doc_hit(doc))]),
-    stats=lambda stats, style, top=None: _csv(STATS_COLUMNS, _stats_rows(stats, top))))
+    hits=lambda result, style, offset=0: csv_table(CSV_COLUMNS, [_hit_row(h) for h in result.hits]),
+    document=lambda doc, style: csv_table(CSV_COLUMNS, [_hit_row(_doc_hit(doc))]),
+    stats=lambda stats, style, top=None: csv_table(STATS_COLUMNS, _stats_rows(stats, top))))
 register(Format(
     "tsv", "like csv, tab-separated; tabs and line breaks in a field become spaces",
-    hits=lambda result, style, offset=0: _tsv(CSV_COLUMNS, [_hit_row(h) for h in result.hits]),
-    document=lambda doc, style: _tsv(CSV_COLUMNS, [_hit_row(_doc_hit(doc))]),
-    stats=lambda stats, style, top=None: _tsv(STATS_COLUMNS, _stats_rows(stats, top))))
+    hits=lambda result, style, offset=0: tsv_table(CSV_COLUMNS, [_hit_row(h) for h in result.hits]),
+    document=lambda doc, style: tsv_table(CSV_COLUMNS, [_hit_row(_doc_hit(doc))]),
+    stats=lambda stats, style, top=None: tsv_table(STATS_COLUMNS, _stats_rows(stats, top))))
 
 #: Formats offered by commands that print hits or documents (search, similar, show), and by stats.
 HIT_FORMATS = tuple(FORMATS)
