@@ -29,7 +29,7 @@ def error_line(message: str) -> str:
 
 
 def fail(message: str, status: int = EXIT_ERROR) -> None:
-    """One line on stderr, exit status 2."""
+    """One line on stderr, exit status 2 (or `status`)."""
     click.echo(error_line(message), err=True)
     sys.exit(status)
 
