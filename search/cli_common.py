@@ -186,12 +186,16 @@ def run_pager(text: str) -> bool:
 
 # -- the one failure contract for click's own errors ---------------------------------------------------------
 
+#: click ≥ 8.2 reports a bare group command as this usage error; click 8.1 prints the help and exits 0.
+_NO_ARGS_IS_HELP = getattr(click.exceptions, "NoArgsIsHelpError", ())
+
+
 def run_group(group: click.Group, args=None, prog_name=None, **extra):
     """Run `group` so that every failure, click's usage errors included, is one line `parlsearch: error: …`
     and exit status 2; Ctrl-C is status 130."""
     try:
         rv = click.Group.main(group, args, prog_name or PROG, standalone_mode=False, **extra)
-    except click.exceptions.NoArgsIsHelpError as e:  # bare `parlsearch`: the help, as click prints it
+    except _NO_ARGS_IS_HELP as e:  # bare `parlsearch`: the help, as click prints it
         e.show()
         sys.exit(EXIT_ERROR)
     except click.UsageError as e:

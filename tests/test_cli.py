@@ -191,6 +191,14 @@ def test_no_generated_query_makes_the_command_crash(bundled_index, cli_env, text
 
 # -- one CLI contract (issue 10) and misspelled options (issue 11 item 14) ----------------------------------------
 
+def _separate_streams() -> CliRunner:
+    """A runner that keeps stderr apart (click 8.1 needs mix_stderr=False; click 8.2+ always does)."""
+    try:
+        return CliRunner(mix_stderr=False)
+    except TypeError:
+        return CliRunner()
+
+
 def _one_error_line(stderr: str) -> str:
     lines = stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("parlsearch: error: "), stderr
@@ -198,10 +206,10 @@ def _one_error_line(stderr: str) -> str:
 
 
 @pytest.mark.parametrize("args, hint", [(["tram", "--jsn"], "Did you mean"), (["--autor", "maison"], "Did you mean"),
-                                        (["--limt", "3", "tram"], "Did you mean '--limit'"), (["tram", "-x"], "'--'")])
+                                        (["--limt", "3", "tram"], "--limit"), (["tram", "-x"], "'--'")])
 def test_misspelled_options_are_errors_not_search_words(bundled_index, args, hint):
     """Issue 11 item 14: they used to become query words (exit 0)."""
-    result = CliRunner().invoke(cli, ["search", "--index", str(bundled_index), *args])
+    result = _separate_streams().invoke(cli, ["search", "--index", str(bundled_index), *args])
     assert result.exit_code == 2
     line = _one_error_line(result.stderr)
     assert "No such option" in line and hint in line
@@ -210,7 +218,8 @@ def test_misspelled_options_are_errors_not_search_words(bundled_index, args, hin
 def test_misspelled_option_in_a_real_process(bundled_index, cli_env):
     proc = run("search", "--index", str(bundled_index), "tram", "--jsn", env=cli_env)
     assert proc.returncode == 2 and proc.stdout == ""
-    assert "No such option '--jsn'" in _one_error_line(proc.stderr) and "Did you mean" in proc.stderr
+    line = _one_error_line(proc.stderr)
+    assert "No such option" in line and "--jsn" in line and "Did you mean" in line
 
 
 def test_a_query_starting_with_a_dash_works_after_double_dash(runner, bundled_index):
@@ -225,7 +234,7 @@ def test_a_query_starting_with_a_dash_works_after_double_dash(runner, bundled_in
                                   ["index", "--jobs", "0"], ["eval", "/no/such/file.jsonl"], ["nosuchcommand"],
                                   ["search", "--json", "--csv", "tram"], ["search", "--format", "xml", "tram"]])
 def test_every_command_fails_the_same_way(bundled_index, args):
-    result = CliRunner().invoke(cli, [*args, "--index", str(bundled_index)])
+    result = _separate_streams().invoke(cli, [*args, "--index", str(bundled_index)])
     assert result.exit_code == 2, result.output
     _one_error_line(result.stderr)
     assert result.stdout == "" and "Usage:" not in result.stderr
