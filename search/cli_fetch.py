@@ -19,10 +19,9 @@ from ..corpus import sync
 from ..corpus.assembly import get_assembly
 from ..corpus.cache import CacheLocked
 from ..corpus.httpclient import DEFAULT_BACKOFF, DEFAULT_DELAY, DEFAULT_RETRIES, DEFAULT_TIMEOUT
-from .cli import fail, index_option
+from .cli_common import EXIT_INTERRUPTED, EXIT_MATCH as EXIT_OK, EXIT_PARTIAL, fail, index_option
 from .output import safe
 
-EXIT_OK, EXIT_ERROR, EXIT_PARTIAL, EXIT_INTERRUPTED = 0, 2, 3, 130
 _MAX_LISTED_PROBLEMS = 10
 _PRB = get_assembly("PRB")
 
