@@ -50,7 +50,8 @@ def _emit(lines: list[str], use_pager: bool, color: bool) -> None:
 class LazyGroup(click.Group):
     """A group whose heavier optional commands are imported only when used (keeps start-up fast)."""
 
-    lazy = {"fetch": ("parlsearch.search.cli_fetch", "fetch_command")}
+    lazy = {"fetch": ("parlsearch.search.cli_fetch", "fetch_command"),
+            "serve": ("parlsearch.search.cli_serve", "serve_command")}
 
     def list_commands(self, ctx):
         return sorted(set(super().list_commands(ctx)) | set(self.lazy))
