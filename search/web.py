@@ -301,7 +301,11 @@ def similar_to_text(engine: Engine, text: str, limit: int = SIMILAR_COUNT) -> li
         return list(method(text, limit=limit))
     terms = []
     for fieldname, n, boost in (("subject", 8, 3.0), ("question", 20, 1.0)):
-        for term, weight in engine.searcher.key_terms_from_text(fieldname, text, numterms=n):
+        try:
+            key_terms = engine.searcher.key_terms_from_text(fieldname, text, numterms=n)
+        except ZeroDivisionError:  # whoosh's scorer on a draft none of whose words the index holds
+            key_terms = []
+        for term, weight in key_terms:
             terms.append(wq.Term(fieldname, term, boost=boost * weight))
     if not terms:
         return []
@@ -381,12 +385,12 @@ def create_app(index_dir, engine: Engine | None = None) -> Flask:
         return _json({"error": "read-only: only GET is served"}, 405) if request.path.startswith("/api/") \
             else (render_template("error.html", message="Lecture seule : seules les requêtes GET sont servies."), 405)
 
-    def run_search(form: SearchForm, limit: int, offset: int, snippets: bool = True):
+    def run_search(form: SearchForm, limit: int, offset: int, snippets: bool = True, facets: bool = True):
         with warm.use() as engine:
             try:
                 result = engine.search(form.q, limit=limit, offset=offset, sort=form.sort,
                                        filters=form.filters(), snippets=snippets)
-                facets = facet_counts(engine, form.q, form.filters()) if snippets else None
+                facets = facet_counts(engine, form.q, form.filters()) if facets else None
             except QueryError as e:
                 raise BadRequest("requête invalide : %s" % e) from None
         return result, facets
@@ -412,7 +416,7 @@ def create_app(index_dir, engine: Engine | None = None) -> Flask:
         form = SearchForm.from_args(request.args)
         if form.empty:
             raise BadRequest("rien à exporter : donnez une recherche ou un filtre")
-        result, _ = run_search(form, MAX_CSV_ROWS, 0, snippets=False)
+        result, _ = run_search(form, MAX_CSV_ROWS, 0, snippets=False, facets=False)
         return Response(csv_text(result.hits), mimetype="text/csv",
                         headers={"Content-Disposition": 'attachment; filename="parlsearch.csv"'},
                         content_type="text/csv; charset=utf-8; header=present")
@@ -452,7 +456,7 @@ def create_app(index_dir, engine: Engine | None = None) -> Flask:
         form = SearchForm.from_args(request.args)
         if form.empty:
             raise BadRequest("no query: give q or a filter")
-        result, _ = run_search(form, form.n, form.offset, snippets=True)
+        result, _ = run_search(form, form.n, form.offset, facets=False)
         return _json(result_dict(result))
 
     @app.get("/api/doc/<doc_id>")
