@@ -281,15 +281,16 @@ def official_link(url: str | None) -> str | None:
 
 
 def answer_delay(doc, today: dt.date | None = None) -> str | None:
-    """"répondue en 42 jours" or "sans réponse depuis 90 jours" (from the reception date)."""
+    """"réponse en 42 jours" or "en attente depuis 90 jours" (from the reception date; `today` for an
+    unanswered question)."""
     if not doc.date_received:
         return None
     if doc.status == "answered" and doc.date_answered:
         days = (doc.date_answered - doc.date_received).days
-        return "répondue en %d jour%s" % (days, "s" if abs(days) > 1 else "")
+        return "réponse en %d jour%s" % (days, "s" if abs(days) > 1 else "")
     if doc.status != "answered":
         days = ((today or dt.date.today()) - doc.date_received).days
-        return "sans réponse depuis %d jour%s" % (days, "s" if abs(days) > 1 else "")
+        return "en attente depuis %d jour%s" % (days, "s" if abs(days) > 1 else "")
     return None
 
 

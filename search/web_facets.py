@@ -7,6 +7,7 @@ payload is unpickled, so counting 20 000 matches costs a few column lookups each
 """
 from __future__ import annotations
 
+import weakref
 from collections import Counter
 
 from whoosh import query as wq
@@ -18,6 +19,10 @@ FACET_COLUMNS = {"minister": "minister_facet", "author": "author_facet", "status
                  "year": "date_received"}
 FACETS = tuple(FACET_COLUMNS)
 UNKNOWN = "(unknown)"
+#: Per open searcher (one committed view of the index), each facet's value of every document, read once:
+#: counting then costs one list lookup per match (20 000 matches: ~2 ms instead of ~250 ms of column reads).
+#: A new commit means a new searcher, so the cache never serves a stale view.
+_VALUES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 
 def _value(column, docnum: int, facet: str) -> str:
@@ -28,6 +33,15 @@ def _value(column, docnum: int, facet: str) -> str:
     if facet == "year":
         return str(value.year) if hasattr(value, "year") else UNKNOWN
     return (value or b"").decode("utf-8", "replace") or UNKNOWN
+
+
+def _facet_values(searcher, facet: str) -> list[str]:
+    cached = _VALUES.setdefault(searcher, {})
+    if facet not in cached:
+        reader = searcher.reader()
+        column = column_reader(reader, FACET_COLUMNS[facet])
+        cached[facet] = [_value(column, n, facet) for n in range(reader.doc_count_all())]
+    return cached[facet]
 
 
 def facet_counts(engine, text: str, filters: list | None = None, fields=FACETS) -> dict[str, list[tuple[str, int]]]:
@@ -42,13 +56,12 @@ def facet_counts(engine, text: str, filters: list | None = None, fields=FACETS) 
     if q is None:
         return {facet: [] for facet in fields}
     docnums = engine.searcher.search(q, limit=None, scored=False).docs()
-    reader = engine.searcher.reader()
     out = {}
     for facet in fields:
         counts = Counter()
         if docnums:
-            column = column_reader(reader, FACET_COLUMNS[facet])
-            counts.update(_value(column, n, facet) for n in docnums)
+            values = _facet_values(engine.searcher, facet)
+            counts.update(map(values.__getitem__, docnums))
         if facet == "year":
             out[facet] = sorted(counts.items(), key=lambda kv: (kv[0] != UNKNOWN, kv[0]), reverse=True)
         else:

@@ -193,7 +193,7 @@ def test_document_page(client, engine):
     text = " ".join(page.text)
     for value in (doc.title, doc.title_nl, doc.author, doc.minister, doc.portfolio, doc.date_received.isoformat()):
         assert " ".join(value.split()) in " ".join(text.split())
-    assert "répondue en %d jours" % (doc.date_answered - doc.date_received).days in text
+    assert "réponse en %d jours" % (doc.date_answered - doc.date_received).days in text
     assert page.find("a", href=doc.url, **{"class": "official"})
     paragraphs = [line for line in doc.answer.splitlines() if line.strip()]
     assert len(paragraphs) > 3
@@ -353,6 +353,17 @@ def test_official_link_only_for_official_https_hosts():
                 "data:text/html,<script>", "//www.parlement.brussels/x", "https://www.parlement.brussels:8443/",
                 "https://www.parlement.brussels/\"><script>", "JAVASCRIPT:alert(1)", "", None):
         assert web.official_link(bad) is None, bad
+
+
+def test_answer_delay():
+    import datetime as dt
+    from parlsearch.corpus.model import Document
+    waiting = Document.create(moncode="1", title="t", question="q", date_received="2026-01-01")
+    assert web.answer_delay(waiting, dt.date(2026, 3, 2)) == "en attente depuis 60 jours"
+    answered = Document.create(moncode="2", title="t", question="q", answer="a", date_received="2026-01-01",
+                               date_answered="2026-01-02")
+    assert web.answer_delay(answered) == "réponse en 1 jour"
+    assert web.answer_delay(Document.create(moncode="3", title="t", question="q")) is None
 
 
 def test_marked_escapes_before_marking():
