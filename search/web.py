@@ -32,7 +32,7 @@ from ..index.stats import index_stats
 from .engine import MARK_END, MARK_START, SORTS, Engine, Hit, SearchResult, _Marker
 from .output import result_dict, safe, to_json
 from .query import QueryError, period
-from .web_facets import FACETS, UNKNOWN, facet_counts
+from .web_facets import FACETS, UNKNOWN, facet_counts, matching
 
 #: Longest query accepted (the engine refuses 4000; a typed query is far shorter, a pasted one goes to /similar).
 MAX_QUERY_CHARS = 2000
@@ -432,7 +432,7 @@ def create_app(index_dir, engine: Engine | None = None) -> Flask:
             q = None
             if q_text:
                 try:
-                    q = engine.build(q_text)[0]
+                    q = matching(engine, q_text)[0]
                 except QueryError:
                     q = None
             texts = {name: highlight_whole(engine, q, field, getattr(doc, name))

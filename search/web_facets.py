@@ -44,18 +44,30 @@ def _facet_values(searcher, facet: str) -> list[str]:
     return cached[facet]
 
 
+def matching(engine, text: str, filters: list | None = None):
+    """(whoosh query or None, allowed document numbers or None): what Engine.search runs for `text` and
+    `filters`, so that counts and highlights agree with its total. Engines that plan a query (`plan`, with a
+    set of allowed documents from the coverage rule) and those that build one with relaxation (`build`)
+    are both read."""
+    filters = [f for f in (filters or []) if f is not None]
+    if not (text or "").strip() and not filters:
+        return wq.Every(), None
+    plan = getattr(engine, "plan", None)
+    if plan is not None:
+        planned = plan(text, filters)
+        return planned.query, planned.docs
+    q, _, _ = engine.build(text, filters)
+    return q, None
+
+
 def facet_counts(engine, text: str, filters: list | None = None, fields=FACETS) -> dict[str, list[tuple[str, int]]]:
     """{facet: [(value, count), …]} over every document the search `text` + `filters` matches (after the
     same relaxation as Engine.search), most frequent first (years newest first). An empty query with no
     filter counts the whole index. Raises QueryError like Engine.search."""
-    filters = [f for f in (filters or []) if f is not None]
-    if (text or "").strip() or filters:
-        q, _, _ = engine.build(text, filters)
-    else:
-        q = wq.Every()
+    q, allowed = matching(engine, text, filters)
     if q is None:
         return {facet: [] for facet in fields}
-    docnums = engine.searcher.search(q, limit=None, scored=False).docs()
+    docnums = engine.searcher.search(q, limit=None, scored=False, filter=allowed).docs()
     out = {}
     for facet in fields:
         counts = Counter()

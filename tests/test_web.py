@@ -151,12 +151,22 @@ def test_filters_narrow_like_the_engine(client, engine):
     assert hit_ids(page) == []
 
 
-def test_relaxation_and_suggestion_are_shown(client):
-    text = html(get(client, "/", q="stationnement vélo xyzzyq"))
-    assert "mots ignorés" in text and "<del>xyzzyq</del>" in text
-    page = Page(html(get(client, "/", q="stationnemnt")))
-    assert any("q=stationnement" in a.get("href", "") for a in page.find("a"))
-    assert "Vouliez-vous dire" in " ".join(page.text)
+@pytest.mark.parametrize("query", ["stationnement vélo xyzzyq", "stationnemnt"])
+def test_engine_notes_are_shown(client, engine, query):
+    """Relaxed words, "did you mean" and corrections reach the reader, whichever the engine gives."""
+    result = engine.search(query, limit=20)
+    corrected = getattr(result, "corrected", None)
+    assert result.dropped or result.suggestion or corrected  # the case exercises at least one note
+    text = html(get(client, "/", q=query))
+    page = Page(text)
+    for word in result.dropped:
+        assert "<del>%s</del>" % word in text
+    if result.suggestion:
+        assert "Vouliez-vous dire" in " ".join(page.text)
+        assert any(urllib.parse.parse_qs(urllib.parse.urlsplit(a.get("href", "")).query).get("q")
+                   == [result.suggestion] for a in page.find("a"))
+    if corrected:
+        assert "Résultats pour « %s »" % corrected in " ".join(page.text)
 
 
 def test_facets_count_all_matches_and_link_to_the_narrowed_search(client, engine):
