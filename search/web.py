@@ -25,7 +25,10 @@ from markupsafe import Markup, escape
 from whoosh import highlight
 from whoosh import query as wq
 
-from ..corpus.fetch import OFFICIAL_HOSTS
+try:  # the Brussels source module (after the acquisition split), else the fetcher that held it before
+    from ..corpus.brussels import OFFICIAL_HOSTS
+except ImportError:
+    from ..corpus.fetch import OFFICIAL_HOSTS
 from ..corpus.model import TYPES, normalize_legislature
 from ..index.analysis import analyze
 from ..index.stats import index_stats
@@ -323,7 +326,7 @@ def csv_text(hits: list[Hit]) -> str:
     writer.writerow(CSV_COLUMNS)
     for hit in hits:
         d = hit.doc.to_dict()
-        d["score"] = round(hit.score, 4)
+        d["score"] = None if hit.score is None else round(hit.score, 4)
         row = []
         for column in CSV_COLUMNS:
             value = d.get(column)
