@@ -3,7 +3,7 @@ what the server spends between receiving a request and having the response ready
 
     python bench/web_latency.py INDEX_DIR [--repeat 7]
 
-For each keyword query: the JSON API (search + 20 hits with snippets), the HTML page (the same, plus facet
+For each keyword query: the JSON API (search + one page of 10 hits with snippets), the HTML page (the same, plus facet
 counts over all matches and the template), and the facet counting alone; p50 and max over the repeats,
 after one warm-up request (the server keeps its searcher open, so only the first request is cold). Each time
 is given as wall-clock and as this thread's CPU time (the latter unaffected by other processes on the CPU).

@@ -44,7 +44,8 @@ MAX_DRAFT_CHARS = 6000
 #: Longest filter value (a name, a legislature).
 MAX_FIELD_CHARS = 200
 PAGE_SIZES = (10, 20, 50, 100)
-DEFAULT_PAGE_SIZE = 20
+#: As the command line (`search -n 10`): each hit costs its snippets (most of a page's time).
+DEFAULT_PAGE_SIZE = 10
 #: Deepest result reachable by paging: beyond it, narrow the query (keeps each request's work bounded).
 MAX_OFFSET = 10_000
 #: Rows in a CSV download (the whole result list up to this; every hit costs one stored document).

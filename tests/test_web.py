@@ -75,7 +75,7 @@ def hit_ids(page: Page) -> list[str]:
 # -- pages --------------------------------------------------------------------------------------------
 
 def test_search_page_lists_highlighted_results_with_count(client, engine):
-    expected = engine.search(QUERY, limit=20)
+    expected = engine.search(QUERY, limit=web.DEFAULT_PAGE_SIZE)
     page = Page(html(get(client, "/", q=QUERY)))
     assert ("%d résultats" % expected.total) in " ".join(" ".join(page.text).split())
     assert hit_ids(page) == [h.doc.id for h in expected.hits]
@@ -123,7 +123,7 @@ def test_inputs_are_bounded(client):
 
 
 def test_permalink_holds_the_whole_query(client):
-    params = dict(q="logement", status="answered", since="2025", sort="-date", n=10, page=2)
+    params = dict(q="logement", status="answered", since="2025", sort="-date", n=50, type="written_question")
     page = Page(html(get(client, "/", **params)))
     link = page.find("a", **{"class": "permalink"})[0]["href"]
     query = urllib.parse.parse_qs(urllib.parse.urlsplit(link).query)
@@ -240,7 +240,7 @@ def test_api_search_mirrors_cli_json(client, engine):
     assert set(data) == {"query", "total", "dropped", "suggestion", "note", "hits"}
     assert data["total"] == engine.search(QUERY).total
     assert all(list(h) == list(HIT_KEYS) for h in data["hits"])
-    cli = subprocess.run(parlsearch_argv() + ["search", QUERY, "--json", "-n", "20", "--index",
+    cli = subprocess.run(parlsearch_argv() + ["search", QUERY, "--json", "-n", str(web.DEFAULT_PAGE_SIZE), "--index",
                                               str(engine.ix.storage.folder)], capture_output=True, text=True)
     # Snippets aside: the engine picks other (equally scored) fragments on a process's first search.
     assert [dict(h, snippet=None) for h in json.loads(cli.stdout)["hits"]] == \
