@@ -385,6 +385,12 @@ def create_app(index_dir, engine: Engine | None = None) -> Flask:
             return _json({"error": "not found"}, 404)
         return render_template("error.html", message="Page ou document introuvable."), 404
 
+    @app.errorhandler(500)
+    def server_error(e):
+        if request.path.startswith("/api/"):
+            return _json({"error": "internal error"}, 500)
+        return render_template("error.html", message="Erreur interne : la recherche n’a pas abouti."), 500
+
     @app.errorhandler(405)
     def not_allowed(e):
         return _json({"error": "read-only: only GET is served"}, 405) if request.path.startswith("/api/") \

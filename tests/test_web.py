@@ -103,6 +103,27 @@ def test_security_headers_on_every_response(client):
         assert response.headers["X-Content-Type-Options"] == "nosniff"
 
 
+def test_an_engine_failure_is_a_plain_500_page_with_the_same_headers(bundled_index):
+    app = web.create_app(bundled_index)
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+
+    class Broken:
+        def search(self, *args, **kwargs):
+            raise RuntimeError("<b>boom</b>")
+
+    warm = app.extensions["parlsearch"]
+    real, warm._engine = warm._engine, Broken()
+    try:
+        client = app.test_client()
+        response = get(client, "/", 500, q="tram")
+        assert "Erreur interne" in html(response) and "boom" not in html(response)
+        assert response.headers["Content-Security-Policy"] == web.CONTENT_SECURITY_POLICY
+        assert json.loads(get(client, "/api/search", 500, q="tram").data) == {"error": "internal error"}
+    finally:
+        warm._engine = real
+        warm.close()
+
+
 def test_read_only_no_write_methods(client):
     for path in ("/", "/api/search", "/doc/PRB-1-170115", "/similar"):
         for method in (client.post, client.put, client.delete):
