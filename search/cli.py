@@ -18,7 +18,8 @@ from .output import HIT_FORMATS, STATS_FORMATS
 class LazyGroup(click.Group):
     """A group whose heavier optional commands are imported only when used (keeps start-up fast)."""
 
-    lazy = {"fetch": ("parlsearch.search.cli_fetch", "fetch_command")}
+    lazy = {"fetch": ("parlsearch.search.cli_fetch", "fetch_command"),
+            "serve": ("parlsearch.search.cli_serve", "serve_command")}
 
     def main(self, args=None, prog_name=None, **extra):
         """Every failure one line `parlsearch: error: …`, exit 2 — click's usage errors too."""

@@ -1,0 +1,140 @@
+"""`parlsearch serve` in a real browser: headless Chromium (Debian's chromium + chromium-driver) driven by
+Selenium, against the server running in this process on a free loopback port.
+
+Skipped only when Chromium or its driver is not installed locally; .ci/run installs both, so CI runs it.
+"""
+import shutil
+import threading
+import urllib.parse
+
+import pytest
+
+pytest.importorskip("flask")
+webdriver = pytest.importorskip("selenium.webdriver")
+
+from selenium.webdriver.chrome.options import Options  # noqa: E402
+from selenium.webdriver.chrome.service import Service  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.common.keys import Keys  # noqa: E402
+from selenium.webdriver.support import expected_conditions as EC  # noqa: E402
+from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+DRIVER = shutil.which("chromedriver")
+pytestmark = pytest.mark.skipif(not (CHROMIUM and DRIVER),
+                                reason="needs Debian's chromium and chromium-driver (apt-get install -y chromium "
+                                       "chromium-driver)")
+
+#: Upper bound for one page to load or one navigation to finish (a wait for a condition, not a sleep).
+PAGE_TIMEOUT = 60
+
+
+@pytest.fixture(scope="module")
+def server(bundled_index):
+    from parlsearch.search.web import create_app, make_server
+    app = create_app(bundled_index)
+    httpd = make_server(app, "127.0.0.1", 0)  # listening when it returns: no readiness race
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield "http://127.0.0.1:%d" % httpd.server_port
+    httpd.shutdown()
+    thread.join()
+    httpd.server_close()
+    app.extensions["parlsearch"].close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    options = Options()
+    options.binary_location = CHROMIUM
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--window-size=1200,900", "--lang=fr"):
+        options.add_argument(arg)
+    driver = webdriver.Chrome(service=Service(DRIVER), options=options)
+    driver.set_page_load_timeout(PAGE_TIMEOUT)
+    yield driver
+    driver.quit()
+
+
+def follow(browser, element):
+    """Click a link or button and wait until the next page has replaced this one."""
+    old = browser.find_element(By.TAG_NAME, "html")
+    element.click()
+    WebDriverWait(browser, PAGE_TIMEOUT).until(EC.staleness_of(old))
+    WebDriverWait(browser, PAGE_TIMEOUT).until(lambda d: d.execute_script("return document.readyState") == "complete")
+
+
+def test_search_facet_document_similar(server, browser, engine, tmp_path):
+    browser.get(server + "/")
+    assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "fr"
+
+    # Search a French phrase from the keyboard: type it, press Enter.
+    box = browser.find_element(By.ID, "q")
+    assert browser.find_element(By.CSS_SELECTOR, "label[for=q]").text == "Rechercher"
+    old = browser.find_element(By.TAG_NAME, "html")
+    box.send_keys('"stationnement vélo"', Keys.ENTER)
+    WebDriverWait(browser, PAGE_TIMEOUT).until(EC.staleness_of(old))
+    query = urllib.parse.parse_qs(urllib.parse.urlsplit(browser.current_url).query)
+    assert query["q"] == ['"stationnement vélo"']  # the URL holds the query: a permalink
+    expected = engine.search('"stationnement vélo"', limit=20)
+    count = browser.find_element(By.CSS_SELECTOR, ".count").text
+    assert count.startswith("%d résultat" % expected.total) and expected.total > 1
+    marks = [m.text.lower() for m in browser.find_elements(By.CSS_SELECTOR, ".snippet mark")]
+    assert "stationnement" in marks and "vélo" in marks
+
+    # Apply the first minister facet: the list narrows to that minister's questions, and says so.
+    facet = browser.find_element(By.CSS_SELECTOR, ".facet-minister li")
+    link = facet.find_element(By.TAG_NAME, "a")
+    minister, n = link.text, int(facet.find_element(By.CSS_SELECTOR, ".n").text)
+    follow(browser, link)
+    assert browser.find_element(By.CSS_SELECTOR, ".count").text.startswith("%d résultat" % n)
+    assert minister in browser.find_element(By.CSS_SELECTOR, ".active").text
+    metas = [m.text for m in browser.find_elements(By.CSS_SELECTOR, ".hit .meta")]
+    assert len(metas) == n and all(minister in m for m in metas)
+
+    # Open the first result: its answer shows the query's words highlighted.
+    first = browser.find_element(By.CSS_SELECTOR, ".hit h3 a")
+    title = first.text
+    follow(browser, first)
+    assert browser.current_url.split("?")[0].rsplit("/", 1)[1].startswith("PRB-")
+    assert browser.find_element(By.CSS_SELECTOR, ".doc h1").text.endswith(title.split("…")[0][-20:])
+    answer_marks = [m.text.lower() for m in browser.find_elements(By.CSS_SELECTOR, ".answer mark")]
+    assert "stationnement" in answer_marks
+    assert len(browser.find_elements(By.CSS_SELECTOR, ".answer p")) > 1  # paragraphs preserved
+    browser.save_screenshot(str(tmp_path / "document.png"))
+
+    # Follow a similar question.
+    similar = browser.find_element(By.CSS_SELECTOR, ".similar li a")
+    target = similar.get_attribute("href").rsplit("/", 1)[1]
+    follow(browser, similar)
+    assert browser.current_url.endswith("/doc/" + target)
+    assert browser.find_element(By.CSS_SELECTOR, ".doc h1").text == engine.get(target).title
+
+    shot = tmp_path / "serve.png"
+    assert browser.save_screenshot(str(shot))
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_keyboard_reaches_the_query_box_first(server, browser):
+    """Tab from the top of the page: the skip link, then (following it) the search box."""
+    browser.get(server + "/")
+    body = browser.find_element(By.TAG_NAME, "body")
+    body.send_keys(Keys.TAB)
+    skip = browser.switch_to.active_element
+    assert skip.get_attribute("href").endswith("#contenu")
+    skip.send_keys(Keys.ENTER)
+    browser.switch_to.active_element.send_keys(Keys.TAB)
+    assert browser.switch_to.active_element.get_attribute("id") == "q"
+
+
+def test_phone_width_has_one_column(server, browser):
+    browser.set_window_size(390, 844)
+    try:
+        browser.get(server + "/?q=logement")
+        results = browser.find_element(By.CSS_SELECTOR, ".results").rect
+        facets = browser.find_element(By.CSS_SELECTOR, ".facets").rect
+        assert facets["y"] >= results["y"] + results["height"]  # facets below, not squeezed beside
+        width = browser.execute_script("return document.documentElement.scrollWidth")
+        assert width <= browser.execute_script("return window.innerWidth")  # no sideways scrolling
+    finally:
+        browser.set_window_size(1200, 900)
