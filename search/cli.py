@@ -50,7 +50,8 @@ def _emit(lines: list[str], use_pager: bool, color: bool) -> None:
 class LazyGroup(click.Group):
     """A group whose heavier optional commands are imported only when used (keeps start-up fast)."""
 
-    lazy = {"fetch": ("parlsearch.search.cli_fetch", "fetch_command")}
+    lazy = {"fetch": ("parlsearch.search.cli_fetch", "fetch_command"),
+            "watch": ("parlsearch.search.cli_workflow", "watch_group")}
 
     def list_commands(self, ctx):
         return sorted(set(super().list_commands(ctx)) | set(self.lazy))
@@ -161,26 +162,6 @@ def index_command(paths, index_dir, rebuild, jobs, wait, quiet, show_problems):
 
 # -- search -------------------------------------------------------------------------------------------
 
-def _date_filter(since, until):
-    from whoosh.query import DateRange
-    if not since and not until:
-        return None
-    start = dt.datetime.combine(since, dt.time.min) if since else None
-    end = dt.datetime.combine(until, dt.time.max) if until else None
-    return DateRange("date_received", start, end)
-
-
-def _name_filter(field: str, name: str | None):
-    from whoosh.query import And, Term
-    from ..index.analysis import analyze
-    if not name:
-        return None
-    terms = analyze(name, "names", index=True)
-    if not terms:
-        return None
-    return And([Term(field, t) for t in terms])
-
-
 class _Date(click.ParamType):
     name = "DATE"
 
@@ -193,7 +174,7 @@ class _Date(click.ParamType):
         try:
             if (len(text) == 4 and text.isdigit()) or (len(text) == 7 and text[4] == "-"):
                 first, last = period(text)  # a year or a month: its first day for --since, last for --until
-                return first if param.name == "since" else last
+                return first if param.name.endswith("since") else last
             d = parse_date(text)
             if d is None:
                 raise ValueError("empty date")
@@ -202,24 +183,43 @@ class _Date(click.ParamType):
             self.fail("%r is not a date (use 2026, 2026-06 or 2026-06-01)" % value, param, ctx)
 
 
+def filter_options(command):
+    """The filters of `search`, shared by `stats QUERY` and `watch add` (see search/filters.py)."""
+    from .filters import STATUS_CHOICES
+    options = [
+        click.option("--since", type=_Date(), help="Received on or after DATE."),
+        click.option("--until", type=_Date(), help="Received on or before DATE."),
+        click.option("--author", help="Author name (accents and case ignored)."),
+        click.option("--minister", help="Minister name (accents and case ignored)."),
+        click.option("--status", type=click.Choice(list(STATUS_CHOICES))),
+        click.option("--answered-since", type=_Date(), help="Answer date (as published) on or after DATE."),
+        click.option("--answered-until", type=_Date(), help="Answer date (as published) on or before DATE."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _filters(since, until, author, minister, status, answered_since, answered_until):
+    from .filters import SearchFilters
+    return SearchFilters(since=since, until=until, author=author, minister=minister, status=status,
+                         answered_since=answered_since, answered_until=answered_until)
+
+
 @cli.command("search", context_settings={"ignore_unknown_options": True})
 @click.argument("words", nargs=-1)
 @index_option
 @click.option("--limit", "-n", type=click.IntRange(0), default=10, show_default=True)
 @click.option("--offset", type=click.IntRange(0), default=0, show_default=True)
-@click.option("--sort", type=click.Choice(["relevance", "date", "-date"]), default="relevance", show_default=True,
-              help="date: oldest first; -date: newest first.")
+@click.option("--sort", type=click.Choice(["relevance", "date", "-date", "answered", "-answered"]), default="relevance",
+              show_default=True, help="date: oldest first; -date: newest first; answered/-answered: by answer date.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object: query, total, dropped, hits.")
 @click.option("--jsonl", "as_jsonl", is_flag=True, help="One JSON hit per line.")
-@click.option("--since", type=_Date(), help="Received on or after DATE.")
-@click.option("--until", type=_Date(), help="Received on or before DATE.")
-@click.option("--author", help="Author name (accents and case ignored).")
-@click.option("--minister", help="Minister name (accents and case ignored).")
-@click.option("--status", type=click.Choice(["answered", "unanswered", "repondu", "sans-reponse"]))
+@filter_options
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True)
 @click.option("--pager/--no-pager", default=True, help="Page long output on a terminal.")
 def search_command(words, index_dir, limit, offset, sort, as_json, as_jsonl, since, until, author, minister,
-                   status, color, pager):
+                   status, answered_since, answered_until, color, pager):
     """Ranked search. WORDS form one query; see the README for the query language:
 
     \b
@@ -227,15 +227,12 @@ def search_command(words, index_dir, limit, offset, sort, as_json, as_jsonl, sin
       parlsearch search '"parc du Cinquantenaire"' --since 2026
       parlsearch search 'auteur:maison statut:repondu logement'
     """
-    from whoosh.query import Term
     from .output import Style, render_hits, result_dict, to_json, hit_dict
     from .query import QueryError
     if as_json and as_jsonl:
         fail("--json and --jsonl are exclusive")
     text = " ".join(words)
-    filters = [_date_filter(since, until), _name_filter("author", author), _name_filter("minister", minister)]
-    if status:
-        filters.append(Term("status", "answered" if status in ("answered", "repondu") else "unanswered"))
+    filters = _filters(since, until, author, minister, status, answered_since, answered_until).queries()
     if not text.strip() and not any(filters):
         fail("no query: give words to search for, or a filter such as --author or --since")
     engine = _open_engine(index_dir)
@@ -263,14 +260,14 @@ def search_command(words, index_dir, limit, offset, sort, as_json, as_jsonl, sin
 @click.option("--json", "as_json", is_flag=True, help="Every field of the document as JSON.")
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True)
 @click.option("--pager/--no-pager", default=True)
-def show_command(doc_id, index_dir, as_json, color, pager):
-    """Show one document by id (PRB-1-170312) or official code (170312)."""
+@click.option("--legislature", metavar="YEARS", help="With a question number: its legislature (2019-2024).")
+@click.option("--open", "open_page", is_flag=True, help="Open the official page in the web browser.")
+def show_command(doc_id, index_dir, as_json, color, pager, legislature, open_page):
+    """Show one document by id (PRB-1-170312, any case), official code (170312), official page URL, or
+    question number with --legislature (show 1263 --legislature 2019-2024)."""
+    from .cli_workflow import find_document
     from .output import Style, render_document, to_json
-    with _open_engine(index_dir) as engine:
-        doc = engine.get(doc_id.strip())
-    if doc is None:
-        click.echo("parlsearch: no document with id or code %r" % doc_id, err=True)
-        sys.exit(EXIT_NO_MATCH)
+    doc = find_document(index_dir, doc_id, legislature, open_page)
     if as_json:
         click.echo(to_json(doc.to_dict()))
     else:
@@ -338,12 +335,31 @@ def eval_command(judgments, index_dir, as_json, min_pass):
 
 # -- stats --------------------------------------------------------------------------------------------
 
-@cli.command("stats")
+@cli.command("stats", context_settings={"ignore_unknown_options": True})
+@click.argument("words", nargs=-1)
 @index_option
 @click.option("--json", "as_json", is_flag=True, help='A JSON object; "documents" is the document count.')
 @click.option("--top", type=click.IntRange(1), default=10, show_default=True, help="Rows per breakdown.")
-def stats_command(index_dir, as_json, top):
-    """Documents in the index: by status, minister, author and year."""
+@filter_options
+@click.option("--by", metavar="FACET,FACET", help="A cross table, e.g. minister,year (see search/counting.py).")
+@click.option("--delays", is_flag=True, help="Answer delays per minister (days from reception to answer).")
+@click.option("--as-of", type=_Date(), help="Waiting times as of DATE (default: today).")
+@click.option("--csv", "as_csv", is_flag=True, help="Counts as CSV rows (facet,value,count or the cross table).")
+def stats_command(words, index_dir, as_json, top, since, until, author, minister, status, answered_since,
+                  answered_until, by, delays, as_of, as_csv):
+    """Documents in the index: by status, minister, author and year.
+
+    \b
+    With QUERY words or filters, counts every match of that search (not the top ten):
+      parlsearch stats STIB --since 2025 --by minister,year
+      parlsearch stats --delays --as-of 2026-06-30
+    """
+    filters = _filters(since, until, author, minister, status, answered_since, answered_until)
+    if words or filters or by or delays or as_of or as_csv:
+        from .cli_workflow import query_stats
+        query_stats(" ".join(words), filters, index_dir=index_dir, as_json=as_json, as_csv=as_csv, top=top,
+                    by=by, delays=delays, as_of=as_of)
+        return
     from ..index.stats import index_stats
     from .output import to_json
     engine = _open_engine(index_dir)

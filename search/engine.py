@@ -24,7 +24,7 @@ from ..index.store import damaged_index, open_index
 
 from .query import QueryError, check_balanced, make_parser, rewrite, validate
 
-SORTS = ("relevance", "date", "-date")
+SORTS = ("relevance", "date", "-date", "answered", "-answered")
 #: Fields whose text snippets are drawn from, in order of preference.
 SNIPPET_FIELDS = ("question", "answer")
 #: A bare-word query keeps its words absent from the whole corpus out of the AND only when they are at most
@@ -256,7 +256,7 @@ class Engine:
     def search(self, text: str, *, limit: int = 10, offset: int = 0, sort: str = "relevance",
                filters: list | None = None, snippets: bool = True) -> SearchResult:
         if sort not in SORTS:
-            raise QueryError("unknown sort %r (relevance, date, -date)" % sort)
+            raise QueryError("unknown sort %r (%s)" % (sort, ", ".join(SORTS)))
         q, dropped, note = self.build(text, filters)
         if q is None:
             return SearchResult(text, 0, [], note=note)
@@ -268,7 +268,9 @@ class Engine:
             window = sorted(results.top_n[:want + 50], key=lambda sd: (-round(sd[0], 6), -self._date_key(sd[1])))
             ranked = [WhooshHit(results, docnum, pos, score) for pos, (score, docnum) in enumerate(window)]
         else:
-            results = self.searcher.search(q, limit=want, sortedby="date_received", reverse=(sort == "-date"))
+            from .sorting import sort_facet
+            sortedby, reverse = sort_facet(sort)
+            results = self.searcher.search(q, limit=want, sortedby=sortedby, reverse=reverse)
             ranked = list(results)
         total = len(results)
         hits = []

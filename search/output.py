@@ -9,6 +9,7 @@ import click
 from ..corpus.model import Document
 
 from .engine import MARK_END, MARK_START, Hit, SearchResult
+from .links import hyperlink, official_url, terminal_supports_links
 
 #: C0 controls except newline and tab, DEL, C1 controls, and the bidirectional controls that can
 #: reorder what a terminal shows (Trojan Source), plus our own highlight markers.
@@ -96,6 +97,9 @@ def render_hits(result: SearchResult, style: Style) -> list[str]:
         doc = hit.doc
         lines.append("%s %s" % (style("%2d." % hit.rank, dim=True), style(safe(doc.subject or doc.title), bold=True)))
         lines.append("    " + meta_line(doc, style))
+        url = official_url(doc.url)
+        if url:  # the official page, a terminal hyperlink on terminals (search/links.py)
+            lines.append("    " + style(hyperlink(url, enabled=style.enabled and terminal_supports_links()), dim=True))
         for snippet in hit.snippets:
             lines.append("    " + style.marked(" ".join(snippet.split())))
         lines.append("")
