@@ -500,3 +500,15 @@ def test_bulk_column_and_posting_reads_equal_whooshs_public_reads(index_copy, tm
                 for term in leaf.lexicon(field):
                     assert posting_ids(leaf.postings(field, term)) == list(leaf.postings(field, term).all_ids())
         assert checked >= 2 * 5
+
+
+def test_a_second_concurrent_watch_run_stops_with_exit_2(runner, xdg, bundled_index):
+    import fcntl
+    assert runner.invoke(cli, ["watch", "add", "t", "tram"]).exit_code == 0
+    lock = xdg / "state" / "parlsearch" / "watches" / ".lock"
+    lock.parent.mkdir(parents=True)
+    with open(lock, "a+") as held:
+        fcntl.flock(held.fileno(), fcntl.LOCK_EX)
+        busy = runner.invoke(cli, ["watch", "run", "--index", str(bundled_index)])
+    assert busy.exit_code == 2 and "in progress" in busy.output
+    assert runner.invoke(cli, ["watch", "run", "--index", str(bundled_index)]).exit_code == 1
