@@ -114,11 +114,27 @@ def _print_counts(counts, text, top):
         _print_cross(counts, top)
 
 
+#: Columns of a cross table shown in text (a terminal line holds about this many 7-character cells).
+MAX_TEXT_COLUMNS = 12
+
+
 def _print_cross(counts, top):
+    from .counting import ORDERED_FACETS
     rows = list(counts.cross.items())
     columns = list(rows[0][1]) if rows else []
+    hidden = 0
+    if len(columns) > MAX_TEXT_COLUMNS:
+        # The latest years (or legislatures), or the largest values of any other facet.
+        if counts.by[1] in ORDERED_FACETS:
+            keep = columns[-MAX_TEXT_COLUMNS:]
+        else:
+            totals = {c: sum(cells[c] for _, cells in rows) for c in columns}
+            keep = set(sorted(columns, key=lambda c: -totals[c])[:MAX_TEXT_COLUMNS])
+            keep = [c for c in columns if c in keep]
+        hidden = len(columns) - len(keep)
+        columns = keep
     width = min(30, max([len(counts.by[0])] + [len(_label(r)) for r, _ in rows[:top]]))
-    cell = max([6] + [len(_label(c)) for c in columns])
+    cell = min(14, max([6] + [len(_label(c)) for c in columns]))
     click.echo("\n%s × %s:" % counts.by)
     click.echo("  %-*s %s %*s" % (width, counts.by[0], " ".join("%*s" % (cell, _label(c)[:cell]) for c in columns),
                                    cell, "total"))
@@ -127,6 +143,8 @@ def _print_cross(counts, top):
                                        cell, sum(cells.values())))
     if len(rows) > top:
         click.echo("  … %d more rows (--top N, or --csv for all)" % (len(rows) - top))
+    if hidden:
+        click.echo("  (%d more columns not shown; totals count them; --csv for all)" % hidden)
 
 
 def _print_delays(delays, top):

@@ -512,3 +512,12 @@ def test_a_second_concurrent_watch_run_stops_with_exit_2(runner, xdg, bundled_in
         busy = runner.invoke(cli, ["watch", "run", "--index", str(bundled_index)])
     assert busy.exit_code == 2 and "in progress" in busy.output
     assert runner.invoke(cli, ["watch", "run", "--index", str(bundled_index)]).exit_code == 1
+
+
+def test_wide_cross_table_in_text_says_what_it_leaves_out(runner, bundled_index):
+    ix = ["--index", str(bundled_index)]
+    text = runner.invoke(cli, ["stats", "--status", "answered", "--by", "minister,author", *ix]).output
+    assert "more columns not shown" in text
+    lines = text.splitlines()
+    header = lines[lines.index("minister × author:") + 1]
+    assert header.split()[0] == "minister" and header.rstrip().endswith("total") and len(header) < 240
