@@ -162,9 +162,13 @@ def _print_delays(delays, top):
             r.unanswered, num(r.waiting_median_days), num(r.waiting_max_days)))
     if len(rows) > top:
         click.echo("  … %d more ministers (--top N)" % (len(rows) - top))
-    undated = sum(r.answered_undated for r in rows)
-    if undated:
-        click.echo("(%d answered without a published answer date: no delay counted)" % undated)
+    total = delays.rows[-1]
+    if total.answered_undated:
+        click.echo("(%d answered without a published answer date: no delay counted)" % total.answered_undated)
+    if total.inconsistent:
+        click.echo("(%d with an answer date before the reception date: left out)" % total.inconsistent)
+    if total.undated:
+        click.echo("(%d without a reception date: left out)" % total.undated)
 
 
 # -- show -----------------------------------------------------------------------------------------------

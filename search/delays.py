@@ -45,6 +45,7 @@ class DelayRow:
     waiting_median_days: int | None
     waiting_max_days: int | None
     undated: int  # no reception date: neither delay nor wait can be computed
+    inconsistent: int  # answer dated before the reception: a record error, left out of the delays
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -60,12 +61,13 @@ class Delays:
         return {"as_of": self.as_of.isoformat(), "total": self.total, "ministers": [r.to_dict() for r in self.rows]}
 
 
-def _row(name: str, delays: list[int], waits: list[int], undated_answers: int, undated: int) -> DelayRow:
+def _row(name: str, delays: list[int], waits: list[int], undated_answers: int, undated: int,
+         inconsistent: int) -> DelayRow:
     delays.sort()
     waits.sort()
     return DelayRow(name, len(delays), nearest_rank(delays, 0.5), nearest_rank(delays, 0.9),
                     delays[-1] if delays else None, undated_answers, len(waits), nearest_rank(waits, 0.5),
-                    waits[-1] if waits else None, undated)
+                    waits[-1] if waits else None, undated, inconsistent)
 
 
 def answer_delays(engine, text: str = "", filters=None, as_of: dt.date | None = None) -> Delays:
@@ -79,7 +81,7 @@ def answer_delays(engine, text: str = "", filters=None, as_of: dt.date | None = 
     received = date_values(reader, "date_received", docnums)
     answered = date_values(reader, "date_answered", docnums)
     delays, waits = defaultdict(list), defaultdict(list)
-    undated_answers, undated = defaultdict(int), defaultdict(int)
+    undated_answers, undated, inconsistent = defaultdict(int), defaultdict(int), defaultdict(int)
     total = 0
     for minister, status, got, answer in zip(ministers, statuses, received, answered):
         if got is not None and got > as_of:
@@ -89,6 +91,8 @@ def answer_delays(engine, text: str = "", filters=None, as_of: dt.date | None = 
             if answer is not None and answer <= as_of:
                 if got is None:
                     undated[key] += 1
+                elif answer < got:
+                    inconsistent[key] += 1
                 else:
                     delays[key].append((answer - got).days)
             elif answer is None and status == "answered":
@@ -97,9 +101,9 @@ def answer_delays(engine, text: str = "", filters=None, as_of: dt.date | None = 
                 undated[key] += 1
             else:
                 waits[key].append((as_of - got).days)
-    names = set(delays) | set(waits) | set(undated_answers) | set(undated)
+    names = set(delays) | set(waits) | set(undated_answers) | set(undated) | set(inconsistent)
     names.discard(ALL)
-    rows = [_row(n, delays[n], waits[n], undated_answers[n], undated[n]) for n in names]
+    rows = [_row(n, delays[n], waits[n], undated_answers[n], undated[n], inconsistent[n]) for n in names]
     rows.sort(key=lambda r: (-r.unanswered, -(r.median_days or 0), r.minister))
-    rows.append(_row(ALL, delays[ALL], waits[ALL], undated_answers[ALL], undated[ALL]))
+    rows.append(_row(ALL, delays[ALL], waits[ALL], undated_answers[ALL], undated[ALL], inconsistent[ALL]))
     return Delays(as_of, total, rows)

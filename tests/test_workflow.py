@@ -172,7 +172,8 @@ def test_delays_per_minister_as_of_a_date(tmp_path):
             _record(3, "trois", received="2026-01-01", answered="2026-03-02", answer="R"),  # 60 days
             _record(4, "quatre", received="2026-02-01"),  # waiting
             _record(5, "cinq", minister="M Two - x", received="2026-02-15", answer="R"),  # answered, undated
-            _record(6, "six", minister="M Two - x", received="2026-03-01")]
+            _record(6, "six", minister="M Two - x", received="2026-03-01"),
+            _record(7, "sept", minister="M Two - x", received="2026-03-01", answered="2026-02-01", answer="R")]
     src = tmp_path / "d.jsonl"
     src.write_text("".join(json.dumps(r) + "\n" for r in recs), "utf-8")
     update_index([src], tmp_path / "ix")
@@ -183,6 +184,7 @@ def test_delays_per_minister_as_of_a_date(tmp_path):
         assert (one.answered, one.median_days, one.p90_days, one.max_days) == (3, 30, 60, 60)
         assert (one.unanswered, one.waiting_median_days, one.waiting_max_days) == (1, 58, 58)
         assert (two.answered, two.answered_undated, two.unanswered, two.waiting_max_days) == (0, 1, 1, 30)
+        assert two.inconsistent == 1 and one.inconsistent == 0  # answered before it was received: left out
         assert rows[ALL].answered == 3 and rows[ALL].unanswered == 2 and d.rows[-1].minister == ALL
         # As of 2026-02-15, question 3 (answered in March) was still waiting, and 6 was not yet asked.
         past = {r.minister: r for r in answer_delays(engine, as_of=dt.date(2026, 2, 15)).rows}
@@ -202,7 +204,8 @@ def test_delays_cli(runner, bundled_index):
                                           *ix]).output)
     assert data["as_of"] == "2026-11-30" and data["ministers"][-1]["minister"] == ALL
     total = data["ministers"][-1]
-    assert total["answered"] + total["answered_undated"] + total["unanswered"] + total["undated"] == 13
+    assert total["answered"] + total["answered_undated"] + total["unanswered"] + total["undated"] \
+        + total["inconsistent"] == 13
     rows = list(csv.reader(io.StringIO(runner.invoke(cli, ["stats", "--delays", "--csv", *ix]).output)))
     assert rows[0][:3] == ["minister", "answered", "median_days"]
 
@@ -521,3 +524,30 @@ def test_wide_cross_table_in_text_says_what_it_leaves_out(runner, bundled_index)
     lines = text.splitlines()
     header = lines[lines.index("minister × author:") + 1]
     assert header.split()[0] == "minister" and header.rstrip().endswith("total") and len(header) < 240
+
+
+_WORDS = ["logement", "vélo", "tram", "STIB", "école", "zeppelin", "budget", "sécurité", "OR", "-bus",
+          '"pistes cyclables"', "auteur:maison", "statut:repondu", "date:2026", "ministre:clerfayt"]
+
+
+@settings(max_examples=40, deadline=None)
+@given(words=st.lists(st.sampled_from(_WORDS), max_size=3),
+       status=st.sampled_from([None, "answered", "sans-reponse"]),
+       since=st.sampled_from([None, dt.date(2026, 1, 1), dt.date(2026, 6, 15)]),
+       answered_until=st.sampled_from([None, dt.date(2026, 8, 31)]))
+def test_count_total_is_the_search_total_for_generated_queries(engine, words, status, since, answered_until):
+    from parlsearch.search.query import QueryError
+    filters = SearchFilters(status=status, since=since, answered_until=answered_until)
+    text = " ".join(words)
+    if not text.strip() and not filters:
+        assert count_matches(engine, text, filters).total == 107
+        return
+    try:
+        expected = _search_total(engine, text, filters)
+    except QueryError:
+        with pytest.raises(QueryError):
+            count_matches(engine, text, filters)
+        return
+    counts = count_matches(engine, text, filters)
+    assert counts.total == expected
+    assert all(sum(v.values()) == expected for v in counts.facets.values())
