@@ -551,3 +551,25 @@ def test_count_total_is_the_search_total_for_generated_queries(engine, words, st
     counts = count_matches(engine, text, filters)
     assert counts.total == expected
     assert all(sum(v.values()) == expected for v in counts.facets.values())
+
+
+def test_changing_a_saved_search_starts_a_new_baseline(runner, xdg, bundled_index):
+    ix = ["--index", str(bundled_index)]
+    assert runner.invoke(cli, ["watch", "add", "w", "tram"]).exit_code == 0
+    assert "baseline" in runner.invoke(cli, ["watch", "run", *ix]).output
+    assert runner.invoke(cli, ["watch", "run", *ix]).exit_code == 1
+    assert runner.invoke(cli, ["watch", "add", "w", "logement", "--replace"]).exit_code == 0
+    changed = runner.invoke(cli, ["watch", "run", *ix])
+    assert changed.exit_code == 1 and "w: baseline recorded (13 matching" in changed.output
+    listed = json.loads(runner.invoke(cli, ["watch", "list", "--json"]).output)
+    assert listed["watches"][0]["query"] == "logement" and listed["watches"][0]["seen"] == 13
+
+
+def test_show_open_refuses_a_document_without_an_official_url(runner, tmp_path, monkeypatch):
+    opened = []
+    monkeypatch.setattr("webbrowser.open", lambda url: opened.append(url) or True)
+    src = _write(tmp_path / "e.jsonl", [_record(900601, "Un lien piégé", url="javascript:alert(1)")])
+    ix = ["--index", str(tmp_path / "ix")]
+    assert runner.invoke(cli, ["index", *ix, str(src)]).exit_code == 0
+    result = runner.invoke(cli, ["show", "--open", *ix, "900601"])
+    assert result.exit_code == 2 and opened == []
