@@ -19,10 +19,15 @@ MAX_URL = 500
 
 @lru_cache(maxsize=1)
 def official_hosts() -> frozenset:
-    """The Parliament's hosts, as the fetcher defines them (imported on first use: the fetcher pulls in
-    http.client, which the search path does not otherwise need)."""
-    from ..corpus.fetch import OFFICIAL_HOSTS
-    return frozenset(OFFICIAL_HOSTS)
+    """The hosts of the assemblies' own sites, as the corpus layer defines them (imported on first use: the
+    fetch modules pull in http.client, which the search path does not otherwise need)."""
+    try:  # the assembly registry (corpus/assembly.py, from the fetch split of issue 10 on)
+        from ..corpus.assembly import get_assembly, known_codes
+        hosts = {h for code in known_codes() for h in get_assembly(code).official_hosts}
+    except ImportError:  # before that split
+        from ..corpus.fetch import OFFICIAL_HOSTS
+        hosts = set(OFFICIAL_HOSTS)
+    return frozenset(h.lower() for h in hosts)
 
 
 def official_url(url: str | None) -> str | None:
