@@ -573,3 +573,24 @@ def test_show_open_refuses_a_document_without_an_official_url(runner, tmp_path, 
     assert runner.invoke(cli, ["index", *ix, str(src)]).exit_code == 0
     result = runner.invoke(cli, ["show", "--open", *ix, "900601"])
     assert result.exit_code == 2 and opened == []
+
+
+def test_a_run_reads_one_committed_view_while_the_index_changes(xdg, index_copy, tmp_path):
+    """A commit landing during a run is not half-seen: the run's searcher keeps its view, and the document
+    committed meanwhile is announced by the next run, not lost."""
+    from parlsearch.search.engine import Engine
+    from parlsearch.search.watch import Watch, check_watch
+    watch = Watch("v", "zeppelin")
+    src = _write(tmp_path / "v.jsonl", [_record(900701, "Un zeppelin", received="2026-02-01")])
+    update_index([src], index_copy)
+    with Engine.open(index_copy) as engine:
+        state = check_watch(engine, watch, None).new_state  # baseline
+    with Engine.open(index_copy) as engine:
+        _write(src, [_record(900701, "Un zeppelin", received="2026-02-01"),
+                     _record(900702, "Un zeppelin tardif", received="2026-02-02")])
+        update_index([src], index_copy)  # commits while this run's engine is open
+        during = check_watch(engine, watch, state)
+    assert during.events == [] and during.matches == 1
+    with Engine.open(index_copy) as engine:
+        after = check_watch(engine, watch, during.new_state)
+    assert [e.doc.id for e in after.events] == ["PRB-1-900702"]
