@@ -267,10 +267,12 @@ class Engine:
             results = self.searcher.search(q, limit=None)
             window = sorted(results.top_n[:want + 50], key=lambda sd: (-round(sd[0], 6), -self._date_key(sd[1])))
             ranked = [WhooshHit(results, docnum, pos, score) for pos, (score, docnum) in enumerate(window)]
+        elif sort in ("answered", "-answered"):  # by answer date, undated last (search/sorting.py)
+            from .sorting import answer_date_facet
+            results = self.searcher.search(q, limit=want, sortedby=answer_date_facet(sort == "-answered"))
+            ranked = list(results)
         else:
-            from .sorting import sort_facet
-            sortedby, reverse = sort_facet(sort)
-            results = self.searcher.search(q, limit=want, sortedby=sortedby, reverse=reverse)
+            results = self.searcher.search(q, limit=want, sortedby="date_received", reverse=(sort == "-date"))
             ranked = list(results)
         total = len(results)
         hits = []

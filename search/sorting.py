@@ -1,4 +1,4 @@
-"""Sort orders other than relevance, as whoosh `sortedby` facets.
+"""The answer-date sort orders, as a whoosh `sortedby` facet.
 
 `answered` / `-answered` sort by the answer date the Parliament publishes, oldest / newest first; questions
 without an answer date come last in both directions (whoosh's own reversed column sort would put them first
@@ -42,10 +42,6 @@ class _DateCategorizer(sorting.Categorizer):
         return _LAST if day is None else self.sign * day.toordinal()
 
 
-def sort_facet(sort: str):
-    """(sortedby, reverse) for whoosh's searcher.search, for a sort name of engine.SORTS but relevance."""
-    if sort in ("date", "-date"):
-        return "date_received", sort == "-date"
-    if sort in ("answered", "-answered"):
-        return _DateMissingLast("date_answered", sort == "-answered"), False
-    raise ValueError("no sort facet for %r" % sort)
+def answer_date_facet(newest_first: bool):
+    """The `sortedby` facet of `--sort answered` (oldest answers first) or `-answered` (newest first)."""
+    return _DateMissingLast("date_answered", newest_first)
