@@ -191,7 +191,7 @@ def filter_options(command):
         click.option("--until", type=_Date(), help="Received on or before DATE."),
         click.option("--author", help="Author name (accents and case ignored)."),
         click.option("--minister", help="Minister name (accents and case ignored)."),
-        click.option("--status", type=click.Choice(list(STATUS_CHOICES))),
+        click.option("--status", type=click.Choice(STATUS_CHOICES)),
         click.option("--answered-since", type=_Date(), help="Answer date (as published) on or after DATE."),
         click.option("--answered-until", type=_Date(), help="Answer date (as published) on or before DATE."),
     ]

@@ -11,9 +11,9 @@ from whoosh import query as wq
 
 from ..index.analysis import analyze
 
-#: Spellings of --status accepted on the command line, and the indexed value each stands for.
-STATUS_CHOICES = {"answered": "answered", "repondu": "answered", "unanswered": "unanswered",
-                  "sans-reponse": "unanswered"}
+#: Spellings of --status offered on the command line; what each stands for is the query language's
+#: `statut:` table (one table for both).
+STATUS_CHOICES = ("answered", "unanswered", "repondu", "sans-reponse")
 
 
 def date_filter(since: dt.date | None, until: dt.date | None, field: str = "date_received"):
@@ -55,7 +55,8 @@ class SearchFilters:
                name_filter("minister", self.minister),
                date_filter(self.answered_since, self.answered_until, "date_answered")]
         if self.status:
-            out.append(wq.Term("status", STATUS_CHOICES.get(self.status, self.status)))
+            from .query import _STATUS_VALUES
+            out.append(wq.Term("status", _STATUS_VALUES.get(self.status, self.status)))
         if self.type:
             out.append(wq.Term("type", self.type))
         if self.legislature:
