@@ -344,7 +344,7 @@ def eval_command(judgments, index_dir, as_json, min_pass):
 @click.option("--by", metavar="FACET,FACET", help="A cross table, e.g. minister,year (see search/counting.py).")
 @click.option("--delays", is_flag=True, help="Answer delays per minister (days from reception to answer).")
 @click.option("--as-of", type=_Date(), help="Waiting times as of DATE (default: today).")
-@click.option("--csv", "as_csv", is_flag=True, help="Counts as CSV rows (facet,value,count or the cross table).")
+@click.option("--csv", "as_csv", is_flag=True, help="Counts as CSV rows (breakdown,value,count or the cross table).")
 def stats_command(words, index_dir, as_json, top, since, until, author, minister, status, answered_since,
                   answered_until, by, delays, as_of, as_csv):
     """Documents in the index: by status, minister, author and year.
@@ -357,8 +357,10 @@ def stats_command(words, index_dir, as_json, top, since, until, author, minister
     filters = _filters(since, until, author, minister, status, answered_since, answered_until)
     if words or filters or by or delays or as_of or as_csv:
         from .cli_workflow import query_stats
-        query_stats(" ".join(words), filters, index_dir=index_dir, as_json=as_json, as_csv=as_csv, top=top,
-                    by=by, delays=delays, as_of=as_of)
+        if as_json and as_csv:
+            fail("--json and --csv are exclusive")
+        query_stats(" ".join(words), filters, index_dir=index_dir, fmt="json" if as_json else "csv" if as_csv
+                    else "text", top=top, by=by, delays=delays, as_of=as_of)
         return
     from ..index.stats import index_stats
     from .output import to_json

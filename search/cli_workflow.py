@@ -18,12 +18,15 @@ def _label(value) -> str:
     return safe(str(value))
 
 
-def _csv_text(rows) -> str:
-    """RFC 4180 CSV (CRLF line ends, quotes doubled) of rows of cells."""
+def _table_text(rows, fmt: str) -> str:
+    """csv: RFC 4180 (CRLF line ends, quotes doubled); tsv: tab-separated, no tab or line break in a field.
+    Names are made inert as in every table we print."""
+    from .output import safe
+    cells = [["" if c is None else (safe(c) if isinstance(c, str) else c) for c in row] for row in rows]
+    if fmt == "tsv":
+        return "".join("\t".join(" ".join(str(c).split()) for c in row) + "\n" for row in cells)
     buf = io.StringIO()
-    writer = csv.writer(buf)
-    for row in rows:
-        writer.writerow(["" if c is None else c for c in row])
+    csv.writer(buf, lineterminator="\r\n").writerows(cells)
     return buf.getvalue()
 
 
@@ -40,14 +43,19 @@ def _parse_by(by: str | None) -> tuple:
 
 # -- stats QUERY ----------------------------------------------------------------------------------------
 
-def query_stats(text, filters, *, index_dir, as_json, as_csv, top, by, delays, as_of):
-    """`parlsearch stats [QUERY] [filters] [--by A,B] [--delays]`: counts over every match."""
+#: Formats of `stats QUERY` (the names of the output layer's formats).
+STATS_QUERY_FORMATS = ("text", "json", "jsonl", "csv", "tsv")
+
+
+def query_stats(text, filters, *, index_dir, fmt="text", top=10, by=None, delays=False, as_of=None):
+    """`parlsearch stats [QUERY] [filters] [--by A,B] [--delays]`: counts over every match, printed in `fmt`
+    (text, json, jsonl: one row an object, csv, tsv: rows as in the output layer's stats tables)."""
     from .counting import FACETS, count_matches
     from .delays import answer_delays
     from .output import to_json
     from .query import QueryError
-    if as_json and as_csv:
-        fail("--json and --csv are exclusive")
+    if fmt not in STATS_QUERY_FORMATS:
+        fail("stats QUERY prints %s, not %s" % (", ".join(STATS_QUERY_FORMATS), fmt))
     pair = _parse_by(by)
     engine = _open_engine(index_dir)
     try:
@@ -58,12 +66,17 @@ def query_stats(text, filters, *, index_dir, as_json, as_csv, top, by, delays, a
                 result = count_matches(engine, text, filters, facets=() if pair else FACETS, by=pair)
     except QueryError as e:
         fail("bad query: %s" % e)
-    if as_json:
+    if fmt == "json":
         out = result.to_dict()
         out.update(query=text, filters=filters.to_dict())
         click.echo(to_json(out))
-    elif as_csv:
-        click.echo(_csv_text(_delay_rows(result) if delays else _count_rows(result)), nl=False)
+    elif fmt in ("csv", "tsv", "jsonl"):
+        rows = list(_delay_rows(result) if delays else _count_rows(result))
+        if fmt == "jsonl":
+            for row in rows[1:]:
+                click.echo(to_json(dict(zip(rows[0], row))))
+        else:
+            click.echo(_table_text(rows, fmt), nl=False)
     elif delays:
         _print_delays(result, top)
     else:
@@ -78,7 +91,8 @@ def _count_rows(counts):
         for row, cells in counts.cross.items():
             yield [row] + [cells[c] for c in columns] + [sum(cells.values())]
         return
-    yield ["facet", "value", "count"]
+    yield ["breakdown", "value", "count"]
+    yield ["documents", "", counts.total]
     for facet, values in counts.facets.items():
         for value, n in values.items():
             yield [facet, value, n]

@@ -130,7 +130,7 @@ def test_stats_query_cli_text_json_csv_and_cross_table(runner, bundled_index, en
     assert data["total"] == 13 == _search_total(engine, "logement")
     assert data["facets"]["status"] == {"answered": 11, "unanswered": 2}
     rows = list(csv.reader(io.StringIO(runner.invoke(cli, ["stats", "logement", "--csv", *ix]).output)))
-    assert rows[0] == ["facet", "value", "count"]
+    assert rows[0] == ["breakdown", "value", "count"] and rows[1] == ["documents", "", "13"]
     assert sum(int(n) for f, _, n in rows[1:] if f == "minister") == 13
     cross = runner.invoke(cli, ["stats", "--status", "answered", "--by", "minister,year", "--csv", *ix]).output
     table = list(csv.reader(io.StringIO(cross)))
@@ -594,3 +594,19 @@ def test_a_run_reads_one_committed_view_while_the_index_changes(xdg, index_copy,
     with Engine.open(index_copy) as engine:
         after = check_watch(engine, watch, during.new_state)
     assert [e.doc.id for e in after.events] == ["PRB-1-900702"]
+
+
+@pytest.mark.parametrize("fmt", ["tsv", "jsonl"])
+def test_stats_query_tsv_and_jsonl_rows(capsys, bundled_index, fmt):
+    from parlsearch.search.cli_workflow import query_stats
+    with pytest.raises(SystemExit) as exit_:
+        query_stats("logement", SearchFilters(), index_dir=str(bundled_index), fmt=fmt)
+    assert exit_.value.code == 0
+    lines = capsys.readouterr().out.splitlines()
+    if fmt == "tsv":
+        rows = [line.split("\t") for line in lines]
+        assert rows[0] == ["breakdown", "value", "count"] and rows[1] == ["documents", "", "13"]
+    else:
+        rows = [json.loads(line) for line in lines]
+        assert rows[0] == {"breakdown": "documents", "value": "", "count": 13}
+        assert sum(r["count"] for r in rows if r["breakdown"] == "status") == 13
