@@ -7,46 +7,13 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 
-ANSWERED = "answered"
-UNANSWERED = "unanswered"
-
-#: Document types, with the short code used in fallback ids.
-TYPES = {
-    "written_question": "qe",
-    "oral_question": "qo",
-    "topical_question": "qa",
-    "request_for_explanation": "de",
-    "interpellation": "int",
-}
-
-_TYPE_ALIASES = {
-    "question_ecrite": "written_question",
-    "question écrite": "written_question",
-    "question ecrite": "written_question",
-    "written": "written_question",
-    "question_orale": "oral_question",
-    "question orale": "oral_question",
-    "oral": "oral_question",
-    "question d'actualité": "topical_question",
-    "question d'actualite": "topical_question",
-    "question_actualite": "topical_question",
-    "topical": "topical_question",
-    "demande d'explication": "request_for_explanation",
-    "demande d'explications": "request_for_explanation",
-    "demande_explication": "request_for_explanation",
-    "interpellation": "interpellation",
-}
-
-_TITLE_PREFIX = re.compile(
-    r"^\s*(?:question\s+(?:écrite|ecrite|orale|d['’]actualit[ée])|demande\s+d['’]explications?|interpellation)"
-    r"\s+(?:concernant|relative\s+[àa]|sur)\s+",
-    re.IGNORECASE,
-)
-_TITLE_NL_PREFIX = re.compile(
-    r"^\s*(?:schriftelijke\s+vraag|mondelinge\s+vraag|dringende\s+vraag|vraag\s+om\s+uitleg|interpellatie)"
-    r"\s+(?:betreffende|over|inzake)\s+",
-    re.IGNORECASE,
-)
+from .assembly import ANSWERED, DEFAULT_ASSEMBLY, UNANSWERED
+# The Brussels vocabulary (document types, their spellings, title boilerplate, the shape of a legislature)
+# is defined once, in corpus.brussels; these names keep their meaning here.
+from .brussels import TITLE_NL_PREFIX as _TITLE_NL_PREFIX
+from .brussels import TITLE_PREFIX as _TITLE_PREFIX
+from .brussels import TYPE_ALIASES as _TYPE_ALIASES
+from .brussels import TYPES, YEAR_PAIR
 
 
 def normalize_type(value: str | None) -> str:
@@ -63,7 +30,7 @@ def normalize_legislature(value: str | None) -> str | None:
     """"24/29", "2024-2029", "2024/2029" → "2024-2029"."""
     if not value:
         return None
-    m = re.fullmatch(r"\s*(\d{2}|\d{4})\s*[-/]\s*(\d{2}|\d{4})\s*", str(value))
+    m = YEAR_PAIR.fullmatch(str(value))
     if not m:
         return str(value).strip() or None
     a, b = (int(x) for x in m.groups())
@@ -76,7 +43,7 @@ def normalize_session(value: str | None) -> str | None:
     """"2025-2026", "25/26", "25-26" → "25/26"."""
     if not value:
         return None
-    m = re.fullmatch(r"\s*(\d{2}|\d{4})\s*[-/]\s*(\d{2}|\d{4})\s*", str(value))
+    m = YEAR_PAIR.fullmatch(str(value))
     if not m:
         return str(value).strip() or None
     return "%02d/%02d" % tuple(int(x) % 100 for x in m.groups())
@@ -138,7 +105,7 @@ def split_recipient(recipient: str | None) -> tuple[str | None, str | None]:
 
 def make_id(*, assembly: str, base, moncode, legislature, type_: str, number) -> str:
     """Stable document id: PRB-<base>-<moncode>, else PRB-<legislature>-<type code>-<number>."""
-    assembly = (assembly or "PRB").upper()
+    assembly = (assembly or DEFAULT_ASSEMBLY).upper()
     if moncode:
         return "%s-%s-%s" % (assembly, base if base not in (None, "") else 1, moncode)
     code = TYPES.get(type_, "q")
@@ -162,7 +129,7 @@ class Document:
     question: str
     moncode: str | None = None
     base: int | None = 1
-    assembly: str = "PRB"
+    assembly: str = DEFAULT_ASSEMBLY
     legislature: str | None = None
     session: str | None = None
     type: str = "written_question"
@@ -216,7 +183,7 @@ class Document:
         fields["status"] = ANSWERED if fields.get("answer") else UNANSWERED
         if not fields.get("id"):
             fields["id"] = make_id(
-                assembly=fields.get("assembly") or "PRB", base=fields.get("base"), moncode=fields.get("moncode"),
+                assembly=fields.get("assembly"), base=fields.get("base"), moncode=fields.get("moncode"),
                 legislature=fields["legislature"], type_=fields["type"], number=number,
             )
         fields.pop("content_hash", None)

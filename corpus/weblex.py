@@ -26,12 +26,14 @@ import os
 import re
 from typing import Iterator
 
+from .brussels import ANY_TITLE as _ANY_TITLE
+from .brussels import DUTCH_TITLE as _DUTCH_TITLE
+from .brussels import LANGS, PAGE_PATH, SITE
+from .brussels import TITLE_TYPES as _TYPE_PREFIXES
 from .model import Document, parse_date
 from .text import DecodeError, PageError, clean_line, clean_text, decode_bytes
 
-PAGE_URL = "https://www.parlement.brussels/weblex-quest-det/?moncode=%s&base=%s"
-
-LANGS = ("fr", "nl")
+PAGE_URL = SITE + PAGE_PATH
 
 # --------------------------------------------------------------------------------------------------------
 # Shared with the plain-text reader (corpus.plaintext): labels, types, numbers, moncode.
@@ -56,27 +58,6 @@ META_PATTERNS = {
 #: "(question n°161)", "(vraag nr. 161)", "(question n° 161)".
 NUMBER = re.compile(
     r"\(\s*(?:question|vraag)\s*(?:(?:n\s*°|n[or]?\s*\.|n[or]|num[ée]ro|nummer)\s*)?(\d{1,7})\s*\)", re.IGNORECASE)
-
-#: Title prefix → document type (French then Dutch spellings).
-_TYPE_PREFIXES = (
-    (re.compile(r"question\s+[ée]crite\b", re.I), "written_question"),
-    (re.compile(r"question\s+orale\b", re.I), "oral_question"),
-    (re.compile(r"question\s+d\W?\s*actualit[ée]\b", re.I), "topical_question"),
-    (re.compile(r"demande\s+d\W?\s*explications?\b", re.I), "request_for_explanation"),
-    (re.compile(r"interpellation\b", re.I), "interpellation"),
-    (re.compile(r"schriftelijke\s+vraag\b", re.I), "written_question"),
-    (re.compile(r"mondelinge\s+vraag\b", re.I), "oral_question"),
-    (re.compile(r"(?:dringende\s+vraag|actualiteitsvraag)\b", re.I), "topical_question"),
-    (re.compile(r"vraag\s+om\s+uitleg\b", re.I), "request_for_explanation"),
-    (re.compile(r"interpellatie\b", re.I), "interpellation"),
-)
-_ANY_TITLE = re.compile(
-    r"(?:question\s+(?:[ée]crite|orale|d\W?\s*actualit[ée])|demande\s+d\W?\s*explications?|interpellation"
-    r"|schriftelijke\s+vraag|mondelinge\s+vraag|dringende\s+vraag|actualiteitsvraag|vraag\s+om\s+uitleg"
-    r"|interpellatie)\b", re.IGNORECASE)
-_DUTCH_TITLE = re.compile(
-    r"(?:schriftelijke\s+vraag|mondelinge\s+vraag|dringende\s+vraag|actualiteitsvraag|vraag\s+om\s+uitleg"
-    r"|interpellatie)\b", re.IGNORECASE)
 
 QUESTION_LABELS = {"question": "fr", "vraag": "nl"}
 ANSWER_LABELS = {"réponse": "fr", "reponse": "fr", "antwoord": "nl"}
@@ -218,9 +199,10 @@ _RAW_END = {name: re.compile(r"</%s" % name, re.IGNORECASE) for name in _RAW_TEX
 _HTML_SPACE = re.compile(r"[ \t\n\r\f]+")
 
 
-def tokens(text: str, pos: int = 0) -> Iterator[tuple]:
+def tokens(text: str, pos: int = 0, spans: bool = False) -> Iterator[tuple]:
     """(START, name, attribute text) / (END, name) / (TEXT, raw text: see render_text) in document order.
 
+    With `spans`, tags also carry their offsets: (START, name, attrs, start, end) / (END, name, start, end).
     Linear: the scan position only moves forward, and an unterminated construct ends the document.
     """
     n = len(text)
@@ -258,10 +240,10 @@ def tokens(text: str, pos: int = 0) -> Iterator[tuple]:
         name = m.group(2).lower()
         pos = tstart = gt + 1
         if m.group(1):
-            yield END, name
+            yield (END, name, lt, gt + 1) if spans else (END, name)
             continue
         attrs = text[m.end():gt]
-        yield START, name, attrs
+        yield (START, name, attrs, lt, gt + 1) if spans else (START, name, attrs)
         if name in _RAW_END and not attrs.endswith("/"):
             raw_end = _RAW_END[name].search(text, pos)
             if raw_end is None:
@@ -466,6 +448,35 @@ def _sections(text: str, lang: str | None) -> dict[str, dict]:
     if current is not None:
         found[current.lang] = current.finish()
     return found
+
+
+def section_span(text: str, lang: str | None = None) -> tuple[int, int, str] | None:
+    """(start, end, lang) of the raw question section in `text`: `lang`'s when there is one, else the first.
+
+    The same tokenizer and section rule as the page reader (a section inside a comment or a script is not
+    one); an unclosed section ends with the text. The cache store splices sections with these offsets.
+    """
+    if not _SECTION_ID_ANYCASE.search(text):  # cheap precheck, linear
+        return None
+    first = chosen = None
+    nesting = 0
+    for tok in tokens(text, spans=True):
+        if chosen is None:
+            if tok[0] == START and tok[1] == "section":
+                m = _SECTION_ID.search(tok[2])
+                if m:
+                    found = (tok[3], m.group(1).lower())
+                    first = first or found
+                    if lang is None or found[1] == lang:
+                        chosen, nesting = found, 1
+            continue
+        if tok[0] != TEXT and tok[1] == "section":
+            nesting += 1 if tok[0] == START else -1
+            if nesting == 0:
+                return chosen[0], tok[-1], chosen[1]
+    if chosen is not None:
+        return chosen[0], len(text), chosen[1]
+    return section_span(text, first[1]) if first is not None else None
 
 
 def parse_page(text: str, source: str | None = None, lang: str | None = None) -> Document:

@@ -29,22 +29,18 @@ from dataclasses import dataclass
 from typing import Iterator
 from urllib.parse import parse_qs, urlsplit
 
+from . import brussels
+from .brussels import LISTING_TYPE_CODES, SITE
 from .model import Document, normalize_legislature, normalize_type, parse_date, subject_of
 from .text import clean_line
 
 ROW_LENGTH = 16
 
 #: The official site, used for the ``url`` of row documents (the canonical French page of the question).
-OFFICIAL_SITE = "https://www.parlement.brussels"
+OFFICIAL_SITE = SITE
 
 #: Type code (column 15) → document type, used when the French type label is not one we know.
-TYPE_CODES = {
-    "1": "written_question",
-    "2": "oral_question",
-    "3": "topical_question",
-    "4": "interpellation",
-    "5": "request_for_explanation",
-}
+TYPE_CODES = LISTING_TYPE_CODES
 
 _HREF = re.compile(r"""href\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>"']+))""", re.IGNORECASE)
 _TAG = re.compile(r"<[^<>]*>")  # not <[^>]*>: quadratic on many "<" without ">"
@@ -86,12 +82,11 @@ class IndexRow:
 
     @property
     def doc_id(self) -> str:
-        return "PRB-%d-%s" % (self.base, self.moncode)
+        return "%s-%d-%s" % (brussels.CODE, self.base, self.moncode)
 
     def page_path(self, lang: str = "fr") -> str:
         """Site-relative path of the question's page in one language."""
-        path = "/weblex-quest-det/?moncode=%s&base=%d" % (self.moncode, self.base)
-        return path + "&lang=nl" if lang == "nl" else path
+        return brussels.page_path(self, lang)
 
     def page_url(self, lang: str = "fr", site: str = OFFICIAL_SITE) -> str:
         return site.rstrip("/") + self.page_path(lang)

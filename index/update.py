@@ -38,14 +38,15 @@ class UpdateSummary:
 
     def line(self) -> str:
         bad_files = len({p.path for p in self.rejected})
-        text = "%d new, %d updated, %d unchanged documents from %d files" % (
-            self.new, self.updated, self.unchanged, self.files)
+        text = "%d new, %d updated, %d unchanged documents from %d file%s" % (
+            self.new, self.updated, self.unchanged, self.files, "" if self.files == 1 else "s")
         if self.duplicates:
-            text += "; %d duplicate readings merged" % self.duplicates
-        text += "; %d rejected (%d files)" % (len(self.rejected), bad_files) if self.rejected else "; 0 rejected"
+            text += "; %d duplicate reading%s merged" % (self.duplicates, "" if self.duplicates == 1 else "s")
+        text += ("; %d rejected (%d file%s)" % (len(self.rejected), bad_files, "" if bad_files == 1 else "s")
+                 if self.rejected else "; 0 rejected")
         warnings = len(self.problems) - len(self.rejected)
         if warnings:
-            text += "; %d warnings" % warnings
+            text += "; %d warning%s" % (warnings, "" if warnings == 1 else "s")
         return text + ". Index: %d documents in %s" % (self.documents, self.index_dir)
 
 

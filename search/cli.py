@@ -1,50 +1,18 @@
 """The `parlsearch` command line: a thin click layer over corpus, index and search.
 
-Exit status follows grep: 0 something matched, 1 nothing matched, 2 an error.
+Exit status follows grep: 0 something matched, 1 nothing matched, 2 an error (see `cli_common`).
 """
 from __future__ import annotations
 
 import datetime as dt
-import os
 import sys
 
 import click
 
 from .. import __version__
-
-EXIT_MATCH, EXIT_NO_MATCH, EXIT_ERROR = 0, 1, 2
-
-
-def fail(message: str) -> None:
-    """One line on stderr, exit status 2."""
-    click.echo("parlsearch: error: %s" % message, err=True)
-    sys.exit(EXIT_ERROR)
-
-
-index_option = click.option(
-    "--index", "index_dir", metavar="DIR", envvar=None,
-    help="Index directory (default: $PARLSEARCH_INDEX, else $XDG_DATA_HOME/parlsearch/index).")
-
-
-def _want_color(choice: str) -> bool:
-    if choice == "always":
-        return True
-    if choice == "never":
-        return False
-    return sys.stdout.isatty() and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
-
-
-def _emit(lines: list[str], use_pager: bool, color: bool) -> None:
-    """Print, through a pager when on a terminal and longer than the screen. `color` keeps our escape
-    codes (click strips them otherwise when stdout is not a terminal)."""
-    text = "\n".join(lines)
-    if use_pager and sys.stdout.isatty():
-        height = click.get_terminal_size()[1] if hasattr(click, "get_terminal_size") else \
-            os.get_terminal_size().lines
-        if len(lines) > height - 1:
-            click.echo_via_pager(text + "\n", color=color)
-            return
-    click.echo(text, color=color)
+from .cli_common import (EXIT_ERROR, EXIT_INTERRUPTED, EXIT_MATCH, EXIT_NO_MATCH, EXIT_PARTIAL,  # noqa: F401
+                         fail, index_option, output_options, run_group)  # (shared with fetch and other modules)
+from .output import HIT_FORMATS, STATS_FORMATS
 
 
 class LazyGroup(click.Group):
@@ -52,6 +20,10 @@ class LazyGroup(click.Group):
 
     lazy = {"fetch": ("parlsearch.search.cli_fetch", "fetch_command"),
             "watch": ("parlsearch.search.cli_workflow", "watch_group")}
+
+    def main(self, args=None, prog_name=None, **extra):
+        """Every failure one line `parlsearch: error: …`, exit 2 — click's usage errors too."""
+        return run_group(self, args, prog_name, **extra)
 
     def list_commands(self, ctx):
         return sorted(set(super().list_commands(ctx)) | set(self.lazy))
@@ -75,6 +47,14 @@ def cli():
     \b
     First search:   parlsearch search "stationnement vélo"
     (the index is built from the bundled corpus on first use)
+
+    \b
+    Exit status: 0 found (or done), 1 nothing found, 2 error (one line
+    "parlsearch: error: …"), 3 index: some inputs rejected, 130 interrupted.
+    Every command takes --index DIR (default: $PARLSEARCH_INDEX, else
+    $XDG_DATA_HOME/parlsearch/index).
+    Shell completion (bash): eval "$(_PARLSEARCH_COMPLETE=bash_source parlsearch)"
+    (zsh: zsh_source, fish: fish_source).
     """
 
 
@@ -87,7 +67,9 @@ def _open_engine(index_dir, build_if_missing: bool = True):
     path = resolve_index_dir(index_dir)
     if build_if_missing and not index_exists(path):
         from ..index.update import update_index
-        click.echo("parlsearch: no index at %s yet; building it from the bundled corpus…" % path, err=True)
+        from .output import safe
+        click.echo("parlsearch: no index at %s yet; building it from the bundled corpus…" % safe(str(path)),
+                   err=True)
         try:
             update_index(None, path)
         except IndexProblem as e:
@@ -124,7 +106,7 @@ class _ReadCounter:
 
 
 @cli.command("index")
-@click.argument("paths", nargs=-1, type=click.Path())
+@click.argument("paths", nargs=-1, type=click.Path(exists=True))
 @index_option
 @click.option("--rebuild", is_flag=True, help="Start afresh (replaces the index in one atomic commit).")
 @click.option("--jobs", "-j", type=click.IntRange(1, 64), default=1, show_default=True,
@@ -139,25 +121,43 @@ def index_command(paths, index_dir, rebuild, jobs, wait, quiet, show_problems):
 
     New documents are added, changed ones updated (by content hash), unchanged ones left alone. Every run
     is one atomic commit: a run that dies leaves the previous commit searchable.
+
+    \b
+    Exit status: 0 every input read; 3 some files or records rejected (listed
+    on stderr), the rest indexed; 2 an error: a PATH that does not exist,
+    nothing readable in PATHS, an index that cannot be written; 130
+    interrupted (Ctrl-C): the index keeps its previous commit.
     """
     from ..index.store import IndexProblem
     from ..index.update import update_index
+    from .output import plural, safe
     counter = _ReadCounter() if sys.stderr.isatty() and not quiet else None
     try:
         summary = update_index(list(paths) or None, index_dir, rebuild=rebuild, jobs=jobs, wait=wait,
                                progress=counter)
     except IndexProblem as e:
-        fail(str(e))
+        fail(safe(str(e)))
     except OSError as e:
-        fail("cannot write the index: %s" % (e.strerror or e) + (" (%s)" % e.filename if e.filename else ""))
+        fail(safe("cannot write the index: %s" % (e.strerror or e) + (" (%s)" % e.filename if e.filename else "")))
+    except KeyboardInterrupt:
+        if counter is not None:
+            counter.close()
+            counter = None
+        click.echo("parlsearch: interrupted; the previous index is intact (run the same command again to "
+                   "finish)", err=True)
+        sys.exit(EXIT_INTERRUPTED)
     finally:
         if counter is not None:
             counter.close()
     for problem in summary.problems[:show_problems]:
-        click.echo("%s: %s" % ("rejected" if problem.rejected else "warning", problem), err=True)
+        click.echo("%s: %s" % ("rejected" if problem.rejected else "warning", safe(str(problem))), err=True)
     if len(summary.problems) > show_problems:
-        click.echo("… and %d more problems" % (len(summary.problems) - show_problems), err=True)
-    click.echo(summary.line())
+        click.echo("… and %s" % plural(len(summary.problems) - show_problems, "more problem"), err=True)
+    click.echo(safe(summary.line()))
+    if paths and not (summary.new or summary.updated or summary.unchanged):
+        fail("nothing could be read from %s" % safe(", ".join(paths)))
+    if summary.rejected:
+        sys.exit(EXIT_PARTIAL)
 
 
 # -- search -------------------------------------------------------------------------------------------
@@ -206,31 +206,45 @@ def _filters(since, until, author, minister, status, answered_since, answered_un
                          answered_since=answered_since, answered_until=answered_until)
 
 
-@cli.command("search", context_settings={"ignore_unknown_options": True})
+@cli.command("search")
 @click.argument("words", nargs=-1)
 @index_option
-@click.option("--limit", "-n", type=click.IntRange(0), default=10, show_default=True)
-@click.option("--offset", type=click.IntRange(0), default=0, show_default=True)
-@click.option("--sort", type=click.Choice(["relevance", "date", "-date", "answered", "-answered"]), default="relevance",
-              show_default=True, help="date: oldest first; -date: newest first; answered/-answered: by answer date.")
-@click.option("--json", "as_json", is_flag=True, help="One JSON object: query, total, dropped, hits.")
-@click.option("--jsonl", "as_jsonl", is_flag=True, help="One JSON hit per line.")
+@click.option("--limit", "-n", type=click.IntRange(0), default=10, show_default=True,
+              help="Hits to show; -n 0 prints only the count.")
+@click.option("--offset", type=click.IntRange(0), default=0, show_default=True, help="Hits to skip.")
+@click.option("--sort", type=click.Choice(["relevance", "date", "-date", "answered", "-answered"]),
+              default="relevance", show_default=True,
+              help="date: oldest first; -date: newest first; answered/-answered: by answer date (undated last; "
+                   "JSON score null).")
 @filter_options
-@click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True)
-@click.option("--pager/--no-pager", default=True, help="Page long output on a terminal.")
-def search_command(words, index_dir, limit, offset, sort, as_json, as_jsonl, since, until, author, minister,
-                   status, answered_since, answered_until, color, pager):
-    """Ranked search. WORDS form one query; see the README for the query language:
+@output_options(HIT_FORMATS)
+def search_command(words, index_dir, limit, offset, sort, since, until, author, minister, status, answered_since,
+                   answered_until, out):
+    """Ranked search. WORDS form one query (a word starting with '-' goes after '--').
 
     \b
+    Query language (accents, case, plural and elision ignored):
+      stationnement vélo        every word must match (relaxed if none does)
+      "garantie jeunesse"       phrase;  "permis urbanisme"~3  with slack
+      tram OR bus, tram -bus, (tram OR bus) STIB, NOT, AND
+      cyclab*  prefix;  stationement~  fuzzy
+      titre: question: reponse: auteur: ministre: numero: session:
+      legislature: statut:repondu|sans-reponse langue: type: titel:
+      id:PRB-1-170312  code:170312  (official code)
+      date:2026  date:2026-06  date:2026-01..2026-06-30  date:>=2026-01-01
+    \b
+    Examples:
       parlsearch search stationnement vélo
       parlsearch search '"parc du Cinquantenaire"' --since 2026
       parlsearch search 'auteur:maison statut:repondu logement'
+      parlsearch search -n 0 tram                # only the count
+      parlsearch search --csv -n 500 tram > tram.csv
+      parlsearch search -- -tram bus             # a query that starts with '-'
+    \b
+    Exit status: 0 something matched, 1 nothing matched, 2 an error.
     """
-    from .output import Style, render_hits, result_dict, to_json, hit_dict
+    from .output import render_hits
     from .query import QueryError
-    if as_json and as_jsonl:
-        fail("--json and --jsonl are exclusive")
     text = " ".join(words)
     filters = _filters(since, until, author, minister, status, answered_since, answered_until).queries()
     if not text.strip() and not any(filters):
@@ -241,62 +255,60 @@ def search_command(words, index_dir, limit, offset, sort, as_json, as_jsonl, sin
             result = engine.search(text, limit=limit, offset=offset, sort=sort, filters=filters)
     except QueryError as e:
         fail("bad query: %s" % e)
-    if as_json:
-        click.echo(to_json(result_dict(result)))
-    elif as_jsonl:
-        for hit in result.hits:
-            click.echo(to_json(hit_dict(hit)))
-    else:
-        style = Style(_want_color(color))
-        _emit(render_hits(result, style), pager, style.enabled)
+    out.emit(render_hits(result, out.format, out.style(), offset))
     sys.exit(EXIT_MATCH if result.total else EXIT_NO_MATCH)
 
 
 # -- show / similar -----------------------------------------------------------------------------------
 
+def _no_document(doc_id: str) -> None:
+    from .output import safe
+    click.echo("parlsearch: no document with id or code '%s'" % safe(doc_id), err=True)
+    sys.exit(EXIT_NO_MATCH)
+
+
 @cli.command("show")
 @click.argument("doc_id")
 @index_option
-@click.option("--json", "as_json", is_flag=True, help="Every field of the document as JSON.")
-@click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True)
-@click.option("--pager/--no-pager", default=True)
 @click.option("--legislature", metavar="YEARS", help="With a question number: its legislature (2019-2024).")
 @click.option("--open", "open_page", is_flag=True, help="Open the official page in the web browser.")
-def show_command(doc_id, index_dir, as_json, color, pager, legislature, open_page):
+@output_options(HIT_FORMATS)
+def show_command(doc_id, index_dir, legislature, open_page, out):
     """Show one document by id (PRB-1-170312, any case), official code (170312), official page URL, or
-    question number with --legislature (show 1263 --legislature 2019-2024)."""
+    question number with --legislature (show 1263 --legislature 2019-2024).
+
+    --json prints every field of the document; --csv, --tsv and --format line
+    one row, as search does.
+
+    \b
+    Exit status: 0 shown, 1 no such document, 2 an error.
+    """
     from .cli_workflow import find_document
-    from .output import Style, render_document, to_json
+    from .output import render_document
     doc = find_document(index_dir, doc_id, legislature, open_page)
-    if as_json:
-        click.echo(to_json(doc.to_dict()))
-    else:
-        style = Style(_want_color(color))
-        _emit(render_document(doc, style), pager, style.enabled)
+    out.emit(render_document(doc, out.format, out.style()))
 
 
 @cli.command("similar")
 @click.argument("doc_id")
 @index_option
 @click.option("--limit", "-n", type=click.IntRange(1), default=10, show_default=True)
-@click.option("--json", "as_json", is_flag=True)
-@click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True)
-def similar_command(doc_id, index_dir, limit, as_json, color):
-    """Questions most like DOC_ID: has this been asked before?"""
+@output_options(HIT_FORMATS)
+def similar_command(doc_id, index_dir, limit, out):
+    """Questions most like DOC_ID (id or official code): has this been asked before?
+
+    \b
+    Exit status: 0 something similar found, 1 none (or no such document), 2 an error.
+    """
     from .engine import SearchResult
-    from .output import Style, render_hits, result_dict, to_json
+    from .output import render_hits
     with _open_engine(index_dir) as engine:
         try:
             hits = engine.similar(doc_id.strip(), limit=limit)
         except KeyError:
-            click.echo("parlsearch: no document with id or code %r" % doc_id, err=True)
-            sys.exit(EXIT_NO_MATCH)
+            _no_document(doc_id)
     result = SearchResult("similar:%s" % doc_id, len(hits), hits)
-    if as_json:
-        click.echo(to_json(result_dict(result)))
-    else:
-        style = Style(_want_color(color))
-        _emit(render_hits(result, style), False, style.enabled)
+    out.emit(render_hits(result, out.format, out.style()))
     sys.exit(EXIT_MATCH if hits else EXIT_NO_MATCH)
 
 
@@ -308,13 +320,17 @@ def similar_command(doc_id, index_dir, limit, as_json, color):
 @click.option("--json", "as_json", is_flag=True, help="Per-case results, totals per kind and MRR as JSON.")
 @click.option("--min-pass", type=click.IntRange(0), help="Exit 1 when fewer cases pass (default: all must pass).")
 def eval_command(judgments, index_dir, as_json, min_pass):
-    """Run judged queries (JSON Lines: id, kind, q, expect, max_rank) and report pass/fail, ranks and MRR."""
+    """Run judged queries (JSON Lines: id, kind, q, expect, max_rank) and report pass/fail, ranks and MRR.
+
+    \b
+    Exit status: 0 enough cases pass, 1 too few, 2 an error.
+    """
     from .evaluate import evaluate, load_judgments
     from .output import safe, to_json
     try:
         cases = load_judgments(judgments)
     except ValueError as e:
-        fail(str(e))
+        fail(safe(str(e)))
     with _open_engine(index_dir) as engine:
         report = evaluate(engine, cases)
     if as_json:
@@ -324,10 +340,11 @@ def eval_command(judgments, index_dir, as_json, min_pass):
             want = "no result" if c.expect is None else "/".join(c.expect) + " within %d" % c.max_rank
             status = "pass" if c.passed else "FAIL"
             click.echo("%s %-10s %-15s rank %-4s %-40s want %s, top %s" % (
-                status, c.id, c.kind, c.rank or "-", safe(c.query)[:40], want, ", ".join(c.top) or "none"))
+                status, safe(c.id), safe(c.kind), c.rank or "-", safe(c.query)[:40], safe(want),
+                safe(", ".join(c.top)) or "none"))
         click.echo("")
         for kind, (ok, total) in report.by_kind().items():
-            click.echo("  %-16s %d/%d" % (kind, ok, total))
+            click.echo("  %-16s %d/%d" % (safe(kind), ok, total))
         click.echo("pass=%d/%d MRR=%.3f" % (report.passed, len(report.cases), report.mrr))
     need = len(report.cases) if min_pass is None else min_pass
     sys.exit(EXIT_MATCH if report.passed >= need else EXIT_NO_MATCH)
@@ -335,52 +352,46 @@ def eval_command(judgments, index_dir, as_json, min_pass):
 
 # -- stats --------------------------------------------------------------------------------------------
 
-@cli.command("stats", context_settings={"ignore_unknown_options": True})
+@cli.command("stats")
 @click.argument("words", nargs=-1)
 @index_option
-@click.option("--json", "as_json", is_flag=True, help='A JSON object; "documents" is the document count.')
-@click.option("--top", type=click.IntRange(1), default=10, show_default=True, help="Rows per breakdown.")
+@click.option("--top", type=click.IntRange(1), default=None,
+              help="Rows per breakdown (text: 10 by default; csv, tsv, jsonl: all by default; json: always all).")
 @filter_options
 @click.option("--by", metavar="FACET,FACET", help="A cross table, e.g. minister,year (see search/counting.py).")
 @click.option("--delays", is_flag=True, help="Answer delays per minister (days from reception to answer).")
 @click.option("--as-of", type=_Date(), help="Waiting times as of DATE (default: today).")
-@click.option("--csv", "as_csv", is_flag=True, help="Counts as CSV rows (breakdown,value,count or the cross table).")
-def stats_command(words, index_dir, as_json, top, since, until, author, minister, status, answered_since,
-                  answered_until, by, delays, as_of, as_csv):
+@output_options(STATS_FORMATS)
+def stats_command(words, index_dir, top, since, until, author, minister, status, answered_since, answered_until,
+                  by, delays, as_of, out):
     """Documents in the index: by status, minister, author and year.
+
+    --json: one object whose "documents" key is the document count; --csv,
+    --tsv: rows of breakdown, value, count.
 
     \b
     With QUERY words or filters, counts every match of that search (not the top ten):
       parlsearch stats STIB --since 2025 --by minister,year
       parlsearch stats --delays --as-of 2026-06-30
+
+    \b
+    Exit status: 0, or 2 on an error (with QUERY: 1 when nothing matches).
     """
     filters = _filters(since, until, author, minister, status, answered_since, answered_until)
-    if words or filters or by or delays or as_of or as_csv:
+    if words or filters or by or delays or as_of:
         from .cli_workflow import query_stats
-        if as_json and as_csv:
-            fail("--json and --csv are exclusive")
-        query_stats(" ".join(words), filters, index_dir=index_dir, fmt="json" if as_json else "csv" if as_csv
-                    else "text", top=top, by=by, delays=delays, as_of=as_of)
+        query_stats(" ".join(words), filters, index_dir=index_dir, fmt=out.format,
+                    top=10 if top is None else top, by=by, delays=delays, as_of=as_of)
         return
     from ..index.stats import index_stats
-    from .output import to_json
+    from .output import render_stats
     engine = _open_engine(index_dir)
     with engine:
         stats = index_stats(engine.ix)
     stats["index"] = str(engine.ix.storage.folder)
-    if as_json:
-        click.echo(to_json(stats))
-        return
-    from .output import safe
-    click.echo("%d documents in %s" % (stats["documents"], stats["index"]))
-    for key, label in (("by_status", "By status"), ("by_year", "By year (received)"),
-                       ("by_minister", "By minister"), ("by_author", "By author")):
-        rows = list(stats[key].items())
-        click.echo("\n%s:" % label)
-        for name, count in rows[:top]:
-            click.echo("  %6d  %s" % (count, safe(name)))
-        if len(rows) > top:
-            click.echo("  … %d more" % (len(rows) - top))
+    if out.format == "text" and top is None:
+        top = 10
+    out.emit(render_stats(stats, out.format, out.style(), top))
 
 
 def main():
@@ -388,4 +399,4 @@ def main():
         cli.main(prog_name="parlsearch")
     except KeyboardInterrupt:
         click.echo("parlsearch: interrupted", err=True)
-        sys.exit(130)
+        sys.exit(EXIT_INTERRUPTED)

@@ -1,6 +1,13 @@
 """``parlsearch fetch``: keep a local cache of the Parliament's index and question pages up to date.
 
-Registered in the main group with ``cli.add_command(fetch_command)``.
+Registered lazily in the main group (search/cli.py, LazyGroup). The same contract as every other command:
+``--index DIR`` names the index, a failure is one line ``parlsearch: error: …`` with exit status 2. Exit
+status: 0 every selected page fetched (or up to date); 3 some pages failed, or the fetch stopped after
+``--max-failures`` pages in a row failed (what was fetched is kept; run again later); 2 an error (bad option,
+listing unavailable, cache locked or not writable, index not updatable); 130 interrupted (Ctrl-C).
+
+Everything that comes from the network or the user (URLs, ids, the server's reason phrase, listing row
+problems) goes through the terminal sanitiser (search.output.safe) before it is printed.
 """
 from __future__ import annotations
 
@@ -8,41 +15,48 @@ import sys
 
 import click
 
-from ..corpus import fetch as fetchlib
+from ..corpus import sync
+from ..corpus.assembly import get_assembly
+from ..corpus.cache import CacheLocked
+from ..corpus.httpclient import DEFAULT_BACKOFF, DEFAULT_DELAY, DEFAULT_RETRIES, DEFAULT_TIMEOUT
+from .cli import fail, index_option
+from .output import safe
 
-_MAX_LISTED_FAILURES = 10
+EXIT_OK, EXIT_ERROR, EXIT_PARTIAL, EXIT_INTERRUPTED = 0, 2, 3, 130
+_MAX_LISTED_PROBLEMS = 10
+_PRB = get_assembly("PRB")
 
 
 class _Progress:
-    """Turns Fetcher events into a progress bar (when stderr is a terminal) and a few messages."""
+    """Fetcher events → phase lines with counts and a bar, on a terminal only (nothing when piped or quiet)."""
 
-    def __init__(self, bar: bool, quiet: bool):
-        self.bar_wanted = bar and not quiet
-        self.quiet = quiet
+    def __init__(self, enabled: bool):
+        self.enabled = enabled
         self.bar = None
 
     def __call__(self, event: str, **info) -> None:
-        if event == "index" and not self.quiet:
-            click.echo("Downloading the index of legislature %s…" % info["legislature"], err=True)
-        elif event == "index-done" and not self.quiet:
-            click.echo("  %d questions listed" % info["rows"], err=True)
+        if not self.enabled:
+            return
+        if event == "index":
+            click.echo("Listing legislature %s… " % safe(info["legislature"]), nl=False, err=True)
+        elif event == "index-done":
+            click.echo("%d questions" % info["rows"], err=True)
         elif event == "start":
-            if not self.quiet:
-                click.echo("%d pages to download" % info["total"], err=True)
-            if self.bar_wanted and info["total"]:
+            click.echo("%d pages to download" % info["total"], err=True)
+            if info["total"]:
                 self.bar = click.progressbar(length=info["total"], label="Fetching", file=sys.stderr,
                                              show_pos=True, show_eta=True)
                 self.bar.__enter__()
-        elif event == "page":
-            if self.bar is not None:
-                self.bar.update(1, "%s.%s" % (info["key"], info["lang"]))
-            elif not self.quiet and info["outcome"] == "failed":
-                click.echo("  failed: %s.%s" % (info["key"], info["lang"]), err=True)
-        elif event == "retry" and not self.quiet:
-            click.echo("\n  retry %d in %.1fs: %s (%s)" % (info["attempt"], info["wait"], info["url"], info["reason"])
-                       if self.bar is not None else
-                       "  retry %d in %.1fs: %s (%s)" % (info["attempt"], info["wait"], info["url"], info["reason"]),
+        elif event == "page" and self.bar is not None:
+            self.bar.update(1)
+        elif event == "retry":
+            click.echo("%sretry %d in %.1fs: %s (%s)" % ("\n" if self.bar is not None else "", info["attempt"],
+                                                       info["wait"], safe(info["url"]), safe(info["reason"])),
                        err=True)
+
+    def phase(self, text: str) -> None:
+        if self.enabled:
+            click.echo(text, err=True)
 
     def close(self) -> None:
         if self.bar is not None:
@@ -50,87 +64,94 @@ class _Progress:
             self.bar = None
 
 
+def _listed(lines: list[str], what: str) -> None:
+    for line in lines[:_MAX_LISTED_PROBLEMS]:
+        click.echo(line, err=True)
+    if len(lines) > _MAX_LISTED_PROBLEMS:
+        click.echo("… and %d more %s" % (len(lines) - _MAX_LISTED_PROBLEMS, what), err=True)
+
+
 @click.command("fetch")
 @click.option("--legislature", "legislatures", multiple=True, metavar="YYYY-YYYY",
-              help="Legislature to fetch (repeatable). Default: %s." % fetchlib.DEFAULT_LEGISLATURE)
-@click.option("--type", "types", type=click.Choice(fetchlib.TYPE_CHOICES), default="all", show_default=True,
+              help="Legislature to fetch (repeatable). Default: %s." % _PRB.default_legislature)
+@click.option("--type", "types", type=click.Choice(list(_PRB.type_filters)), default="all", show_default=True,
               help="Whose pages to download: written questions, the others (oral, topical, requests for "
                    "explanation, interpellations), or all. Every index row becomes a document anyway.")
 @click.option("--since", metavar="DATE", help="Only questions received on or after DATE (2026-01-31 or 31/01/2026).")
 @click.option("--limit", type=click.IntRange(min=0), help="Download the pages of at most N questions this run.")
-@click.option("--lang", type=click.Choice(["fr", "nl", "both"]), default="both", show_default=True,
+@click.option("--lang", type=click.Choice(list(sync.LANG_CHOICES)), default="both", show_default=True,
               help="Which language versions of the pages to download.")
 @click.option("--cache", "cache", type=click.Path(file_okay=False), default=None,
               help="Cache directory. Default: $PARLSEARCH_CACHE, else $XDG_CACHE_HOME/parlsearch "
                    "(~/.cache/parlsearch).")
-@click.option("--base-url", default=fetchlib.DEFAULT_BASE_URL, show_default=True,
-              help="The site to fetch from (a mirror or a local test server can stand in).")
-@click.option("--delay", type=click.FloatRange(min=0), default=fetchlib.DEFAULT_DELAY, show_default=True,
-              help="Seconds between two requests (never below %.1f on the official site)."
-                   % fetchlib.MIN_OFFICIAL_DELAY)
-@click.option("--timeout", type=click.FloatRange(min=0.1), default=fetchlib.DEFAULT_TIMEOUT, show_default=True,
-              help="Seconds to wait for the site before retrying.")
-@click.option("--retries", type=click.IntRange(min=0), default=fetchlib.DEFAULT_RETRIES, show_default=True,
+@click.option("--base-url", default=_PRB.site, show_default=True,
+              help="The site to fetch from (a mirror or a local test server can stand in). Only its scheme, "
+                   "host and port are ever contacted, redirects included.")
+@click.option("--delay", type=click.FloatRange(min=0), default=DEFAULT_DELAY, show_default=True,
+              help="Seconds between two requests (never below %.1f on the official site)." % _PRB.min_delay)
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=DEFAULT_TIMEOUT, show_default=True,
+              help="Seconds a whole request may take (connection, headers and body) before it is retried.")
+@click.option("--retries", type=click.IntRange(min=0), default=DEFAULT_RETRIES, show_default=True,
               help="Retries of a request after a network error, a timeout or a 5xx answer.")
-@click.option("--backoff", type=click.FloatRange(min=0), default=fetchlib.DEFAULT_BACKOFF, show_default=True,
+@click.option("--backoff", type=click.FloatRange(min=0), default=DEFAULT_BACKOFF, show_default=True,
               help="First wait before a retry, in seconds; doubled at each further retry.")
-@click.option("--max-failures", type=click.IntRange(min=1), default=fetchlib.DEFAULT_MAX_FAILURES,
+@click.option("--max-failures", type=click.IntRange(min=1), default=sync.DEFAULT_MAX_FAILURES,
               show_default=True, help="Stop after this many pages in a row failed.")
-@click.option("--recheck-days", type=click.FloatRange(min=0), default=fetchlib.DEFAULT_RECHECK_DAYS,
+@click.option("--recheck-days", type=click.FloatRange(min=0), default=sync.DEFAULT_RECHECK_DAYS,
               show_default=True, help="Re-download pages without an answer once they are this old (0: always).")
 @click.option("--refresh", is_flag=True, help="Re-download every selected page.")
-@click.option("--index", "update_index", is_flag=True, help="Bring the search index up to date afterwards.")
-@click.option("--index-dir", type=click.Path(file_okay=False), default=None,
-              help="Search index to update with --index (default: the index's own default).")
-@click.option("--progress/--no-progress", default=None, help="Progress bar (default: when stderr is a terminal).")
-@click.option("-q", "--quiet", is_flag=True, help="Only the summary.")
+@click.option("--update-index", is_flag=True, help="Bring the search index up to date afterwards.")
+@index_option
+@click.option("--progress/--no-progress", default=None,
+              help="Phases and a progress bar on stderr (default: when stderr is a terminal).")
+@click.option("-q", "--quiet", is_flag=True, help="Only the summary and the problems.")
 def fetch_command(legislatures, types, since, limit, lang, cache, base_url, delay, timeout, retries, backoff,
                   max_failures, recheck_days, refresh, update_index, index_dir, progress, quiet):
     """Download the Parliament's question index and the pages not cached yet or that may have changed.
 
     The cache keeps the raw index and pages, so the corpus can be re-indexed offline
     (`parlsearch index CACHE`). Interrupted (Ctrl-C or killed), a re-run continues where it stopped.
+
+    \b
+    Exit status: 0 all fetched; 3 some pages failed (listed; run again later);
+    2 an error; 130 interrupted.
     """
-    if progress is None:
-        progress = sys.stderr.isatty()
-    events = _Progress(progress, quiet)
+    events = _Progress((sys.stderr.isatty() if progress is None else progress) and not quiet)
     try:
-        fetcher = fetchlib.Fetcher(cache, base_url=base_url, delay=delay, timeout=timeout, retries=retries,
-                                   backoff=backoff, max_failures=max_failures, recheck_days=recheck_days,
-                                   progress=events)
+        fetcher = sync.Fetcher(cache, base_url=base_url, delay=delay, timeout=timeout, retries=retries,
+                               backoff=backoff, max_failures=max_failures, recheck_days=recheck_days,
+                               progress=events)
         try:
-            summary = fetcher.run(legislatures or (fetchlib.DEFAULT_LEGISLATURE,), types=types, since=since,
-                                  limit=limit, lang=lang, refresh=refresh)
+            summary = fetcher.run(legislatures, types=types, since=since, limit=limit, lang=lang, refresh=refresh)
         finally:
             events.close()
-    except ValueError as e:
-        raise click.BadParameter(str(e)) from None
-    except fetchlib.FetchAborted as e:
-        raise click.ClickException(str(e)) from None
+    except (ValueError, sync.FetchAborted, CacheLocked) as e:
+        fail(safe(str(e)))
+    except OSError as e:
+        fail("cannot write the cache: %s" % safe(str(e.strerror or e)) + (" (%s)" % safe(str(e.filename))
+                                                                           if e.filename else ""))
 
-    click.echo("%s: %s" % (summary.cache, summary))
-    for url, reason in summary.failures[:_MAX_LISTED_FAILURES]:
-        click.echo("  failed: %s: %s" % (url, reason), err=True)
-    if len(summary.failures) > _MAX_LISTED_FAILURES:
-        click.echo("  … and %d more failures" % (len(summary.failures) - _MAX_LISTED_FAILURES), err=True)
+    click.echo("%s: %s" % (safe(summary.cache), summary))
+    _listed(["skipped: index %s, row %d: %s" % (safe(slug), number, safe(reason))
+             for slug, number, reason in summary.bad_rows], "unreadable rows")
+    _listed(["failed: %s: %s" % (safe(url), safe(reason)) for url, reason in summary.failures], "failures")
     if summary.interrupted:
-        sys.exit(130)
+        click.echo("parlsearch: interrupted; the cache is intact, run the same command again to continue",
+                   err=True)
+        sys.exit(EXIT_INTERRUPTED)
     if update_index:
-        _update_index(summary.cache, index_dir, quiet)
-    if summary.aborted:
-        sys.exit(1)
+        events.phase("Updating the search index…")
+        _update_index(summary.cache, index_dir)
+    sys.exit(EXIT_PARTIAL if summary.failed or summary.aborted else EXIT_OK)
 
 
-def _update_index(cache: str, index_dir, quiet: bool) -> None:
+def _update_index(cache: str, index_dir) -> None:
+    from ..index.store import IndexProblem
+    from ..index.update import update_index
     try:
-        from ..index.update import update_index
-    except ImportError as e:
-        click.echo("Index not updated: the index updater is not available (%s). Run `parlsearch index %s` "
-                   "instead." % (e, cache), err=True)
-        return
-    if not quiet:
-        click.echo("Updating the search index…", err=True)
-    result = update_index([cache], index_dir)
-    if result is not None:
-        line = getattr(result, "line", None)
-        click.echo(line() if callable(line) else str(result))
+        result = update_index([cache], index_dir)
+    except IndexProblem as e:
+        fail(safe(str(e)))
+    except OSError as e:
+        fail("cannot write the index: %s" % safe(str(e.strerror or e)))
+    click.echo(result.line())

@@ -227,7 +227,7 @@ def watch_group():
     """
 
 
-@watch_group.command("add", context_settings={"ignore_unknown_options": True})
+@watch_group.command("add")
 @click.argument("name")
 @click.argument("words", nargs=-1)
 @filter_options

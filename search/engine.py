@@ -40,7 +40,7 @@ MIN_WORDS_FOR_QUORUM = 4
 @dataclass
 class Hit:
     rank: int
-    score: float
+    score: float | None  # None when sorted by date (whoosh's score is then the sort key, not a relevance)
     doc: Document
     snippets: list[str] = field(default_factory=list)  # with MARK_START/MARK_END around matched words
 
@@ -271,16 +271,21 @@ class Engine:
             from .sorting import answer_date_facet
             results = self.searcher.search(q, limit=want, sortedby=answer_date_facet(sort == "-answered"))
             ranked = list(results)
-        else:
-            results = self.searcher.search(q, limit=want, sortedby="date_received", reverse=(sort == "-date"))
+        elif sort == "date":  # oldest first; whoosh's missing-date sentinel (2**64 - 1) sorts dateless last
+            results = self.searcher.search(q, limit=want, sortedby="date_received")
             ranked = list(results)
+        else:  # newest first, dateless still last (reversed, the sentinel would put them first)
+            results = self.searcher.search(q, limit=None, sortedby="date_received", reverse=True)
+            keyed = sorted(results.top_n, key=lambda kd: self._date_key(kd[1]) == 0)  # stable: date order kept
+            ranked = [WhooshHit(results, docnum, pos, key) for pos, (key, docnum) in enumerate(keyed[:want])]
         total = len(results)
         hits = []
         results.fragmenter = highlight.ContextFragmenter(maxchars=220, surround=70)
         results.formatter = _Marker()
         for i, h in enumerate(ranked[offset:want], start=offset + 1):
             doc = document_from_payload(h["payload"])
-            hits.append(Hit(i, float(h.score or 0.0), doc, self._snippets(h, doc) if snippets else []))
+            score = float(h.score or 0.0) if sort == "relevance" else None
+            hits.append(Hit(i, score, doc, self._snippets(h, doc) if snippets else []))
         suggestion = self.suggest(text) if total == 0 else None
         return SearchResult(text, total, hits, dropped=dropped, suggestion=suggestion, note=note)
 

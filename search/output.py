@@ -1,14 +1,28 @@
-"""Rendering results for people (terminal) and programs (JSON), safely."""
+"""The one output layer: every format a command can print, registered in `FORMATS`, safely.
+
+A command asks `render_hits`, `render_document` or `render_stats` for a format by name; adding a format is one
+`Format(...)` entry here and every command (search, similar, show, stats) offers it. Text meant for a
+terminal (`text`, `line`, `csv`, `tsv`) goes through `safe()`, whatever the command and the colour setting:
+document text and identifiers come from input files and the network. JSON carries the text exactly, with
+control characters escaped by JSON.
+"""
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
+from dataclasses import dataclass
+from typing import Callable
 
 import click
 
-from ..corpus.model import Document
+from typing import TYPE_CHECKING
 
-from .engine import MARK_END, MARK_START, Hit, SearchResult
+if TYPE_CHECKING:  # the corpus and the engine (whoosh) are imported only when there is something to print:
+    from ..corpus.model import Document  # `--help` and completion stay fast
+    from .engine import Hit, SearchResult
+
 from .links import hyperlink, official_url, terminal_supports_links
 
 #: C0 controls except newline and tab, DEL, C1 controls, and the bidirectional controls that can
@@ -41,7 +55,8 @@ def hit_dict(hit: Hit) -> dict:
     doc = hit.doc
     d = doc.to_dict()
     out = {k: d.get(k) for k in HIT_KEYS if k in d}
-    out.update(rank=hit.rank, score=round(hit.score, 4), snippet=hit.snippet)
+    score = None if hit.score is None else round(hit.score, 4)  # None: sorted by date, not scored
+    out.update(rank=hit.rank, score=score, snippet=hit.snippet)
     return {k: out.get(k) for k in HIT_KEYS}
 
 
@@ -67,6 +82,7 @@ class Style:
 
     def marked(self, text: str) -> str:
         """Snippet text with highlight markers → bold yellow (or plain)."""
+        from .engine import MARK_END, MARK_START
         text = _UNSAFE_KEEP_MARKS.sub("", text)
         if not self.enabled:
             return text.replace(MARK_START, "").replace(MARK_END, "")
@@ -86,12 +102,12 @@ def meta_line(doc: Document, style: Style) -> str:
             parts.append("answered %s" % doc.date_answered.isoformat())
         else:
             parts.append("answer dated %s (no text yet)" % doc.date_answered.isoformat())
-    parts.append(style(doc.status, fg="green" if doc.status == "answered" else "yellow"))
-    parts.append(style(doc.id, fg="cyan"))
+    parts.append(style(safe(doc.status), fg="green" if doc.status == "answered" else "yellow"))
+    parts.append(style(safe(doc.id), fg="cyan"))
     return " · ".join(parts)
 
 
-def render_hits(result: SearchResult, style: Style) -> list[str]:
+def text_hits(result: SearchResult, style: Style, offset: int = 0) -> list[str]:
     lines = []
     for hit in result.hits:
         doc = hit.doc
@@ -103,17 +119,27 @@ def render_hits(result: SearchResult, style: Style) -> list[str]:
         for snippet in hit.snippets:
             lines.append("    " + style.marked(" ".join(snippet.split())))
         lines.append("")
-    lines.append(summary_line(result))
+    lines.append(summary_line(result, offset))
     return lines
 
 
-def summary_line(result: SearchResult) -> str:
+def plural(n: int, word: str, words: str | None = None) -> str:
+    """'1 file', '2 files', '0 files' (`words` for irregular plurals)."""
+    return "%d %s" % (n, word if n == 1 else (words or word + "s"))
+
+
+def summary_line(result: SearchResult, offset: int = 0) -> str:
+    """'12 results (showing 3–4)'; `offset` (ranks skipped) says why nothing is shown past the last result."""
     if result.note and not result.total:
-        text = "0 results: %s" % result.note
+        text = "0 results: %s" % safe(result.note)
     else:
-        text = "%d result%s" % (result.total, "" if result.total == 1 else "s")
+        text = plural(result.total, "result")
         if result.hits and (result.hits[0].rank > 1 or result.total > len(result.hits)):
             text += " (showing %d–%d)" % (result.hits[0].rank, result.hits[-1].rank)
+        elif not result.hits and result.total and offset >= result.total:
+            text += " (none shown: --offset %d is past the last one)" % offset
+        elif not result.hits and result.total:
+            text += " (none shown: --limit 0)"
     if result.dropped:
         text += " (relaxed: dropped %s)" % ", ".join('"%s"' % safe(w) for w in result.dropped)
     if result.suggestion:
@@ -121,7 +147,7 @@ def summary_line(result: SearchResult) -> str:
     return text
 
 
-def render_document(doc: Document, style: Style) -> list[str]:
+def text_document(doc: Document, style: Style) -> list[str]:
     lines = [style(safe(doc.title), bold=True)]
     if doc.title_nl:
         lines.append(safe(doc.title_nl))
@@ -140,3 +166,154 @@ def render_document(doc: Document, style: Style) -> list[str]:
     if not doc.answer:
         lines += ["", style("(no answer yet)", dim=True)]
     return lines
+
+
+def text_stats(stats: dict, style: Style, top: int = 10) -> list[str]:
+    lines = ["%s in %s" % (plural(stats["documents"], "document"), safe(str(stats.get("index", ""))))]
+    for key, label in STATS_BREAKDOWNS:
+        rows = list(stats[key].items())
+        lines += ["", style(label + ":", bold=True)]
+        for name, count in rows[:top]:
+            lines.append("  %6d  %s" % (count, safe(name)))
+        if len(rows) > top:
+            lines.append("  … %d more" % (len(rows) - top))
+    return lines
+
+
+#: The breakdowns of `stats`, in display order: key in the stats dict, label.
+STATS_BREAKDOWNS = (("by_status", "By status"), ("by_year", "By year (received)"),
+                    ("by_minister", "By minister"), ("by_author", "By author"))
+
+#: Columns of a hit in --csv / --tsv output (one hit a row, after a header row).
+CSV_COLUMNS = ("id", "moncode", "number", "date_received", "date_answered", "author", "minister", "status",
+               "subject", "url", "score")
+#: Columns of `stats` in --csv / --tsv output: which breakdown, its value, how many documents.
+STATS_COLUMNS = ("breakdown", "value", "count")
+
+
+def _cell(value) -> str:
+    """A spreadsheet cell: text made inert (newlines kept: CSV quotes them), numbers as text, None empty."""
+    if value is None:
+        return ""
+    return safe(value if isinstance(value, str) else str(value))
+
+
+def _hit_row(hit: Hit) -> list[str]:
+    d = hit_dict(hit)
+    return [_cell(d[c]) for c in CSV_COLUMNS]
+
+
+def csv_table(header, rows) -> str:
+    """RFC 4180: comma-separated, fields with commas, quotes or newlines quoted, CRLF line ends. For any table
+    a command prints (cells already made inert with `_cell`/`safe`)."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buf.getvalue()
+
+
+def tsv_table(header, rows) -> str:
+    """IANA text/tab-separated-values: no tab or line break inside a field (they become spaces)."""
+    flat = re.compile("[\t\r\n]+")
+    return "".join("\t".join(flat.sub(" ", c) for c in row) + "\n" for row in [list(header), *rows])
+
+
+def _doc_hit(doc: Document) -> Hit:
+    from .engine import Hit
+    return Hit(1, None, doc, [])
+
+
+def _stats_rows(stats: dict, top: int | None = None) -> list[list[str]]:
+    rows = [["documents", "", str(stats["documents"])]]
+    for key, _ in STATS_BREAKDOWNS:
+        for name, count in list(stats[key].items())[:top]:
+            rows.append([key[3:], _cell(name), str(count)])
+    return rows
+
+
+def line_hit(hit: Hit, style: Style) -> str:
+    """One hit on one line, like `git log --oneline`: date, id, author → minister, subject."""
+    doc = hit.doc
+    date = doc.date_received.isoformat() if doc.date_received else "----------"
+    who = safe(doc.author) or "?"
+    if doc.minister:
+        who += " → " + safe(doc.minister)
+    return "%s %s %s: %s" % (style(date, dim=True), style(safe(doc.id), fg="cyan"), who,
+                             safe(doc.subject or doc.title))
+
+
+def _lines(lines: list[str]) -> str:
+    return "".join(line + "\n" for line in lines)
+
+
+@dataclass(frozen=True)
+class Format:
+    """One output format. Each renderer returns the whole text to print (ending with a newline)."""
+
+    name: str
+    help: str
+    hits: Callable[..., str]  # (SearchResult, Style, offset) → text; search and similar
+    document: Callable[..., str]  # (Document, Style) → text; show
+    stats: Callable[..., str] | None  # (stats dict, Style, top) → text; None: not offered by stats
+    for_people: bool = False  # colour and pager apply
+
+
+#: Every format, by name: the only place formats are defined.
+FORMATS: dict[str, Format] = {}
+
+
+def register(fmt: Format) -> Format:
+    FORMATS[fmt.name] = fmt
+    return fmt
+
+
+register(Format(
+    "text", "for people (coloured and paged on a terminal)",
+    hits=lambda result, style, offset=0: _lines(text_hits(result, style, offset)),
+    document=lambda doc, style: _lines(text_document(doc, style)),
+    stats=lambda stats, style, top=10: _lines(text_stats(stats, style, top)),
+    for_people=True))
+register(Format(
+    "line", "one line a hit: date id author → minister: subject",
+    hits=lambda result, style, offset=0: _lines([line_hit(h, style) for h in result.hits]),
+    document=lambda doc, style: _lines([line_hit(_doc_hit(doc), style)]),
+    stats=None, for_people=True))
+register(Format(
+    "json", "one JSON object",
+    hits=lambda result, style, offset=0: to_json(result_dict(result)) + "\n",
+    document=lambda doc, style: to_json(doc.to_dict()) + "\n",
+    stats=lambda stats, style, top=None: to_json(stats) + "\n"))
+register(Format(
+    "jsonl", "one JSON object a hit (stats: a row), one a line",
+    hits=lambda result, style, offset=0: _lines([to_json(hit_dict(h)) for h in result.hits]),
+    document=lambda doc, style: to_json(doc.to_dict()) + "\n",
+    stats=lambda stats, style, top=None: _lines([to_json(dict(zip(STATS_COLUMNS, r[:2] + [int(r[2])])))
+                                                 for r in _stats_rows(stats, top)])))
+register(Format(
+    "csv", "a header row, then one hit (stats: one count) a row; RFC 4180, UTF-8",
+    hits=lambda result, style, offset=0: csv_table(CSV_COLUMNS, [_hit_row(h) for h in result.hits]),
+    document=lambda doc, style: csv_table(CSV_COLUMNS, [_hit_row(_doc_hit(doc))]),
+    stats=lambda stats, style, top=None: csv_table(STATS_COLUMNS, _stats_rows(stats, top))))
+register(Format(
+    "tsv", "like csv, tab-separated; tabs and line breaks in a field become spaces",
+    hits=lambda result, style, offset=0: tsv_table(CSV_COLUMNS, [_hit_row(h) for h in result.hits]),
+    document=lambda doc, style: tsv_table(CSV_COLUMNS, [_hit_row(_doc_hit(doc))]),
+    stats=lambda stats, style, top=None: tsv_table(STATS_COLUMNS, _stats_rows(stats, top))))
+
+#: Formats offered by commands that print hits or documents (search, similar, show), and by stats.
+HIT_FORMATS = tuple(FORMATS)
+STATS_FORMATS = tuple(name for name, f in FORMATS.items() if f.stats is not None)
+
+
+def render_hits(result: SearchResult, fmt: str, style: Style, offset: int = 0) -> str:
+    return FORMATS[fmt].hits(result, style, offset)
+
+
+def render_document(doc: Document, fmt: str, style: Style) -> str:
+    return FORMATS[fmt].document(doc, style)
+
+
+def render_stats(stats: dict, fmt: str, style: Style, top: int | None = 10) -> str:
+    """Text shows `top` rows per breakdown; the other formats every row unless `top` is given."""
+    return FORMATS[fmt].stats(stats, style, top)

@@ -40,6 +40,8 @@ class Reply:
     truncate: int | None = None        # send only this many bytes, announcing the full length, then close
     no_length: bool = False            # no Content-Length header (the end of the body is the close)
     headers: tuple = ()
+    reason: str | None = None          # the status line's reason phrase (None: the standard one)
+    drip: str | None = None            # "body" or "headers": one byte per drip_step seconds (see FakeSite)
 
 
 def _esc(text: str) -> str:
@@ -163,7 +165,16 @@ class FakeSite:
         self.scripts: dict[str, list[Reply]] = {}
         self.slow: float = 0.0                 # seconds before every page answer
         self.trickle: float = 0.0              # seconds between the two halves of every page body
+        self.mid_body = threading.Event()      # set when a trickled page is half sent (its pause begins)
         self.requests: list[tuple[float, str, str]] = []
+        self.connections = 0                   # TCP connections accepted
+        # A dripping reply sends one byte per drip_step seconds until it is done (drip_done is then set) or
+        # until stop_drip is set (the test sets it once the client gave up): bounded at drip_bytes bytes.
+        self.drip_step = 0.005
+        self.drip_bytes = 3000
+        self.drip_started = threading.Event()
+        self.drip_done = threading.Event()
+        self.stop_drip = threading.Event()
         self.lock = threading.Lock()
         self._server = None
 
@@ -211,9 +222,15 @@ class FakeSite:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # headers and body are two writes: no 40 ms delayed-ACK stall
 
             def log_message(self, *args):
                 pass
+
+            def setup(self):
+                super().setup()
+                with site.lock:
+                    site.connections += 1
 
             def do_GET(self):
                 try:
@@ -255,16 +272,41 @@ class FakeSite:
         if reply.body is not None:
             body = reply.body
         if body is None or reply.status == 404:
-            return self._send(h, 404, b"<html><body>Not found</body></html>", "text/html")
+            return self._send(h, 404, b"<html><body>Not found</body></html>", "text/html", reason=reply.reason)
+        if reply.drip:
+            return self._drip(h, body, reply.drip)
         if reply.status != 200:
             return self._send(h, reply.status, b"<html><body>Server error</body></html>", "text/html",
-                              reply.headers)
+                              reply.headers, reason=reply.reason)
         self._send(h, 200, body, reply.content_type if reply.body is not None else ctype, reply.headers,
-                   truncate=reply.truncate, no_length=reply.no_length, trickle=self.trickle if key != "index" else 0)
+                   truncate=reply.truncate, no_length=reply.no_length, trickle=self.trickle if key != "index" else 0,
+                   mid_body=self.mid_body)
+
+    def _drip(self, h, body: bytes, where: str) -> None:
+        """Headers then body, or the headers themselves, one byte at a time (a server that never ends)."""
+        head = b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=UTF-8\r\nContent-Length: %d\r\n\r\n" % (
+            self.drip_bytes)
+        if where == "body":
+            h.wfile.write(head)
+            data = (body * (self.drip_bytes // len(body) + 1))[:self.drip_bytes]
+        else:
+            data = b"HTTP/1.1 200 OK\r\nX-Padding: " + b"x" * self.drip_bytes  # headers that never end
+        h.close_connection = True
+        self.drip_started.set()
+        for i in range(len(data)):
+            if self.stop_drip.wait(self.drip_step):
+                return
+            try:
+                h.wfile.write(data[i:i + 1])
+                h.wfile.flush()
+            except OSError:  # the client hung up
+                return
+        self.drip_done.set()
 
     @staticmethod
-    def _send(h, status, body, ctype, headers=(), truncate=None, no_length=False, trickle=0.0):
-        h.send_response(status)
+    def _send(h, status, body, ctype, headers=(), truncate=None, no_length=False, trickle=0.0, reason=None,
+              mid_body=None):
+        h.send_response(status, reason)
         h.send_header("Content-Type", ctype)
         if no_length:
             h.send_header("Connection", "close")
@@ -282,7 +324,9 @@ class FakeSite:
         if trickle:
             h.wfile.write(body[: len(body) // 2])
             h.wfile.flush()
-            time.sleep(trickle)
+            if mid_body is not None:
+                mid_body.set()
+            time.sleep(trickle)  # (the server's pace, not a synchronisation)
             h.wfile.write(body[len(body) // 2:])
         else:
             h.wfile.write(body)

@@ -1,5 +1,6 @@
 """The parlsearch command: through click's CliRunner and as a real subprocess."""
 import json
+import os
 import subprocess
 
 import pytest
@@ -186,3 +187,333 @@ def test_no_generated_query_makes_the_command_crash(bundled_index, cli_env, text
     proc = run("search", "--index", str(bundled_index), "--", text, env=cli_env)
     assert proc.returncode in (0, 1, 2)
     assert "Traceback" not in proc.stderr
+
+
+# -- one CLI contract (issue 10) and misspelled options (issue 11 item 14) ----------------------------------------
+
+def _separate_streams() -> CliRunner:
+    """A runner that keeps stderr apart (click 8.1 needs mix_stderr=False; click 8.2+ always does)."""
+    try:
+        return CliRunner(mix_stderr=False)
+    except TypeError:
+        return CliRunner()
+
+
+def _one_error_line(stderr: str) -> str:
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("parlsearch: error: "), stderr
+    return lines[0]
+
+
+@pytest.mark.parametrize("args, hint", [(["tram", "--jsn"], "Did you mean"), (["--autor", "maison"], "Did you mean"),
+                                        (["--limt", "3", "tram"], "--limit"), (["tram", "-x"], "'--'")])
+def test_misspelled_options_are_errors_not_search_words(bundled_index, args, hint):
+    """Issue 11 item 14: they used to become query words (exit 0)."""
+    result = _separate_streams().invoke(cli, ["search", "--index", str(bundled_index), *args])
+    assert result.exit_code == 2
+    line = _one_error_line(result.stderr)
+    assert "No such option" in line and hint in line
+
+
+def test_misspelled_option_in_a_real_process(bundled_index, cli_env):
+    proc = run("search", "--index", str(bundled_index), "tram", "--jsn", env=cli_env)
+    assert proc.returncode == 2 and proc.stdout == ""
+    line = _one_error_line(proc.stderr)
+    assert "No such option" in line and "--jsn" in line and "Did you mean" in line
+
+
+def test_a_query_starting_with_a_dash_works_after_double_dash(runner, bundled_index):
+    ix = ["--index", str(bundled_index), "--json"]
+    both = json.loads(runner.invoke(cli, ["search", *ix, "tram"]).output)["total"]
+    result = runner.invoke(cli, ["search", *ix, "--", "-bus", "tram"])
+    assert result.exit_code == 0
+    assert 0 < json.loads(result.output)["total"] <= both
+
+
+@pytest.mark.parametrize("args", [["show"], ["stats", "--jsn"], ["similar", "170285", "--limit", "x"],
+                                  ["index", "--jobs", "0"], ["eval", "/no/such/file.jsonl"], ["nosuchcommand"],
+                                  ["search", "--json", "--csv", "tram"], ["search", "--format", "xml", "tram"]])
+def test_every_command_fails_the_same_way(bundled_index, args):
+    result = _separate_streams().invoke(cli, [*args, "--index", str(bundled_index)])
+    assert result.exit_code == 2, result.output
+    _one_error_line(result.stderr)
+    assert result.stdout == "" and "Usage:" not in result.stderr
+
+
+def test_help_documents_query_language_exit_status_and_options(runner):
+    search = " ".join(runner.invoke(cli, ["search", "--help"]).output.split())
+    for text in ("id:PRB-1-170312", "code:170312", "auteur:", "date:2026-06", '"garantie jeunesse"', "tram OR bus",
+                 "-n 0", "search -- -tram", "Exit status: 0", "--csv", "--format", "--no-pager", "--index DIR"):
+        assert text in search, text
+    for command in ("show", "similar", "stats", "index", "eval"):
+        out = " ".join(runner.invoke(cli, [command, "--help"]).output.split())
+        assert "Exit status" in out and "--index DIR" in out, command
+    assert "--top" in runner.invoke(cli, ["stats", "--help"]).output
+    assert "_PARLSEARCH_COMPLETE" in runner.invoke(cli, ["--help"]).output
+    assert "--no-pager" in runner.invoke(cli, ["similar", "--help"]).output
+
+
+def test_shell_completion_script(cli_env):
+    env = dict(cli_env, _PARLSEARCH_COMPLETE="bash_source")
+    proc = run(env=env)
+    assert proc.returncode == 0 and "_parlsearch_completion" in proc.stdout
+
+
+# -- CSV/TSV/line through every command (issue 14 item 1) ----------------------------------------------------------
+
+TRICKY = [
+    {"moncode": "910001", "titre": 'Question écrite concernant le tramway, le "bus" et le métro',
+     "question": "Le tramway roule-t-il ?", "auteur": 'Dupont, "Jean"', "date_reception": "2026-02-03",
+     "destinataire": "Elke Van den Brandt - Ministre de la Mobilité"},
+    {"moncode": "910002", "titre": "Question écrite concernant le tramway 7", "question": "Le tramway encore ?"},
+]
+
+
+@pytest.fixture(scope="module")
+def tricky_index(tmp_path_factory):
+    root = tmp_path_factory.mktemp("tricky")
+    src = root / "tricky.jsonl"
+    src.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in TRICKY), "utf-8")
+    result = CliRunner().invoke(cli, ["index", "--index", str(root / "ix"), str(src)])
+    assert result.exit_code == 0, result.output
+    return root / "ix"
+
+
+def test_csv_from_a_real_process_parses_back(tricky_index, cli_env):
+    import csv
+    import io
+    proc = subprocess.run(parlsearch_argv() + ["search", "--csv", "--index", str(tricky_index), "tramway"],
+                          capture_output=True, env=cli_env, timeout=120, stdin=subprocess.DEVNULL)
+    assert proc.returncode == 0, proc.stderr
+    text = proc.stdout.decode("utf-8")  # UTF-8, whatever the locale
+    assert text.endswith("\r\n")
+    rows = list(csv.DictReader(io.StringIO(text, newline="")))
+    by_id = {r["id"]: r for r in rows}
+    assert set(by_id) == {"PRB-1-910001", "PRB-1-910002"}
+    first = by_id["PRB-1-910001"]
+    assert first["subject"] == 'Le tramway, le "bus" et le métro' and first["author"] == 'Dupont, "Jean"'
+    assert first["minister"] == "Elke Van den Brandt" and first["date_received"] == "2026-02-03"
+    assert float(first["score"]) > 0 and first["moncode"] == "910001"
+
+
+@pytest.mark.parametrize("command", [["search", "tramway"], ["similar", "910002"], ["show", "910001"]])
+@pytest.mark.parametrize("fmt", ["csv", "tsv", "line", "jsonl"])
+def test_every_hit_command_speaks_every_format(runner, tricky_index, command, fmt):
+    result = runner.invoke(cli, [*command, "--index", str(tricky_index), "--format", fmt])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    header = 1 if fmt in ("csv", "tsv") else 0
+    assert len(lines) == header + 1 + (command[0] == "search")
+    if fmt == "line":
+        assert any(line.startswith("2026-02-03 PRB-1-910001 Dupont, \"Jean\" → Elke Van den Brandt: ")
+                   for line in lines) or command[0] == "similar"
+    alias = runner.invoke(cli, [*command, "--index", str(tricky_index), "--" + fmt]) if fmt != "line" else result
+    assert alias.output == result.output
+
+
+@pytest.mark.parametrize("fmt", ["csv", "tsv", "jsonl", "json", "text"])
+def test_stats_formats(runner, bundled_index, fmt):
+    import csv
+    import io
+    result = runner.invoke(cli, ["stats", "--index", str(bundled_index), "--format", fmt])
+    assert result.exit_code == 0
+    if fmt in ("csv", "tsv"):
+        rows = list(csv.reader(io.StringIO(result.output), delimiter="," if fmt == "csv" else "\t"))
+        assert rows[0] == ["breakdown", "value", "count"] and ["documents", "", "107"] in rows
+        assert ["status", "answered", "95"] in rows
+    elif fmt == "jsonl":
+        rows = [json.loads(line) for line in result.output.splitlines()]
+        assert {"breakdown": "status", "value": "answered", "count": 95} in rows
+    elif fmt == "json":
+        assert json.loads(result.output)["documents"] == 107
+    else:
+        assert result.output.startswith("107 documents in ")
+    assert runner.invoke(cli, ["stats", "--index", str(bundled_index), "--format", "line"]).exit_code == 2
+
+
+# -- sorting, offsets and counts (issue 11 item 19) --------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def dated_index(tmp_path_factory):
+    root = tmp_path_factory.mktemp("dated")
+    src = root / "dated.jsonl"
+    records = [{"moncode": str(n), "titre": "Question écrite concernant le tram %d" % n, "question": "Le tram ?",
+                **({"date_reception": date} if date else {})}
+               for n, date in ((1, None), (2, "2026-01-02"), (3, "2025-05-06"), (4, None), (5, "2026-03-01"))]
+    src.write_text("".join(json.dumps(r) + "\n" for r in records), "utf-8")
+    assert CliRunner().invoke(cli, ["index", "--index", str(root / "ix"), str(src)]).exit_code == 0
+    return root / "ix"
+
+
+def test_date_sorts_put_undated_last_and_give_no_fake_score(runner, dated_index):
+    ix = ["--index", str(dated_index), "--json"]
+    newest = json.loads(runner.invoke(cli, ["search", *ix, "--sort", "-date", "tram"]).output)["hits"]
+    assert [h["date_received"] for h in newest] == ["2026-03-01", "2026-01-02", "2025-05-06", None, None]
+    oldest = json.loads(runner.invoke(cli, ["search", *ix, "--sort", "date", "tram"]).output)["hits"]
+    assert [h["date_received"] for h in oldest] == ["2025-05-06", "2026-01-02", "2026-03-01", None, None]
+    assert all(h["score"] is None for h in newest + oldest)
+    ranked = json.loads(runner.invoke(cli, ["search", *ix, "tram"]).output)["hits"]
+    assert all(0 < h["score"] < 1000 for h in ranked)
+    page = json.loads(runner.invoke(cli, ["search", *ix, "--sort", "-date", "--offset", "3", "-n", "1",
+                                          "tram"]).output)
+    assert [h["rank"] for h in page["hits"]] == [4] and page["hits"][0]["date_received"] is None
+
+
+def test_offset_past_the_end_and_count_only(runner, dated_index):
+    ix = ["--index", str(dated_index)]
+    past = runner.invoke(cli, ["search", *ix, "--offset", "500", "tram"])
+    assert past.output.strip() == "5 results (none shown: --offset 500 is past the last one)"
+    count = runner.invoke(cli, ["search", *ix, "-n", "0", "tram"])
+    assert count.exit_code == 0 and count.output.strip() == "5 results (none shown: --limit 0)"
+    assert json.loads(runner.invoke(cli, ["search", *ix, "-n", "0", "--json", "tram"]).output)["total"] == 5
+
+
+# -- identifiers and file names reach the terminal inert (issue 11 item 7) ------------------------------------------
+
+EVIL_CODE = "77\u001b]52;c;ZXZpbA==\u0007\u001b]0;PWNED\u0007"  # clipboard write (OSC 52) and window title
+
+
+def _assert_inert(text: str) -> None:
+    for raw in ("\x1b]", "\x07", "\x1b[2J", "\u202e"):
+        assert raw not in text, (raw, text[-500:])
+
+
+def test_hostile_identifiers_and_file_names_are_inert_whatever_the_command(tmp_path, cli_env):
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "evil.jsonl").write_text(json.dumps({
+        "moncode": EVIL_CODE, "assemblee": "PRB\u001b[2J", "titre": "Question écrite concernant le tram",
+        "question": "Le tram ?", "auteur": "Eve"}) + "\n", "utf-8")
+    (src / "broken\u001b]0;PWNED\u0007.json").write_text("{not json", "utf-8")  # a file name in a problem line
+    ix = tmp_path / "ix"
+    indexed = run("index", "--index", str(ix), str(src), env=cli_env)  # a real process: its real stderr
+    assert indexed.returncode in (0, 3), indexed.stderr
+    _assert_inert(indexed.stdout + indexed.stderr)
+    assert "PWNED" in indexed.stderr  # the broken file is reported, inert
+    runner = CliRunner()
+    found = json.loads(runner.invoke(cli, ["search", "--json", "--index", str(ix), "tram"]).output)
+    evil_id = found["hits"][0]["id"] if found["hits"] else None
+    runs = [["stats"], ["show", EVIL_CODE], ["similar", EVIL_CODE]]
+    runs += [["search", "tram", "--color", color, "--format", fmt] for color in ("always", "never")
+             for fmt in ("text", "line", "csv", "tsv")]
+    if evil_id:
+        runs += [["show", evil_id, "--color", "always"], ["show", evil_id, "--format", "line"]]
+    for args in runs:
+        result = runner.invoke(cli, [*args, "--index", str(ix)])
+        assert result.exit_code in (0, 1), (args, result.output)
+        _assert_inert(result.output)
+    if evil_id:  # identifiers not validated by the reader: shown, inert, in text output
+        text = runner.invoke(cli, ["search", "tram", "--color", "always", "--index", str(ix)]).output
+        assert "PWNED" in text and "\x1b[" in text
+
+
+# -- the index command's exit statuses and Ctrl-C (issue 11 item 15) --------------------------------------------------
+
+def test_index_of_a_missing_path_is_an_error(tmp_path, cli_env):
+    proc = run("index", "--index", str(tmp_path / "ix"), str(tmp_path / "no" / "such" / "path"), env=cli_env)
+    assert proc.returncode == 2
+    assert "does not exist" in _one_error_line(proc.stderr)
+
+
+def test_index_with_nothing_readable_is_an_error(tmp_path, cli_env):
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "a.json").write_text("{not json", "utf-8")
+    (src / "b.jsonl").write_text("[1, 2\n", "utf-8")
+    proc = run("index", "--index", str(tmp_path / "ix"), str(src), env=cli_env)
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.strip().splitlines()[-1] == "parlsearch: error: nothing could be read from %s" % src
+    assert "rejected: " in proc.stderr  # the reasons are listed first
+
+
+def test_index_with_some_inputs_rejected_has_its_own_status(tmp_path, cli_env):
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "good.jsonl").write_text(json.dumps(TRICKY[0]) + "\n", "utf-8")
+    (src / "bad.json").write_text("{not json", "utf-8")
+    proc = run("index", "--index", str(tmp_path / "ix"), str(src), env=cli_env)
+    assert proc.returncode == 3, proc.stderr
+    assert "1 new" in proc.stdout and "1 rejected (1 file)" in proc.stdout
+    assert run("search", "--index", str(tmp_path / "ix"), "tramway", env=cli_env).returncode == 0
+    assert run("index", "--index", str(tmp_path / "ix"), str(src / "good.jsonl"), env=cli_env).returncode == 0
+
+
+def test_ctrl_c_during_index_exits_130_and_keeps_the_previous_index(index_copy, tmp_path, cli_env):
+    """A real process stopped just before its commit, then given SIGINT (Ctrl-C) and let go on."""
+    import signal
+    src = tmp_path / "new.jsonl"
+    src.write_text(json.dumps(TRICKY[0]) + "\n", "utf-8")
+    env = dict(cli_env, PARLSEARCH_TEST_STOP_AT="before-commit")
+    proc = subprocess.Popen(parlsearch_argv() + ["index", "--index", str(index_copy), str(src)], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL)
+    try:
+        _, status = os.waitpid(proc.pid, os.WUNTRACED)  # returns when it has stopped itself
+        assert os.WIFSTOPPED(status)
+        os.kill(proc.pid, signal.SIGINT)
+        os.kill(proc.pid, signal.SIGCONT)
+        out, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 130, err
+    assert err.strip().splitlines()[-1] == \
+        "parlsearch: interrupted; the previous index is intact (run the same command again to finish)"
+    assert "Traceback" not in err
+    stats = json.loads(run("stats", "--json", "--index", str(index_copy), env=cli_env).stdout)
+    assert stats["documents"] == 107
+    assert run("index", "--index", str(index_copy), str(src), env=cli_env).returncode == 0
+
+
+# -- the real pager on a real terminal (issue 11 item 18) --------------------------------------------------------------
+
+def _on_a_pty(argv, env, rows, columns, keys_at_prompt=b""):
+    """Run argv on a pseudo-terminal of rows x columns; when the pager's prompt shows, type keys_at_prompt.
+    Returns (exit status, everything written to the terminal, read until EOF, whether a prompt showed)."""
+    import fcntl
+    import pty
+    import select
+    import struct
+    import termios
+    pid, fd = pty.fork()
+    if pid == 0:
+        try:
+            fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
+            os.execve(argv[0], argv, env)
+        finally:
+            os._exit(127)
+    out, prompted = b"", False
+    try:
+        while True:
+            ready, _, _ = select.select([fd], [], [], 120)  # a bound against a hang, not a synchronisation
+            assert ready, "no output for 120 s: %r" % out[-500:]
+            try:
+                chunk = os.read(fd, 65536)
+            except OSError:  # EIO: the child has closed the terminal
+                break
+            if not chunk:
+                break
+            out += chunk
+            if not prompted and out.endswith((b"\n:\x1b[K", b"\n:")):  # less shows its prompt, waits for a key
+                prompted = True
+                os.write(fd, keys_at_prompt)
+    finally:
+        os.close(fd)
+        _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status), out, prompted
+
+
+@pytest.mark.skipif(not __import__("shutil").which("less"), reason="less is not installed")
+def test_real_less_on_a_real_terminal_shows_our_colours(bundled_index, cli_env):
+    """With LESS and PAGER unset, long output goes through less with LESS=FRX: colours are interpreted (not
+    shown as "ESC[33m"); short output is printed without the pager."""
+    env = {k: v for k, v in cli_env.items() if k not in ("LESS", "PAGER", "LV")}
+    env["TERM"] = "xterm-256color"
+    argv = parlsearch_argv() + ["search", "--index", str(bundled_index), "tram"]
+    status, out, prompted = _on_a_pty(argv, env, rows=12, columns=80, keys_at_prompt=b"q")
+    assert status == 0, out[-2000:]
+    assert prompted  # it went through less
+    assert b"ESC[" not in out and b"\x1b[33m" in out  # colours passed raw
+    argv = parlsearch_argv() + ["show", "--index", str(bundled_index), "170294"]
+    status, out, prompted = _on_a_pty(argv, env, rows=200, columns=200)  # fits: no pager, no key needed
+    assert status == 0 and not prompted and b"ESC[" not in out and b"\x1b[1m" in out

@@ -4,6 +4,7 @@ No test touches the real site: every request goes to a FakeSite on 127.0.0.1 (te
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import signal
@@ -13,13 +14,17 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
 
 try:
     from tests.fetch_server import FakeSite, Reply, make_page, row
 except ImportError:  # tests/ is not a package: pytest put tests/ itself on sys.path
     from fetch_server import FakeSite, Reply, make_page, row
 
-from parlsearch.corpus import fetch as fetchlib
+from parlsearch.corpus import brussels, cache as cachestore, sync
+from parlsearch.corpus.brussels import BRUSSELS
+from parlsearch.corpus.cache import PageStore, split_nl_section, with_nl_section
 from parlsearch.corpus.model import ANSWERED, UNANSWERED
 from parlsearch.corpus.reader import read_paths
 from parlsearch.corpus.weblex_index import is_index, parse_row, read_index, RowError
@@ -33,7 +38,7 @@ def run(cache, url, **kw):
     options = dict(FAST)
     options.update({k: kw.pop(k) for k in list(kw) if k in (
         "delay", "backoff", "timeout", "retries", "max_failures", "recheck_days", "progress", "sleep")})
-    return fetchlib.fetch(cache, base_url=url, **options, **kw)
+    return sync.fetch(cache, base_url=url, **options, **kw)
 
 
 def page_requests(site, since=0):
@@ -133,24 +138,29 @@ def test_row_signature_follows_changes():
 
 
 def test_legislature_slug_and_default_cache(monkeypatch, tmp_path):
-    assert fetchlib.legislature_slug("2024-2029") == "24-29"
-    assert fetchlib.legislature_slug("19/24") == "19-24"
-    assert fetchlib.legislature_slug("2014-2019") == "14-19"
+    assert brussels.legislature_slug("2024-2029") == "24-29"
+    assert brussels.legislature_slug("19/24") == "19-24"
+    assert brussels.legislature_slug("2014-2019") == "14-19"
     with pytest.raises(ValueError):
-        fetchlib.legislature_slug("2024-2026")
+        brussels.legislature_slug("2024-2026")
     with pytest.raises(ValueError):
-        fetchlib.legislature_slug("current")
+        brussels.legislature_slug("current")
     monkeypatch.setenv("PARLSEARCH_CACHE", str(tmp_path / "c"))
-    assert fetchlib.default_cache_dir() == tmp_path / "c"
+    assert cachestore.default_cache_dir() == tmp_path / "c"
     monkeypatch.delenv("PARLSEARCH_CACHE")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
-    assert fetchlib.default_cache_dir() == tmp_path / "xdg" / "parlsearch"
+    assert cachestore.default_cache_dir() == tmp_path / "xdg" / "parlsearch"
 
 
 def test_official_site_is_never_fetched_faster_than_the_minimum(tmp_path):
-    f = fetchlib.Fetcher(tmp_path, base_url="https://www.parlement.brussels", delay=0)
+    f = sync.Fetcher(tmp_path, base_url="https://www.parlement.brussels", delay=0)
     assert f.client.delay >= 0.5  # (nothing is requested: the fetcher is only built)
     assert "parlsearch" in f.client.user_agent
+    assert sync.Fetcher(tmp_path, base_url="http://127.0.0.1:9", delay=0).client.delay == 0
+    with pytest.raises(ValueError, match="unknown assembly"):
+        sync.Fetcher(tmp_path, assembly="XYZ")
+    from parlsearch.corpus import fetch as facade  # the public entry points, in one import
+    assert facade.fetch is sync.fetch and facade.Fetcher is sync.Fetcher
 
 
 # --------------------------------------------------------------------------------------- fetching
@@ -165,7 +175,7 @@ def test_full_fetch_builds_a_cache_the_reader_reads(served, tmp_path):
     assert summary.index_rows == 51 and summary.new == 102 and summary.failed == 0
     assert (cache / "index" / "dos_qu_legis_24-29.json").read_bytes() == site.index_bytes()
     # One file per question: the French page as served, byte for byte, plus the Dutch page's section.
-    french, dutch = fetchlib.split_nl_section((cache / "pages" / "1-167744.fr.html").read_text(encoding="utf-8"))
+    french, dutch = split_nl_section((cache / "pages" / "1-167744.fr.html").read_text(encoding="utf-8"))
     assert french.encode("utf-8") == (ROOT / "corpus/data/pages/weblex-quest-det-167744.html").read_bytes()
     assert dutch.startswith('<section id="weblex-quest-det-nl"') and dutch.endswith("</section>")
     assert not list((cache / "pages").glob("*.nl.html"))
@@ -275,24 +285,24 @@ def test_dutch_then_french_pages_become_one_document(served, tmp_path):
     assert doc.language == "fr" and doc.question.startswith("Texte de la question 167852")
     assert doc.question_nl.startswith("Tekst van vraag 167852") and doc.title_nl.startswith("Schriftelijke vraag")
     # A Dutch answer appearing later replaces the Dutch section only; the French page stays as served.
-    french_before = fetchlib.split_nl_section((tmp_path / "pages" / "1-167852.fr.html").read_text())[0]
+    french_before = split_nl_section((tmp_path / "pages" / "1-167852.fr.html").read_text())[0]
     site.answers["167852"] = "Er zijn 8.000 woningen."
     summary = run(tmp_path, url, lang="nl", types="written", recheck_days=0)
     assert summary.changed == 1
-    french, dutch = fetchlib.split_nl_section((tmp_path / "pages" / "1-167852.fr.html").read_text())
+    french, dutch = split_nl_section((tmp_path / "pages" / "1-167852.fr.html").read_text())
     assert french == french_before and "8.000 woningen" in dutch
     doc = {d.id: d for d in read_paths([tmp_path]).documents}["PRB-1-167852"]
     assert "8.000 woningen" in doc.answer_nl and doc.question.startswith("Texte de la question")
 
 
 def test_page_store_keeps_one_file_per_question(tmp_path):
-    store = fetchlib.PageStore(tmp_path)
+    store = PageStore(tmp_path, BRUSSELS)
     kw = dict(title="Question écrite concernant X", author="A B", recipient="C D - Ministre", date="01/09/2026",
               moncode="5")
     fr_text = make_page(lang="fr", question="Texte.", **kw)
     fr_empty = make_page(lang="fr", **kw)
     nl_text = make_page(lang="nl", question="Tekst.", **dict(kw, title="Schriftelijke vraag betreffende X"))
-    part = lambda lang, html: fetchlib.Part(lang, html, fetchlib.page_status(html, "x", lang))  # noqa: E731
+    part = store.part
     assert part("fr", fr_text).status == "unanswered" and part("fr", fr_empty).status == "notext"
 
     store.save("1-5", {"fr": part("fr", fr_empty), "nl": part("nl", nl_text)})  # Dutch text only
@@ -306,7 +316,7 @@ def test_page_store_keeps_one_file_per_question(tmp_path):
     assert cached(tmp_path) == ["1-5.fr.html"] and (tmp_path / "pages" / "1-5.fr.html").exists()
     loaded = store.load("1-5")
     assert loaded["fr"].html == fr_text and not loaded["nl"].whole
-    assert loaded["nl"].section() == fetchlib.section_of(nl_text, "nl")
+    assert loaded["nl"].section == brussels.section_text(nl_text, "nl")
     # French text gone again: the Dutch section alone takes the place of the French one.
     store.save("1-5", {"fr": part("fr", fr_empty), "nl": loaded["nl"]})
     assert sorted(p.parent.name + "/" + p.name for p in tmp_path.glob("*/*.html")) == [
@@ -314,7 +324,7 @@ def test_page_store_keeps_one_file_per_question(tmp_path):
     assert [d.question_nl for d in read_paths([tmp_path]).documents] == ["Tekst."]
 
     # A kill between writing the new file and removing the old one: tidy folds them back.
-    (tmp_path / "pages" / "1-5.fr.html").write_text(fetchlib.with_nl_section(fr_text, loaded["nl"].section()))
+    (tmp_path / "pages" / "1-5.fr.html").write_text(with_nl_section(fr_text, loaded["nl"].section))
     for age, path in enumerate(sorted(tmp_path.glob("*/*.html"), key=lambda p: p.name != "1-5.fr.html"
                                       or p.parent.name != "pages")):
         os.utime(path, (time.time() - age * 10, time.time() - age * 10))  # the new file is the newest
@@ -467,8 +477,9 @@ def test_repeated_failures_stop_the_fetch(served, tmp_path):
 def test_an_unavailable_index_stops_with_a_clear_message(served, tmp_path):
     site, url = served
     site.script("index", [Reply(status=500)] * 5)
-    summary = run(tmp_path, url, retries=2)
-    assert summary.aborted and "index 24-29 unavailable" in summary.aborted and "HTTP 500" in summary.aborted
+    with pytest.raises(sync.ListingUnavailable) as stop:
+        run(tmp_path, url, retries=2)
+    assert "index 24-29 unavailable" in str(stop.value) and "HTTP 500" in str(stop.value)
     assert page_requests(site) == []
     site.script("index", [Reply(truncate=1000)])  # a cut index is retried, never cached half
     assert run(tmp_path, url, lang="fr", limit=1).new == 1
@@ -495,9 +506,9 @@ def test_ctrl_c_then_resume(served, tmp_path):
 
 
 def test_one_fetch_at_a_time_per_cache(tmp_path):
-    with fetchlib.cache_lock(tmp_path):
-        with pytest.raises(fetchlib.FetchAborted, match="another fetch"):
-            with fetchlib.cache_lock(tmp_path):
+    with cachestore.cache_lock(tmp_path):
+        with pytest.raises(cachestore.CacheLocked, match="another fetch"):
+            with cachestore.cache_lock(tmp_path):
                 pass
 
 
@@ -525,14 +536,16 @@ def test_sigkill_mid_fetch_then_resume(site, tmp_path):
     site.trickle = 0.3  # half a page, a pause, the other half: the kill lands mid-body
     env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     with site.running() as url:
-        cmd = [sys.executable, "-m", "parlsearch.corpus.fetch", "--cache", str(cache), "--base-url", url, "--delay", "0",
+        cmd = [sys.executable, "-m", "parlsearch", "fetch", "--cache", str(cache), "--base-url", url, "--delay", "0",
                "--lang", "both", "-q"]
         proc = subprocess.Popen(cmd, cwd=str(ROOT), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         try:
-            deadline = time.monotonic() + 15
-            while len(page_requests(site)) < 6 and time.monotonic() < deadline:
-                time.sleep(0.02)
-            time.sleep(0.1)  # inside the trickle pause of a page
+            # Kill when a page is half sent (the server pauses 0.3 s there), once 6 pages were asked for.
+            for _ in range(200):  # bounded: 200 pages at most, each with its pause
+                assert site.mid_body.wait(15), "the fetch never got to a page"
+                site.mid_body.clear()
+                if len(page_requests(site)) >= 6:
+                    break
             assert proc.poll() is None, proc.communicate()
             os.kill(proc.pid, signal.SIGKILL)
         finally:
@@ -553,7 +566,7 @@ def test_sigkill_mid_fetch_then_resume(site, tmp_path):
     pages = sorted(cache.glob("*/*.html"))
     assert len(pages) == 51 and not leftovers(cache)
     assert all(p.read_bytes().rstrip().endswith(b"</html>") for p in pages)
-    assert all(fetchlib.split_nl_section(p.read_text(encoding="utf-8"))[1] for p in pages)  # both languages
+    assert all(split_nl_section(p.read_text(encoding="utf-8"))[1] for p in pages)  # both languages
     result = read_paths([cache])
     assert len(result.documents) == 51 and not result.problems
     states = (cache / ".state" / "pages.jsonl").read_text().splitlines()
@@ -582,20 +595,17 @@ def test_fetched_cache_is_searchable(served, tmp_path):
 # --------------------------------------------------------------------------------------- CLI
 
 
-def test_cli_fetch_command(served, tmp_path, monkeypatch):
+def test_cli_fetch_command(served, tmp_path):
     from click.testing import CliRunner
 
     from parlsearch.search.cli_fetch import fetch_command
 
     site, url = served
-    monkeypatch.setitem(sys.modules, "parlsearch.index.update", None)  # the updater not there: skipped with a message
     runner = CliRunner()
     result = runner.invoke(fetch_command, ["--cache", str(tmp_path), "--base-url", url, "--delay", "0",
-                                           "--lang", "fr", "--type", "written", "--limit", "5", "--index",
-                                           "--no-progress"])
+                                           "--lang", "fr", "--type", "written", "--limit", "5", "--no-progress"])
     assert result.exit_code == 0, result.output
     assert "5 new, 0 changed, 0 unchanged" in result.output
-    assert "Index not updated" in result.output
     assert len(list((tmp_path / "pages").iterdir())) == 5
 
     result = runner.invoke(fetch_command, ["--cache", str(tmp_path), "--base-url", url, "--legislature", "24/30"])
@@ -604,23 +614,353 @@ def test_cli_fetch_command(served, tmp_path, monkeypatch):
     site.script("index", [Reply(status=500)] * 3)
     result = runner.invoke(fetch_command, ["--cache", str(tmp_path), "--base-url", url, "--delay", "0",
                                            "--retries", "1", "--backoff", "0"])
-    assert result.exit_code == 1 and "unavailable" in result.output
+    assert result.exit_code == 2 and "unavailable" in result.output
 
 
-def test_cli_index_flag_calls_the_updater(served, tmp_path, monkeypatch):
-    import types
+def test_cli_update_index_flag_updates_the_index(served, tmp_path):
+    from click.testing import CliRunner
 
+    from parlsearch.search.cli_fetch import fetch_command
+    from parlsearch.search.engine import Engine
+
+    site, url = served
+    result = CliRunner().invoke(fetch_command, ["--cache", str(tmp_path / "c"), "--base-url", url, "--delay", "0",
+                                                "--limit", "1", "--update-index", "--index", str(tmp_path / "ix")])
+    assert result.exit_code == 0, result.output
+    assert "51 new, 0 updated, 0 unchanged documents" in result.output
+    with Engine.open(tmp_path / "ix") as engine:
+        assert engine.get("PRB-1-167744") is not None
+
+
+# --------------------------------------------------------------------------------------- the HTTP client
+# Regression tests of issue 10 (connection reuse, Retry-After dates) and issue 11 (items 3, 7, 11, 15, 16).
+
+
+def test_one_connection_is_kept_alive_for_the_whole_fetch(served, tmp_path):
+    site, url = served
+    summary = run(tmp_path, url, lang="fr")
+    assert summary.new == 51 and summary.requests == 52
+    assert site.connections == 1 and summary.connections == 1  # urllib opened 52
+
+
+def test_a_connection_closed_by_the_server_is_reopened(served, tmp_path):
+    site, url = served
+    newest(site, "171001")
+    newest(site, "171002", "Question écrite concernant un second sujet")
+    site.script("1-171002.fr", [Reply(no_length=True)])  # answered with "Connection: close"
+    summary = run(tmp_path, url, lang="fr", limit=2)
+    assert summary.new == 2 and summary.failed == 0 and summary.requests == 3
+    assert site.connections == 2
+
+
+@pytest.mark.parametrize("where", ["body", "headers"])
+def test_a_dripping_server_cannot_outlast_the_total_deadline(served, tmp_path, where):
+    """Issue 11 item 11: one byte every 5 ms never trips a socket timeout; the request's deadline holds."""
+    site, url = served
+    newest(site, "171001")
+    site.script("1-171001.fr", [Reply(drip=where)])
+    try:
+        summary = run(tmp_path, url, lang="fr", limit=1, timeout=0.5, retries=0)
+        finished_first = site.drip_done.is_set()
+    finally:
+        site.stop_drip.set()
+    assert site.drip_started.is_set()
+    assert not finished_first  # the client gave up while the server was still dripping
+    assert summary.failed == 1 and "timed out" in summary.failures[0][1]
+
+
+def _waits(**kw):
+    waits = []
+    return waits, dict(kw, sleep=waits.append)
+
+
+def test_retry_after_in_seconds_and_as_an_http_date(served, tmp_path):
+    import email.utils
+
+    site, url = served
+    newest(site, "171001")
+    newest(site, "171002", "Question écrite concernant un second sujet")
+    site.script("1-171002.fr", [Reply(status=503, headers=(("Retry-After", "7"),))])
+    when = email.utils.formatdate(time.time() + 40, usegmt=True)
+    site.script("1-171001.fr", [Reply(status=429, headers=(("Retry-After", when),))])
+    waits, options = _waits(backoff=0.01)
+    summary = run(tmp_path, url, lang="fr", limit=2, **options)
+    assert summary.new == 2 and summary.failed == 0
+    long_waits = sorted(w for w in waits if w > 1)
+    assert len(long_waits) == 2
+    assert long_waits[0] == pytest.approx(7)
+    assert 35 <= long_waits[1] <= 40  # the date, less the seconds the test took to get there
+
+
+def test_retry_after_parsing():
+    from parlsearch.corpus.httpclient import retry_after
+
+    now = 1_800_000_000.0
+    assert retry_after("120", now) == 120
+    assert retry_after("Wed, 15 Jan 2027 08:00:30 GMT", 1_800_000_000.0) > 0
+    assert retry_after("Thu, 01 Jan 1970 00:00:00 GMT", now) == 0  # in the past: no wait
+    assert retry_after("soon", now) is None and retry_after("", now) is None and retry_after("-5", now) is None
+
+
+def test_redirects_to_another_port_or_scheme_are_not_followed(served, tmp_path):
+    """Issue 11 item 16: the same host on another port is another site."""
+    site, url = served
+    other = FakeSite()
+    with other.running() as other_url:
+        port = other_url.rsplit(":", 1)[1]
+        newest(site, "171001")
+        newest(site, "171002", "Question écrite concernant un second sujet")
+        site.script("1-171001.fr", [Reply(status=302, headers=(
+            ("Location", "http://127.0.0.1:%s/internal-admin?secret=1" % port),))])
+        site.script("1-171002.fr", [Reply(status=301, headers=(
+            ("Location", url.replace("http:", "https:") + "/weblex-quest-det/?moncode=171002&base=1"),))])
+        summary = run(tmp_path, url, lang="fr", limit=2)
+    assert other.requests == []
+    assert summary.failed == 2 and all("another site" in reason for _, reason in summary.failures)
+
+
+def _bad_rows_site(site):
+    good = row("171001", title="Question écrite concernant un sujet tout frais", date="01/12/2026")
+    sup = [c.replace("moncode=171002", "moncode=²") for c in row("171002", title="Question écrite concernant B")]
+    huge = [c.replace("moncode=171003", "moncode=" + "9" * 5000) for c in row("171003", title="Question écrite "
+                                                                                   "concernant C")]
+    base = [c.replace("base=1", "base=²") for c in row("171004", title="Question écrite concernant D")]
+    site.rows[:0] = [good, sup, huge, base]
+
+
+def test_a_malformed_listing_row_is_skipped_with_its_number(served, tmp_path):
+    """Issue 11 item 3 (fetch): moncode or base "²", 5,000 digits: that row only, with its number."""
+    site, url = served
+    _bad_rows_site(site)
+    summary = run(tmp_path, url, lang="fr", types="written")
+    assert summary.new == 15 and summary.failed == 0 and summary.index_rows == 52
+    assert [(slug, number) for slug, number, _ in summary.bad_rows] == [("24-29", 2), ("24-29", 3), ("24-29", 4)]
+    assert all(reason for _, _, reason in summary.bad_rows)
+    assert "3 unreadable index rows skipped" in str(summary)
+
+
+def _cli(*args):
     from click.testing import CliRunner
 
     from parlsearch.search.cli_fetch import fetch_command
 
+    return CliRunner().invoke(fetch_command, ["--delay", "0", "--backoff", "0", "--no-progress", *args])
+
+
+def test_cli_reports_malformed_rows_and_goes_on(served, tmp_path):
+    site, url = served
+    _bad_rows_site(site)
+    result = _cli("--cache", str(tmp_path), "--base-url", url, "--lang", "fr", "--limit", "1")
+    assert result.exit_code == 0, result.output
+    assert "skipped: index 24-29, row 2:" in result.stderr and "row 4:" in result.stderr
+    assert "1 new" in result.stdout and "Traceback" not in result.output
+
+
+def test_cli_exit_status_3_when_pages_failed(served, tmp_path):
+    """Issue 11 item 15 (fetch): a partial failure has its own status; the failures are listed."""
+    site, url = served
+    site.script("1-167852.fr", [Reply(status=404)])
+    written = ("--cache", str(tmp_path), "--base-url", url, "--lang", "fr", "--type", "written")
+    result = _cli(*written)
+    assert result.exit_code == 3, result.output
+    assert "failed: %s/weblex-quest-det/?moncode=167852&base=1: HTTP 404" % url in result.stderr
+    assert "13 new" in result.stdout and "1 failed" in result.stdout
+    assert _cli(*written).exit_code == 0  # then it comes
+
+
+def test_cli_sanitises_the_servers_reason_phrase(served, tmp_path):
+    """Issue 11 item 7 (fetch): the reason phrase is the server's text; it reaches the terminal inert."""
+    site, url = served
+    site.script("1-167852.fr", [Reply(status=404, reason="Gone\x1b]0;PWNED\x07\x1b[2J\x1b]52;c;ZXZpbA==\x07")])
+    result = _cli("--cache", str(tmp_path), "--base-url", url, "--lang", "fr", "--type", "written")
+    assert result.exit_code == 3
+    assert "HTTP 404 Gone" in result.stderr
+    assert "\x1b" not in result.output and "\x07" not in result.output
+
+
+def test_cli_errors_follow_the_contract(served, tmp_path):
+    site, url = served
+    for args in (["--legislature", "2024-2026"], ["--base-url", "ftp://example.invalid"]):
+        result = _cli("--cache", str(tmp_path), *args)
+        assert result.exit_code == 2
+        assert result.stderr.startswith("parlsearch: error: ") and result.stderr.count("\n") == 1
+    site.script("index", [Reply(status=500, reason="Oops\x1b[2J")] * 2)
+    result = _cli("--cache", str(tmp_path), "--base-url", url, "--retries", "1")
+    assert result.exit_code == 2 and result.stderr.startswith("parlsearch: error: index 24-29 unavailable")
+    assert "\x1b" not in result.stderr
+
+
+def test_cli_ctrl_c_exits_130_and_says_the_cache_is_intact(served, tmp_path, monkeypatch):
     site, url = served
     calls = []
-    module = types.ModuleType("parlsearch.index.update")
-    module.update_index = lambda paths, index_dir: calls.append((paths, index_dir)) or "3 documents added"
-    monkeypatch.setitem(sys.modules, "parlsearch.index.update", module)
-    result = CliRunner().invoke(fetch_command, ["--cache", str(tmp_path), "--base-url", url, "--delay", "0",
-                                                "--limit", "1", "--index", "--index-dir", str(tmp_path / "ix")])
-    assert result.exit_code == 0, result.output
-    assert calls == [([str(tmp_path)], str(tmp_path / "ix"))]
-    assert "3 documents added" in result.output
+    original = sync.Fetcher._fetch_page
+
+    def interrupted(self, task):
+        calls.append(task)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return original(self, task)
+
+    monkeypatch.setattr(sync.Fetcher, "_fetch_page", interrupted)
+    result = _cli("--cache", str(tmp_path), "--base-url", url, "--lang", "fr")
+    assert result.exit_code == 130
+    assert "2 new" in result.stdout and "interrupted" in result.stderr and "intact" in result.stderr
+
+
+def test_cli_progress_shows_phases_on_a_terminal_only(served, tmp_path):
+    site, url = served
+    quiet = _cli("--cache", str(tmp_path / "a"), "--base-url", url, "--lang", "fr", "--limit", "2")
+    assert quiet.stderr == ""  # piped: only the summary, on stdout
+    shown = _cli("--cache", str(tmp_path / "b"), "--base-url", url, "--lang", "fr", "--limit", "2", "--progress")
+    assert "Listing legislature 24-29… 51 questions" in shown.stderr and "2 pages to download" in shown.stderr
+    assert _cli("--cache", str(tmp_path / "c"), "--base-url", url, "--limit", "1", "--progress", "-q").stderr == ""
+
+
+# --------------------------------------------------------------------------------------- one section scanner
+
+
+def test_the_cache_finds_sections_with_the_page_readers_scanner():
+    from parlsearch.corpus.weblex import section_span
+
+    page = ('<html><!-- <section id="weblex-quest-det-nl">old</section> --><body>'
+            '<section id="weblex-quest-det-fr"><section>x</section>Q</section>'
+            '<script>"<section id=\'weblex-quest-det-nl\'>"</script>'
+            '<section id="weblex-quest-det-nl">V</section></body></html>')
+    s, e, lang = section_span(page, "fr")
+    assert lang == "fr" and page[s:e] == '<section id="weblex-quest-det-fr"><section>x</section>Q</section>'
+    s, e, lang = section_span(page, "nl")  # not the one in the comment, nor the one in the script
+    assert lang == "nl" and page[s:e] == '<section id="weblex-quest-det-nl">V</section>'
+    assert section_span("<html><body>Maintenance</body></html>") is None
+    s, e, lang = section_span('<section id="weblex-quest-det-fr">cut')  # unclosed: to the end
+    assert (s, lang) == (0, "fr") and e == len('<section id="weblex-quest-det-fr">cut')
+
+
+@given(st.text(max_size=200), st.text(max_size=200))
+def test_dutch_section_splice_round_trips(page, section):
+    from parlsearch.corpus.cache import NL_BLOCK_END, NL_BLOCK_START
+
+    assume(NL_BLOCK_START not in page + section and NL_BLOCK_END not in page + section)
+    assert split_nl_section(with_nl_section(page, section)) == (page, section)
+
+
+# --------------------------------------------------------------------------------------- the assembly seam
+
+
+class ToyAssembly:
+    """A made-up assembly with its own listing and page formats: the fetcher needs nothing else."""
+
+    code = "TOY"
+    name = "Toy Parliament"
+    site = "https://toy.invalid"
+    official_hosts = ("toy.invalid",)
+    min_delay = 2.0
+    langs = ("fr", "nl")
+    default_legislature = "2025"
+    types = {"written_question": "w", "oral_question": "o"}
+    type_filters = {"written": frozenset({"written_question"}), "all": frozenset()}
+
+    @dataclasses.dataclass(frozen=True)
+    class Row:
+        key: str
+        type: str
+        date_received: str
+        signature: str
+
+    def make_id(self, *, base, moncode, legislature, type_, number):
+        return "TOY-%s" % moncode
+
+    def legislature_slug(self, value):
+        if not str(value).isdigit():
+            raise ValueError("not a toy legislature: %r" % value)
+        return str(value)
+
+    def listing_path(self, slug):
+        return "/toy/%s.json" % slug
+
+    def listing_file(self, slug):
+        return "toy-%s.json" % slug
+
+    def read_listing(self, body):
+        return [(n, self.Row(**r)) for n, r in enumerate(json.loads(body)["items"], 1)]
+
+    def page_path(self, row, lang):
+        return "/toy/page/%s.%s" % (row.key, lang)
+
+    def read_page(self, body, charset, source, lang):
+        text = body.decode("utf-8")
+        return text, self.page_status(text, source, lang)
+
+    def page_status(self, text, source, lang):
+        return "answered" if "<answer>" in text else "unanswered"
+
+    def section_span(self, text, lang=None):
+        start = text.find("<q>")
+        return (start, text.find("</q>") + 4, lang or "fr") if start >= 0 else None
+
+    def section_text(self, text, lang):
+        span = self.section_span(text, lang)
+        return text[span[0]:span[1]] if span else ""
+
+
+def test_another_assembly_is_one_class_behind_the_interface(tmp_path, monkeypatch):
+    import http.server
+    import threading
+
+    from parlsearch.corpus import assembly
+
+    toy = ToyAssembly()
+    assert isinstance(toy, assembly.Assembly)
+    monkeypatch.setitem(assembly._REGISTRY, "TOY", toy)
+    assert assembly.get_assembly("toy") is toy and "TOY" in assembly.known_codes()
+    with pytest.raises(KeyError, match="unknown assembly 'XYZ'"):
+        assembly.get_assembly("XYZ")
+    items = [dict(key="1-%d" % n, type="written_question", date_received="2025-0%d-01" % n, signature="s")
+             for n in (1, 2)]
+    files = {"/toy/2025.json": json.dumps({"items": items}).encode()}
+    for n in (1, 2):
+        for lang in ("fr", "nl"):
+            files["/toy/page/1-%d.%s" % (n, lang)] = (
+                "<html><body><q>%s %d</q>%s</body></html>" % (lang, n, "<answer>" if n == 1 else "")).encode()
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True
+
+        def log_message(self, *args):
+            pass
+
+        def do_GET(self):
+            body = files.get(self.path)
+            self.send_response(200 if body else 404)
+            self.send_header("Content-Length", str(len(body or b"")))
+            self.end_headers()
+            self.wfile.write(body or b"")
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    try:
+        url = "http://127.0.0.1:%d" % server.server_address[1]
+        summary = sync.Fetcher(tmp_path, assembly="TOY", base_url=url, **FAST).run()
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert summary.ok and summary.new == 4 and summary.legislatures == ["2025"]
+    assert (tmp_path / "index" / "toy-2025.json").exists()
+    page = (tmp_path / "pages" / "1-1.fr.html").read_text()
+    assert split_nl_section(page) == ("<html><body><q>fr 1</q><answer></body></html>", "<q>nl 1</q>")
+    states = {json.loads(l)["page"]: json.loads(l)["status"]
+              for l in (tmp_path / ".state" / "pages.jsonl").read_text().splitlines()}
+    assert states == {"1-1.fr": "answered", "1-1.nl": "answered", "1-2.fr": "unanswered", "1-2.nl": "unanswered"}
+
+
+def test_fetch_as_a_real_process_partial_failure(served, tmp_path):
+    """The installed command end to end: piped, so no progress; problems on stderr, exit status 3."""
+    site, url = served
+    site.script("1-167852.fr", [Reply(status=404)])
+    done = subprocess.run([sys.executable, "-m", "parlsearch", "fetch", "--cache", str(tmp_path), "--base-url", url,
+                           "--delay", "0", "--lang", "fr", "--type", "written"],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 3, done.stderr
+    assert done.stdout.startswith(str(tmp_path)) and "13 new" in done.stdout and "1 failed" in done.stdout
+    assert done.stderr.splitlines() == ["failed: %s/weblex-quest-det/?moncode=167852&base=1: HTTP 404 Not Found"
+                                        % url]
