@@ -26,6 +26,8 @@ What is measured, for each size, on the same documents:
   questions), each run --repeat times after one warm-up pass; parlsearch through search.engine.Engine
   (top 10 with snippets and the total count), FTS5 as the top 10 by bm25 with a snippet plus a count(*)
   of the matches. p50/p95 over all runs.
+* counting: `search.counting.count_matches` over every match of COUNT_QUERIES (what `stats QUERY` and the
+  web page's facets do), p50/p95 like the query latency.
 * cold start: wall time of a fresh `parlsearch search --index DIR vélo` process against a fresh
   `python -c` process that opens the database and runs the same top-10 FTS5 query (median of --cold-runs).
 * peak memory: ru_maxrss of each child process (indexing, and the cold-start search) from wait4(), the
@@ -70,6 +72,9 @@ OUT = REPO / "bench" / "out"
 BUNDLED_JSON = REPO / "corpus" / "data" / "brussels-written-questions-2024-2029.json"
 DEFAULT_TOOL = REPO.parent / "shared" / "tools" / "make_corpus.py"
 
+#: Queries whose every match is counted by facet (`parlsearch stats QUERY`): the whole index, broad and
+#: narrow topics, a filter.
+COUNT_QUERIES = ["", "logement", "STIB", "vélo", "statut:repondu", "auteur:maison", '"permis d\'urbanisme"']
 #: The fixed query mix for latency (42 queries).
 QUERIES = [
     # bare words
@@ -380,6 +385,7 @@ def _cold(argv, runs: int) -> dict:
 
 
 def bench_size(n: int, tool: Path, jobs: int, repeat: int, cold_runs: int, work: Path, log) -> dict:
+    from parlsearch.search.counting import count_matches
     from parlsearch.search.engine import Engine
     corpus = corpus_file(n, tool)
     size_mb = corpus.stat().st_size / 1e6
@@ -403,6 +409,7 @@ def bench_size(n: int, tool: Path, jobs: int, repeat: int, cold_runs: int, work:
     engine = Engine.open(ix_dir)
     try:
         pq = _time_queries(lambda q: engine.search(q, limit=10).total, QUERIES, repeat)
+        pq["counting"] = _time_queries(lambda q: count_matches(engine, q).total, COUNT_QUERIES, repeat)
         ndocs_p = engine.searcher.doc_count()
     finally:
         engine.close()
@@ -466,6 +473,11 @@ def format_speed(results: list[dict], machine: dict) -> str:
              "%.1f" % q["search_peak_rss"]),
         ]
         lines += _table(("measure", "parlsearch", "FTS5", "parlsearch/FTS5"), rows)
+        c = p["query"].get("counting")
+        if c:
+            lines.append("counting every match by status, year, minister, author, type and legislature "
+                         "(`stats QUERY`, %d queries, %.0f matches on average): p50 %.1f ms, p95 %.1f ms"
+                         % (len(COUNT_QUERIES), statistics.fmean(c["totals"].values()), c["p50_ms"], c["p95_ms"]))
     lines += ["", "docs/s and MB/s ratios are FTS5-relative speed (parlsearch/FTS5 throughput); the others are "
               "parlsearch value / FTS5 value. %d queries, %s runs each after a warm-up; cold start: "
               "`parlsearch search --index DIR %s` vs `python -c` sqlite3 top-10 query."

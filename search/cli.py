@@ -19,7 +19,8 @@ class LazyGroup(click.Group):
     """A group whose heavier optional commands are imported only when used (keeps start-up fast)."""
 
     lazy = {"fetch": ("parlsearch.search.cli_fetch", "fetch_command"),
-            "serve": ("parlsearch.search.cli_serve", "serve_command")}
+            "serve": ("parlsearch.search.cli_serve", "serve_command"),
+            "watch": ("parlsearch.search.cli_workflow", "watch_group")}
 
     def main(self, args=None, prog_name=None, **extra):
         """Every failure one line `parlsearch: error: …`, exit 2 — click's usage errors too."""
@@ -162,26 +163,6 @@ def index_command(paths, index_dir, rebuild, jobs, wait, quiet, show_problems):
 
 # -- search -------------------------------------------------------------------------------------------
 
-def _date_filter(since, until):
-    from whoosh.query import DateRange
-    if not since and not until:
-        return None
-    start = dt.datetime.combine(since, dt.time.min) if since else None
-    end = dt.datetime.combine(until, dt.time.max) if until else None
-    return DateRange("date_received", start, end)
-
-
-def _name_filter(field: str, name: str | None):
-    from whoosh.query import And, Term
-    from ..index.analysis import analyze
-    if not name:
-        return None
-    terms = analyze(name, "names", index=True)
-    if not terms:
-        return None
-    return And([Term(field, t) for t in terms])
-
-
 class _Date(click.ParamType):
     name = "DATE"
 
@@ -194,7 +175,7 @@ class _Date(click.ParamType):
         try:
             if (len(text) == 4 and text.isdigit()) or (len(text) == 7 and text[4] == "-"):
                 first, last = period(text)  # a year or a month: its first day for --since, last for --until
-                return first if param.name == "since" else last
+                return first if param.name.endswith("since") else last
             d = parse_date(text)
             if d is None:
                 raise ValueError("empty date")
@@ -203,21 +184,43 @@ class _Date(click.ParamType):
             self.fail("%r is not a date (use 2026, 2026-06 or 2026-06-01)" % value, param, ctx)
 
 
+def filter_options(command):
+    """The filters of `search`, shared by `stats QUERY` and `watch add` (see search/filters.py)."""
+    from .filters import STATUS_CHOICES
+    options = [
+        click.option("--since", type=_Date(), help="Received on or after DATE."),
+        click.option("--until", type=_Date(), help="Received on or before DATE."),
+        click.option("--author", help="Author name (accents and case ignored)."),
+        click.option("--minister", help="Minister name (accents and case ignored)."),
+        click.option("--status", type=click.Choice(STATUS_CHOICES)),
+        click.option("--answered-since", type=_Date(), help="Answer date (as published) on or after DATE."),
+        click.option("--answered-until", type=_Date(), help="Answer date (as published) on or before DATE."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _filters(since, until, author, minister, status, answered_since, answered_until):
+    from .filters import SearchFilters
+    return SearchFilters(since=since, until=until, author=author, minister=minister, status=status,
+                         answered_since=answered_since, answered_until=answered_until)
+
+
 @cli.command("search")
 @click.argument("words", nargs=-1)
 @index_option
 @click.option("--limit", "-n", type=click.IntRange(0), default=10, show_default=True,
               help="Hits to show; -n 0 prints only the count.")
 @click.option("--offset", type=click.IntRange(0), default=0, show_default=True, help="Hits to skip.")
-@click.option("--sort", type=click.Choice(["relevance", "date", "-date"]), default="relevance", show_default=True,
-              help="date: oldest first; -date: newest first (undated last; JSON score null).")
-@click.option("--since", type=_Date(), help="Received on or after DATE.")
-@click.option("--until", type=_Date(), help="Received on or before DATE.")
-@click.option("--author", help="Author name (accents and case ignored).")
-@click.option("--minister", help="Minister name (accents and case ignored).")
-@click.option("--status", type=click.Choice(["answered", "unanswered", "repondu", "sans-reponse"]))
+@click.option("--sort", type=click.Choice(["relevance", "date", "-date", "answered", "-answered"]),
+              default="relevance", show_default=True,
+              help="date: oldest first; -date: newest first; answered/-answered: by answer date (undated last; "
+                   "JSON score null).")
+@filter_options
 @output_options(HIT_FORMATS)
-def search_command(words, index_dir, limit, offset, sort, since, until, author, minister, status, out):
+def search_command(words, index_dir, limit, offset, sort, since, until, author, minister, status, answered_since,
+                   answered_until, out):
     """Ranked search. WORDS form one query (a word starting with '-' goes after '--').
 
     \b
@@ -241,14 +244,10 @@ def search_command(words, index_dir, limit, offset, sort, since, until, author, 
     \b
     Exit status: 0 something matched, 1 nothing matched, 2 an error.
     """
-    from whoosh.query import Term
     from .output import render_hits
     from .query import QueryError
     text = " ".join(words)
-    filters = [_date_filter(since, until), _name_filter("author", author), _name_filter("minister", minister)]
-    if status:
-        from .query import _STATUS_VALUES  # the query language's statut: values, one table
-        filters.append(Term("status", _STATUS_VALUES[status]))
+    filters = _filters(since, until, author, minister, status, answered_since, answered_until).queries()
     if not text.strip() and not any(filters):
         fail("no query: give words to search for, or a filter such as --author or --since")
     engine = _open_engine(index_dir)
@@ -272,9 +271,12 @@ def _no_document(doc_id: str) -> None:
 @cli.command("show")
 @click.argument("doc_id")
 @index_option
+@click.option("--legislature", metavar="YEARS", help="With a question number: its legislature (2019-2024).")
+@click.option("--open", "open_page", is_flag=True, help="Open the official page in the web browser.")
 @output_options(HIT_FORMATS)
-def show_command(doc_id, index_dir, out):
-    """Show one document by id (PRB-1-170312) or official code (170312).
+def show_command(doc_id, index_dir, legislature, open_page, out):
+    """Show one document by id (PRB-1-170312, any case), official code (170312), official page URL, or
+    question number with --legislature (show 1263 --legislature 2019-2024).
 
     --json prints every field of the document; --csv, --tsv and --format line
     one row, as search does.
@@ -282,11 +284,9 @@ def show_command(doc_id, index_dir, out):
     \b
     Exit status: 0 shown, 1 no such document, 2 an error.
     """
+    from .cli_workflow import find_document
     from .output import render_document
-    with _open_engine(index_dir) as engine:
-        doc = engine.get(doc_id.strip())
-    if doc is None:
-        _no_document(doc_id)
+    doc = find_document(index_dir, doc_id, legislature, open_page)
     out.emit(render_document(doc, out.format, out.style()))
 
 
@@ -354,19 +354,36 @@ def eval_command(judgments, index_dir, as_json, min_pass):
 # -- stats --------------------------------------------------------------------------------------------
 
 @cli.command("stats")
+@click.argument("words", nargs=-1)
 @index_option
 @click.option("--top", type=click.IntRange(1), default=None,
               help="Rows per breakdown (text: 10 by default; csv, tsv, jsonl: all by default; json: always all).")
+@filter_options
+@click.option("--by", metavar="FACET,FACET", help="A cross table, e.g. minister,year (see search/counting.py).")
+@click.option("--delays", is_flag=True, help="Answer delays per minister (days from reception to answer).")
+@click.option("--as-of", type=_Date(), help="Waiting times as of DATE (default: today).")
 @output_options(STATS_FORMATS)
-def stats_command(index_dir, top, out):
+def stats_command(words, index_dir, top, since, until, author, minister, status, answered_since, answered_until,
+                  by, delays, as_of, out):
     """Documents in the index: by status, minister, author and year.
 
     --json: one object whose "documents" key is the document count; --csv,
     --tsv: rows of breakdown, value, count.
 
     \b
-    Exit status: 0, or 2 on an error.
+    With QUERY words or filters, counts every match of that search (not the top ten):
+      parlsearch stats STIB --since 2025 --by minister,year
+      parlsearch stats --delays --as-of 2026-06-30
+
+    \b
+    Exit status: 0, or 2 on an error (with QUERY: 1 when nothing matches).
     """
+    filters = _filters(since, until, author, minister, status, answered_since, answered_until)
+    if words or filters or by or delays or as_of:
+        from .cli_workflow import query_stats
+        query_stats(" ".join(words), filters, index_dir=index_dir, fmt=out.format,
+                    top=10 if top is None else top, by=by, delays=delays, as_of=as_of)
+        return
     from ..index.stats import index_stats
     from .output import render_stats
     engine = _open_engine(index_dir)

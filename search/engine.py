@@ -24,7 +24,7 @@ from ..index.store import damaged_index, open_index
 
 from .query import QueryError, check_balanced, make_parser, rewrite, validate
 
-SORTS = ("relevance", "date", "-date")
+SORTS = ("relevance", "date", "-date", "answered", "-answered")
 #: Fields whose text snippets are drawn from, in order of preference.
 SNIPPET_FIELDS = ("question", "answer")
 #: A bare-word query keeps its words absent from the whole corpus out of the AND only when they are at most
@@ -256,7 +256,7 @@ class Engine:
     def search(self, text: str, *, limit: int = 10, offset: int = 0, sort: str = "relevance",
                filters: list | None = None, snippets: bool = True) -> SearchResult:
         if sort not in SORTS:
-            raise QueryError("unknown sort %r (relevance, date, -date)" % sort)
+            raise QueryError("unknown sort %r (%s)" % (sort, ", ".join(SORTS)))
         q, dropped, note = self.build(text, filters)
         if q is None:
             return SearchResult(text, 0, [], note=note)
@@ -267,6 +267,10 @@ class Engine:
             results = self.searcher.search(q, limit=None)
             window = sorted(results.top_n[:want + 50], key=lambda sd: (-round(sd[0], 6), -self._date_key(sd[1])))
             ranked = [WhooshHit(results, docnum, pos, score) for pos, (score, docnum) in enumerate(window)]
+        elif sort in ("answered", "-answered"):  # by answer date, undated last (search/sorting.py)
+            from .sorting import answer_date_facet
+            results = self.searcher.search(q, limit=want, sortedby=answer_date_facet(sort == "-answered"))
+            ranked = list(results)
         elif sort == "date":  # oldest first; whoosh's missing-date sentinel (2**64 - 1) sorts dateless last
             results = self.searcher.search(q, limit=want, sortedby="date_received")
             ranked = list(results)

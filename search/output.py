@@ -23,6 +23,8 @@ if TYPE_CHECKING:  # the corpus and the engine (whoosh) are imported only when t
     from ..corpus.model import Document  # `--help` and completion stay fast
     from .engine import Hit, SearchResult
 
+from .links import hyperlink, official_url, terminal_supports_links
+
 #: C0 controls except newline and tab, DEL, C1 controls, and the bidirectional controls that can
 #: reorder what a terminal shows (Trojan Source), plus our own highlight markers.
 _UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
@@ -111,6 +113,9 @@ def text_hits(result: SearchResult, style: Style, offset: int = 0) -> list[str]:
         doc = hit.doc
         lines.append("%s %s" % (style("%2d." % hit.rank, dim=True), style(safe(doc.subject or doc.title), bold=True)))
         lines.append("    " + meta_line(doc, style))
+        url = official_url(doc.url)
+        if url:  # the official page, a terminal hyperlink on terminals (search/links.py)
+            lines.append("    " + style(hyperlink(url, enabled=style.enabled and terminal_supports_links()), dim=True))
         for snippet in hit.snippets:
             lines.append("    " + style.marked(" ".join(snippet.split())))
         lines.append("")
