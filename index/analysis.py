@@ -308,6 +308,9 @@ _LINKS = ("s", "e", "en")
 #: Shortest part of a compound worth splitting off: 4 letters ("fiets", "huur"), so that short
 #: fragments ("ver", "aan") never count as words.
 MIN_COMPOUND_PART = 4
+#: Longer words are not split (Dutch compounds in the corpus stay under 30 letters; the bound keeps the
+#: lookups of a pathological word at a few thousand).
+MAX_COMPOUND_LENGTH = 40
 
 
 def decompound(word: str, known, max_parts: int = 3) -> list[str] | None:
@@ -315,10 +318,9 @@ def decompound(word: str, known, max_parts: int = 3) -> list[str] | None:
     filter does: "gemeentewoningen" → ["gemeente", "woningen"], "verkeersveiligheid" → ["verkeer",
     "veiligheid"]. Longest head first, at most `max_parts` parts; None when no split covers the word.
 
-    `known` is a lookup in the index's vocabulary (the caller bounds its cost: at most ~len(word) calls
-    per level)."""
+    `known` is a lookup in the index's vocabulary: about len(word) calls per level, three levels at most."""
     n = len(word)
-    if max_parts < 2 or n < 2 * MIN_COMPOUND_PART or not word.isalpha():
+    if max_parts < 2 or not 2 * MIN_COMPOUND_PART <= n <= MAX_COMPOUND_LENGTH or not word.isalpha():
         return None
     for i in range(n - MIN_COMPOUND_PART, MIN_COMPOUND_PART - 1, -1):
         head = word[:i]

@@ -218,8 +218,10 @@ class _Date(click.ParamType):
 @click.option("--status", type=click.Choice(["answered", "unanswered", "repondu", "sans-reponse"]))
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True)
 @click.option("--pager/--no-pager", default=True, help="Page long output on a terminal.")
+@click.option("--exact", is_flag=True, help="Search the words as typed: no spelling correction.")
+@click.option("--closest", is_flag=True, help="When nothing answers, list the closest documents.")
 def search_command(words, index_dir, limit, offset, sort, as_json, as_jsonl, since, until, author, minister,
-                   status, color, pager):
+                   status, color, pager, exact, closest):
     """Ranked search. WORDS form one query; see the README for the query language:
 
     \b
@@ -241,9 +243,14 @@ def search_command(words, index_dir, limit, offset, sort, as_json, as_jsonl, sin
     engine = _open_engine(index_dir)
     try:
         with engine:
-            result = engine.search(text, limit=limit, offset=offset, sort=sort, filters=filters)
+            result = engine.search(text, limit=limit, offset=offset, sort=sort, filters=filters, exact=exact,
+                                   closest=closest)
     except QueryError as e:
         fail("bad query: %s" % e)
+    if result.corrected:
+        from .output import safe
+        click.echo('parlsearch: results for "%s" (--exact searches "%s" as typed)'
+                   % (safe(result.corrected), safe(text)), err=True)
     if as_json:
         click.echo(to_json(result_dict(result)))
     elif as_jsonl:
@@ -279,22 +286,32 @@ def show_command(doc_id, index_dir, as_json, color, pager):
 
 
 @cli.command("similar")
-@click.argument("doc_id")
+@click.argument("doc_id", required=False)
 @index_option
+@click.option("--text", "draft", metavar="TEXT", help="A free text (a draft question) instead of DOC_ID; - reads stdin.")
 @click.option("--limit", "-n", type=click.IntRange(1), default=10, show_default=True)
 @click.option("--json", "as_json", is_flag=True)
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True)
-def similar_command(doc_id, index_dir, limit, as_json, color):
-    """Questions most like DOC_ID: has this been asked before?"""
-    from .engine import SearchResult
+def similar_command(doc_id, index_dir, draft, limit, as_json, color):
+    """Questions most like DOC_ID, or like a draft (--text): has this been asked before?
+
+    Only questions close enough are listed (see the README); none may be."""
+    from .coverage import MIN_SIMILAR_COVERAGE
+    from .engine import MAX_SIMILAR_TEXT, SearchResult
     from .output import Style, render_hits, result_dict, to_json
+    if (doc_id is None) == (draft is None):
+        fail("give either DOC_ID or --text TEXT (--text - reads the text from stdin)")
+    if draft == "-":
+        draft = click.get_text_stream("stdin").read(MAX_SIMILAR_TEXT)
     with _open_engine(index_dir) as engine:
         try:
-            hits = engine.similar(doc_id.strip(), limit=limit)
+            hits = engine.similar(doc_id.strip(), limit=limit) if draft is None \
+                else engine.similar_text(draft, limit=limit)
         except KeyError:
             click.echo("parlsearch: no document with id or code %r" % doc_id, err=True)
             sys.exit(EXIT_NO_MATCH)
-    result = SearchResult("similar:%s" % doc_id, len(hits), hits)
+    note = None if hits else "no question is close enough (similarity under %.2f)" % MIN_SIMILAR_COVERAGE
+    result = SearchResult("similar:%s" % (doc_id if draft is None else "--text"), len(hits), hits, note=note)
     if as_json:
         click.echo(to_json(result_dict(result)))
     else:

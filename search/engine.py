@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 import time
 from dataclasses import dataclass, field
@@ -18,11 +19,11 @@ from whoosh.scoring import BM25F
 from whoosh.searching import Hit as WhooshHit
 
 from ..corpus.model import Document
-from ..index.analysis import LANGUAGES, fold
+from ..index.analysis import LANGUAGES, analyze, fold, normalize
 from ..index.schema import DEFAULT_FIELD_WEIGHTS, document_from_payload
 from ..index.store import damaged_index, open_index
 
-from .coverage import Word, answers, measure, weigh
+from .coverage import MIN_SHARED_WORDS, MIN_SIMILAR_COVERAGE, Word, answers, coverage, measure, weigh
 from .query import QueryError, check_balanced, make_parser, rewrite, validate
 from .spelling import Vocabulary
 
@@ -32,6 +33,12 @@ SNIPPET_FIELDS = ("question", "answer")
 MARK_START, MARK_END = "\x02", "\x03"
 #: Documents listed by --closest when no document answers.
 CLOSEST = 3
+#: `similar` compares on this many of the text's most informative words (a question's subject and first
+#: paragraphs carry its topic; more words add noise and cost one postings walk each).
+KEY_WORDS = 25
+#: Characters of a free text read by `similar --text` (a long draft's topic is in its first pages).
+MAX_SIMILAR_TEXT = 20_000
+_WORD = re.compile(r"[^\W_](?:[\w'-]*[^\W_])?")
 
 
 @dataclass
@@ -386,19 +393,60 @@ class Engine:
         return document_from_payload(stored["payload"]) if stored else None
 
     def similar(self, doc_id: str, limit: int = 10) -> list[Hit]:
-        """Questions most like this one ("has this been asked before?"), excluding itself."""
+        """Questions most like this one ("has this been asked before?"), excluding itself; only those
+        close enough (the threshold of similar_text)."""
         doc = self.get(doc_id)
         if doc is None:
             raise KeyError(doc_id)
-        terms = []
-        for fieldname, text, n, boost in (("subject", doc.subject, 8, 3.0), ("question", doc.question, 20, 1.0)):
-            for term, weight in self.searcher.key_terms_from_text(fieldname, text, numterms=n):
-                terms.append(wq.Term(fieldname, term, boost=boost * weight))
-                terms.append(wq.Term("subject" if fieldname == "question" else "question", term,
-                                     boost=0.5 * boost * weight))
-        if not terms:
+        # The subject names the topic: its words count three times among the question's.
+        text = "\n".join(t for t in (doc.subject, doc.subject, doc.subject, doc.question) if t)
+        return self.similar_text(text, limit=limit, exclude=doc.id)
+
+    def similar_text(self, text: str, limit: int = 10, exclude: str | None = None) -> list[Hit]:
+        """Existing questions closest to a free text (a draft question), best first, scored by the share
+        of the text's key words they cover (search/coverage.py); none under MIN_SIMILAR_COVERAGE."""
+        # Excluding a document of the index: its own words (df 1) can meet no other document.
+        words = self._key_words(text, min_df=2 if exclude else 1)
+        if not words:
             return []
-        q = wq.AndNot(wq.Or(terms), wq.Term("id", doc.id))
-        results = self.searcher.search(q, limit=limit)
-        return [Hit(i, float(h.score), document_from_payload(h["payload"]), [])
-                for i, h in enumerate(results, 1)]
+        candidates = set()
+        for w in words:
+            candidates.update(w.cover)
+        if exclude is not None:
+            own = self.searcher.document_number(id=exclude)
+            candidates.discard(own)
+        cov = coverage(words, candidates)
+        close = sorted((d for d in cov if cov[d] >= MIN_SIMILAR_COVERAGE
+                        and sum(d in w.cover for w in words) >= MIN_SHARED_WORDS),
+                       key=lambda d: (-round(cov[d], 6), -self._date_key(d)))[:limit]
+        return [self._stored_hit(i, d, round(cov[d], 4)) for i, d in enumerate(close, 1)]
+
+    def _key_words(self, text: str, min_df: int = 1) -> list[Word]:
+        """The KEY_WORDS most informative words of a text (occurrences × idf of the exact form), as Words."""
+        text = normalize(text or "")[:MAX_SIMILAR_TEXT]
+        counts: dict[str, int] = {}
+        for m in _WORD.finditer(text):
+            word = m.group().lower()
+            counts[word] = counts.get(word, 0) + 1
+        n = self.searcher.doc_count_all()
+        ranked = []
+        for word, count in counts.items():
+            terms = analyze(word, "exact")
+            if len(terms) != 1 or self._is_stop_text(word):
+                continue
+            df = self.vocabulary.frequency(terms[0])
+            if min_df <= df <= n // 2:
+                ranked.append((-count * math.log(n / df), word))
+        words = []
+        for _, word in sorted(ranked)[:KEY_WORDS]:
+            w = Word(word, self._word_query(word))
+            measure(w, self.searcher)
+            if w.cover:
+                words.append(w)
+        weigh(words, n)
+        return words
+
+    def _is_stop_text(self, word: str) -> bool:
+        """A word that some default field's language ignores (see _is_stopword)."""
+        languages = {getattr(self.schema[f], "language", None) for f in self.weights} - {None}
+        return any(not analyze(word, lang) for lang in languages)
