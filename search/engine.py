@@ -435,7 +435,7 @@ class Engine:
             if len(terms) != 1 or self._is_stop_text(word):
                 continue
             df = self.vocabulary.frequency(terms[0])
-            if min_df <= df <= n // 2:
+            if df >= min_df:  # a word in every document ranks last (log 1 = 0) but still counts
                 ranked.append((-count * math.log(n / df), word))
         words = []
         for _, word in sorted(ranked)[:KEY_WORDS]:
