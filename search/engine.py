@@ -225,8 +225,15 @@ class Engine:
         """Bare-word clauses as coverage Words, unknown words corrected or decompounded (unless `exact`);
         returns (words, corrections as {typed: replacement})."""
         words, corrections, seen = [], {}, set()
-        for node, q in clauses:
-            typed = self._word_text(node)
+        typed_words = [self._word_text(node) for node, _ in clauses]
+        queries = [q for _, q in clauses]
+        for i in range(len(clauses) - 1):  # two typed words that the index holds as one ("fiets netwerk")
+            whole = self.vocabulary.joined(typed_words[i], typed_words[i + 1])
+            if whole:
+                terms = [wq.Term(f, t, boost=self.weights.get(f, 1.0)) for f, t in whole]
+                queries[i] = wq.Or([queries[i]] + terms)
+                queries[i + 1] = wq.Or([queries[i + 1]] + terms)
+        for typed, q in zip(typed_words, queries):
             word = Word(typed, q)
             measure(word, self.searcher)
             replacement = [word]

@@ -67,6 +67,22 @@ class Vocabulary:
     def known(self, word: str) -> bool:
         return self.frequency(word) > 0
 
+    def joined(self, first: str, second: str) -> list[tuple[str, str]]:
+        """Indexed words that two adjacent query words form together ("tram 55" → tram55, "fiets netwerk"
+        → fietsnetwerk, "begroting monitoring" → begrotingsmonitoring, "flexi jobs" → flexi-jobs), as
+        (field, term): six dictionary lookups per pair of words."""
+        a, b = fold(first), fold(second)
+        if not (a.isalnum() and b.isalnum()) or len(a) + len(b) < 2 * MIN_COMPOUND_PART:
+            return []
+        out = []
+        for whole in (a + b, a + "s" + b, a + "-" + b):
+            if self.reader.doc_frequency(EXACT_FIELD, whole):
+                out.append((EXACT_FIELD, whole))
+            if whole.isalpha():
+                stem = DUTCH.stem(whole)
+                out += [(f, stem) for f in _DUTCH_FIELDS if self.reader.doc_frequency(f, stem)]
+        return out
+
     def heads(self, word: str) -> list[tuple[str, str]]:
         """Indexed compounds that begin with `word` ("materiaal" → materiaalkosten), as (field, term)."""
         if len(word) < MIN_HEAD or not word.isalpha():

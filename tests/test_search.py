@@ -480,3 +480,14 @@ def test_cli_correction_closest_and_similar_text(bundled_index):
     assert r.exit_code == 1 and "no question is close enough" in r.stdout
     r = runner.invoke(cli, ["similar", "--index", ix])
     assert r.exit_code == 2
+
+
+@pytest.mark.parametrize("query, first", [
+    ("fiets netwerk aansluiting", "169917"),  # the title says "fietsnetwerk"
+    ("metro stations veiligheid", "170112"),  # "metrostations"
+    ("begroting monitoring", "170154"),  # "begrotingsmonitoring": linking s
+    ("kruispunt bank mobiliteit", "170138"),  # "kruispuntbank"
+])
+def test_parts_typed_apart_meet_the_indexed_compound(engine, query, first):
+    result = engine.search(query)
+    assert ids(result)[0] == first and not result.dropped and result.corrected is None
