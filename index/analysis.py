@@ -13,6 +13,10 @@ stemmer treats "é" and "e" differently, so stem-then-fold would not meet the un
 Each raw token holds one position. At index time a compound also yields its parts at that same position
 ("flexi-jobs" → "flexi-job", "flexi", "job"; "hub.brussels" → "hub.brussels", "hub", "brussel"), so it is
 found as a whole and by its parts; at query time only the whole is produced.
+
+Beside the stems, the EXACT language keeps each word's unstemmed, accent-folded form ("stationnement",
+never "station"), so that exact forms can be scored above stem-only matches and serve as the index's
+spelling vocabulary. Dutch compounds are split by `decompound` against that vocabulary.
 """
 from __future__ import annotations
 
@@ -26,7 +30,7 @@ from whoosh.lang.stopwords import stoplists
 
 #: Bump whenever a change alters the terms produced for some text: indexes built with another version
 #: are refused with a rebuild instruction.
-ANALYZER_VERSION = 5
+ANALYZER_VERSION = 6
 
 #: One pass over the text for all length-preserving substitutions (a regex is far faster than
 #: str.translate with a mapping on long texts).
@@ -228,15 +232,23 @@ class FrenchLanguage(Language):
     """
 
     IRREGULAR = {"travaux": "travail"}
+    #: Nouns the stemmer reads as verbs in -er and folds into another word ("loyer" → "loi", "foyer" →
+    #: "foi"): kept whole, singular and plural alike.
+    PROTECTED = {"loyer": "loyer", "loyers": "loyer", "foyer": "foyer", "foyers": "foyer"}
 
     def stem(self, folded: str) -> str:
         if _HAS_DIGIT.search(folded) or len(folded) < 3:
             return folded
+        protected = self.PROTECTED.get(folded)
+        if protected:
+            return protected
         folded = self.IRREGULAR.get(folded, folded)
         if folded.endswith(("ees", "ies")):
             folded = folded[:-1]  # publiées → publiee, catégories → categorie, expatriés → expatrie
         if folded.endswith("ee") and len(folded) > 4:
             folded = folded[:-1]  # publiee → publie, créée → cree
+        if folded.endswith("ers") and len(folded) > 5:
+            folded = folded[:-1]  # loyers → loyer: the stemmer reads "-er" as a verb ending only without the s
         stem = self._stemmer.stemWord(folded)
         if len(stem) > 3 and stem[-1] == "s" and stem[-2] in "aiou":
             stem = stem[:-1]  # velos → velo, euros → euro, taxis → taxi
@@ -273,6 +285,58 @@ class NameLanguage(Language):
 
 NAMES = NameLanguage()
 LANGUAGES["names"] = NAMES
+
+
+class ExactLanguage(Language):
+    """Exact forms: folded words, unstemmed, French and Dutch stopwords and French elisions removed
+    ("l'Échevin" → "echevin", "flexi-jobs" → "flexi-jobs" and, at index time, "flexi", "jobs")."""
+
+    def __init__(self):
+        super().__init__("french", "fr", FRENCH_ELISIONS, _FRENCH_EXTRA_STOPS, FRENCH_INVERSIONS)
+        self.name, self.code = "exact", "exact"
+        self.stops = self.stops | DUTCH.stops
+
+    def stem(self, folded: str) -> str:
+        return folded
+
+
+EXACT = ExactLanguage()
+LANGUAGES["exact"] = EXACT
+
+#: Dutch linking elements a compound may put between its parts ("verkeer-s-veiligheid", "dier-en-asiel").
+_LINKS = ("s", "e", "en")
+#: Shortest part of a compound worth splitting off: 4 letters ("fiets", "huur"), so that short
+#: fragments ("ver", "aan") never count as words.
+MIN_COMPOUND_PART = 4
+#: Longer words are not split (Dutch compounds in the corpus stay under 30 letters; the bound keeps the
+#: lookups of a pathological word at a few thousand).
+MAX_COMPOUND_LENGTH = 40
+
+
+def decompound(word: str, known, max_parts: int = 3) -> list[str] | None:
+    """Split a folded compound into parts that `known(part)` accepts, as Lucene's dictionary compound
+    filter does: "gemeentewoningen" → ["gemeente", "woningen"], "verkeersveiligheid" → ["verkeer",
+    "veiligheid"]. Longest head first, at most `max_parts` parts; None when no split covers the word.
+
+    `known` is a lookup in the index's vocabulary: about len(word) calls per level, three levels at most."""
+    n = len(word)
+    if max_parts < 2 or not 2 * MIN_COMPOUND_PART <= n <= MAX_COMPOUND_LENGTH or not word.isalpha():
+        return None
+    for i in range(n - MIN_COMPOUND_PART, MIN_COMPOUND_PART - 1, -1):
+        head = word[:i]
+        if not known(head):
+            continue
+        rest = word[i:]
+        tails = [rest] + [rest[len(link):] for link in _LINKS if rest.startswith(link)
+                          and len(rest) - len(link) >= MIN_COMPOUND_PART]
+        for tail in tails:
+            if known(tail):
+                return [head, tail]
+        for tail in tails:
+            parts = decompound(tail, known, max_parts - 1)
+            if parts:
+                return [head] + parts
+    return None
 
 
 def analyze(text: str, language: str = "fr", index: bool = False) -> list[str]:

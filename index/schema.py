@@ -8,10 +8,10 @@ from whoosh import columns, fields
 
 from ..corpus.model import Document
 
-from .analysis import LANGUAGES, ParlAnalyzer, fold
+from .analysis import LANGUAGES, ParlAnalyzer
 
 #: Bump when fields change: indexes with another schema version are refused with a rebuild instruction.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 #: Full-text fields searched by bare words, with their language, and their BM25F weights.
 TEXT_FIELDS = {
@@ -23,7 +23,16 @@ TEXT_FIELDS = {
     "portfolio": "fr",
 }
 NAME_FIELDS = ("author", "minister")
-DEFAULT_FIELD_WEIGHTS = {"subject": 4.0, "title_nl": 2.5, "question": 1.6, "answer": 1.0, "body_nl": 0.8}
+#: One positional field of exact (unstemmed, folded) forms of all the text fields: scored beside the stems
+#: so that "stationnement" ranks stationnement above station, and read as the spelling vocabulary.
+EXACT_FIELD = "exact"
+#: Bare words search every field below. Names and the portfolio weigh less than the subject (a word that
+#: names the topic beats a namesake), the exact field adds its weight on top of the stem's.
+DEFAULT_FIELD_WEIGHTS = {"subject": 4.0, "title_nl": 2.5, "question": 1.6, "answer": 1.0, "body_nl": 0.8,
+                         EXACT_FIELD: 2.0, "author": 1.5, "minister": 1.2, "portfolio": 0.3}
+#: Fields that say what a document is about or who is involved: a query word found there is "covered"
+#: entirely; a word found only in the running text is covered by how often it occurs there.
+TOPIC_FIELDS = frozenset({"subject", "title_nl", "author", "minister"})
 
 
 class ParlText(fields.TEXT):
@@ -59,7 +68,6 @@ def build_schema() -> fields.Schema:
         content_hash=fields.ID(sortable=True),
         date_received=fields.DATETIME(sortable=True),
         date_answered=fields.DATETIME(sortable=True),
-        vocab=fields.KEYWORD(scorable=True),  # scorable: whoosh's writer then caches its length column
         payload=fields.STORED,
         # Columns for statistics and facets (read without unpickling stored payloads).
         author_facet=fields.COLUMN(columns.RefBytesColumn()),
@@ -70,6 +78,7 @@ def build_schema() -> fields.Schema:
         schema.add(name, ParlText(language))
     for name in NAME_FIELDS:
         schema.add(name, ParlText("names"))
+    schema.add(EXACT_FIELD, ParlText("exact"))
     return schema
 
 
@@ -77,18 +86,10 @@ def _datetime(value: dt.date | None):
     return dt.datetime(value.year, value.month, value.day) if value else None
 
 
-def _vocab(doc: Document) -> list[str]:
-    """Folded surface words of the titles, for spelling suggestions ("did you mean").
-
-    Titles carry the topic words people search for; the bodies would multiply the index cost."""
-    lang = LANGUAGES["fr"]
-    words = set()
-    for text in (doc.subject, doc.title_nl or ""):
-        for _, _, start, end in lang.tokens(text, index=False):
-            word = fold(text[start:end])
-            if len(word) > 3 and word.isalpha():
-                words.add(word)
-    return sorted(words)
+def _exact_text(doc: Document) -> str | None:
+    """The text of the exact field: subject, Dutch title, question, answer and Dutch texts in turn."""
+    return "\n\n".join(t for t in (getattr(doc, "subject", None), doc.title_nl, doc.question, doc.answer,
+                                    doc.question_nl, doc.answer_nl) if t) or None
 
 
 def index_fields(doc: Document) -> dict:
@@ -105,7 +106,6 @@ def index_fields(doc: Document) -> dict:
         "content_hash": doc.content_hash,
         "date_received": _datetime(doc.date_received),
         "date_answered": _datetime(doc.date_answered),
-        "vocab": _vocab(doc),
         "author_facet": (doc.author or "").encode("utf-8"),
         "minister_facet": (doc.minister or "").encode("utf-8"),
         "status_facet": doc.status.encode("utf-8"),
@@ -118,6 +118,7 @@ def index_fields(doc: Document) -> dict:
         "portfolio": doc.portfolio,
         "author": doc.author,
         "minister": doc.minister,
+        EXACT_FIELD: _exact_text(doc),
     }
     return {k: v for k, v in values.items() if v not in (None, "", [])}
 

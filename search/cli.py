@@ -218,9 +218,11 @@ def _filters(since, until, author, minister, status, answered_since, answered_un
               help="date: oldest first; -date: newest first; answered/-answered: by answer date (undated last; "
                    "JSON score null).")
 @filter_options
+@click.option("--exact", is_flag=True, help="Search the words as typed: no spelling correction.")
+@click.option("--closest", is_flag=True, help="When nothing answers, list the closest documents.")
 @output_options(HIT_FORMATS)
 def search_command(words, index_dir, limit, offset, sort, since, until, author, minister, status, answered_since,
-                   answered_until, out):
+                   answered_until, exact, closest, out):
     """Ranked search. WORDS form one query (a word starting with '-' goes after '--').
 
     \b
@@ -253,9 +255,14 @@ def search_command(words, index_dir, limit, offset, sort, since, until, author, 
     engine = _open_engine(index_dir)
     try:
         with engine:
-            result = engine.search(text, limit=limit, offset=offset, sort=sort, filters=filters)
+            result = engine.search(text, limit=limit, offset=offset, sort=sort, filters=filters, exact=exact,
+                                   closest=closest)
     except QueryError as e:
         fail("bad query: %s" % e)
+    if result.corrected:
+        from .output import safe
+        click.echo('parlsearch: results for "%s" (--exact searches "%s" as typed)'
+                   % (safe(result.corrected), safe(text)), err=True)
     out.emit(render_hits(result, out.format, out.style(), offset))
     sys.exit(EXIT_MATCH if result.total else EXIT_NO_MATCH)
 
@@ -291,24 +298,33 @@ def show_command(doc_id, index_dir, legislature, open_page, out):
 
 
 @cli.command("similar")
-@click.argument("doc_id")
+@click.argument("doc_id", required=False)
 @index_option
+@click.option("--text", "draft", metavar="TEXT", help="A free text (a draft question) instead of DOC_ID; - reads stdin.")
 @click.option("--limit", "-n", type=click.IntRange(1), default=10, show_default=True)
 @output_options(HIT_FORMATS)
-def similar_command(doc_id, index_dir, limit, out):
-    """Questions most like DOC_ID (id or official code): has this been asked before?
+def similar_command(doc_id, index_dir, draft, limit, out):
+    """Questions most like DOC_ID (id or official code), or like a draft (--text): has this been asked
+    before? Only questions close enough are listed (see the README); none may be.
 
     \b
     Exit status: 0 something similar found, 1 none (or no such document), 2 an error.
     """
-    from .engine import SearchResult
+    from .coverage import MIN_SIMILAR_COVERAGE
+    from .engine import MAX_SIMILAR_TEXT, SearchResult
     from .output import render_hits
+    if (doc_id is None) == (draft is None):
+        fail("give either DOC_ID or --text TEXT (--text - reads the text from stdin)")
+    if draft == "-":
+        draft = click.get_text_stream("stdin").read(MAX_SIMILAR_TEXT)
     with _open_engine(index_dir) as engine:
         try:
-            hits = engine.similar(doc_id.strip(), limit=limit)
+            hits = engine.similar(doc_id.strip(), limit=limit) if draft is None \
+                else engine.similar_text(draft, limit=limit)
         except KeyError:
             _no_document(doc_id)
-    result = SearchResult("similar:%s" % doc_id, len(hits), hits)
+    note = None if hits else "no question is close enough (similarity under %.2f)" % MIN_SIMILAR_COVERAGE
+    result = SearchResult("similar:%s" % (doc_id if draft is None else "--text"), len(hits), hits, note=note)
     out.emit(render_hits(result, out.format, out.style()))
     sys.exit(EXIT_MATCH if hits else EXIT_NO_MATCH)
 

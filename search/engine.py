@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 import time
 from dataclasses import dataclass, field
@@ -18,23 +19,26 @@ from whoosh.scoring import BM25F
 from whoosh.searching import Hit as WhooshHit
 
 from ..corpus.model import Document
-from ..index.analysis import LANGUAGES, fold
+from ..index.analysis import LANGUAGES, analyze, fold, normalize
 from ..index.schema import DEFAULT_FIELD_WEIGHTS, document_from_payload
 from ..index.store import damaged_index, open_index
 
+from .coverage import MIN_SHARED_WORDS, MIN_SIMILAR_COVERAGE, Word, answers, coverage, measure, weigh
 from .query import QueryError, check_balanced, make_parser, rewrite, validate
+from .spelling import Vocabulary
 
 SORTS = ("relevance", "date", "-date", "answered", "-answered")
 #: Fields whose text snippets are drawn from, in order of preference.
 SNIPPET_FIELDS = ("question", "answer")
-#: A bare-word query keeps its words absent from the whole corpus out of the AND only when they are at most
-#: this share of its words (a long natural question with one unknown verb); otherwise the query is about
-#: something the corpus does not hold, and the honest answer is no result.
-MAX_ABSENT_SHARE = 1 / 3
 MARK_START, MARK_END = "\x02", "\x03"
-#: From this many words on, a query that no document matches entirely asks for half of its words instead
-#: of dropping them one by one.
-MIN_WORDS_FOR_QUORUM = 4
+#: Documents listed by --closest when no document answers.
+CLOSEST = 3
+#: `similar` compares on this many of the text's most informative words (a question's subject and first
+#: paragraphs carry its topic; more words add noise and cost one postings walk each).
+KEY_WORDS = 25
+#: Characters of a free text read by `similar --text` (a long draft's topic is in its first pages).
+MAX_SIMILAR_TEXT = 20_000
+_WORD = re.compile(r"[^\W_](?:[\w'-]*[^\W_])?")
 
 
 @dataclass
@@ -56,8 +60,40 @@ class SearchResult:
     total: int
     hits: list[Hit]
     dropped: list[str] = field(default_factory=list)  # words relaxed away, as typed
-    suggestion: str | None = None  # "did you mean" on zero results
+    suggestion: str | None = None  # "did you mean" on zero results (with exact=True)
     note: str | None = None  # e.g. "the query has no searchable word"
+    corrected: str | None = None  # the query as searched after spelling correction ("results for …")
+    closest: list[Hit] = field(default_factory=list)  # with closest=True and no answer: the nearest
+
+
+@dataclass
+class Plan:
+    """What a query runs as: the whoosh query (None: no answer), the documents allowed by the coverage
+    rule and their coverage (None: no rule applies), and what to tell the user."""
+    query: object
+    dropped: list[str] = field(default_factory=list)
+    note: str | None = None
+    corrected: str | None = None
+    docs: set | None = None
+    coverage: dict | None = None
+    closest: list = field(default_factory=list)  # [(docnum, coverage)] when nothing answers
+
+
+def _flatten(group):
+    """The clauses of an AND, with parenthesised ANDs inside it opened up ("a (b c)" is "a b c"): a pasted
+    paragraph's "(1 euro ou …)" holds words, not a constraint."""
+    for node in group:
+        if isinstance(node, syntax.AndGroup) and not getattr(node, "fieldname", None) and node.boost == 1.0:
+            yield from _flatten(node)
+        else:
+            yield node
+
+
+def _apply(text: str, corrections: dict[str, str]) -> str:
+    """The query text with each corrected word replaced where it stands as a whole word."""
+    for typed, replacement in corrections.items():
+        text = re.sub(r"(?<![\w-])%s(?![\w-])" % re.escape(typed), lambda m: replacement, text)
+    return text
 
 
 def _parse_error(e: Exception) -> QueryError:
@@ -83,6 +119,7 @@ class Engine:
         # commit in another process may delete in between.
         self.schema = self.searcher.schema
         self.parser = make_parser(self.schema, self.weights)
+        self.vocabulary = Vocabulary(self.searcher.reader())
         self._date_column = None
 
     @classmethod
@@ -131,7 +168,8 @@ class Engine:
             validate(negative, self.schema)
             return [(tree, wq.AndNot(wq.Every(), negative.normalize()))], False
         relaxable = isinstance(tree, syntax.AndGroup) or not isinstance(tree, syntax.GroupNode)
-        nodes = list(tree) if isinstance(tree, syntax.GroupNode) else [tree]
+        nodes = list(_flatten(tree)) if isinstance(tree, syntax.AndGroup) else \
+            list(tree) if isinstance(tree, syntax.GroupNode) else [tree]
         clauses = []
         for node in nodes:
             try:
@@ -178,104 +216,123 @@ class Engine:
         """Does any document match? (Stops at the first match instead of counting them all.)"""
         return bool(q) and q.matcher(self.searcher).is_active()
 
-    def _matches(self, q) -> int:
-        return len(self.searcher.search(q, limit=None, scored=False)) if q else 0
+    def _word_query(self, word: str):
+        """The query of one plain word over the default fields (as the parser builds it for a bare word)."""
+        q = self.parser.parse(word)
+        return q.normalize() if q is not None else wq.NullQuery
 
-    def build(self, text: str, filters: list | None = None):
-        """The final whoosh query for `text`, after relaxation: (query or None, dropped words, note)."""
+    def _read_words(self, clauses, exact: bool):
+        """Bare-word clauses as coverage Words, unknown words corrected or decompounded (unless `exact`);
+        returns (words, corrections as {typed: replacement})."""
+        words, corrections, seen = [], {}, set()
+        typed_words = [self._word_text(node) for node, _ in clauses]
+        queries = [q for _, q in clauses]
+        for i in range(len(clauses) - 1):  # two typed words that the index holds as one ("fiets netwerk")
+            whole = self.vocabulary.joined(typed_words[i], typed_words[i + 1])
+            if whole:
+                terms = [wq.Term(f, t, boost=self.weights.get(f, 1.0)) for f, t in whole]
+                queries[i] = wq.Or([queries[i]] + terms)
+                queries[i + 1] = wq.Or([queries[i + 1]] + terms)
+        for typed, q in zip(typed_words, queries):
+            word = Word(typed, q)
+            measure(word, self.searcher)
+            replacement = [word]
+            if not word.cover and not exact:
+                fix = self.vocabulary.correct(typed)
+                if fix is not None:
+                    replacement = []
+                    for text in fix.words:
+                        wq_ = self._word_query(text)
+                        heads = fix.heads.get(text)
+                        if heads:  # a compound head also meets the compounds it begins
+                            wq_ = wq.Or([wq_] + [wq.Term(f, t, boost=self.weights.get(f, 1.0)) for f, t in heads])
+                        w = Word(text, wq_)
+                        measure(w, self.searcher)
+                        replacement.append(w)
+                    if fix.reported:
+                        corrections[typed] = " ".join(fix.words)
+            for w in replacement:
+                key = repr(w.query)
+                if key not in seen:  # a pasted paragraph repeats its words: each counts once
+                    seen.add(key)
+                    words.append(w)
+        weigh(words, self.searcher.doc_count_all())
+        return words, corrections
+
+    def plan(self, text: str, filters: list | None = None, exact: bool = False) -> "Plan":
+        """What to run for `text`: the query, and for two or more bare words the documents that answer
+        under the coverage rule (search/coverage.py), with their coverage."""
         filters = [f for f in (filters or []) if f is not None]
         if filters and not (text or "").strip():  # only --author/--since…: everything they allow
-            return wq.And(filters).normalize() if len(filters) > 1 else filters[0], [], None
+            return Plan(wq.And(filters).normalize() if len(filters) > 1 else filters[0])
         clauses, relaxable = self.parse(text)
         if not clauses:
             if filters:
-                return wq.And(filters), [], None
-            return None, [], "the query has no searchable word (only stopwords or punctuation)"
+                return Plan(wq.And(filters))
+            return Plan(None, note="the query has no searchable word (only stopwords or punctuation)")
 
-        def combine(cs):
-            qs = [q for _, q in cs] + filters
+        def combine(qs):
+            qs = list(qs) + filters
             return wq.And(qs).normalize() if len(qs) > 1 else qs[0]
 
-        full = combine(clauses)
-        if not relaxable or self._exists(full):
-            return full, [], None
-        words = [(n, q) for n, q in clauses if self._is_bare_word(n)]
-        fixed = [(n, q) for n, q in clauses if not self._is_bare_word(n)]
+        if not relaxable:
+            return Plan(combine(q for _, q in clauses))
+        fixed = [q for n, q in clauses if not self._is_bare_word(n)]
+        words, corrections = self._read_words([(n, q) for n, q in clauses if self._is_bare_word(n)], exact)
+        corrected = _apply(text, corrections) if corrections else None
         if len(words) < 2:
-            return full, [], None
-        freq = {id(n): self._matches(q) for n, q in words}
-        absent = [(n, q) for n, q in words if freq[id(n)] == 0]
+            return Plan(combine(fixed + [w.query for w in words]), corrected=corrected)
+        allowed = None
+        if fixed or filters:
+            allowed = set(self.searcher.docs_for_query(combine(fixed)))
+        docs, cov = answers(words, allowed)
+        anyword = wq.Or([w.query for w in words])
+        q = combine(fixed + [anyword])
+        if not docs:
+            closest = sorted(cov, key=lambda d: -cov[d])[:CLOSEST]
+            return Plan(None, corrected=corrected, closest=[(d, cov[d]) for d in closest])
         dropped = []
-        if absent:
-            if len(absent) > len(words) * MAX_ABSENT_SHARE or len(words) - len(absent) < 2:
-                return full, [], None  # about something the corpus does not contain
-            dropped = [self._word_text(n) for n, _ in absent]
-            words = [(n, q) for n, q in words if freq[id(n)] > 0]
-        q = combine(fixed + words)
-        if self._exists(q):
-            return q, dropped, None
-        if len(words) >= MIN_WORDS_FOR_QUORUM:
-            # A long query, typically a question typed in French: ask for most of its words (any of them),
-            # ranked by all of them, so the documents whose titles carry its topic words win over those
-            # that happen to share its filler words.
-            quorum = max(2, -(-len(words) // 2))
-            most = wq.Or([wq_ for _, wq_ in words], minmatch=quorum)
-            relaxed = combine(fixed + [(None, most)])
-            top = self.searcher.search(relaxed, limit=1)
-            if len(top):
-                missing = [self._word_text(n) for n, wq_ in words if not self._doc_matches(wq_, top.docnum(0))]
-                return relaxed, dropped + missing, None
-        while len(words) > 1:
-            # Drop one word: of the removals that let something match, the one whose best document scores
-            # highest on the words that remain (a removal that keeps the query's strong words); when no
-            # single removal helps, the most frequent remaining word (the least informative).
-            best = None
-            for victim in words:
-                rest = [w for w in words if w is not victim]
-                top = self.searcher.search(combine(fixed + rest), limit=1)
-                if len(top):
-                    key = (round(top.score(0), 6), freq[id(victim[0])])
-                    if best is None or key > best[0]:
-                        best = (key, victim, rest)
-            if best is None:
-                victim = max(words, key=lambda nq: freq[id(nq[0])])
-                words = [w for w in words if w is not victim]
-                dropped.append(self._word_text(victim[0]))
-                continue
-            _, victim, words = best
-            dropped.append(self._word_text(victim[0]))
-            return combine(fixed + words), dropped, None
-        return full, [], None
-
-    def _doc_matches(self, q, docnum: int) -> bool:
-        m = q.matcher(self.searcher)
-        if m.is_active():
-            m.skip_to(docnum)
-        return m.is_active() and m.id() == docnum
+        best = max(docs, key=lambda d: cov[d])
+        if not all(best in w.cover for w in words):
+            dropped = [w.text for w in words if best not in w.cover]
+        return Plan(q, dropped=dropped, corrected=corrected, docs=docs, coverage=cov)
 
     def search(self, text: str, *, limit: int = 10, offset: int = 0, sort: str = "relevance",
-               filters: list | None = None, snippets: bool = True) -> SearchResult:
+               filters: list | None = None, snippets: bool = True, exact: bool = False,
+               closest: bool = False) -> SearchResult:
+        """Ranked hits for `text`. `exact` turns spelling correction off; `closest` lists the nearest
+        documents when the coverage rule leaves no answer."""
         if sort not in SORTS:
             raise QueryError("unknown sort %r (%s)" % (sort, ", ".join(SORTS)))
-        q, dropped, note = self.build(text, filters)
-        if q is None:
-            return SearchResult(text, 0, [], note=note)
+        plan = self.plan(text, filters, exact)
+        if plan.query is None:
+            near = []
+            if closest and plan.closest:
+                near = [self._stored_hit(i, docnum, cov) for i, (docnum, cov) in enumerate(plan.closest, 1)]
+            suggestion = self.suggest(text) if exact else None
+            return SearchResult(text, 0, [], note=plan.note, corrected=plan.corrected, closest=near,
+                                suggestion=suggestion)
         want = offset + limit
         if sort == "relevance":
             # Every match scored (no block skipping): whoosh's skipping top-k path miscounts some queries
             # on multi-segment indexes, and counting its total afterwards costs a second pass anyway.
-            results = self.searcher.search(q, limit=None)
-            window = sorted(results.top_n[:want + 50], key=lambda sd: (-round(sd[0], 6), -self._date_key(sd[1])))
-            ranked = [WhooshHit(results, docnum, pos, score) for pos, (score, docnum) in enumerate(window)]
+            results = self.searcher.search(plan.query, limit=None, filter=plan.docs)
+            cov = plan.coverage or {}
+            window = sorted(results.top_n, key=lambda sd: (-round(sd[0] * cov.get(sd[1], 1.0), 6),
+                                                           -self._date_key(sd[1])))[:want]
+            ranked = [WhooshHit(results, docnum, pos, score * cov.get(docnum, 1.0))
+                      for pos, (score, docnum) in enumerate(window)]
         elif sort in ("answered", "-answered"):  # by answer date, undated last (search/sorting.py)
             from .sorting import answer_date_facet
-            results = self.searcher.search(q, limit=want, sortedby=answer_date_facet(sort == "-answered"))
+            results = self.searcher.search(plan.query, limit=want, filter=plan.docs,
+                                           sortedby=answer_date_facet(sort == "-answered"))
             ranked = list(results)
         elif sort == "date":  # oldest first; whoosh's missing-date sentinel (2**64 - 1) sorts dateless last
-            results = self.searcher.search(q, limit=want, sortedby="date_received")
+            results = self.searcher.search(plan.query, limit=want, sortedby="date_received", filter=plan.docs)
             ranked = list(results)
         else:  # newest first, dateless still last (reversed, the sentinel would put them first)
-            results = self.searcher.search(q, limit=None, sortedby="date_received", reverse=True)
+            results = self.searcher.search(plan.query, limit=None, sortedby="date_received", reverse=True,
+                                           filter=plan.docs)
             keyed = sorted(results.top_n, key=lambda kd: self._date_key(kd[1]) == 0)  # stable: date order kept
             ranked = [WhooshHit(results, docnum, pos, key) for pos, (key, docnum) in enumerate(keyed[:want])]
         total = len(results)
@@ -286,8 +343,13 @@ class Engine:
             doc = document_from_payload(h["payload"])
             score = float(h.score or 0.0) if sort == "relevance" else None
             hits.append(Hit(i, score, doc, self._snippets(h, doc) if snippets else []))
-        suggestion = self.suggest(text) if total == 0 else None
-        return SearchResult(text, total, hits, dropped=dropped, suggestion=suggestion, note=note)
+        suggestion = self.suggest(text) if total == 0 and exact else None
+        return SearchResult(text, total, hits, dropped=plan.dropped, suggestion=suggestion, note=plan.note,
+                            corrected=plan.corrected)
+
+    def _stored_hit(self, rank: int, docnum: int, score: float) -> Hit:
+        """A hit without snippets, from a document number."""
+        return Hit(rank, score, document_from_payload(self.searcher.stored_fields(docnum)["payload"]), [])
 
     def _date_key(self, docnum: int) -> int:
         """Ordinal of the reception date, to break score ties newest first."""
@@ -316,42 +378,29 @@ class Engine:
         return out
 
     def suggest(self, text: str) -> str | None:
-        """The query with misspelt words replaced by close spellings from the index's title vocabulary,
-        offered only if the corrected query finds something."""
+        """With --exact: the query with its unknown words replaced by the index's closest spellings,
+        offered only if that query finds something ("did you mean")."""
         changed = False
 
         def fix(m):
             nonlocal changed
             word = m.group()
-            folded = fold(word)
-            if len(folded) < 4 or not folded.isalpha() or self._is_known(word):
+            if self.vocabulary.known(fold(word)):
                 return word
-            maxdist = 1 if len(folded) <= 6 else 2
-            candidates = self.searcher.corrector("vocab").suggest(folded, limit=1, maxdist=maxdist)
-            if not candidates:
+            candidate = self.vocabulary.closest(fold(word))
+            if not candidate:
                 return word
             changed = True
-            return candidates[0]
+            return candidate
 
-        suggestion = re.sub(r"(?<![\w:])\w+(?![\w:])", fix, text)
+        suggestion = re.sub(r"(?<![\w:])[^\W\d_]+(?![\w:])", fix, text)
         if not changed:
             return None
         try:
-            q, _, _ = self.build(suggestion)
+            plan = self.plan(suggestion, exact=True)
         except QueryError:
             return None
-        return suggestion if q is not None and self._exists(q) else None
-
-    def _is_known(self, word: str) -> bool:
-        """True when the word is a stopword or occurs in some default field."""
-        for fieldname in self.weights:
-            lang = LANGUAGES[getattr(self.schema[fieldname], "language", "fr")]
-            terms = [t for ts, _, _, _ in lang.tokens(word, index=False) for t in ts]
-            if not terms:
-                return True
-            if any(self.searcher.reader().doc_frequency(fieldname, t) for t in terms):
-                return True
-        return False
+        return suggestion if plan.query is not None and self._exists(plan.query) else None
 
     # -- documents ---------------------------------------------------------------------------------
 
@@ -361,19 +410,60 @@ class Engine:
         return document_from_payload(stored["payload"]) if stored else None
 
     def similar(self, doc_id: str, limit: int = 10) -> list[Hit]:
-        """Questions most like this one ("has this been asked before?"), excluding itself."""
+        """Questions most like this one ("has this been asked before?"), excluding itself; only those
+        close enough (the threshold of similar_text)."""
         doc = self.get(doc_id)
         if doc is None:
             raise KeyError(doc_id)
-        terms = []
-        for fieldname, text, n, boost in (("subject", doc.subject, 8, 3.0), ("question", doc.question, 20, 1.0)):
-            for term, weight in self.searcher.key_terms_from_text(fieldname, text, numterms=n):
-                terms.append(wq.Term(fieldname, term, boost=boost * weight))
-                terms.append(wq.Term("subject" if fieldname == "question" else "question", term,
-                                     boost=0.5 * boost * weight))
-        if not terms:
+        # The subject names the topic: its words count three times among the question's.
+        text = "\n".join(t for t in (doc.subject, doc.subject, doc.subject, doc.question) if t)
+        return self.similar_text(text, limit=limit, exclude=doc.id)
+
+    def similar_text(self, text: str, limit: int = 10, exclude: str | None = None) -> list[Hit]:
+        """Existing questions closest to a free text (a draft question), best first, scored by the share
+        of the text's key words they cover (search/coverage.py); none under MIN_SIMILAR_COVERAGE."""
+        # Excluding a document of the index: its own words (df 1) can meet no other document.
+        words = self._key_words(text, min_df=2 if exclude else 1)
+        if not words:
             return []
-        q = wq.AndNot(wq.Or(terms), wq.Term("id", doc.id))
-        results = self.searcher.search(q, limit=limit)
-        return [Hit(i, float(h.score), document_from_payload(h["payload"]), [])
-                for i, h in enumerate(results, 1)]
+        candidates = set()
+        for w in words:
+            candidates.update(w.cover)
+        if exclude is not None:
+            own = self.searcher.document_number(id=exclude)
+            candidates.discard(own)
+        cov = coverage(words, candidates)
+        close = sorted((d for d in cov if cov[d] >= MIN_SIMILAR_COVERAGE
+                        and sum(d in w.cover for w in words) >= MIN_SHARED_WORDS),
+                       key=lambda d: (-round(cov[d], 6), -self._date_key(d)))[:limit]
+        return [self._stored_hit(i, d, round(cov[d], 4)) for i, d in enumerate(close, 1)]
+
+    def _key_words(self, text: str, min_df: int = 1) -> list[Word]:
+        """The KEY_WORDS most informative words of a text (occurrences × idf of the exact form), as Words."""
+        text = normalize(text or "")[:MAX_SIMILAR_TEXT]
+        counts: dict[str, int] = {}
+        for m in _WORD.finditer(text):
+            word = m.group().lower()
+            counts[word] = counts.get(word, 0) + 1
+        n = self.searcher.doc_count_all()
+        ranked = []
+        for word, count in counts.items():
+            terms = analyze(word, "exact")
+            if len(terms) != 1 or self._is_stop_text(word):
+                continue
+            df = self.vocabulary.frequency(terms[0])
+            if df >= min_df:  # a word in every document ranks last (log 1 = 0) but still counts
+                ranked.append((-count * math.log(n / df), word))
+        words = []
+        for _, word in sorted(ranked)[:KEY_WORDS]:
+            w = Word(word, self._word_query(word))
+            measure(w, self.searcher)
+            if w.cover:
+                words.append(w)
+        weigh(words, n)
+        return words
+
+    def _is_stop_text(self, word: str) -> bool:
+        """A word that some default field's language ignores (see _is_stopword)."""
+        languages = {getattr(self.schema[f], "language", None) for f in self.weights} - {None}
+        return any(not analyze(word, lang) for lang in languages)

@@ -67,7 +67,9 @@ def result_dict(result: SearchResult) -> dict:
         "dropped": result.dropped,
         "suggestion": result.suggestion,
         "note": result.note,
+        "corrected": result.corrected,
         "hits": [hit_dict(h) for h in result.hits],
+        **({"closest": [hit_dict(h) for h in result.closest]} if result.closest else {}),
     }
 
 
@@ -119,6 +121,11 @@ def text_hits(result: SearchResult, style: Style, offset: int = 0) -> list[str]:
         for snippet in hit.snippets:
             lines.append("    " + style.marked(" ".join(snippet.split())))
         lines.append("")
+    if result.closest:
+        lines.append("no result; closest:")
+        for hit in result.closest:
+            lines.append("%s %s  %s" % (style("%2d." % hit.rank, dim=True), safe(hit.doc.subject or hit.doc.title),
+                                        style("(covers %d%% of the query)" % round(100 * hit.score), dim=True)))
     lines.append(summary_line(result, offset))
     return lines
 

@@ -158,3 +158,54 @@ def test_cache_gives_same_terms():
 
 def test_dutch_and_french_are_distinct_languages():
     assert DUTCH.code == "nl" and FRENCH.code == "fr" and NAMES.code == "names"
+
+
+# -- issue 12: exact forms, decompounding, stemmer conflations -----------------------------------------
+
+def test_exact_forms_are_folded_but_not_stemmed():
+    assert analyze("Le stationnement des vélos", "exact") == ["stationnement", "velos"]
+    assert analyze("l'Échevin van de gemeente", "exact") == ["echevin", "gemeente"]  # elision, Dutch stops
+    assert analyze("flexi-jobs", "exact", index=True) == ["flexi-jobs", "flexi", "jobs"]
+    assert analyze("flexi-jobs", "exact") == ["flexi-jobs"]
+    # The stems of the French fields do conflate them; the exact forms keep them apart.
+    assert fr("stationnement") == fr("station")
+    assert analyze("stationnement", "exact") != analyze("station", "exact")
+
+
+def test_stemmer_keeps_rent_apart_from_law():
+    """Snowball reads "loyer" as a verb in -er and stems it to "loi" (law), while "loyers" stayed "loyer"."""
+    assert fr("loyer") == fr("loyers") == fr("Loyers")
+    assert fr("loyer") != fr("loi")
+    assert fr("métier") == fr("métiers")
+
+
+def test_decompound_against_a_vocabulary():
+    from parlsearch.index.analysis import decompound
+    vocabulary = {"gemeente", "woningen", "verkeer", "veiligheid", "dieren", "asielen", "aanbod",
+                  "vermindering", "fiets", "paden", "netwerk"}
+    known = vocabulary.__contains__
+    assert decompound("gemeentewoningen", known) == ["gemeente", "woningen"]
+    assert decompound("verkeersveiligheid", known) == ["verkeer", "veiligheid"]  # linking s
+    assert decompound("dierenasielen", known) == ["dieren", "asielen"]
+    assert decompound("fietspadennetwerk", known) == ["fiets", "paden", "netwerk"]  # three parts
+    assert decompound("gemeentehuis", known) is None  # "huis" unknown: no split
+    assert decompound("gemeente", known) is None  # too short to hold two parts
+    assert decompound("fiets55", known) is None
+
+
+def test_decompound_bounds_its_lookups():
+    """At most about one lookup per split point and level: never a walk of the vocabulary."""
+    from parlsearch.index.analysis import decompound
+    calls = []
+
+    def known(part):
+        calls.append(part)
+        return False
+    assert decompound("a" * 40, known) is None
+    assert len(calls) <= 40
+
+    calls.clear()  # worst case: many heads known, no tail ever (every split is tried, and recursed into)
+    assert decompound("a" * 40, lambda part: calls.append(part) or len(part) >= 21) is None
+    assert 40 < len(calls) < 5_000
+    calls.clear()
+    assert decompound("a" * 41, known) is None and not calls  # too long to be a compound

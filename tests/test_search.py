@@ -147,9 +147,16 @@ def test_snippets_highlight_matched_words(engine):
 
 
 def test_did_you_mean(engine):
-    result = engine.search("cinquantenaier")
+    """With exact=True (--exact) nothing is corrected: no result, and the spelling is suggested."""
+    result = engine.search("cinquantenaier", exact=True)
     assert result.total == 0
     assert result.suggestion and "cinquantenaire" in result.suggestion
+
+
+def test_unknown_words_are_corrected_and_said(engine):
+    result = engine.search("cinquantenaier")
+    assert result.corrected == "cinquantenaire" and result.total == 2
+    assert set(ids(result)) == {"170289", "170265"}
 
 
 def test_similar_excludes_itself(engine):
@@ -180,6 +187,20 @@ def test_judged_queries_meet_the_quality_threshold(engine, name, min_pass):
     kinds = report.by_kind()
     assert {"accentless", "inflection", "elision", "phrase", "phrase-negative", "codes", "dutch", "natural",
             "offtopic"} <= set(kinds)
+
+
+@pytest.mark.parametrize("name, min_pass", [("dev2.jsonl", 41), ("judged2.jsonl", 34)])
+def test_queries_as_people_type_them(engine, name, min_pass):
+    """Issue 12: names typed as plain words, typos, Dutch compounds, pasted passages, near-miss negatives and
+    exact forms. dev2 is the shared development set (floor 41/45); judged2 was written from the corpus
+    before the implementation (36 cases; 35 pass, the floor leaves one case of slack). Every negative
+    case of both sets must stay empty."""
+    from parlsearch.search.evaluate import evaluate, load_judgments
+    report = evaluate(engine, load_judgments(DATA / name))
+    failures = [(c.id, c.query[:60], c.top) for c in report.cases if not c.passed]
+    assert report.passed >= min_pass, failures
+    if name == "dev2.jsonl":
+        assert all(c.passed for c in report.cases if c.expect is None), failures
 
 
 def test_long_questions_ask_for_most_of_their_words(engine):
@@ -293,3 +314,180 @@ def test_document_text_cannot_forge_highlight_markers(tmp_path):
     with Engine.open(tmp_path / "ix") as e:
         snippet = e.search("tram").hits[0].snippets[0]
     assert snippet.count(MARK_START) == snippet.count(MARK_END) >= 1
+
+
+# -- issue 12: search as people type ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("query, first", [
+    ("clerfayt arizona", "167091"),  # the minister's name as a plain word, with the topic
+    ("d'Ursel CPAS", "167388"),  # an author's particle name
+    ("amelie pans chaleur", "167348"),  # first name + surname, accents left out
+    ("dalle moratoire", "170238"),  # of two questions on the moratorium, the one Benjamin Dalle asked
+])
+def test_names_are_found_by_plain_words(engine, query, first):
+    assert ids(engine.search(query))[0] == first
+
+
+def test_a_name_alone_finds_the_persons_questions_and_fields_stay_exact(engine):
+    assert engine.search("Van den Brandt", limit=0).total >= 30  # the minister of 30+ questions
+    assert engine.search("auteur:clerfayt", limit=0).total == 0  # a minister, never an author
+    assert engine.search("ministre:clerfayt", limit=0).total >= 1
+
+
+def test_names_weigh_less_than_the_subject(engine):
+    """A question whose subject holds the word beats one whose author merely bears it as a name."""
+    hits = engine.search("dalle").hits
+    assert hits and "dalle" in hits[0].doc.subject.lower() + (hits[0].doc.question or "").lower() \
+        or hits[0].doc.author == "Benjamin Dalle"
+
+
+@pytest.mark.parametrize("query, corrected, first", [
+    ("station Montgommery", "station montgomery", "170114"),  # one edit
+    ("cylostrades flamandes", "cyclostrades flamandes", "169917"),  # one edit
+    ("Quadrilataires", "quadrilateres", "170240"),  # two edits on a long word
+    ("tram55 saturation", "tram 55 saturation", "170245"),  # letters and digits typed together
+    ("titresservices double subvention", "titres-services double subvention", "169909"),  # hyphen left out
+])
+def test_unknown_words_are_corrected(engine, query, corrected, first):
+    result = engine.search(query)
+    assert result.corrected == corrected
+    assert ids(result)[0] == first
+
+
+def test_exact_turns_correction_off(engine):
+    result = engine.search("station Montgommery", exact=True)
+    assert result.total == 0 and result.corrected is None
+    assert result.suggestion == "station montgomery"
+
+
+def test_words_found_as_typed_are_never_corrected(engine):
+    """"stations" and "pare" exist as typed: neither becomes a neighbour spelling (station, parc)."""
+    for query in ("stations métro", "pare chocs", "tram"):
+        assert engine.search(query).corrected is None, query
+
+
+def test_short_unknown_words_are_not_corrected(engine):
+    """Four letters or fewer have too many neighbours ("rats" is one edit from "rails")."""
+    assert engine.search("rats parcs").corrected is None
+
+
+@pytest.mark.parametrize("query, first", [
+    ("verkoop gemeentewoningen", "170262"),  # the title says "verkoop van woningen door gemeenten"
+    ("controle dierenasielen", "170190"),  # "dieren in de erkende asielen"
+    ("aanbodvermindering De Lijn", "169939"),  # "vermindering van het aanbod"
+    ("hogere materiaalprijzen openbare werken", "170244"),  # head "materiaal" meets "materiaalkosten"
+    ("ziekteverzuim gewestbestuur", "170111"),  # a compound's head typed alone: "ziekteverzuimpercentage"
+])
+def test_dutch_compounds_meet_their_parts(engine, query, first):
+    result = engine.search(query)
+    assert ids(result)[0] == first
+    assert result.corrected is None  # decompounding is analysis, not a spelling correction
+
+
+def test_exact_forms_rank_before_stem_only_matches(engine):
+    top = engine.search("stationnement").hits[:3]
+    assert all("stationnement" in (h.doc.subject + " " + (h.doc.question or "")).lower() for h in top)
+    quoted = engine.search('"stationnement"').hits[:3]
+    assert all("stationnement" in (h.doc.subject + " " + (h.doc.question or "")).lower() for h in quoted)
+    assert "logements" in engine.get("170262").subject.lower()
+    assert ids(engine.search("logement communes"))[0] == "170262"  # the stem still meets the plural
+
+
+def test_a_pasted_passage_finds_its_document_despite_absent_words(engine):
+    passage = ("De nombreux paiements sont effectués en l'absence d'informations sur l'adresse, le numéro de TVA "
+               "ou la commune du bénéficiaire, ce qui pose une question de traçabilité. Plusieurs lignes "
+               "présentent des liquidations très faibles ou symboliques (1 euro ou quelques centaines d'euros). "
+               "On peut craindre un saucissonnage des commandes.")
+    result = engine.search(passage)
+    assert ids(result)[0] == "166382"
+    assert "saucissonnage" in result.dropped  # in no document: the top hit lacks it
+
+
+@pytest.mark.parametrize("query", ["fusion des zones de police", "primes pour panneaux solaires",
+                                   "fermeture du tunnel Léopold II", "encadrement des loyers",
+                                   "fermeture des piscines en été"])
+def test_near_misses_return_nothing_and_closest_lists_them(engine, query):
+    assert engine.search(query).total == 0
+    result = engine.search(query, closest=True)
+    assert result.total == 0 and not result.hits
+    assert 1 <= len(result.closest) <= 3
+    scores = [h.score for h in result.closest]  # the share of the query's information each covers
+    assert scores == sorted(scores, reverse=True) and all(0 < c < 1 for c in scores)
+
+
+def test_coverage_rule():
+    """Complete matches first; otherwise ≥ MIN_COVERAGE of the information through two words or more."""
+    from whoosh.query import NullQuery
+
+    from parlsearch.search.coverage import MIN_COVERAGE, Word, answers, weigh
+
+    def word(text, cover):
+        return Word(text, NullQuery, dict(cover))
+    rare, rare2, common = word("rare", {1: 1.0, 2: 1.0}), word("rare2", {1: 0.5, 3: 1.0}), \
+        word("common", {d: 0.5 for d in range(1, 60)})
+    weigh([rare, rare2, common], 100)
+    assert rare.info > common.info > 0
+    assert answers([rare, rare2, common])[0] == {1}  # the only document holding every word
+    unknown = word("unknown", {})
+    weigh([rare, common, unknown], 100)
+    assert unknown.info == rare.info  # as informative as the query's rarest known word
+    docs, cov = answers([rare, common, unknown])
+    assert docs == {d for d in (1, 2) if cov[d] >= MIN_COVERAGE}  # two words covered, at least half the info
+    assert all(cov[d] < MIN_COVERAGE for d in range(3, 60))
+    lone = word("lone", {7: 1.0})
+    weigh([lone, unknown], 100)
+    assert answers([lone, unknown])[0] == set()  # one shared word is never an answer
+
+
+def test_similar_text_finds_a_drafts_predecessors(engine):
+    hits = engine.similar_text("Quelle est la fréquentation de la ligne de tram 55 et que faire contre sa saturation ?")
+    assert hits[0].doc.moncode == "170245"
+    assert all(0 < h.score <= 1 for h in hits)
+    assert engine.similar_text("recette de tarte aux pommes et à la cannelle pour le dessert") == []
+    assert engine.similar_text("") == []
+
+
+def test_similar_lists_only_close_questions(engine):
+    from parlsearch.search.coverage import MIN_SIMILAR_COVERAGE
+    neutrality = engine.similar("PRB-1-170119", limit=20)
+    assert len(neutrality) >= 8 and all(h.score >= MIN_SIMILAR_COVERAGE for h in neutrality)
+    assert all("neutralité" in h.doc.subject for h in neutrality[:8])
+    assert len(engine.similar("PRB-1-166382", limit=20)) < 10  # the old behaviour listed 10, always
+
+
+def test_cli_correction_closest_and_similar_text(bundled_index):
+    from click.testing import CliRunner
+
+    from parlsearch.search.cli import cli
+    runner = CliRunner(mix_stderr=False) if "mix_stderr" in CliRunner.__init__.__code__.co_varnames \
+        else CliRunner()
+    ix = str(bundled_index)
+    r = runner.invoke(cli, ["search", "--index", ix, "--json", "tram55", "saturation"])
+    assert r.exit_code == 0
+    data = json.loads(r.stdout)
+    assert data["corrected"] == "tram 55 saturation" and data["hits"][0]["moncode"] == "170245"
+    assert 'results for "tram 55 saturation"' in r.stderr
+    r = runner.invoke(cli, ["search", "--index", ix, "--json", "--exact", "tram55", "saturation"])
+    assert r.exit_code == 1 and json.loads(r.stdout)["corrected"] is None
+    r = runner.invoke(cli, ["search", "--index", ix, "--no-pager", "--closest", "fusion des zones de police"])
+    assert r.exit_code == 1 and "no result; closest:" in r.stdout
+    r = runner.invoke(cli, ["search", "--index", ix, "--json", "--closest", "fusion des zones de police"])
+    assert json.loads(r.stdout)["closest"] and not json.loads(r.stdout)["hits"]
+    r = runner.invoke(cli, ["similar", "--index", ix, "--json", "--text", "-"],
+                      input="Quelle est la fréquentation de la ligne de tram 55 ?")
+    assert r.exit_code == 0 and json.loads(r.stdout)["hits"][0]["moncode"] == "170245"
+    r = runner.invoke(cli, ["similar", "--index", ix, "--text", "tournoi de tennis à Wimbledon"])
+    assert r.exit_code == 1 and "no question is close enough" in r.stdout
+    r = runner.invoke(cli, ["similar", "--index", ix])
+    assert r.exit_code == 2
+
+
+@pytest.mark.parametrize("query, first", [
+    ("fiets netwerk aansluiting", "169917"),  # the title says "fietsnetwerk"
+    ("metro stations veiligheid", "170112"),  # "metrostations"
+    ("begroting monitoring", "170154"),  # "begrotingsmonitoring": linking s
+    ("kruispunt bank mobiliteit", "170138"),  # "kruispuntbank"
+])
+def test_parts_typed_apart_meet_the_indexed_compound(engine, query, first):
+    result = engine.search(query)
+    assert ids(result)[0] == first and not result.dropped and result.corrected is None

@@ -1,0 +1,141 @@
+"""Query words unknown to the index: spelling correction, split and joined forms, Dutch compounds.
+
+Only words that match nothing are touched (a word found as typed is never fuzzed), and every lookup is
+bounded: a few dictionary probes per letter of the word, and one scan of the index words that share the
+word's first letter for the edit distance.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from whoosh.support.levenshtein import distance
+
+from ..index.analysis import DUTCH, MIN_COMPOUND_PART, decompound, fold
+from ..index.schema import EXACT_FIELD, NAME_FIELDS
+
+#: Candidates must share this many first letters with the typed word: few typos touch the first letter,
+#: and it bounds the scan to the index words starting with that letter.
+SPELLING_PREFIX = 1
+#: A compound head ("materiaal") expands to at most this many indexed compounds ("materiaalkosten", …).
+MAX_HEAD_EXPANSIONS = 20
+#: Shortest word used as a compound head: shorter ones ("fiets") would pull in too many compounds.
+MIN_HEAD = 6
+_LETTERS_DIGITS = re.compile(r"[^\W\d_]+|\d+")
+#: Dutch full-text fields, whose stems are probed for compound parts and heads.
+_DUTCH_FIELDS = ("title_nl", "body_nl")
+
+
+def max_edits(length: int) -> int:
+    """Edits allowed for a word of this many letters: none up to 4 (a short word has too many
+    neighbours: "rats" is one edit from "rails"), one up to 7, two from 8 (as web search engines do)."""
+    return 0 if length <= 4 else 1 if length <= 7 else 2
+
+
+@dataclass
+class Correction:
+    """How an unknown word is read: the words searched instead, whether it is a spelling correction
+    the user is told about, and the compound heads whose indexed compounds also count as a match."""
+    words: list[str]
+    reported: bool
+    heads: dict[str, list[tuple[str, str]]]  # word → [(field, indexed term)] of compounds it starts
+
+
+class Vocabulary:
+    """The index's words (exact forms, Dutch stems, names) as a dictionary for one searcher."""
+
+    def __init__(self, reader):
+        self.reader = reader
+        self._cache: dict[str, int] = {}
+
+    def frequency(self, word: str) -> int:
+        """Documents holding this folded word (exact form, Dutch stem or name part), at most counted once
+        per field."""
+        df = self._cache.get(word)
+        if df is None:
+            r = self.reader
+            df = r.doc_frequency(EXACT_FIELD, word)
+            if not df:
+                stem = DUTCH.stem(word)
+                df = max([r.doc_frequency(f, stem) for f in _DUTCH_FIELDS]
+                         + [r.doc_frequency(f, word) for f in NAME_FIELDS])
+            if len(self._cache) > 10_000:
+                self._cache.clear()
+            self._cache[word] = df
+        return df
+
+    def known(self, word: str) -> bool:
+        return self.frequency(word) > 0
+
+    def joined(self, first: str, second: str) -> list[tuple[str, str]]:
+        """Indexed words that two adjacent query words form together ("tram 55" → tram55, "fiets netwerk"
+        → fietsnetwerk, "begroting monitoring" → begrotingsmonitoring, "flexi jobs" → flexi-jobs), as
+        (field, term): six dictionary lookups per pair of words."""
+        a, b = fold(first), fold(second)
+        if not (a.isalnum() and b.isalnum()) or len(a) + len(b) < 2 * MIN_COMPOUND_PART:
+            return []
+        out = []
+        for whole in (a + b, a + "s" + b, a + "-" + b):
+            if self.reader.doc_frequency(EXACT_FIELD, whole):
+                out.append((EXACT_FIELD, whole))
+            if whole.isalpha():
+                stem = DUTCH.stem(whole)
+                out += [(f, stem) for f in _DUTCH_FIELDS if self.reader.doc_frequency(f, stem)]
+        return out
+
+    def heads(self, word: str) -> list[tuple[str, str]]:
+        """Indexed compounds that begin with `word` ("materiaal" → materiaalkosten), as (field, term)."""
+        if len(word) < MIN_HEAD or not word.isalpha():
+            return []
+        out = []
+        for field, prefix in [(EXACT_FIELD, word)] + [(f, DUTCH.stem(word)) for f in _DUTCH_FIELDS]:
+            for btext in self.reader.expand_prefix(field, prefix):
+                term = btext.decode("utf-8") if isinstance(btext, bytes) else btext
+                if term != prefix and term.isalpha():
+                    out.append((field, term))
+                if len(out) >= MAX_HEAD_EXPANSIONS:
+                    return out
+        return out
+
+    def closest(self, word: str) -> str | None:
+        """The most frequent index word within max_edits(len) edits, nearest first."""
+        edits = max_edits(len(word))
+        if not edits or not word.isalpha():
+            return None
+        best = None
+        for field in (EXACT_FIELD,) + NAME_FIELDS:
+            for candidate in self.reader.terms_within(field, word, edits, prefix=SPELLING_PREFIX):
+                if candidate == word or not candidate.replace("-", "").isalpha():
+                    continue
+                key = (distance(word, candidate), -self.frequency(candidate), candidate)
+                if best is None or key < best:
+                    best = key
+        return best[2] if best else None
+
+    def correct(self, typed: str) -> Correction | None:
+        """How to read a word that matches nothing, or None when the index offers nothing close."""
+        word = fold(typed)
+        pieces = _LETTERS_DIGITS.findall(word)
+        if len(pieces) > 1 and "".join(pieces) == word:  # tram55 → tram 55
+            if all(self.known(p) for p in pieces if not p.isdigit()):
+                return Correction(pieces, True, {})
+        if not word.isalpha():
+            return None
+        for i in range(MIN_COMPOUND_PART - 1, len(word) - MIN_COMPOUND_PART + 2):  # titresservices
+            joined = word[:i] + "-" + word[i:]
+            if self.reader.doc_frequency(EXACT_FIELD, joined):
+                return Correction([joined], True, {})
+        parts = decompound(word, self.known)
+        if parts:  # gemeentewoningen → gemeente woningen (each head also meets the compounds it starts)
+            return Correction(parts, False, {p: self.heads(p) for p in parts[:-1]})
+        fixed = self.closest(word)
+        if fixed:
+            return Correction([fixed], True, {})
+        heads = self.heads(word)
+        if heads:  # thuiszorg → thuiszorgverleners
+            return Correction([word], False, {word: heads})
+        for i in range(len(word) - MIN_COMPOUND_PART, MIN_COMPOUND_PART - 1, -1):
+            head = word[:i]
+            if len(head) >= MIN_COMPOUND_PART + 1 and self.known(head):  # materiaalprijzen → materiaal prijzen
+                return Correction([head, word[i:]], False, {head: self.heads(head)})
+        return None
