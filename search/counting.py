@@ -74,12 +74,16 @@ def find_matches(engine, text: str, filters=None) -> Matches:
     searcher = engine.searcher
     if not (text or "").strip() and not queries:
         return Matches(sorted(searcher.reader().all_doc_ids()))
-    q, dropped, note = engine.build(text or "", queries)
-    if q is None:
-        return Matches([], dropped, note)
-    if isinstance(q, wq.Every):
-        return Matches(sorted(searcher.reader().all_doc_ids()), dropped, note)
-    return Matches(sorted(searcher.docs_for_query(q)), dropped, note)
+    plan = engine.plan(text or "", queries)
+    if plan.query is None:
+        return Matches([], plan.dropped, plan.note)
+    if isinstance(plan.query, wq.Every):
+        docs = searcher.reader().all_doc_ids()
+    else:
+        docs = searcher.docs_for_query(plan.query)
+    if plan.docs is not None:  # the coverage rule's answers (search/coverage.py), as Engine.search filters
+        docs = (d for d in docs if d in plan.docs)
+    return Matches(sorted(docs), plan.dropped, plan.note)
 
 
 def facet_values(reader, facet: str, docnums: list[int]) -> list[str]:

@@ -265,7 +265,7 @@ TRICKY = [
     {"moncode": "910001", "titre": 'Question écrite concernant le tramway, le "bus" et le métro',
      "question": "Le tramway roule-t-il ?", "auteur": 'Dupont, "Jean"', "date_reception": "2026-02-03",
      "destinataire": "Elke Van den Brandt - Ministre de la Mobilité"},
-    {"moncode": "910002", "titre": "Question écrite concernant le tramway 7", "question": "Le tramway encore ?"},
+    {"moncode": "910002", "titre": "Question écrite concernant le tramway 7", "question": "Le tramway, le bus et le métro roulent-ils encore ?"},
 ]
 
 
