@@ -94,8 +94,13 @@ def update_index(paths: Iterable[str | os.PathLike] | None = None, index_dir=Non
                     # Another writer committed while this one waited for the lock: plan again against what
                     # it wrote, or documents it added would be added a second time.
                     todo = _plan(docs, indexed_hashes(ix), summary)
+                lazily = getattr(writer, "add_lazily", None)  # the parallel writer: fields made when written
                 for doc, replace in todo:
-                    if replace:
+                    if lazily is not None:
+                        if replace:  # what update_document does for the unique id field
+                            writer.delete_by_term("id", doc.id)
+                        lazily(index_fields, doc)
+                    elif replace:
                         writer.update_document(**index_fields(doc))
                     else:
                         writer.add_document(**index_fields(doc))
