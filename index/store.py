@@ -65,6 +65,12 @@ def is_own_file(name: str) -> bool:
                 or _OTHER_OWN_RE.match(name))
 
 
+def _counts_as_content(name: str) -> bool:
+    """NFS keeps a deleted file that is still open as `.nfs…` until it is closed: a segment a reader still
+    maps, not the user's (never deleted by us either)."""
+    return not name.startswith(".nfs")
+
+
 def directory_kind(index_dir) -> str:
     """What `index_dir` is: "new" (missing or empty), "index" (a table of contents), "unfinished" (only our
     metadata or lock: a first build stopped before its first commit), "damaged" (segment files but no table of
@@ -76,6 +82,7 @@ def directory_kind(index_dir) -> str:
         return "new"
     except NotADirectoryError:
         return "foreign"
+    names = [n for n in names if _counts_as_content(n)]
     if not names:
         return "new"
     if not all(is_own_file(n) for n in names):
