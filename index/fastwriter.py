@@ -14,7 +14,8 @@ any whoosh reader, merge or later update treats the segment like one it wrote it
 postings exceed the writer's memory limit, the current segment is finished and a new one started; all
 of them become visible together, in the run's single TOC write.
 
-ParallelWriter adds documents the same way, but in several processes: it buffers the field values, and at
+ParallelWriter adds documents the same way, but in several processes: it buffers the documents (references to
+them when fed with add_lazily, so their field values are made only by the process that writes them), and at
 commit forks `procs - 1` workers that each write contiguous slices of the documents into their own
 segments while this process writes the first slice; the parent then commits all segments in one atomic
 TOC write (documents keep their input order across segments). A run killed before that write leaves the
