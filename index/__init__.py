@@ -1,3 +1,5 @@
-"""The inverted index: analysis, schema, incremental writing and statistics."""
-from . import whoosh_fixes  # noqa: F401  (applies once)
-from . import whoosh_speedups  # noqa: F401  (applies once)
+"""The inverted index: analysis, schema, incremental writing and statistics.
+
+Importing this package changes nothing in whoosh: parlsearch's whoosh patches are applied by
+whoosh_compat when an index is opened or created (store.py).
+"""

@@ -10,7 +10,8 @@ from typing import Callable, Iterable
 from ..corpus.reader import Problem, read_paths
 
 from .schema import index_fields
-from .store import create_index, damaged_index, index_exists, open_index, open_writer, resolve_index_dir
+from .store import (check_usable, create_index, damaged_index, is_unfinished_first_build, open_index, open_writer,
+                    remove_unlisted_files, resolve_index_dir)
 
 
 #: Below this many documents to write, --jobs is not worth forking for.
@@ -70,14 +71,14 @@ def update_index(paths: Iterable[str | os.PathLike] | None = None, index_dir=Non
     """
     from whoosh.writing import CLEAR
     index_dir = resolve_index_dir(index_dir)
+    kind = _usable_for_writing(index_dir, rebuild)  # before reading anything: a refused directory fails fast
     read = read_paths(paths, progress=progress)
     summary = UpdateSummary(index_dir=index_dir, duplicates=read.duplicates, files=read.files,
                             problems=read.problems)
     docs = read.documents
 
-    fresh = rebuild or not index_exists(index_dir)
-    if fresh and not index_exists(index_dir):
-        ix = create_index(index_dir)
+    if kind != "index":
+        ix = create_index(index_dir, replace_damaged=rebuild)
     else:
         ix = open_index(index_dir) if not rebuild else _open_for_rebuild(index_dir)
     try:
@@ -94,8 +95,13 @@ def update_index(paths: Iterable[str | os.PathLike] | None = None, index_dir=Non
                     # Another writer committed while this one waited for the lock: plan again against what
                     # it wrote, or documents it added would be added a second time.
                     todo = _plan(docs, indexed_hashes(ix), summary)
+                lazily = getattr(writer, "add_lazily", None)  # the parallel writer: fields made when written
                 for doc, replace in todo:
-                    if replace:
+                    if lazily is not None:
+                        if replace:  # what update_document does for the unique id field
+                            writer.delete_by_term("id", doc.id)
+                        lazily(index_fields, doc)
+                    elif replace:
                         writer.update_document(**index_fields(doc))
                     else:
                         writer.add_document(**index_fields(doc))
@@ -105,7 +111,7 @@ def update_index(paths: Iterable[str | os.PathLike] | None = None, index_dir=Non
                 else:
                     writer.cancel()
             except BaseException:
-                writer.cancel()
+                _cancel(writer, index_dir)
                 raise
             _test_point("after-commit")
         with ix.reader() as reader:
@@ -113,6 +119,40 @@ def update_index(paths: Iterable[str | os.PathLike] | None = None, index_dir=Non
     finally:
         ix.close()
     return summary
+
+
+def _usable_for_writing(index_dir: Path, rebuild: bool) -> str:
+    """The directory's kind, as far as writing goes: "index" to open, anything else to create (new, unfinished,
+    or damaged when rebuilding). Refuses a directory that is not ours, and a damaged index without --rebuild."""
+    if rebuild:
+        from .store import directory_kind
+        kind = directory_kind(index_dir)
+        if kind != "damaged":
+            kind = check_usable(index_dir)
+    else:
+        kind = check_usable(index_dir)
+    if kind == "index" and is_unfinished_first_build(index_dir):
+        return "unfinished"
+    return kind
+
+
+def _cancel(writer, index_dir: Path) -> None:
+    """Abandon a failed run: close its files, remove the segment files it wrote (a full disk must not stay full
+    until the next successful run), then release the lock. The lock is still held while removing, so no other
+    writer's files are touched; the last commit's files are listed in its table of contents and kept."""
+    if getattr(writer, "is_closed", False):  # failed after its commit had released the lock: nothing of ours
+        return
+    try:
+        if hasattr(writer, "_kill_workers"):
+            writer._kill_workers()
+        writer._terms = {}
+        try:
+            writer._close_segment()
+        except Exception:  # noqa: BLE001  closing a half-written segment on a full disk can fail again
+            pass
+        remove_unlisted_files(index_dir)
+    finally:
+        writer._finish()
 
 
 def _plan(docs, known: dict[str, str], summary: UpdateSummary) -> list:

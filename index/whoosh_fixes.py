@@ -1,4 +1,4 @@
-"""Correctness fixes to whoosh internals, applied once on import of the index package.
+"""Correctness fixes to whoosh internals, applied by whoosh_compat when parlsearch opens an index (never on import).
 
 whoosh's top-k optimisation asks union and "and maybe" matchers to skip blocks that cannot reach the
 current minimum score (skip_to_quality). Their loops wait for a sub-matcher's block quality to change; when
@@ -81,6 +81,3 @@ def apply() -> None:
     binary.DisjunctionMaxMatcher.skip_to_quality = _disjunction_max_skip_to_quality
     binary.AndMaybeMatcher.skip_to_quality = _and_maybe_skip_to_quality
     binary._parlsearch_fixed = True
-
-
-apply()

@@ -1,4 +1,4 @@
-"""Targeted speed-ups of whoosh internals, applied once on import of the index package.
+"""Targeted speed-ups of whoosh internals, applied by whoosh_compat once they pass its checks (never on import).
 
 whoosh reads a document's field length from the on-disk length column with one seek and read per call;
 its segment writer calls this once per posting, and BM25F once per scored document. Materialising each
@@ -27,7 +27,11 @@ def _column_bytes(reader, doccount: int) -> bytes:
             raw = reader._dbfile.get(reader._basepos, reader._count)
         except (AttributeError, OSError, ValueError):
             raw = None
-    if raw is None or len(raw) != reader._count:
+    if raw is None or len(raw) != getattr(reader, "_count", -1):
+        if raw is None:
+            from .whoosh_compat import warn_once
+            warn_once("column_reads_layout", "whoosh's length column layout is not the one parlsearch reads in "
+                      "one go; field lengths are read value by value (same results, slower)")
         return bytes(reader)
     return bytes(raw[:doccount]) + bytes(max(0, doccount - len(raw)))
 
@@ -135,12 +139,9 @@ def _buffer_file_init(self, buf, name=None, onclose=None):
     self.is_closed = False
 
 
-def apply() -> None:
-    if getattr(W3PerDocReader, "_parlsearch_patched", False):
-        return
+def apply_column_reads() -> None:
     W3PerDocReader.doc_field_length = _doc_field_length
-    W3PerDocReader._parlsearch_patched = True
+
+
+def apply_buffer_reads() -> None:
     structfile.BufferFile.__init__ = _buffer_file_init
-
-
-apply()

@@ -26,6 +26,18 @@ class LazyGroup(click.Group):
         """Every failure one line `parlsearch: error: …`, exit 2 — click's usage errors too."""
         return run_group(self, args, prog_name, **extra)
 
+    def invoke(self, ctx):
+        # An index problem met while a command runs (a directory that is not an index, a damaged segment found
+        # while reading) is one line, exit 2. The store is only consulted when it was used (no import here).
+        try:
+            return super().invoke(ctx)
+        except Exception as e:
+            store = sys.modules.get(__name__.rsplit(".", 2)[0] + ".index.store")
+            problem = None if store is None else e if isinstance(e, store.IndexProblem) else store.read_failure(e)
+            if problem is None:
+                raise
+            fail(str(problem))
+
     def list_commands(self, ctx):
         return sorted(set(super().list_commands(ctx)) | set(self.lazy))
 
@@ -62,11 +74,11 @@ def cli():
 # -- index --------------------------------------------------------------------------------------------
 
 def _open_engine(index_dir, build_if_missing: bool = True):
-    """Open the index, building it from the bundled corpus when there is none yet."""
-    from ..index.store import IndexProblem, index_exists, resolve_index_dir
+    """Open the index, building it from the bundled corpus when there is none yet at the default location."""
+    from ..index.store import IndexProblem, builds_on_first_use, resolve_index_dir
     from .engine import Engine
     path = resolve_index_dir(index_dir)
-    if build_if_missing and not index_exists(path):
+    if build_if_missing and builds_on_first_use(index_dir):
         from ..index.update import update_index
         from .output import safe
         click.echo("parlsearch: no index at %s yet; building it from the bundled corpus…" % safe(str(path)),
