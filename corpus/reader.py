@@ -6,17 +6,19 @@
 """
 from __future__ import annotations
 
-import json
 import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator, Union
 
 from .model import Document, merge
-from .records import RecordError, document_from_record, iter_jsonl_lines, records_in_json
-from .text import DecodeError, PageError, decode_bytes
+from .jsonstream import INDEX_KEY, RECORD_KEYS, JsonStreamError, iter_json_values
+from .records import RecordError, document_from_record, iter_jsonl_lines
+from .text import DecodeError, PageError, Utf8Decoder, decode_report
 
-#: Whole-file formats (JSON, HTML, text) larger than this are refused; JSON Lines is streamed instead.
+#: JSON and JSON Lines files larger than this are refused (both are read one record at a time, so this
+#: bounds time, not memory); HTML and text pages are read whole, up to MAX_PAGE_BYTES.
 MAX_FILE_BYTES = 256 * 1024 * 1024
 MAX_PAGE_BYTES = 16 * 1024 * 1024
 
@@ -59,21 +61,73 @@ def bundled_corpus() -> Path:
     return Path(__file__).resolve().parent / "data"
 
 
+def _kind_of(mode: int) -> str:
+    for test, name in ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
+                       (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return name
+    return "not a regular file"
+
+
 def iter_files(paths: Iterable[str | os.PathLike]) -> Iterator[Path | Problem]:
-    """Every file under the given paths (directories walked recursively, in sorted order)."""
+    """Every regular file under the given paths (directories walked recursively, in sorted order).
+
+    Nothing is silent (README, "Inputs"): a directory that cannot be listed, a FIFO, a device or a socket
+    (which would block or never end) is reported and skipped, never opened. Symbolic links to
+    directories are followed, like `rg --follow`, but a directory already being walked (a link loop) or
+    already read (two links to one directory) is reported and not read twice.
+    """
     for raw in paths:
         path = Path(raw)
-        if path.is_dir():
-            for root, dirs, files in os.walk(path, onerror=None):
-                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-                for name in sorted(files):
-                    if name.startswith(".") or name in _SKIPPED_NAMES:
-                        continue
-                    yield Path(root) / name
-        elif path.exists():
+        try:
+            st = path.stat()
+        except FileNotFoundError:
+            yield Problem(str(path), None, "no such file or directory")
+            continue
+        except OSError as e:
+            yield Problem(str(path), None, "cannot read: %s" % (e.strerror or e))
+            continue
+        if stat.S_ISDIR(st.st_mode):
+            yield from _walk(path, set())
+        elif stat.S_ISREG(st.st_mode):
             yield path
         else:
-            yield Problem(str(path), None, "no such file or directory")
+            yield Problem(str(path), None, "%s, not read" % _kind_of(st.st_mode))
+
+
+def _walk(directory: Path, seen: set) -> Iterator[Path | Problem]:
+    try:
+        st = directory.stat()
+        key = (st.st_dev, st.st_ino)
+        if key in seen:
+            yield Problem(str(directory), None, "directory already read (symbolic link loop or second link), "
+                                                "not read again")
+            return
+        seen.add(key)
+        with os.scandir(directory) as it:
+            entries = sorted(it, key=lambda e: e.name)
+    except OSError as e:
+        yield Problem(str(directory), None, "cannot read directory: %s" % (e.strerror or e))
+        return
+    subdirs = []
+    for entry in entries:
+        name = entry.name
+        if name.startswith(".") or name in _SKIPPED_NAMES:
+            continue
+        try:
+            mode = os.stat(entry.path).st_mode  # follows links
+        except OSError as e:
+            reason = "broken symbolic link" if entry.is_symlink() else "cannot read: %s" % (e.strerror or e)
+            yield Problem(entry.path, None, reason)
+            continue
+        if stat.S_ISDIR(mode):
+            subdirs.append(Path(entry.path))
+        elif stat.S_ISREG(mode):
+            yield Path(entry.path)
+        else:
+            yield Problem(entry.path, None, "%s, not read" % _kind_of(mode))
+    for sub in subdirs:  # files of a directory first, then its subdirectories, as os.walk did
+        yield from _walk(sub, seen)
 
 
 def _sniff(path: Path, head: bytes) -> str:
@@ -89,41 +143,100 @@ def _sniff(path: Path, head: bytes) -> str:
     return "text"
 
 
+def _open_regular(path: Path):
+    """Open a file for reading only if it is a regular file: O_NONBLOCK so that a FIFO swapped in after
+    the directory listing cannot block the open, and fstat on the opened file to refuse it."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise _NotRegular(_kind_of(st.st_mode))
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb"), st.st_size
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+class _NotRegular(Exception):
+    pass
+
+
 def read_file(path: Path) -> Iterator[Item]:
-    """Documents and problems from one file, detected by extension and content."""
+    """Documents and problems from one file, detected by extension and content.
+
+    Memory stays bounded whatever the file (README, "Inputs"): JSON Lines and JSON are read one record at
+    a time (JSON through corpus.jsonstream), HTML and text pages whole up to MAX_PAGE_BYTES; no read goes
+    past the size limits even if the file grows while it is read."""
     spath = str(path)
     try:
-        size = path.stat().st_size
-        with open(path, "rb") as f:
-            head = f.read(8192)
-            if not head.strip():
-                yield Problem(spath, None, "empty file")
-                return
-            kind = _sniff(path, head)
-            if kind == "jsonl":
-                f.seek(0)
-                yield from _read_jsonl(f, spath)
-                return
-            limit = MAX_FILE_BYTES if kind == "json" else MAX_PAGE_BYTES
-            if size > limit:
-                yield Problem(spath, None, "file too large (%d MB, limit %d MB)" % (size // 2**20, limit // 2**20))
-                return
-            f.seek(0)
-            data = f.read()
+        f, size = _open_regular(path)
+    except _NotRegular as e:
+        yield Problem(spath, None, "%s, not read" % e)
+        return
     except OSError as e:
         yield Problem(spath, None, "cannot read: %s" % (e.strerror or e))
         return
-    try:
-        text = decode_bytes(data)
-    except DecodeError as e:
-        yield Problem(spath, None, str(e))
-        return
-    if kind == "json":
-        yield from _read_json(text, spath)
-    elif kind == "html":
-        yield from _read_page(text, spath)
-    else:
-        yield from _read_text(text, spath)
+    with f:
+        try:
+            head = f.read(8192)
+        except OSError as e:
+            yield Problem(spath, None, "cannot read: %s" % (e.strerror or e))
+            return
+        if not head.strip():
+            yield Problem(spath, None, "empty file")
+            return
+        kind = _sniff(path, head)
+        limit = MAX_FILE_BYTES if kind in ("json", "jsonl") else MAX_PAGE_BYTES
+        if size > limit:
+            yield Problem(spath, None, "file too large (%d MB, limit %d MB)" % (size // 2**20, limit // 2**20))
+            return
+        f.seek(0)
+        bounded = _Bounded(f, limit)
+        try:
+            if kind == "jsonl":
+                yield from _read_jsonl(bounded, spath)
+            elif kind == "json":
+                yield from _read_json(bounded, spath)
+            else:
+                data = bounded.read()
+                try:
+                    text, warning = decode_report(data)
+                except DecodeError as e:
+                    yield Problem(spath, None, str(e))
+                    return
+                if warning:
+                    yield Problem(spath, None, warning, rejected=False)
+                yield from (_read_page if kind == "html" else _read_text)(text, spath)
+        except OSError as e:
+            yield Problem(spath, None, "cannot read: %s" % (e.strerror or e))
+        if bounded.exceeded:
+            yield Problem(spath, None, "file grew past the size limit while read (%d MB): the rest is not read"
+                          % (limit // 2**20))
+
+
+class _Bounded:
+    """A binary file object that never returns more than `limit` bytes in total."""
+
+    def __init__(self, f, limit: int):
+        self.f, self.left, self.exceeded = f, limit, False
+
+    def _cap(self, n: int) -> int:
+        return self.left if n is None or n < 0 else min(n, self.left)
+
+    def read(self, n: int = -1) -> bytes:
+        data = self.f.read(self._cap(n))
+        return self._count(data)
+
+    def readline(self, n: int = -1) -> bytes:
+        return self._count(self.f.readline(self._cap(n)))
+
+    def _count(self, data: bytes) -> bytes:
+        self.left -= len(data)
+        if self.left <= 0 and not self.exceeded and self.f.read(1):
+            self.exceeded = True
+        return data
 
 
 def _record_items(record, source: str, number: int) -> Iterator[Item]:
@@ -139,38 +252,92 @@ def _record_items(record, source: str, number: int) -> Iterator[Item]:
 
 
 def _read_jsonl(stream, source: str) -> Iterator[Item]:
-    for lineno, value in iter_jsonl_lines(stream):
+    decoder = Utf8Decoder()
+    for lineno, value in iter_jsonl_lines(stream, decoder):
         if isinstance(value, Exception):
             yield Problem(source, lineno, str(value))
         else:
             yield from _record_items(value, source, lineno)
+    if decoder.warning():
+        yield Problem(source, None, decoder.warning(), rejected=False)
 
 
-def _read_json(text: str, source: str) -> Iterator[Item]:
-    try:
-        obj = json.loads(text)
-    except json.JSONDecodeError as e:
-        if e.msg == "Extra data" and text.lstrip().startswith("{"):
-            # Several objects, one per line: JSON Lines under a .json name.
-            import io
-            yield from _read_jsonl(io.BytesIO(text.encode("utf-8")), source)
-            return
-        yield Problem(source, None, "invalid JSON: %s" % e)
-        return
-    except RecursionError:
-        yield Problem(source, None, "invalid JSON: nested too deeply")
-        return
+#: Fields of a top-level object kept to read it as a single record; a record has about 20.
+_MAX_SINGLE_FIELDS = 200
+
+
+def _read_json(stream, source: str) -> Iterator[Item]:
+    """A JSON corpus file, one record at a time (corpus.jsonstream): a list of records, an object holding
+    one (``{"questions": [...]}``), a Weblex index (``{"data": [[row], …]}``), one record, or several
+    objects one after the other (JSON Lines under a .json name)."""
     from . import weblex_index
-    if weblex_index.is_index(obj):
-        yield from weblex_index.read_index(obj, source)
-        return
+    decoder = Utf8Decoder()
+    fields: dict = {}       # plain fields of a top-level object (a single record, or the index's "note")
+    lists: set = set()      # kinds of record lists met ("list", "questions"…, "data")
+    record_list = None      # the record list read (the first met, as json.loads + records_in_json did)
+    index_head: list = []   # the first rows of "data", held to decide whether it is a Weblex index
+    index = None            # None until decided
+    single = None           # None until the first top-level object is complete; then whether it was a record
+
+    def index_items(rows):
+        for number, row in rows:
+            yield from weblex_index.row_items(row, source, number)
+
+    def decide_index():
+        nonlocal index
+        index = weblex_index.is_index({INDEX_KEY: [r for _, r in index_head]})
+        head = list(index_head)
+        index_head.clear()
+        return index_items(head) if index else iter(())
+
+    def finish_single():
+        nonlocal single
+        single = not lists and any(k in fields for k in ("question", "titre", "title"))
+        return _record_items(dict(fields), source, 1) if single else iter(())
+
     try:
-        records = records_in_json(obj)
-    except RecordError as e:
+        for kind, number, value in iter_json_values(stream, decoder):
+            if kind == "begin":
+                lists.add(value)
+                if value in RECORD_KEYS and record_list is None:
+                    record_list = value
+            elif kind == "field":
+                if len(fields) < _MAX_SINGLE_FIELDS:
+                    fields[value[0]] = value[1]
+            elif kind == INDEX_KEY:
+                if index is None:
+                    index_head.append((number, value))
+                    if len(index_head) >= _INDEX_SNIFF_ROWS:
+                        yield from decide_index()
+                elif index:
+                    yield from index_items([(number, value)])
+            elif kind == "extra":
+                if single is None:
+                    yield from finish_single()
+                yield from _record_items(value, source, number)
+            elif kind in ("list", "single") or kind == record_list:
+                yield from _record_items(value, source, number)
+        if index_head:
+            yield from decide_index()
+        if single is None:
+            yield from finish_single()
+    except JsonStreamError as e:
+        if index_head:
+            yield from decide_index()
+        yield Problem(source, e.number, str(e))
+        return
+    except DecodeError as e:
         yield Problem(source, None, str(e))
         return
-    for number, record in enumerate(records, 1):
-        yield from _record_items(record, source, number)
+    if decoder.warning():
+        yield Problem(source, None, decoder.warning(), rejected=False)
+    empty_index = lists == {INDEX_KEY} and index is None and set(fields) <= {"note"}
+    if not (lists - {INDEX_KEY} or index or single or empty_index):
+        yield Problem(source, None, "JSON has no list of questions")
+
+
+#: Rows of "data" looked at to decide whether a file is a Weblex index (weblex_index.is_index).
+_INDEX_SNIFF_ROWS = 20
 
 
 def _read_page(text: str, source: str) -> Iterator[Item]:
