@@ -22,7 +22,7 @@ from ..index.analysis import LANGUAGES, fold
 from ..index.schema import DEFAULT_FIELD_WEIGHTS, document_from_payload
 from ..index.store import damaged_index, open_index
 
-from .query import QueryError, check_balanced, make_parser, rewrite, validate
+from .query import QueryError, check_balanced, expanded_terms, fuzzy_note, make_parser, rewrite, validate
 
 SORTS = ("relevance", "date", "-date")
 #: Fields whose text snippets are drawn from, in order of preference.
@@ -187,6 +187,7 @@ class Engine:
         if filters and not (text or "").strip():  # only --author/--since…: everything they allow
             return wq.And(filters).normalize() if len(filters) > 1 else filters[0], [], None
         clauses, relaxable = self.parse(text)
+        expanded_terms([q for _, q in clauses], self.searcher.reader())  # QueryError past the limit
         if not clauses:
             if filters:
                 return wq.And(filters), [], None
@@ -258,6 +259,7 @@ class Engine:
         if sort not in SORTS:
             raise QueryError("unknown sort %r (relevance, date, -date)" % sort)
         q, dropped, note = self.build(text, filters)
+        note = note or fuzzy_note(text)
         if q is None:
             return SearchResult(text, 0, [], note=note)
         want = offset + limit
