@@ -28,7 +28,10 @@ def _cp1252_fallback(error: UnicodeDecodeError):
     return "".join(b.to_bytes(1, "big").decode("cp1252", errors="ignore") or chr(b) for b in bad), error.end
 
 
-codecs.register_error("parlsearch-cp1252", _cp1252_fallback)
+#: The handler's name is unique to this module object: a second import of this file under another name
+#: (a test importing ``corpus`` from the source tree) registers its own, with its own offsets.
+_HANDLER = "parlsearch-cp1252-%x" % id(_FALLBACK)
+codecs.register_error(_HANDLER, _cp1252_fallback)
 
 #: Lines named in a decoding warning; beyond, only their count.
 MAX_REPORTED_LINES = 5
@@ -52,7 +55,7 @@ class Utf8Decoder:
         data = self._pending + chunk if self._pending else chunk
         _FALLBACK.offsets = offsets = []
         try:
-            text, used = codecs.utf_8_decode(data, "parlsearch-cp1252", final)
+            text, used = codecs.utf_8_decode(data, _HANDLER, final)
         finally:
             _FALLBACK.offsets = []
         line, start = self.line, 0
