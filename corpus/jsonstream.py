@@ -98,7 +98,7 @@ class _Window:
                 error = "invalid JSON: %s" % e.msg
                 end = None
             except RecursionError:
-                raise JsonStreamError("invalid JSON: nested too deeply", number) from None
+                raise JsonStreamError("invalid JSON: nested too deeply", None) from None  # the file's shape
             else:
                 if end - self.pos > MAX_VALUE_CHARS:
                     break
@@ -153,7 +153,7 @@ def _elements(w: _Window, kind: str) -> Iterator[tuple[str, int, object]]:
         if w.peek() == ",":
             w.pos += 1
             continue
-        w.take("]", number)
+        w.take("]", None)  # a list never closed is the file's problem, not its last (complete) record's
         return
 
 

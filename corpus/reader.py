@@ -15,7 +15,7 @@ from typing import Iterable, Iterator, Union
 from .model import Document, merge
 from .jsonstream import INDEX_KEY, RECORD_KEYS, JsonStreamError, iter_json_values
 from .records import RecordError, document_from_record, iter_jsonl_lines
-from .text import DecodeError, PageError, Utf8Decoder, decode_report
+from .text import DecodeError, PageError, Utf8Decoder, Utf16Decoder, decode_report
 
 #: JSON and JSON Lines files larger than this are refused (both are read one record at a time, so this
 #: bounds time, not memory); HTML and text pages are read whole, up to MAX_PAGE_BYTES.
@@ -198,7 +198,8 @@ def read_file(path: Path) -> Iterator[Item]:
             if kind == "jsonl":
                 yield from _read_jsonl(bounded, spath)
             elif kind == "json":
-                yield from _read_json(bounded, spath)
+                utf16 = head.startswith((b"\xff\xfe", b"\xfe\xff"))
+                yield from _read_json(bounded, spath, Utf16Decoder() if utf16 else Utf8Decoder())
             else:
                 data = bounded.read()
                 try:
@@ -266,12 +267,12 @@ def _read_jsonl(stream, source: str) -> Iterator[Item]:
 _MAX_SINGLE_FIELDS = 200
 
 
-def _read_json(stream, source: str) -> Iterator[Item]:
+def _read_json(stream, source: str, decoder=None) -> Iterator[Item]:
     """A JSON corpus file, one record at a time (corpus.jsonstream): a list of records, an object holding
     one (``{"questions": [...]}``), a Weblex index (``{"data": [[row], …]}``), one record, or several
     objects one after the other (JSON Lines under a .json name)."""
     from . import weblex_index
-    decoder = Utf8Decoder()
+    decoder = decoder or Utf8Decoder()
     fields: dict = {}       # plain fields of a top-level object (a single record, or the index's "note")
     lists: set = set()      # kinds of record lists met ("list", "questions"…, "data")
     record_list = None      # the record list read (the first met, as json.loads + records_in_json did)

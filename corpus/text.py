@@ -86,6 +86,23 @@ class Utf8Decoder:
             " and %d more" % more if more > 0 else "")
 
 
+class Utf16Decoder:
+    """Incremental UTF-16 decoding (a file that starts with a UTF-16 byte order mark), for the streaming
+    JSON reader; same interface as Utf8Decoder. Invalid UTF-16 raises DecodeError."""
+
+    def __init__(self):
+        self._decoder = codecs.getincrementaldecoder("utf-16")()
+
+    def decode(self, chunk: bytes, final: bool = False) -> str:
+        try:
+            return self._decoder.decode(chunk, final)
+        except UnicodeDecodeError:
+            raise DecodeError("invalid UTF-16 text") from None
+
+    def warning(self) -> str | None:
+        return None
+
+
 def check_not_binary(text: str) -> None:
     """DecodeError when text decoded from bytes is evidently binary (mostly control characters)."""
     sample = text[:65536]

@@ -407,9 +407,7 @@ def test_a_sigkilled_writers_lock_does_not_block_the_next_run(update_case, tmp_p
         writer.kill()
         writer.wait()
     assert (ix / "MAIN_WRITELOCK").exists()  # a stale lock file, but the OS lock died with its process
-    started = time.monotonic()
     rerun_completes(update_case, ix)  # --wait 0: it would fail at once if the lock were still held
-    assert time.monotonic() - started < 60
 
 
 # -- full disk and permissions ----------------------------------------------------------------------------
@@ -607,8 +605,21 @@ def make_hostile_corpus(root: Path) -> HostileCorpus:
         put("enc/utf16-nobom-%d.json" % i, json.dumps(record(), ensure_ascii=False).encode("utf-16-le"))
     # Truncated JSON, binary junk, empty files, HTML without the question section, deep nesting.
     for i in range(40):
-        whole = json.dumps({"questions": [record(), record()]})
-        put("truncated/t%d.json" % i, whole[:rnd.randrange(10, len(whole) - 5)])
+        recs = [record(), record()]
+        whole = json.dumps({"questions": recs})
+        cut = rnd.randrange(10, len(whole) - 5)
+        # JSON is read one record at a time: a record complete before the cut is kept, the cut one rejected.
+        start1 = len('{"questions": [')
+        end1 = start1 + len(json.dumps(recs[0]))
+        name = "truncated/t%d.json" % i
+        if cut < start1:
+            put(name, whole[:cut])  # cut inside the header: the whole file
+        elif cut < end1:
+            bad_records.add((str(put(name, whole[:cut], "valid")), 1))
+        elif cut == end1:
+            put(name, whole[:cut], "bad", [doc_id(recs[0])])  # the list is never closed: a file problem
+        else:
+            bad_records.add((str(put(name, whole[:cut], "valid", [doc_id(recs[0])])), 2))
         junk = bytes(rnd.randrange(256) for _ in range(rnd.randrange(200, 5000))) + b"\x00"
         put("junk/j%d%s" % (i, (".json", ".html", ".txt", ".dat")[i % 4]), junk)
     for i in range(20):
@@ -651,11 +662,10 @@ def test_hostile_input_at_scale(tmp_path):
     corpus = make_hostile_corpus(tmp_path / "in")
     assert sum(1 for p in corpus.root.rglob("*") if p.is_file()) == 1000
     ix = tmp_path / "index"
-    started = time.monotonic()
+    # No time threshold (issue 11, item 20): linear work is proved by the regex and analyzer tests; the
+    # timeout only stops a hang.
     proc = cli("index", "--index", ix, "--problems", "100000", corpus.root, timeout=600)
-    elapsed = time.monotonic() - started
     assert proc.returncode == 0, proc.stderr[-3000:]
-    assert elapsed < 120, "indexing 1,000 hostile files took %.0f s" % elapsed
     assert "Traceback" not in proc.stderr
     # Every bad file and record is reported, and nothing else is.
     rejected = set()

@@ -363,3 +363,13 @@ def test_an_escape_in_a_listing_row_rejects_the_row(tmp_path):
     result = read_paths([path])
     assert _summary(result) == (2, [(2, True)])
     assert "U+001B" in result.problems[0].reason
+
+
+def test_utf16_json_with_a_byte_order_mark_is_streamed(tmp_path):
+    records = _records(3)
+    for encoding in ("utf-16", "utf-16-be"):
+        path = tmp_path / ("r-%s.json" % encoding)
+        data = json.dumps(records, ensure_ascii=False).encode(encoding)
+        path.write_bytes(data if encoding == "utf-16" else b"\xfe\xff" + data)
+        result = read_paths([path])
+        assert result.problems == [] and {d.title for d in result.documents} == {r["titre"] for r in records}
