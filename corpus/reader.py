@@ -7,11 +7,11 @@
 from __future__ import annotations
 
 import os
-import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator, Union
 
+from . import inputs
 from .model import Document, merge
 from .jsonstream import INDEX_KEY, RECORD_KEYS, JsonStreamError, iter_json_values
 from .records import RecordError, document_from_record, iter_jsonl_lines
@@ -24,7 +24,6 @@ MAX_PAGE_BYTES = 16 * 1024 * 1024
 
 _JSONL_SUFFIXES = {".jsonl", ".ndjson"}
 _HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
-_SKIPPED_NAMES = {".DS_Store", "Thumbs.db"}
 
 
 @dataclass(frozen=True)
@@ -61,73 +60,10 @@ def bundled_corpus() -> Path:
     return Path(__file__).resolve().parent / "data"
 
 
-def _kind_of(mode: int) -> str:
-    for test, name in ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
-                       (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket")):
-        if test(mode):
-            return name
-    return "not a regular file"
-
-
 def iter_files(paths: Iterable[str | os.PathLike]) -> Iterator[Path | Problem]:
-    """Every regular file under the given paths (directories walked recursively, in sorted order).
-
-    Nothing is silent (README, "Inputs"): a directory that cannot be listed, a FIFO, a device or a socket
-    (which would block or never end) is reported and skipped, never opened. Symbolic links to
-    directories are followed, like `rg --follow`, but a directory already being walked (a link loop) or
-    already read (two links to one directory) is reported and not read twice.
-    """
-    for raw in paths:
-        path = Path(raw)
-        try:
-            st = path.stat()
-        except FileNotFoundError:
-            yield Problem(str(path), None, "no such file or directory")
-            continue
-        except OSError as e:
-            yield Problem(str(path), None, "cannot read: %s" % (e.strerror or e))
-            continue
-        if stat.S_ISDIR(st.st_mode):
-            yield from _walk(path, set())
-        elif stat.S_ISREG(st.st_mode):
-            yield path
-        else:
-            yield Problem(str(path), None, "%s, not read" % _kind_of(st.st_mode))
-
-
-def _walk(directory: Path, seen: set) -> Iterator[Path | Problem]:
-    try:
-        st = directory.stat()
-        key = (st.st_dev, st.st_ino)
-        if key in seen:
-            yield Problem(str(directory), None, "directory already read (symbolic link loop or second link), "
-                                                "not read again")
-            return
-        seen.add(key)
-        with os.scandir(directory) as it:
-            entries = sorted(it, key=lambda e: e.name)
-    except OSError as e:
-        yield Problem(str(directory), None, "cannot read directory: %s" % (e.strerror or e))
-        return
-    subdirs = []
-    for entry in entries:
-        name = entry.name
-        if name.startswith(".") or name in _SKIPPED_NAMES:
-            continue
-        try:
-            mode = os.stat(entry.path).st_mode  # follows links
-        except OSError as e:
-            reason = "broken symbolic link" if entry.is_symlink() else "cannot read: %s" % (e.strerror or e)
-            yield Problem(entry.path, None, reason)
-            continue
-        if stat.S_ISDIR(mode):
-            subdirs.append(Path(entry.path))
-        elif stat.S_ISREG(mode):
-            yield Path(entry.path)
-        else:
-            yield Problem(entry.path, None, "%s, not read" % _kind_of(mode))
-    for sub in subdirs:  # files of a directory first, then its subdirectories, as os.walk did
-        yield from _walk(sub, seen)
+    """Every regular file under the given paths; what cannot be read as one is a Problem (corpus.inputs)."""
+    for item in inputs.iter_files(paths):
+        yield Problem(item[0], None, item[1]) if isinstance(item, tuple) else item
 
 
 def _sniff(path: Path, head: bytes) -> str:
@@ -143,26 +79,6 @@ def _sniff(path: Path, head: bytes) -> str:
     return "text"
 
 
-def _open_regular(path: Path):
-    """Open a file for reading only if it is a regular file: O_NONBLOCK so that a FIFO swapped in after
-    the directory listing cannot block the open, and fstat on the opened file to refuse it."""
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
-    try:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode):
-            raise _NotRegular(_kind_of(st.st_mode))
-        if hasattr(os, "set_blocking"):
-            os.set_blocking(fd, True)
-        return os.fdopen(fd, "rb"), st.st_size
-    except BaseException:
-        os.close(fd)
-        raise
-
-
-class _NotRegular(Exception):
-    pass
-
-
 def read_file(path: Path) -> Iterator[Item]:
     """Documents and problems from one file, detected by extension and content.
 
@@ -171,8 +87,8 @@ def read_file(path: Path) -> Iterator[Item]:
     past the size limits even if the file grows while it is read."""
     spath = str(path)
     try:
-        f, size = _open_regular(path)
-    except _NotRegular as e:
+        f, size = inputs.open_regular(path)
+    except inputs.NotRegular as e:
         yield Problem(spath, None, "%s, not read" % e)
         return
     except OSError as e:
@@ -193,7 +109,7 @@ def read_file(path: Path) -> Iterator[Item]:
             yield Problem(spath, None, "file too large (%d MB, limit %d MB)" % (size // 2**20, limit // 2**20))
             return
         f.seek(0)
-        bounded = _Bounded(f, limit)
+        bounded = inputs.Bounded(f, limit)
         try:
             if kind == "jsonl":
                 yield from _read_jsonl(bounded, spath)
@@ -215,29 +131,6 @@ def read_file(path: Path) -> Iterator[Item]:
         if bounded.exceeded:
             yield Problem(spath, None, "file grew past the size limit while read (%d MB): the rest is not read"
                           % (limit // 2**20))
-
-
-class _Bounded:
-    """A binary file object that never returns more than `limit` bytes in total."""
-
-    def __init__(self, f, limit: int):
-        self.f, self.left, self.exceeded = f, limit, False
-
-    def _cap(self, n: int) -> int:
-        return self.left if n is None or n < 0 else min(n, self.left)
-
-    def read(self, n: int = -1) -> bytes:
-        data = self.f.read(self._cap(n))
-        return self._count(data)
-
-    def readline(self, n: int = -1) -> bytes:
-        return self._count(self.f.readline(self._cap(n)))
-
-    def _count(self, data: bytes) -> bytes:
-        self.left -= len(data)
-        if self.left <= 0 and not self.exceeded and self.f.read(1):
-            self.exceeded = True
-        return data
 
 
 def _record_items(record, source: str, number: int) -> Iterator[Item]:

@@ -226,7 +226,8 @@ def test_a_file_that_grows_while_read_is_read_no_further_than_the_limit(tmp_path
     line = json.dumps(_records(1)[0], ensure_ascii=False).encode() + b"\n"
     path.write_bytes(line * 3)
     monkeypatch.setattr(reader, "MAX_FILE_BYTES", len(line) * 3)  # the size checked at open
-    real = reader._open_regular
+    from parlsearch.corpus import inputs
+    real = inputs.open_regular
 
     def grown(p):
         f, size = real(p)
@@ -234,7 +235,7 @@ def test_a_file_that_grows_while_read_is_read_no_further_than_the_limit(tmp_path
             out.write(line * 50)
         return f, size
 
-    monkeypatch.setattr(reader, "_open_regular", grown)
+    monkeypatch.setattr(inputs, "open_regular", grown)
     result = read_paths([path])
     assert len(result.documents) == 1  # three readings of one question, nothing past the limit
     assert result.duplicates == 2
