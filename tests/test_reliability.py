@@ -457,6 +457,7 @@ def _limit_file_size():
     resource.setrlimit(resource.RLIMIT_FSIZE, (256 * 1024, 256 * 1024))
 
 
+@pytest.mark.slow  # the full-disk tests cover the same path in the fast suite
 def test_file_size_limit_is_a_one_line_error_and_the_last_commit_stays(update_case, tmp_path):
     ix = update_case.fresh(tmp_path)
     proc = subprocess.run(parlsearch_argv() + ["index", "--index", str(ix), str(update_case.update)],
@@ -494,7 +495,7 @@ def test_read_only_index_answers_and_refuses_writes_in_one_line(update_case, tmp
         src.chmod(0o755)
 
 
-@pytest.mark.parametrize("damage", ["empty-toc", "truncated-segment"])
+@pytest.mark.parametrize("damage", ["empty-toc", pytest.param("truncated-segment", marks=pytest.mark.slow)])
 def test_damaged_index_is_a_one_line_error_and_rebuild_recovers(index_copy, damage):
     if damage == "empty-toc":
         next(index_copy.glob("_MAIN_*.toc")).write_bytes(b"")
@@ -690,6 +691,7 @@ def test_hostile_input_at_scale(tmp_path):
     assert stats.returncode == 0 and json.loads(stats.stdout)["documents"] == len(corpus.valid_ids)
 
 
+@pytest.mark.slow
 def test_documents_without_dates_stay_searchable_across_segments(tmp_path):
     """whoosh's multi-segment column reader misplaces segments that hold no value of a column at all."""
     undated = write_jsonl(tmp_path / "undated.jsonl", [
@@ -987,7 +989,8 @@ def test_hostile_text_is_exact_in_json(hostile_index):
 
 # -- version drift -------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("drift", ["older-analyzer", "older-schema", "no-version-record"])
+@pytest.mark.parametrize("drift", ["older-analyzer", pytest.param("older-schema", marks=pytest.mark.slow),
+                                   pytest.param("no-version-record", marks=pytest.mark.slow)])
 def test_index_of_another_version_is_refused_then_rebuild_works(index_copy, drift):
     meta_path = index_copy / META_FILE
     meta = json.loads(meta_path.read_text())

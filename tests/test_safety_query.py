@@ -88,7 +88,7 @@ _ALPHABET = list("ab tr~/*?-+()\"':[]{}^.İ<>=!&|\\\t") + ["tram", "bus", "AND",
                                                           "titre:", "2026", "..", "~9", "/9"]
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(text=st.lists(st.sampled_from(_ALPHABET) | st.text(max_size=3), max_size=12).map("".join))
 def test_any_query_string_gives_results_or_a_query_error(engine, text):
     try:
