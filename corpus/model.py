@@ -5,6 +5,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from .assembly import ANSWERED, DEFAULT_ASSEMBLY, UNANSWERED
@@ -103,13 +104,91 @@ def split_recipient(recipient: str | None) -> tuple[str | None, str | None]:
     return text, None
 
 
-def make_id(*, assembly: str, base, moncode, legislature, type_: str, number) -> str:
-    """Stable document id: PRB-<base>-<moncode>, else PRB-<legislature>-<type code>-<number>."""
+#: Longest identifier (id, moncode, assembly, legislature, session) accepted from input. Real ones are
+#: under 30 characters ("PRB-2024-2029-qe-1234"); 64 leaves room without letting a field carry a page.
+MAX_IDENTIFIER_CHARS = 64
+#: Most digits accepted in a number (moncode, base, numero). Real moncodes have 6; 12 is what the page
+#: reader's moncode pattern allows. Bounded so that int() never sees thousands of digits.
+MAX_NUMBER_DIGITS = 12
+_ASCII_DIGITS = re.compile(r"[0-9]{1,%d}" % MAX_NUMBER_DIGITS)
+#: Characters an identifier never holds: controls (ESC, BEL, C1), format characters (bidi overrides and
+#: isolates, zero-width), separators other than the plain space, private use, surrogates, unassigned.
+_FORBIDDEN_CATEGORIES = {"Cc", "Cf", "Co", "Cs", "Cn", "Zl", "Zp"}
+
+
+class IdentifierError(ValueError):
+    """An identifier field that cannot be trusted (control or bidi characters, not a number, too long)."""
+
+
+def strict_number(value, name: str) -> int:
+    """An int from JSON (int, or a string of ASCII digits), at most MAX_NUMBER_DIGITS digits.
+
+    "²", "٣" (Arabic-Indic) and 5,000-digit strings are refused: Python's int() accepts the first two
+    and raises an unrelated error on the last, and none is an official number.
+    """
+    if isinstance(value, bool):
+        raise IdentifierError("%s is not a number" % name)
+    if isinstance(value, int):
+        if 0 <= value < 10 ** MAX_NUMBER_DIGITS:
+            return value
+        raise IdentifierError("%s is out of range" % name)
+    if isinstance(value, str):
+        text = value.strip()
+        if _ASCII_DIGITS.fullmatch(text):
+            return int(text)
+        if text.isascii() and text.isdigit():
+            raise IdentifierError("%s has more than %d digits" % (name, MAX_NUMBER_DIGITS))
+    raise IdentifierError("%s is not a number: %r" % (name, str(value)[:20]))
+
+
+def check_identifier(value, name: str) -> str | None:
+    """An identifier as text, or IdentifierError when it holds control/escape/bidi characters or is too long.
+
+    Validated when read, so that a record carrying a terminal escape in its moncode is rejected with a
+    reason instead of reaching the index (and, later, a terminal).
+    """
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise IdentifierError("%s is not text" % name)
+    text = str(value)
+    bad = next((c for c in text if unicodedata.category(c) in _FORBIDDEN_CATEGORIES), None)
+    if bad is not None:
+        raise IdentifierError("%s contains the control or format character U+%04X" % (name, ord(bad)))
+    if len(text) > MAX_IDENTIFIER_CHARS:
+        raise IdentifierError("%s is longer than %d characters" % (name, MAX_IDENTIFIER_CHARS))
+    return text
+
+
+#: Fields that make up a content-derived id (see make_id): what tells one question from another.
+_ID_CONTENT = ("title", "question", "author", "recipient", "date_received", "session", "language")
+
+
+def content_key(fields: dict) -> str:
+    """12 hex digits of SHA-256 over a record's title, question, author, recipient, reception date,
+    session and language: the same question read twice gets the same key, two questions never share one
+    (48 bits: a collision among a million documents has a probability of about 2e-3 %)."""
+    h = hashlib.sha256()
+    for name in _ID_CONTENT:
+        value = fields.get(name)
+        h.update(name.encode())
+        h.update(b"\x00")
+        h.update(("" if value is None else str(value)).encode("utf-8", "surrogatepass"))
+        h.update(b"\x01")
+    return h.hexdigest()[:12]
+
+
+def make_id(*, assembly: str, base, moncode, legislature, type_: str, number, content: dict | None = None) -> str:
+    """Stable document id: PRB-<base>-<moncode>, else PRB-<legislature>-<type code>-<number>, else (no
+    official code nor number) PRB-<legislature>-<type code>-h<content key>, so that distinct questions
+    without a number are never merged (README, "Document ids")."""
     assembly = (assembly or DEFAULT_ASSEMBLY).upper()
     if moncode:
         return "%s-%s-%s" % (assembly, base if base not in (None, "") else 1, moncode)
     code = TYPES.get(type_, "q")
-    return "%s-%s-%s-%s" % (assembly, legislature or "unknown", code, number if number not in (None, "") else "unknown")
+    if number in (None, ""):
+        number = "h" + content_key(content or {})
+    return "%s-%s-%s-%s" % (assembly, legislature or "unknown", code, number)
 
 
 #: Fields that make up the content hash: everything a reader of the document sees.
@@ -167,12 +246,20 @@ class Document:
             if isinstance(value, str):
                 value = value.strip()
             fields[name] = value if value not in ("", None) else None
+        for name in ("id", "assembly", "legislature", "session"):
+            if fields.get(name) is not None:
+                fields[name] = check_identifier(fields[name], name)
         if fields.get("moncode") is not None:
-            fields["moncode"] = str(fields["moncode"])
+            fields["moncode"] = str(strict_number(fields["moncode"], "moncode"))
+        if fields.get("base") not in (None, ""):
+            fields["base"] = strict_number(fields["base"], "base")
         number = fields.get("number")
         if isinstance(number, str):
-            digits = re.search(r"\d+", number)
-            number = int(digits.group()) if digits else None
+            check_identifier(number, "number")
+            digits = re.search(r"[0-9]+", number)  # "QE 123" → 123
+            number = strict_number(digits.group(), "number") if digits else None
+        elif number is not None:
+            number = strict_number(number, "number")
         fields["number"] = number
         fields["title"] = (fields.get("title") or "").strip()
         fields["question"] = (fields.get("question") or "").strip()
@@ -184,7 +271,7 @@ class Document:
         if not fields.get("id"):
             fields["id"] = make_id(
                 assembly=fields.get("assembly"), base=fields.get("base"), moncode=fields.get("moncode"),
-                legislature=fields["legislature"], type_=fields["type"], number=number,
+                legislature=fields["legislature"], type_=fields["type"], number=number, content=fields,
             )
         fields.pop("content_hash", None)
         doc = cls(**fields)

@@ -6,23 +6,24 @@
 """
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator, Union
 
+from . import inputs
 from .model import Document, merge
-from .records import RecordError, document_from_record, iter_jsonl_lines, records_in_json
-from .text import DecodeError, PageError, decode_bytes
+from .jsonstream import INDEX_KEY, RECORD_KEYS, JsonStreamError, iter_json_values
+from .records import RecordError, document_from_record, iter_jsonl_lines
+from .text import DecodeError, PageError, Utf8Decoder, Utf16Decoder, decode_report
 
-#: Whole-file formats (JSON, HTML, text) larger than this are refused; JSON Lines is streamed instead.
+#: JSON and JSON Lines files larger than this are refused (both are read one record at a time, so this
+#: bounds time, not memory); HTML and text pages are read whole, up to MAX_PAGE_BYTES.
 MAX_FILE_BYTES = 256 * 1024 * 1024
 MAX_PAGE_BYTES = 16 * 1024 * 1024
 
 _JSONL_SUFFIXES = {".jsonl", ".ndjson"}
 _HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
-_SKIPPED_NAMES = {".DS_Store", "Thumbs.db"}
 
 
 @dataclass(frozen=True)
@@ -60,20 +61,9 @@ def bundled_corpus() -> Path:
 
 
 def iter_files(paths: Iterable[str | os.PathLike]) -> Iterator[Path | Problem]:
-    """Every file under the given paths (directories walked recursively, in sorted order)."""
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            for root, dirs, files in os.walk(path, onerror=None):
-                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-                for name in sorted(files):
-                    if name.startswith(".") or name in _SKIPPED_NAMES:
-                        continue
-                    yield Path(root) / name
-        elif path.exists():
-            yield path
-        else:
-            yield Problem(str(path), None, "no such file or directory")
+    """Every regular file under the given paths; what cannot be read as one is a Problem (corpus.inputs)."""
+    for item in inputs.iter_files(paths):
+        yield Problem(item[0], None, item[1]) if isinstance(item, tuple) else item
 
 
 def _sniff(path: Path, head: bytes) -> str:
@@ -90,40 +80,57 @@ def _sniff(path: Path, head: bytes) -> str:
 
 
 def read_file(path: Path) -> Iterator[Item]:
-    """Documents and problems from one file, detected by extension and content."""
+    """Documents and problems from one file, detected by extension and content.
+
+    Memory stays bounded whatever the file (README, "Inputs"): JSON Lines and JSON are read one record at
+    a time (JSON through corpus.jsonstream), HTML and text pages whole up to MAX_PAGE_BYTES; no read goes
+    past the size limits even if the file grows while it is read."""
     spath = str(path)
     try:
-        size = path.stat().st_size
-        with open(path, "rb") as f:
-            head = f.read(8192)
-            if not head.strip():
-                yield Problem(spath, None, "empty file")
-                return
-            kind = _sniff(path, head)
-            if kind == "jsonl":
-                f.seek(0)
-                yield from _read_jsonl(f, spath)
-                return
-            limit = MAX_FILE_BYTES if kind == "json" else MAX_PAGE_BYTES
-            if size > limit:
-                yield Problem(spath, None, "file too large (%d MB, limit %d MB)" % (size // 2**20, limit // 2**20))
-                return
-            f.seek(0)
-            data = f.read()
+        f, size = inputs.open_regular(path)
+    except inputs.NotRegular as e:
+        yield Problem(spath, None, "%s, not read" % e)
+        return
     except OSError as e:
         yield Problem(spath, None, "cannot read: %s" % (e.strerror or e))
         return
-    try:
-        text = decode_bytes(data)
-    except DecodeError as e:
-        yield Problem(spath, None, str(e))
-        return
-    if kind == "json":
-        yield from _read_json(text, spath)
-    elif kind == "html":
-        yield from _read_page(text, spath)
-    else:
-        yield from _read_text(text, spath)
+    with f:
+        try:
+            head = f.read(8192)
+        except OSError as e:
+            yield Problem(spath, None, "cannot read: %s" % (e.strerror or e))
+            return
+        if not head.strip():
+            yield Problem(spath, None, "empty file")
+            return
+        kind = _sniff(path, head)
+        limit = MAX_FILE_BYTES if kind in ("json", "jsonl") else MAX_PAGE_BYTES
+        if size > limit:
+            yield Problem(spath, None, "file too large (%d MB, limit %d MB)" % (size // 2**20, limit // 2**20))
+            return
+        f.seek(0)
+        bounded = inputs.Bounded(f, limit)
+        try:
+            if kind == "jsonl":
+                yield from _read_jsonl(bounded, spath)
+            elif kind == "json":
+                utf16 = head.startswith((b"\xff\xfe", b"\xfe\xff"))
+                yield from _read_json(bounded, spath, Utf16Decoder() if utf16 else Utf8Decoder())
+            else:
+                data = bounded.read()
+                try:
+                    text, warning = decode_report(data)
+                except DecodeError as e:
+                    yield Problem(spath, None, str(e))
+                    return
+                if warning:
+                    yield Problem(spath, None, warning, rejected=False)
+                yield from (_read_page if kind == "html" else _read_text)(text, spath)
+        except OSError as e:
+            yield Problem(spath, None, "cannot read: %s" % (e.strerror or e))
+        if bounded.exceeded:
+            yield Problem(spath, None, "file grew past the size limit while read (%d MB): the rest is not read"
+                          % (limit // 2**20))
 
 
 def _record_items(record, source: str, number: int) -> Iterator[Item]:
@@ -139,38 +146,92 @@ def _record_items(record, source: str, number: int) -> Iterator[Item]:
 
 
 def _read_jsonl(stream, source: str) -> Iterator[Item]:
-    for lineno, value in iter_jsonl_lines(stream):
+    decoder = Utf8Decoder()
+    for lineno, value in iter_jsonl_lines(stream, decoder):
         if isinstance(value, Exception):
             yield Problem(source, lineno, str(value))
         else:
             yield from _record_items(value, source, lineno)
+    if decoder.warning():
+        yield Problem(source, None, decoder.warning(), rejected=False)
 
 
-def _read_json(text: str, source: str) -> Iterator[Item]:
-    try:
-        obj = json.loads(text)
-    except json.JSONDecodeError as e:
-        if e.msg == "Extra data" and text.lstrip().startswith("{"):
-            # Several objects, one per line: JSON Lines under a .json name.
-            import io
-            yield from _read_jsonl(io.BytesIO(text.encode("utf-8")), source)
-            return
-        yield Problem(source, None, "invalid JSON: %s" % e)
-        return
-    except RecursionError:
-        yield Problem(source, None, "invalid JSON: nested too deeply")
-        return
+#: Fields of a top-level object kept to read it as a single record; a record has about 20.
+_MAX_SINGLE_FIELDS = 200
+
+
+def _read_json(stream, source: str, decoder=None) -> Iterator[Item]:
+    """A JSON corpus file, one record at a time (corpus.jsonstream): a list of records, an object holding
+    one (``{"questions": [...]}``), a Weblex index (``{"data": [[row], …]}``), one record, or several
+    objects one after the other (JSON Lines under a .json name)."""
     from . import weblex_index
-    if weblex_index.is_index(obj):
-        yield from weblex_index.read_index(obj, source)
-        return
+    decoder = decoder or Utf8Decoder()
+    fields: dict = {}       # plain fields of a top-level object (a single record, or the index's "note")
+    lists: set = set()      # kinds of record lists met ("list", "questions"…, "data")
+    record_list = None      # the record list read (the first met, as json.loads + records_in_json did)
+    index_head: list = []   # the first rows of "data", held to decide whether it is a Weblex index
+    index = None            # None until decided
+    single = None           # None until the first top-level object is complete; then whether it was a record
+
+    def index_items(rows):
+        for number, row in rows:
+            yield from weblex_index.row_items(row, source, number)
+
+    def decide_index():
+        nonlocal index
+        index = weblex_index.is_index({INDEX_KEY: [r for _, r in index_head]})
+        head = list(index_head)
+        index_head.clear()
+        return index_items(head) if index else iter(())
+
+    def finish_single():
+        nonlocal single
+        single = not lists and any(k in fields for k in ("question", "titre", "title"))
+        return _record_items(dict(fields), source, 1) if single else iter(())
+
     try:
-        records = records_in_json(obj)
-    except RecordError as e:
+        for kind, number, value in iter_json_values(stream, decoder):
+            if kind == "begin":
+                lists.add(value)
+                if value in RECORD_KEYS and record_list is None:
+                    record_list = value
+            elif kind == "field":
+                if len(fields) < _MAX_SINGLE_FIELDS:
+                    fields[value[0]] = value[1]
+            elif kind == INDEX_KEY:
+                if index is None:
+                    index_head.append((number, value))
+                    if len(index_head) >= _INDEX_SNIFF_ROWS:
+                        yield from decide_index()
+                elif index:
+                    yield from index_items([(number, value)])
+            elif kind == "extra":
+                if single is None:
+                    yield from finish_single()
+                yield from _record_items(value, source, number)
+            elif kind in ("list", "single") or kind == record_list:
+                yield from _record_items(value, source, number)
+        if index_head:
+            yield from decide_index()
+        if single is None:
+            yield from finish_single()
+    except JsonStreamError as e:
+        if index_head:
+            yield from decide_index()
+        yield Problem(source, e.number, str(e))
+        return
+    except DecodeError as e:
         yield Problem(source, None, str(e))
         return
-    for number, record in enumerate(records, 1):
-        yield from _record_items(record, source, number)
+    if decoder.warning():
+        yield Problem(source, None, decoder.warning(), rejected=False)
+    empty_index = lists == {INDEX_KEY} and index is None and set(fields) <= {"note"}
+    if not (lists - {INDEX_KEY} or index or single or empty_index):
+        yield Problem(source, None, "JSON has no list of questions")
+
+
+#: Rows of "data" looked at to decide whether a file is a Weblex index (weblex_index.is_index).
+_INDEX_SNIFF_ROWS = 20
 
 
 def _read_page(text: str, source: str) -> Iterator[Item]:

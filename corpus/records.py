@@ -4,8 +4,8 @@ from __future__ import annotations
 import json
 from typing import Iterator
 
-from .model import Document, parse_date
-from .text import clean_line, clean_text
+from .model import Document, IdentifierError, check_identifier, parse_date, strict_number
+from .text import Utf8Decoder, clean_line, clean_text
 
 #: Record key → document field. French keys are the corpus schema; English keys are our own exports.
 _KEYS = {
@@ -19,6 +19,9 @@ _KEYS = {
     "question_nl": "question_nl", "reponse_nl": "answer_nl", "answer_nl": "answer_nl",
     "url_source": "url", "url": "url", "report_url": "report_url", "lien_rapport": "report_url",
 }
+#: Identifier fields, validated when read (no control, escape or bidi characters; bounded length).
+_IDENTIFIER_FIELDS = ("id", "moncode", "assembly", "legislature", "session", "number")
+_FIELD_KEYS = {"assembly": "assemblee", "number": "numero"}
 _BODY_FIELDS = {"question", "answer", "question_nl", "answer_nl"}
 _LINE_FIELDS = {"title", "title_nl", "author", "recipient"}
 _DATE_FIELDS = ("date_received", "date_published", "date_answered")
@@ -61,8 +64,18 @@ def document_from_record(record, source: str | None = None, warnings: list | Non
         raise RecordError("record has no title")
     if fields.get("moncode") is not None:
         fields.pop("id", None)  # derive PRB-<base>-<moncode>, so that pages and records meet
-    if isinstance(fields.get("base"), str):
-        fields["base"] = int(fields["base"]) if fields["base"].strip().isdigit() else 1
+    try:
+        if fields.get("base") in ("", None):
+            fields.pop("base", None)
+        elif isinstance(fields.get("base"), str) and not fields["base"].strip():
+            fields.pop("base")
+        else:
+            fields["base"] = strict_number(fields["base"], "base")
+        for name in _IDENTIFIER_FIELDS:
+            if name in fields:
+                check_identifier(fields[name], _FIELD_KEYS.get(name, name))
+    except IdentifierError as e:
+        raise RecordError(str(e)) from None
     for name in _DATE_FIELDS:
         value = fields.get(name)
         if value in (None, ""):
@@ -93,8 +106,11 @@ def records_in_json(obj) -> list:
     raise RecordError("JSON has no list of questions")
 
 
-def iter_jsonl_lines(stream) -> Iterator[tuple[int, object]]:
-    """Stream (line number, parsed value or exception) from a binary file object, one line at a time."""
+def iter_jsonl_lines(stream, decoder: Utf8Decoder | None = None) -> Iterator[tuple[int, object]]:
+    """Stream (line number, parsed value or exception) from a binary file object, one line at a time.
+
+    Each line is decoded on its own (`decoder` notes the lines whose stray bytes were read as cp1252)."""
+    decoder = decoder or Utf8Decoder()
     lineno = 0
     while True:
         line = stream.readline(MAX_LINE_BYTES + 1)
@@ -114,10 +130,7 @@ def iter_jsonl_lines(stream) -> Iterator[tuple[int, object]]:
         if not line.strip():
             continue
         try:
-            try:
-                text = line.decode("utf-8")
-            except UnicodeDecodeError:
-                text = line.decode("cp1252", errors="replace")
-            yield lineno, json.loads(text)
+            decoder.line = lineno
+            yield lineno, json.loads(decoder.decode(line, final=True))
         except (ValueError, RecursionError) as e:
             yield lineno, RecordError("invalid JSON: %s" % str(e)[:120])

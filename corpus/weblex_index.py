@@ -31,7 +31,8 @@ from urllib.parse import parse_qs, urlsplit
 
 from . import brussels
 from .brussels import LISTING_TYPE_CODES, SITE
-from .model import Document, normalize_legislature, normalize_type, parse_date, subject_of
+from .model import (Document, IdentifierError, check_identifier, normalize_legislature, normalize_type, parse_date,
+                    strict_number, subject_of)
 from .text import clean_line
 
 ROW_LENGTH = 16
@@ -133,10 +134,13 @@ def _page_ref(link: str) -> tuple[str, int] | None:
         return None
     query = parse_qs(urlsplit(link).query)
     moncode = (query.get("moncode") or [""])[0].strip()
-    if not moncode.isdigit():
+    if not moncode:
         return None
-    base = (query.get("base") or ["1"])[0].strip()
-    return str(int(moncode)), int(base) if base.isdigit() else 1
+    base = (query.get("base") or [""])[0].strip()
+    try:  # ASCII digits of bounded length only: "²" or 5,000 digits reject the row, not the file
+        return str(strict_number(moncode, "moncode")), strict_number(base, "base") if base else 1
+    except IdentifierError as e:
+        raise RowError(str(e)) from None
 
 
 def row_signature(row) -> str:
@@ -158,6 +162,11 @@ def parse_row(row) -> IndexRow:
     if ref is None:
         raise RowError("row has no page link with a moncode")
     moncode, base = ref
+    try:
+        assembly = check_identifier(_text(row[0]).upper(), "assembly") or "PRB"
+        legislature = check_identifier(normalize_legislature(_text(row[4])), "legislature")
+    except IdentifierError as e:
+        raise RowError("row %s: %s" % (moncode, e)) from None
     title, title_nl = _text(row[8]), _text(row[9])
     if not title and not title_nl:
         raise RowError("row %s has no title" % moncode)
@@ -173,12 +182,12 @@ def parse_row(row) -> IndexRow:
         type_ = TYPE_CODES.get(code) or normalize_type(type_fr or None)
     report_url, report_url_nl = _href(row[13]), _href(row[14])
     return IndexRow(
-        assembly=_text(row[0]).upper() or "PRB",
+        assembly=assembly,
         moncode=moncode,
         base=base,
         link_fr=link_fr,
         link_nl=link_nl,
-        legislature=normalize_legislature(_text(row[4])),
+        legislature=legislature,
         date_received=date_received,
         type=type_,
         type_fr=type_fr,
@@ -234,15 +243,23 @@ def row_document(row: IndexRow, source: str | None = None) -> Document:
     )
 
 
-def read_index(obj, source: str) -> Iterator:
-    """Documents (and corpus.reader.Problem items for unreadable rows) from a parsed Weblex index."""
+def row_items(row, source: str, number: int) -> Iterator:
+    """The document of one raw row, or a corpus.reader.Problem naming the row and the reason."""
     from .reader import Problem
 
-    for number, item in iter_rows(obj):
-        if isinstance(item, RowError):
-            yield Problem(source, number, str(item))
-            continue
-        try:
-            yield row_document(item, source)
-        except (TypeError, ValueError) as e:
-            yield Problem(source, number, "row %s: %s" % (item.moncode, e))
+    try:
+        item = parse_row(row)
+    except RowError as e:
+        yield Problem(source, number, str(e))
+        return
+    try:
+        yield row_document(item, source)
+    except (TypeError, ValueError) as e:
+        yield Problem(source, number, "row %s: %s" % (item.moncode, e))
+
+
+def read_index(obj, source: str) -> Iterator:
+    """Documents (and corpus.reader.Problem items for unreadable rows) from a parsed Weblex index."""
+    data = obj.get("data") if isinstance(obj, dict) else None
+    for number, row in enumerate(data if isinstance(data, list) else [], 1):
+        yield from row_items(row, source, number)

@@ -24,7 +24,7 @@ from ..index.schema import DEFAULT_FIELD_WEIGHTS, document_from_payload
 from ..index.store import damaged_index, open_index
 
 from .coverage import MIN_SHARED_WORDS, MIN_SIMILAR_COVERAGE, Word, answers, coverage, measure, weigh
-from .query import QueryError, check_balanced, make_parser, rewrite, validate
+from .query import QueryError, check_balanced, expanded_terms, fuzzy_note, make_parser, rewrite, validate
 from .spelling import Vocabulary
 
 SORTS = ("relevance", "date", "-date", "answered", "-answered")
@@ -266,6 +266,7 @@ class Engine:
         if filters and not (text or "").strip():  # only --author/--since…: everything they allow
             return Plan(wq.And(filters).normalize() if len(filters) > 1 else filters[0])
         clauses, relaxable = self.parse(text)
+        expanded_terms([q for _, q in clauses], self.searcher.reader())  # QueryError past the limit
         if not clauses:
             if filters:
                 return Plan(wq.And(filters))
@@ -305,12 +306,13 @@ class Engine:
         if sort not in SORTS:
             raise QueryError("unknown sort %r (%s)" % (sort, ", ".join(SORTS)))
         plan = self.plan(text, filters, exact)
+        note = plan.note or fuzzy_note(text)
         if plan.query is None:
             near = []
             if closest and plan.closest:
                 near = [self._stored_hit(i, docnum, cov) for i, (docnum, cov) in enumerate(plan.closest, 1)]
             suggestion = self.suggest(text) if exact else None
-            return SearchResult(text, 0, [], note=plan.note, corrected=plan.corrected, closest=near,
+            return SearchResult(text, 0, [], note=note, corrected=plan.corrected, closest=near,
                                 suggestion=suggestion)
         want = offset + limit
         if sort == "relevance":
@@ -344,7 +346,7 @@ class Engine:
             score = float(h.score or 0.0) if sort == "relevance" else None
             hits.append(Hit(i, score, doc, self._snippets(h, doc) if snippets else []))
         suggestion = self.suggest(text) if total == 0 and exact else None
-        return SearchResult(text, total, hits, dropped=plan.dropped, suggestion=suggestion, note=plan.note,
+        return SearchResult(text, total, hits, dropped=plan.dropped, suggestion=suggestion, note=note,
                             corrected=plan.corrected)
 
     def _stored_hit(self, rank: int, docnum: int, score: float) -> Hit:

@@ -5,13 +5,14 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
+import unicodedata
 from bisect import bisect_left
 
 from whoosh import query as wq
 from whoosh.matching import NullMatcher, WrappingMatcher
 from whoosh.qparser import (FieldAliasPlugin, FuzzyTermPlugin, GtLtPlugin, MultifieldParser, PhrasePlugin,
                             PlusMinusPlugin, SingleQuotePlugin, syntax)
-from whoosh.qparser.plugins import FieldsPlugin
+from whoosh.qparser.plugins import EveryPlugin, FieldsPlugin
 from whoosh.query.spans import SpanWrappingMatcher
 from whoosh.util import make_binary_tree
 from whoosh.matching import binary
@@ -128,13 +129,33 @@ def _compare(field: str, op: str, value: str) -> str:
     return "%s:[%s TO]" % (field, first.isoformat())
 
 
+#: A "*" standing alone: every document (whoosh would expand it to every word of every default field).
+_LONE_STAR = re.compile(r"(?:^|(?<=[\s(]))\*(?=[\s)]|$)")
+_KNOWN_NAMES = {n for k, v in FIELD_ALIASES.items() for n in [k] + v}
+
+
+def _fold(name: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", name.lower()) if not unicodedata.combining(c))
+
+
+def _field_name(name: str) -> str:
+    """A typed field name in lower case; "İD" lowers to "i̇d" (i + combining dot), which whoosh would read
+    as the field "d", so a name whose accents or marks hide a known field becomes that field."""
+    lower = name.lower()
+    if lower in _KNOWN_NAMES:
+        return lower
+    folded = _fold(name)
+    return folded if folded in _KNOWN_NAMES or not re.fullmatch(r"\w+", lower) else lower
+
+
 def rewrite(text: str) -> str:
     """Surface syntax whoosh does not know: date ranges with "..", date comparisons on whole periods,
     one-digit months, keyword values in French, field names in any case; the question mark that ends a
     typed question is punctuation, not a wildcard ("v?lo" inside a word still is); an AND or OR with
     nothing on one side is dropped rather than searched as a word."""
     text = _TRAILING_QUESTION_MARK.sub(" ", text)
-    text = _FIELD_NAME.sub(lambda m: m.group(1).lower() + ":", text)
+    text = _LONE_STAR.sub("*:*", text)
+    text = _FIELD_NAME.sub(lambda m: _field_name(m.group(1)) + ":", text)
     text = _DANGLING_OPERATORS.sub(" ", text)
     text = _DATE_RANGE.sub(lambda m: "%s:[%s TO%s]" % (m.group(1), _pad(m.group(2)),
                                                        " " + _pad(m.group(3)) if m.group(3) else ""), text)
@@ -279,6 +300,26 @@ class GapPhrasePlugin(PhrasePlugin):
             return GapPhrasePlugin.PhraseNode(text, textstartchar, slop)
 
 
+class NestedPlusMinusPlugin(PlusMinusPlugin):
+    """whoosh's + and -, also inside parentheses: whoosh sorts only the top-level group into required,
+    optional and banned words and leaves the markers of a nested group in place, where they raise
+    NotImplementedError ("-(-tram)", "-(tram -bus)", "-(+tram)"). A nested group of only banned words
+    means what a query of only banned words means: every document but those ("-(-tram)" is "tram")."""
+
+    def do_plusminus(self, parser, group, nested=False):
+        for i, node in enumerate(group):
+            if isinstance(node, syntax.GroupNode):
+                group[i] = self.do_plusminus(parser, node, nested=True)
+        if nested and not any(isinstance(n, (self.Plus, self.Minus)) for n in group):
+            return group
+        result = PlusMinusPlugin.do_plusminus(self, parser, group)
+        if nested and isinstance(result, syntax.AndNotGroup) and not len(result[0]):
+            every = EveryPlugin.EveryNode()
+            every.startchar = every.endchar = result[1].startchar  # whoosh's attach() reads them
+            result[0] = every
+        return result
+
+
 def make_parser(schema, weights: dict[str, float] | None = None) -> MultifieldParser:
     """The parser for user queries: bare words AND-ed across the full-text fields, with field weights."""
     weights = weights or DEFAULT_FIELD_WEIGHTS
@@ -289,11 +330,64 @@ def make_parser(schema, weights: dict[str, float] | None = None) -> MultifieldPa
     parser.add_plugin(FieldsPlugin(remove_unknown=False))
     parser.add_plugin(GapPhrasePlugin())
     # + and - are operators only at the start of a word: "titres-services" is one compound word.
-    parser.add_plugin(PlusMinusPlugin(plusexpr=r"(?:^|(?<=[\s(]))\+(?=\S)", minusexpr=r"(?:^|(?<=[\s(]))-(?=\S)"))
+    parser.add_plugin(NestedPlusMinusPlugin(plusexpr=r"(?:^|(?<=[\s(]))\+(?=\S)", minusexpr=r"(?:^|(?<=[\s(]))-(?=\S)"))
     parser.add_plugin(FuzzyTermPlugin())
     parser.add_plugin(GtLtPlugin())
     parser.add_plugin(FieldAliasPlugin({k: v for k, v in FIELD_ALIASES.items() if v}))
     return parser
+
+
+#: Largest edit distance of a fuzzy word ("tram~8" is searched as "tram~2"): Lucene's maximum. The cost
+#: of whoosh's Levenshtein automaton grows exponentially with it: "stationnement~8" took 107 s and 1.1 GB
+#: on 107 documents.
+MAX_EDIT_DISTANCE = 2
+#: Most index words that the prefixes, wildcards, fuzzy words and ranges of one query may stand for
+#: (Lucene's default clause limit). Each is one posting list to merge: "a*" at 20k documents was
+#: thousands of words and 7-21 s. Past it, the query is refused with a message (exit 2).
+MAX_EXPANDED_TERMS = 1024
+
+_FUZZY_TYPED = re.compile(r'(?<=[^\s"~])~([0-9]+)')
+
+
+def fuzzy_note(text: str) -> str | None:
+    """The note shown when a typed edit distance is over MAX_EDIT_DISTANCE."""
+    over = [m.group(0) for m in _FUZZY_TYPED.finditer(text or "") if int(m.group(1)[:1]) > MAX_EDIT_DISTANCE]
+    if not over:
+        return None
+    return "edit distance limited to %d (%s searched as ~%d)" % (MAX_EDIT_DISTANCE, over[0], MAX_EDIT_DISTANCE)
+
+
+def bound_fuzzy(q) -> None:
+    """Clamp every fuzzy word of a parsed query: edit distance at most MAX_EDIT_DISTANCE, and a prefix
+    no longer than the (analysed) word ("tram~1/5" and "tram~/9" made whoosh raise IndexError)."""
+    for node in iter_nodes(q):
+        if isinstance(node, wq.FuzzyTerm):
+            node.maxdist = max(0, min(node.maxdist, MAX_EDIT_DISTANCE))
+            node.prefixlength = max(0, min(node.prefixlength, len(node.text)))
+
+
+def expanded_terms(queries, reader, limit: int | None = None) -> int:
+    """How many index words the multi-word parts of `queries` stand for, counting at most `limit` + 1
+    (so that the count itself stays cheap). Raises QueryError past `limit` (default MAX_EXPANDED_TERMS)."""
+    limit = MAX_EXPANDED_TERMS if limit is None else limit
+    total = 0
+    for q in queries:
+        for node in iter_nodes(q):
+            if isinstance(node, wq.Every) and node.fieldname not in (None, "", "*"):
+                texts = reader.lexicon(node.fieldname) if node.fieldname in reader.schema else ()
+                hint = "%s:* stands for every word of that field; search words, or * for every document" \
+                       % node.fieldname
+            elif isinstance(node, wq.MultiTerm) and node.field() in reader.schema:
+                texts = node._btexts(reader)
+                hint = "type more letters before the * or ?, or a smaller ~ distance"
+            else:
+                continue
+            for _ in texts:
+                total += 1
+                if total > limit:
+                    raise QueryError("the query's prefixes, wildcards or fuzzy words stand for more than %d "
+                                     "words of the index (%s)" % (limit, hint))
+    return total
 
 
 def iter_nodes(q):
@@ -306,8 +400,10 @@ def iter_nodes(q):
 def validate(q, schema) -> None:
     """Unknown fields and errors hidden in the parsed query (bad dates…) become QueryError.
 
-    Call before normalize(), which silently drops the error placeholders whoosh leaves behind.
+    Call before normalize(), which silently drops the error placeholders whoosh leaves behind. Fuzzy
+    words are clamped on the way (bound_fuzzy).
     """
+    bound_fuzzy(q)
     for node in iter_nodes(q):
         error = getattr(node, "error", None)
         if error:

@@ -132,11 +132,17 @@ def test_sigkill_during_a_large_build_leaves_previous_commit(index_copy, tmp_pat
         records.append(json.dumps(r, ensure_ascii=False))
     big = tmp_path / "big.jsonl"
     big.write_text("\n".join(records) + "\n", "utf-8")
+    # Synchronised on an event, not a sleep: the build stops itself (SIGSTOP) once every document is
+    # written and before its commit (PARLSEARCH_TEST_STOP_AT of index/update.py); it is killed there.
+    env = dict(os.environ, PARLSEARCH_TEST_STOP_AT="before-commit")
+    env.pop("PARLSEARCH_TEST_KILL_AT", None)
     proc = subprocess.Popen(parlsearch_argv() + ["index", "--index", str(index_copy), str(big)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    time.sleep(2.5)
-    assert proc.poll() is None, "the build finished before it could be killed; make the corpus bigger"
-    os.kill(proc.pid, signal.SIGKILL)
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    try:
+        os.waitid(os.P_PID, proc.pid, os.WSTOPPED | os.WEXITED | os.WNOWAIT)
+        assert proc.poll() is None, "the build exited instead of stopping before its commit"
+    finally:
+        proc.kill()  # SIGKILL (a no-op if it already exited)
     proc.wait()
     ix = open_index(index_copy)
     with ix.searcher() as s:

@@ -17,6 +17,7 @@ import ast
 import contextlib
 import importlib
 import inspect
+import gc
 import json
 import os
 import pkgutil
@@ -406,9 +407,7 @@ def test_a_sigkilled_writers_lock_does_not_block_the_next_run(update_case, tmp_p
         writer.kill()
         writer.wait()
     assert (ix / "MAIN_WRITELOCK").exists()  # a stale lock file, but the OS lock died with its process
-    started = time.monotonic()
     rerun_completes(update_case, ix)  # --wait 0: it would fail at once if the lock were still held
-    assert time.monotonic() - started < 60
 
 
 # -- full disk and permissions ----------------------------------------------------------------------------
@@ -458,6 +457,7 @@ def _limit_file_size():
     resource.setrlimit(resource.RLIMIT_FSIZE, (256 * 1024, 256 * 1024))
 
 
+@pytest.mark.slow  # the full-disk tests cover the same path in the fast suite
 def test_file_size_limit_is_a_one_line_error_and_the_last_commit_stays(update_case, tmp_path):
     ix = update_case.fresh(tmp_path)
     proc = subprocess.run(parlsearch_argv() + ["index", "--index", str(ix), str(update_case.update)],
@@ -495,7 +495,7 @@ def test_read_only_index_answers_and_refuses_writes_in_one_line(update_case, tmp
         src.chmod(0o755)
 
 
-@pytest.mark.parametrize("damage", ["empty-toc", "truncated-segment"])
+@pytest.mark.parametrize("damage", ["empty-toc", pytest.param("truncated-segment", marks=pytest.mark.slow)])
 def test_damaged_index_is_a_one_line_error_and_rebuild_recovers(index_copy, damage):
     if damage == "empty-toc":
         next(index_copy.glob("_MAIN_*.toc")).write_bytes(b"")
@@ -606,8 +606,21 @@ def make_hostile_corpus(root: Path) -> HostileCorpus:
         put("enc/utf16-nobom-%d.json" % i, json.dumps(record(), ensure_ascii=False).encode("utf-16-le"))
     # Truncated JSON, binary junk, empty files, HTML without the question section, deep nesting.
     for i in range(40):
-        whole = json.dumps({"questions": [record(), record()]})
-        put("truncated/t%d.json" % i, whole[:rnd.randrange(10, len(whole) - 5)])
+        recs = [record(), record()]
+        whole = json.dumps({"questions": recs})
+        cut = rnd.randrange(10, len(whole) - 5)
+        # JSON is read one record at a time: a record complete before the cut is kept, the cut one rejected.
+        start1 = len('{"questions": [')
+        end1 = start1 + len(json.dumps(recs[0]))
+        name = "truncated/t%d.json" % i
+        if cut < start1:
+            put(name, whole[:cut])  # cut inside the header: the whole file
+        elif cut < end1:
+            bad_records.add((str(put(name, whole[:cut], "valid")), 1))
+        elif cut == end1:
+            put(name, whole[:cut], "bad", [doc_id(recs[0])])  # the list is never closed: a file problem
+        else:
+            bad_records.add((str(put(name, whole[:cut], "valid", [doc_id(recs[0])])), 2))
         junk = bytes(rnd.randrange(256) for _ in range(rnd.randrange(200, 5000))) + b"\x00"
         put("junk/j%d%s" % (i, (".json", ".html", ".txt", ".dat")[i % 4]), junk)
     for i in range(20):
@@ -650,11 +663,10 @@ def test_hostile_input_at_scale(tmp_path):
     corpus = make_hostile_corpus(tmp_path / "in")
     assert sum(1 for p in corpus.root.rglob("*") if p.is_file()) == 1000
     ix = tmp_path / "index"
-    started = time.monotonic()
+    # No time threshold (issue 11, item 20): linear work is proved by the regex and analyzer tests; the
+    # timeout only stops a hang.
     proc = cli("index", "--index", ix, "--problems", "100000", corpus.root, timeout=600)
-    elapsed = time.monotonic() - started
     assert proc.returncode == 3, proc.stderr[-3000:]  # 3: some inputs rejected, the rest indexed
-    assert elapsed < 120, "indexing 1,000 hostile files took %.0f s" % elapsed
     assert "Traceback" not in proc.stderr
     # Every bad file and record is reported, and nothing else is.
     rejected = set()
@@ -679,6 +691,7 @@ def test_hostile_input_at_scale(tmp_path):
     assert stats.returncode == 0 and json.loads(stats.stdout)["documents"] == len(corpus.valid_ids)
 
 
+@pytest.mark.slow
 def test_documents_without_dates_stay_searchable_across_segments(tmp_path):
     """whoosh's multi-segment column reader misplaces segments that hold no value of a column at all."""
     undated = write_jsonl(tmp_path / "undated.jsonl", [
@@ -779,44 +792,62 @@ def _hostile(prefix: str, run: str, n: int) -> str:
     return prefix + run * (n // len(run))
 
 
+#: Linearity is judged on the growth of the best-of-N CPU time between two bounded sizes, never on an
+#: absolute time: from n to n × GROWTH characters a linear regex takes ~GROWTH times as long, a quadratic
+#: one ~GROWTH² (64). MAX_RATIO sits 4× above the first and 2× below the second (cache effects alone gave
+#: up to ×2.5 on linear patterns here). CPU time of this thread (time.thread_time) does not count the time
+#: other processes take on a busy machine, the garbage collector is off while timing (as in timeit), and
+#: a case over MAX_RATIO is judged super-linear only if it stays over it on two larger sizes.
+SMALL, GROWTH, MAX_RATIO = 1_000, 8, 32
+
+
+def _cpu_timed(fn) -> float:
+    started = time.thread_time()
+    fn()
+    return time.thread_time() - started
+
+
+def _growth(pattern, methods, prefix: str, run: str, small: int, repeat: int) -> float:
+    """Best-of-`repeat` CPU time at small × GROWTH characters over best-of-`repeat` CPU time at `small`,
+    the two sizes measured alternately."""
+    texts = (_hostile(prefix, run, small), _hostile(prefix, run, small * GROWTH))
+    best = [float("inf"), float("inf")]
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        for _ in range(repeat):
+            for i, text in enumerate(texts):
+                best[i] = min(best[i], _cpu_timed(lambda: _apply(pattern, methods, text)))
+    finally:
+        if enabled:
+            gc.enable()
+    return best[1] / max(best[0], 1e-6)
+
+
 @pytest.mark.slow
 def test_every_regex_on_untrusted_text_is_linear():
     regexes = untrusted_regexes()
     assert len(regexes) > 50 and any(name.startswith("parlsearch.corpus.weblex_index") for name in regexes)
     slow = []
     for name, (pattern, methods) in regexes.items():
-        # Screen every prefix × run at 300 and 3,000 characters: quadratic shows as ×100, linear as ×10.
-        worst = []
         for prefix in _PREFIXES:
             for run in _RUNS:
-                small = _timed(lambda: _apply(pattern, methods, _hostile(prefix, run, 300)))
-                large = _timed(lambda: _apply(pattern, methods, _hostile(prefix, run, 3000)))
-                worst.append((large / max(small, 1e-6) if large > 2e-4 else 0.0, large, prefix, run))
-        worst.sort(reverse=True)
-        for i, (ratio, large, prefix, run) in enumerate(worst[:3]):  # measure the worst again (busy machine)
-            if ratio > 40:
-                small = _timed(lambda: _apply(pattern, methods, _hostile(prefix, run, 300)), repeat=5)
-                large = _timed(lambda: _apply(pattern, methods, _hostile(prefix, run, 3000)), repeat=3)
-                worst[i] = (large / max(small, 1e-6) if large > 2e-4 else 0.0, large, prefix, run)
-        worst.sort(reverse=True)
-        if worst[0][0] > 40 and worst[0][1] > 1e-3:  # clearly quadratic already: 1e6 would take hours
-            slow.append("%s %r on %r + %r×: x%.0f from 300 to 3,000 characters" % (
-                name, pattern.pattern[:60], worst[0][2], worst[0][3], worst[0][0]))
-            continue
-        # The brief's check: 1e5 vs 1e6 hostile characters, for the plain runs and the two worst screens.
-        cases = [("", run) for run in ("a", "-", ".", "'", "<", " ", "1.")] + [(p, r) for _, _, p, r in worst[:2]]
-        for prefix, run in cases:
-            t5 = _timed(lambda: _apply(pattern, methods, _hostile(prefix, run, 10 ** 5)), repeat=2)
-            if t5 > 0.2:  # linear is ~10 ms here; 1e6 would take minutes
-                slow.append("%s %r on %r + %r×: %.1f s at 1e5" % (name, pattern.pattern[:60], prefix, run, t5))
-                continue
-            t6 = _timed(lambda: _apply(pattern, methods, _hostile(prefix, run, 10 ** 6)))
-            if t6 > 25 * t5 + 0.02:  # re-measure once before calling it super-linear (busy machine)
-                t6 = _timed(lambda: _apply(pattern, methods, _hostile(prefix, run, 10 ** 6)), repeat=2)
-            if t6 > 25 * t5 + 0.02 or t6 > 2.0:
-                slow.append("%s %r on %r + %r×: %.4f s at 1e5, %.4f s at 1e6" % (name, pattern.pattern[:60],
-                                                                               prefix, run, t5, t6))
+                ratios = [_growth(pattern, methods, prefix, run, SMALL, repeat=3)]
+                if ratios[0] > MAX_RATIO:  # confirm on larger sizes before calling it super-linear
+                    ratios += [_growth(pattern, methods, prefix, run, k * SMALL, repeat=5) for k in (4, 16)]
+                if min(ratios) > MAX_RATIO:
+                    slow.append("%s %r on %r + %r×: x%s for x%d characters (linear: x%d)" % (
+                        name, pattern.pattern[:60], prefix, run, "/".join("%.0f" % r for r in ratios), GROWTH,
+                        GROWTH))
     assert not slow, "\n".join(slow)
+
+
+def test_the_linearity_check_tells_quadratic_from_linear():
+    """The check above is not vacuous: a known quadratic pattern fails it, a linear one passes."""
+    quadratic = re.compile(r"(?:a|b)*c")  # retried from every start: n²/2 steps on "aaa…" without "c"
+    linear = re.compile(r"c")  # one step per position
+    assert _growth(quadratic, {"search"}, "", "a", SMALL, repeat=3) > MAX_RATIO
+    assert _growth(linear, {"search"}, "", "a", SMALL, repeat=3) < MAX_RATIO
 
 
 @pytest.mark.parametrize("text", [
@@ -958,7 +989,8 @@ def test_hostile_text_is_exact_in_json(hostile_index):
 
 # -- version drift -------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("drift", ["older-analyzer", "older-schema", "no-version-record"])
+@pytest.mark.parametrize("drift", ["older-analyzer", pytest.param("older-schema", marks=pytest.mark.slow),
+                                   pytest.param("no-version-record", marks=pytest.mark.slow)])
 def test_index_of_another_version_is_refused_then_rebuild_works(index_copy, drift):
     meta_path = index_copy / META_FILE
     meta = json.loads(meta_path.read_text())
