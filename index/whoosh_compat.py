@@ -91,6 +91,8 @@ def _apply_matcher_fix() -> None:
         for cls in (binary.UnionMatcher, binary.DisjunctionMaxMatcher, binary.AndMaybeMatcher):
             if not callable(getattr(cls, "skip_to_quality", None)):
                 raise AttributeError("%s.skip_to_quality" % cls.__name__)
+        if not callable(getattr(binary.AndNotMatcher, "_find_next", None)):
+            raise AttributeError("AndNotMatcher._find_next")
         mcore.ReadTooFar  # noqa: B018  (used by the fix)
     except (ImportError, AttributeError) as e:
         _fallback("matcher_fix", "whoosh's matchers changed (%s)" % e,

@@ -6,6 +6,11 @@ a sub-matcher cannot skip (it returns 0 and stays on the same block), the loop n
 hangs (seen on a 20,000-document index with the query "13.622.302"). IntersectionMatcher already guards
 against this by advancing; these versions stop skipping instead. Skipping is only an optimisation: the
 collector still visits every remaining candidate, so results are unchanged.
+
+AndNotMatcher.skip_to ("a -b" inside a larger AND) skips its positive side and then looks for the next
+document the negative side does not exclude, without checking that the positive side is still active: when
+the skip runs past its last document, whoosh raises IndexError from the exhausted posting list (seen with
+`vélo -bus date:2026` and an answer-date filter on the bundled corpus). This version stops there instead.
 """
 from __future__ import annotations
 
@@ -74,10 +79,22 @@ def _and_maybe_skip_to_quality(self, minquality):
     return _skip_pair(a, b, minquality)
 
 
+def _and_not_skip_to(self, id):
+    if not self.a.is_active():
+        raise mcore.ReadTooFar
+    if id < self.a.id():
+        return
+    self.a.skip_to(id)
+    if self.a.is_active() and self.b.is_active():
+        self.b.skip_to(id)
+        self._find_next()
+
+
 def apply() -> None:
     if getattr(binary, "_parlsearch_fixed", False):
         return
     binary.UnionMatcher.skip_to_quality = _union_skip_to_quality
     binary.DisjunctionMaxMatcher.skip_to_quality = _disjunction_max_skip_to_quality
     binary.AndMaybeMatcher.skip_to_quality = _and_maybe_skip_to_quality
+    binary.AndNotMatcher.skip_to = _and_not_skip_to
     binary._parlsearch_fixed = True

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import corpus
+import parlsearch.corpus as corpus
 import parlsearch.corpus.reader
 from parlsearch.corpus import bundled_corpus, read_paths
 from parlsearch.corpus.model import ANSWERED, UNANSWERED

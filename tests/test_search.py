@@ -252,7 +252,8 @@ def test_union_skipping_cannot_loop_forever():
 
     import signal
 
-    import index  # noqa: F401  (applies the fixes)
+    from parlsearch.index.whoosh_compat import apply_patches
+    apply_patches()
 
     def hang(*_):
         raise AssertionError("skip_to_quality loops forever")
@@ -266,6 +267,24 @@ def test_union_skipping_cannot_loop_forever():
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
+
+
+def test_and_not_skipping_past_the_last_document_stops(engine):
+    """whoosh's AndNotMatcher.skip_to read an exhausted posting list (IndexError) when its positive side ran
+    out during the skip: `vélo -bus date:2026` with an answer-date filter on the bundled corpus."""
+    import datetime as dt
+
+    from whoosh.matching import ListMatcher, binary
+
+    from parlsearch.search.filters import SearchFilters
+    m = binary.AndNotMatcher(ListMatcher([1, 5]), ListMatcher([1, 9]))
+    m.skip_to(7)  # past the positive side's last document
+    assert not m.is_active()
+    filters = SearchFilters(answered_until=dt.date(2026, 8, 31)).queries()
+    assert engine.search("vélo -bus date:2026", filters=filters).total >= 0
+    assert engine.search("vélo -bus date:2026", filters=filters).total == sum(
+        1 for h in engine.search("vélo -bus date:2026", limit=200).hits
+        if h.doc.date_answered and h.doc.date_answered <= dt.date(2026, 8, 31))
 
 
 @pytest.mark.parametrize("query, count", [
