@@ -189,7 +189,7 @@ def _sample_documents() -> list[dict]:
         docs.append({
             "id": "S-%d" % n, "moncode": "%d" % (1000 + n), "number": "%d" % n, "legislature": "2024-2029",
             "status": "answered" if n % 2 else "pending", "content_hash": "h%d" % n,
-            "date_received": dt.datetime(2024, 1 + n, 2), "vocab": ["velo", "tram%d" % n],
+            "date_received": dt.datetime(2024, 1 + n, 2), "exact": "Vélos et trams %d" % n,
             "author_facet": ("Auteur %d" % n).encode(), "status_facet": b"answered",
             "payload": '{"n": %d}' % n, "subject": "Vélos, trams et vélos %d" % n,
             "question": _SAMPLE if n == 0 else "Combien de vélos ? " * n, "title_nl": "Het fietspad %d" % n,

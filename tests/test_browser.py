@@ -92,8 +92,10 @@ def test_search_facet_document_similar(server, browser, engine, tmp_path):
     metas = [m.text for m in browser.find_elements(By.CSS_SELECTOR, ".hit .meta")]
     assert len(metas) == n and all(minister in m for m in metas)
 
-    # Open the first result: its answer shows the query's words highlighted.
-    first = browser.find_element(By.CSS_SELECTOR, ".hit h3 a")
+    # Open a result that has similar questions (similar lists only those close enough): its answer shows
+    # the query's words highlighted.
+    links = browser.find_elements(By.CSS_SELECTOR, ".hit h3 a")
+    first = next(a for a in links if engine.similar(a.get_attribute("href").split("?")[0].rsplit("/", 1)[1]))
     title = first.text
     follow(browser, first)
     assert browser.current_url.split("?")[0].rsplit("/", 1)[1].startswith("PRB-")

@@ -383,7 +383,9 @@ def test_hostile_identifiers_and_file_names_are_inert_whatever_the_command(tmp_p
     src.mkdir()
     (src / "evil.jsonl").write_text(json.dumps({
         "moncode": EVIL_CODE, "assemblee": "PRB\u001b[2J", "titre": "Question écrite concernant le tram",
-        "question": "Le tram ?", "auteur": "Eve"}) + "\n", "utf-8")
+        "question": "Le tram ?", "auteur": "Eve"}) + "\n" + json.dumps({  # and a valid record beside it
+        "moncode": "910077", "titre": "Question écrite concernant le tram \u001b]0;PWNED\u0007 de nuit",
+        "question": "Le tram de nuit ?", "auteur": "Ada"}) + "\n", "utf-8")
     (src / "broken\u001b]0;PWNED\u0007.json").write_text("{not json", "utf-8")  # a file name in a problem line
     ix = tmp_path / "ix"
     indexed = run("index", "--index", str(ix), str(src), env=cli_env)  # a real process: its real stderr
@@ -494,7 +496,7 @@ def _on_a_pty(argv, env, rows, columns, keys_at_prompt=b""):
             if not chunk:
                 break
             out += chunk
-            if not prompted and out.endswith((b"\n:\x1b[K", b"\n:")):  # less shows its prompt, waits for a key
+            if not prompted and out.endswith((b"\n:\x1b[K", b"\n:", b"\x08:\x1b[K")):  # less prompts, waits for a key
                 prompted = True
                 os.write(fd, keys_at_prompt)
     finally:
