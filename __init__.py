@@ -11,6 +11,6 @@ at the top of site-packages and a user's own ``index.py`` or ``search/`` cannot 
 
 __version__ = "0.2.0"
 
-from ._lazy_imports import import_whoosh_without_network as _lazy
+from ._lazy_imports import install as _install_lazy_imports
 
-_lazy()  # no TLS/HTTP/email modules in a search process (see _lazy_imports)
+_install_lazy_imports()  # no TLS/HTTP/email modules in a search process (see _lazy_imports)

@@ -8,7 +8,8 @@ CHECK = """
 import sys
 {before}
 import parlsearch.search.engine
-bad = sorted(m for m in ("ssl", "http.client", "email.parser", "urllib.request") if m in sys.modules)
+bad = sorted(m for m in ("ssl", "http.client", "email.parser", "urllib.request", "whoosh.lang.morph_en")
+             if m in sys.modules)
 print(",".join(bad))
 """
 
@@ -47,3 +48,20 @@ def test_cli_search_process_imports_no_network_modules(bundled_index):
     assert out.returncode in (0, 1), out.stderr[-500:]
     imported = {line.split("|")[-1].strip() for line in out.stderr.splitlines() if line.startswith("import time:")}
     assert not imported & {"ssl", "http.client", "email.parser", "urllib.request"}
+
+
+def test_whoosh_variations_still_work_after_deferring_morphology():
+    code = ("import parlsearch.search.engine, sys\n"
+            "assert 'whoosh.lang.morph_en' not in sys.modules\n"
+            "from whoosh.query import Variations\n"
+            "from whoosh.query.terms import variations\n"
+            "print(sorted(variations('render'))[:3])\n"
+            "import whoosh.lang.morph_en as m\n"
+            "assert type(m).__name__ == 'module' and m.variations is not variations")
+    assert _run(code) == str(sorted(__import__("whoosh.lang.morph_en", fromlist=["x"]).variations("render"))[:3])
+
+
+def test_finder_is_installed_once():
+    code = "import sys, parlsearch, importlib; importlib.reload(parlsearch); " \
+           "print(sum(type(f).__name__ == '_Finder' for f in sys.meta_path))"
+    assert _run(code) == "1"
