@@ -11,7 +11,9 @@ terms (then the most matches): O(text) and no per-fragment scoring.
 """
 from __future__ import annotations
 
-from ..index.analysis import LANGUAGES
+import re
+
+from ..index.analysis import _HAS_DIGIT, _TOKEN, LANGUAGES, fold, normalize
 
 MARK_START, MARK_END = "\x02", "\x03"
 #: Characters of window shown around the best passage (whoosh's ContextFragmenter(maxchars=220) before).
@@ -22,8 +24,104 @@ MAX_SCAN = 200_000
 ELLIPSIS = "…"
 
 
+def _folding_classes():
+    """For each folded letter, the characters that fold to it (é, è, ê, ë → e), and the characters
+    that fold to several letters (œ → oe), over Latin-1 and Latin Extended-A/B."""
+    single, multi = {}, {}
+    for code in range(0xC0, 0x250):
+        ch = chr(code)
+        folded = fold(ch)
+        if not folded.isalpha():
+            continue
+        if len(folded) == 1:
+            single.setdefault(folded, set()).add(ch)
+        else:
+            multi.setdefault(folded, set()).add(ch)
+    return single, multi
+
+
+_SINGLE, _MULTI = _folding_classes()
+#: Query-term characters used to find candidate words: a term's stem is a prefix of its folded word.
+PREFIX = 3
+
+
+def _prefix_pattern(prefix: str) -> str:
+    out = []
+    i = 0
+    while i < len(prefix):
+        c = prefix[i]
+        alts = ["[%s]" % re.escape(c + "".join(sorted(_SINGLE.get(c, ()))))]
+        for folded, chars in _MULTI.items():
+            if prefix.startswith(folded, i):
+                alts.append("[%s]%s" % (re.escape("".join(sorted(chars))),
+                                        _prefix_pattern(prefix[i + len(folded):])))
+        if len(alts) > 1:
+            out.append("(?:%s%s|%s)" % (alts[0], _prefix_pattern(prefix[i + 1:]), "|".join(alts[1:])))
+            return "".join(out)
+        out.append(alts[0])
+        i += 1
+    return "".join(out)
+
+
+_PATTERNS: dict = {}
+
+
+def _candidates(terms) -> re.Pattern | None:
+    """One regex finding, at C speed, every word start whose first letters could give one of the terms
+    (accent- and case-insensitive); each candidate is then checked with the analyzer."""
+    prefixes = set()
+    for t in terms:
+        if not t:
+            continue
+        n = 1 if _HAS_DIGIT.search(t) else PREFIX  # 13.622.302 → 13622302: only the first digit is kept
+        prefixes.add(t[:n])
+    if not prefixes:
+        return None
+    key = frozenset(prefixes)
+    pattern = _PATTERNS.get(key)
+    if pattern is None:
+        if len(_PATTERNS) > 1000:
+            _PATTERNS.clear()
+        pattern = _PATTERNS[key] = re.compile(
+            r"(?<!\w)(?:%s)" % "|".join(_prefix_pattern(p) for p in sorted(prefixes, key=len, reverse=True)),
+            re.IGNORECASE)
+    return pattern
+
+
 def find_matches(text: str, language: str, terms, max_scan: int = MAX_SCAN) -> list:
-    """(start, end, term) of each word of text[:max_scan] whose index terms include a query term."""
+    """(start, end, term) of each word of text[:max_scan] whose index terms include a query term.
+
+    Candidates come from a regex over the raw text (see _candidates); only they go through the
+    analyzer, which is the cost of snippets otherwise (tests/test_snippets.py checks the result against
+    find_matches_full, which analyses every word)."""
+    terms = terms if isinstance(terms, (set, frozenset, dict)) else set(terms)
+    pattern = _candidates(terms)
+    if pattern is None or not text:
+        return []
+    lang = LANGUAGES[language]
+    text = normalize(text[:max_scan])
+    out = []
+    covered = -1
+    for m in pattern.finditer(text):
+        start = m.start()
+        if start < covered:
+            continue
+        token = _TOKEN.match(text, start)
+        if token is None:
+            continue
+        raw = token.group()
+        if "'" in raw:
+            raw = raw.split("'", 1)[0]
+        for t in lang.token_terms(raw, True):
+            if t in terms:
+                out.append((start, start + len(raw), t))
+                covered = start + len(raw)
+                break
+    return out
+
+
+def find_matches_full(text: str, language: str, terms, max_scan: int = MAX_SCAN) -> list:
+    """find_matches through the analyzer's tokenizer over every word (the reference; slower)."""
     lang = LANGUAGES[language]
     terms = terms if isinstance(terms, (set, frozenset, dict)) else set(terms)
     out = []

@@ -87,3 +87,26 @@ def test_marks_what_whoosh_marks_on_the_bundled_corpus(engine):
                 if any(MARK_START in s for s in hit.snippets) and name == "question" and \
                         find_matches(hit.doc.question or "", "fr", terms[name]):
                     assert ours and MARK_START in ours
+
+
+def test_candidate_scan_finds_what_the_full_analysis_finds(engine):
+    """Every word the analyzer matches is found by the candidate scan, on every question and answer of the
+    bundled corpus, for terms of many kinds (accents, compounds, elisions, numbers, uppercase)."""
+    from parlsearch.search.snippets import find_matches_full
+    queries = ["stationnement vélo", "sécurité routière", "titres-services", "hub.brussels", "accessibilité",
+               "STIB métro", "énergie", "crèches", "œuvre", "13.622.302", "2024", "l'emploi", "écoles",
+               "Région bruxelloise", "qualité de l'air", "flexi-jobs", "ça", "oeuvres", "Saint-Gilles"]
+    searcher = engine.searcher
+    from parlsearch.index.schema import document_from_payload
+    docs = [document_from_payload(f["payload"]) for f in searcher.all_stored_fields()]
+    for words in queries:
+        terms = _terms(words) | {t for ts, _, _, _ in LANGUAGES["fr"].tokens(words, index=True) for t in ts}
+        for doc in docs:
+            for text in (doc.question or "", doc.answer or ""):
+                ours = find_matches(text, "fr", terms)
+                full = find_matches_full(text, "fr", terms)
+                # the same words (a compound may be found from its start or by its part)
+                for s, e, _ in full:
+                    assert any(a < e and s < b for a, b, _ in ours), (words, doc.id, text[s:e])
+                for s, e, t in ours:
+                    assert t in terms and any(a < e and s < b for a, b, _ in full), (words, text[s:e])
