@@ -729,6 +729,59 @@ def format_quality(q: dict) -> str:
     return "\n".join(lines)
 
 
+# -- the catch-all experiment -----------------------------------------------------------------------
+
+JUDGED_SETS = (REPO / "tests" / "data" / "judged.jsonl", REPO / "tests" / "data" / "dev.jsonl")
+
+
+def bench_catch_all(sizes, tool: Path, work: Path, log) -> list[dict]:
+    """The positionless catch-all schema of bench/fastpath.py against the current fields."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from fastpath import CatchAll, compare_catch_all
+    from parlsearch.corpus.reader import bundled_corpus
+    from parlsearch.index.update import update_index
+    from parlsearch.search.engine import Engine
+    from parlsearch.search.evaluate import load_judgments
+    cases = [c for p in JUDGED_SETS if p.exists() for c in load_judgments(p)]
+    runs = [("bundled", [bundled_corpus()], None)] + [(str(n), [_split_corpus(n, tool)[0]], n) for n in sizes]
+    out = []
+    for label, paths, n in runs:
+        log("catch-all: %s …" % label)
+        ix_dir = work / ("catchall-main-%s" % label)
+        if n is None or not ix_dir.exists():
+            shutil.rmtree(ix_dir, ignore_errors=True)
+            update_index([str(p) for p in paths], ix_dir, rebuild=True)
+        docs = _load_documents(paths)
+        shutil.rmtree(work / ("catchall-%s" % label), ignore_errors=True)
+        ca = CatchAll(docs, work / ("catchall-%s" % label))
+        engine = Engine.open(ix_dir)
+        try:
+            queries = [c["q"] for c in cases] if n is None else KEYWORD_QUERIES + LONG_QUERIES
+            result = compare_catch_all(engine, ca, queries, cases if n is None else None)
+        finally:
+            engine.close()
+            ca.close()
+        result.update(label=label, documents=len(docs), catch_all_size_mb=_dir_size(work / ("catchall-%s" % label)) / 1e6,
+                      main_size_mb=_dir_size(ix_dir) / 1e6)
+        out.append(result)
+    return out
+
+
+def format_catch_all(results: list[dict]) -> str:
+    lines = ["", "Catch-all experiment: FastScorer over subject + title_nl + positionless all/all_nl "
+             "(bench/fastpath.py) against the current OR over five positional fields, same ranking rule"]
+    rows = []
+    for r in results:
+        judged = r.get("judged")
+        rows.append([r["label"], str(r["documents"]), str(r["queries"]), str(r["identical_top10"]),
+                     str(r["same_top10_set"]), str(r["same_top1"]), "%.3f" % r["mean_overlap_at_10"],
+                     "%d/%d vs %d/%d" % (judged["or_of_fields"], judged["cases"], judged["catch_all"], judged["cases"])
+                     if judged else "", "%.2f / %.2f" % (r["or_of_fields_cpu_p50_ms"], r["catch_all_cpu_p50_ms"])])
+    lines += _table(["corpus", "docs", "queries", "same top10", "same set", "same top1", "overlap@10",
+                     "judged fields vs all", "CPU p50 ms fields / all"], rows)
+    return "\n".join(lines)
+
+
 # -- main --------------------------------------------------------------------------------------------
 
 def main(argv=None) -> int:
@@ -745,6 +798,10 @@ def main(argv=None) -> int:
     ap.add_argument("--cold-runs", type=int, default=5, help="cold-start processes per engine (default 5)")
     ap.add_argument("--quality", type=Path, metavar="JUDGMENTS.jsonl",
                     help="compare search quality on judged queries (only this, unless --sizes is given too)")
+    ap.add_argument("--catch-all", nargs="?", const="", metavar="SIZES",
+                    help="compare a positionless catch-all schema with the current fields (top 10, judged "
+                         "passes on tests/data/*.jsonl, speed) on the bundled corpus and these generated "
+                         "sizes (comma-separated, optional); only this, unless --sizes is given too")
     ap.add_argument("--json", action="store_true", help="print the results as JSON")
     ap.add_argument("--keep", action="store_true", help="keep the built indexes in bench/out/work")
     ap.add_argument("--_fts5-build", nargs=2, metavar=("JSONL", "DB"), dest="fts5_build", help=argparse.SUPPRESS)
@@ -756,7 +813,7 @@ def main(argv=None) -> int:
         return 0
 
     if args.sizes is None:
-        args.sizes = "" if args.quality else "1000,20000"
+        args.sizes = "" if args.quality or args.catch_all is not None else "1000,20000"
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     if args.with_100k and 100000 not in sizes:
         sizes.append(100000)
@@ -774,6 +831,9 @@ def main(argv=None) -> int:
                                               work, log))
         if args.quality:
             output["quality"] = bench_quality(args.quality, work, log)
+        if args.catch_all is not None:
+            output["catch_all"] = bench_catch_all([int(x) for x in args.catch_all.split(",") if x.strip()],
+                                                  args.make_corpus, work, log)
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
@@ -789,6 +849,8 @@ def main(argv=None) -> int:
                 machine["nproc"], machine["cpu"], machine["python"], machine["sqlite"], machine["whoosh"]))
         if output["quality"]:
             text.append(format_quality(output["quality"]))
+        if output.get("catch_all"):
+            text.append(format_catch_all(output["catch_all"]))
         print("\n".join(text))
     return 0
 

@@ -87,10 +87,10 @@ class PositionlessText(fields.TEXT):
         self.language = language
 
     def index(self, value, **kwargs):
-        encode = self.format.encode
+        from whoosh.system import pack_uint
         boost = self.format.field_boost
         for term, poslist in LANGUAGES[self.language].positions(value).items():
-            yield term.encode("utf-8"), len(poslist), boost * len(poslist), encode(len(poslist))
+            yield term.encode("utf-8"), len(poslist), boost * len(poslist), pack_uint(len(poslist))
 
 
 def catch_all_schema():
@@ -148,4 +148,61 @@ def engine_ids(engine, docnums):
     for d in docnums:
         doc = document_from_payload(engine.searcher.stored_fields(d)["payload"])
         out.append(doc.moncode or doc.id)
+    return out
+
+
+def compare_catch_all(engine, catch_all, queries, cases=None, repeat=3):
+    """Top 10 of the current OR over five positional fields against the catch-all schema, both scored by
+    FastScorer with the same rule (rank()); and judged passes when `cases` are given.
+
+    Returns counts and CPU p50 of both (ms)."""
+    import statistics
+    import time
+
+    base_scorer = FastScorer(engine.searcher)
+    ids = catch_all.ids()
+    out = {"queries": 0, "skipped": 0, "identical_top10": 0, "same_top10_set": 0, "same_top1": 0,
+           "overlap_at_10": [], "differences": []}
+    timings = {"or_of_fields": [], "catch_all": []}
+    for text in queries:
+        terms = _clause_terms(engine, text)
+        if terms is None:
+            out["skipped"] += 1
+            continue
+        ca_terms = catch_all.terms_for(terms)
+        base_top, _ = rank(base_scorer, terms)
+        ca_top, _ = rank(catch_all.scorer, ca_terms)
+        for _ in range(repeat):
+            c = time.process_time()
+            rank(base_scorer, terms)
+            timings["or_of_fields"].append((time.process_time() - c) * 1000)
+            c = time.process_time()
+            rank(catch_all.scorer, ca_terms)
+            timings["catch_all"].append((time.process_time() - c) * 1000)
+        a = engine_ids(engine, [d for _, d in base_top])
+        b = [ids[d] for _, d in ca_top]
+        out["queries"] += 1
+        out["identical_top10"] += a == b
+        out["same_top10_set"] += set(a) == set(b)
+        out["same_top1"] += a[:1] == b[:1]
+        out["overlap_at_10"].append(len(set(a) & set(b)) / max(1, len(a), len(b)) if (a or b) else 1.0)
+        if a[:3] != b[:3]:
+            out["differences"].append({"q": text, "or_of_fields": a[:3], "catch_all": b[:3]})
+    out["mean_overlap_at_10"] = statistics.fmean(out.pop("overlap_at_10") or [1.0])
+    for name, ts in timings.items():
+        out[name + "_cpu_p50_ms"] = statistics.median(ts) if ts else float("nan")
+    if cases:
+        passes = {"or_of_fields": 0, "catch_all": 0, "cases": 0}
+        for case in cases:
+            terms = _clause_terms(engine, case["q"])
+            if terms is None or case.get("expect") is None:
+                continue
+            passes["cases"] += 1
+            want = set(case["expect"])
+            max_rank = int(case.get("max_rank", 3))
+            a = engine_ids(engine, [d for _, d in rank(base_scorer, terms)[0]])
+            b = [ids[d] for _, d in rank(catch_all.scorer, catch_all.terms_for(terms))[0]]
+            passes["or_of_fields"] += any(x in want for x in a[:max_rank])
+            passes["catch_all"] += any(x in want for x in b[:max_rank])
+        out["judged"] = passes
     return out
