@@ -491,7 +491,7 @@ def bench_size(n: int, tool: Path, jobs: int, repeat: int, cold_runs: int, work:
         def fast(q, flt=None):
             r = fast_search(engine, q, filters=flt)
             return r[0] if r is not None else engine.search(q, limit=10, filters=flt).total
-        for name, qs in (("keyword", KEYWORD_QUERIES), ("long", LONG_QUERIES)):
+        for name, qs in (("keyword", KEYWORD_QUERIES), ("long", LONG_QUERIES), ("fuzzy", FUZZY_QUERIES)):
             pq["fast:" + name] = _time_calls(fast, qs, repeat)
         for name, flt in filters.items():
             pq["fast:keyword+" + name] = _time_calls(lambda q: fast(q, flt), KEYWORD_QUERIES, repeat)
@@ -610,6 +610,7 @@ def format_speed(results: list[dict], machine: dict) -> str:
             qrow("keyword p50 [fast path]", "keyword", fast=True),
             qrow("keyword p95 [fast path]", "keyword", "p95", fast=True),
             qrow("long questions p50 [fast path]", "long", fast=True),
+            qrow("fuzzy p50 [fast path]", "fuzzy", fast=True),
             overhead("date", fast=True), overhead("author", fast=True),
             ("queries with no result", "%d/%d" % (pq["all"]["zero_result_queries"], len(QUERIES)),
              "%d/%d" % (fq["all"]["zero_result_queries"], len(QUERIES)), ""),

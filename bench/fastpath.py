@@ -4,8 +4,9 @@ through search.scoring.FastScorer with search.snippets, and a positionless catch
 fast_search(engine, text) answers like Engine.search for queries whose clauses are all bare words (an AND
 of words, each an OR over the weighted fields): FastScorer scores and counts them exactly; when no
 document has every word, documents are ranked by IDF-weighted coverage (the rule issue 12 asks for);
-snippets come from search.snippets.best_snippet. Anything else (phrases, fields, fuzzy) returns None,
-and the benchmark then uses Engine.search.
+snippets come from search.snippets.best_snippet. Fuzzy and prefix words are expanded once per query
+(index.expansion.expand_query, at most MAX_EXPANSIONS words each). Anything else (phrases, ranges,
+negations) returns None, and the benchmark then uses Engine.search.
 
 CatchAll builds a sidecar index of the same documents with the schema the speed issue proposes:
   subject   positionless French text (the subject, kept separate to boost it)
@@ -30,12 +31,19 @@ SNIPPET_FIELDS = ("question", "answer")
 CATCH_ALL_WEIGHTS = {"subject": 4.0, "title_nl": 2.5, "all": 1.6, "all_nl": 0.8}
 
 
+#: Bound on the words one fuzzy or prefix term expands to.
+MAX_EXPANSIONS = 50
+
+
 def _clause_terms(engine, text):
+    """The query's clauses as weighted terms, one word per clause (fuzzy and prefix terms expanded
+    once); None when some clause is not terms only (phrases, ranges, negations)."""
+    from parlsearch.index.expansion import expand_query
     clauses, _ = engine.parse(text)
     terms = []
+    reader = engine.searcher.reader()
     for i, (node, q) in enumerate(clauses):
-        if not engine._is_bare_word(node):
-            return None
+        q = expand_query(q, reader, MAX_EXPANSIONS)
         wt = word_terms(q, i)
         if wt is None:
             return None

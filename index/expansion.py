@@ -13,7 +13,30 @@ the most frequent (summed document frequency over segments), then alphabetical, 
 """
 from __future__ import annotations
 
+from functools import lru_cache
 from heapq import nsmallest
+
+
+@lru_cache(maxsize=128)
+def _damerau_dfa(text: str, maxdist: int, prefix: int):
+    """An automaton accepting the words within `maxdist` edits of `text`, a transposition of two
+    adjacent letters counting as one edit (the optimal-string-alignment distance that whoosh's
+    distance() computes), the first `prefix` letters fixed.
+
+    whoosh's levenshtein_automaton counts plain edits only (a transposition costs 2); each transposition
+    is added to it as two transitions through an intermediate state. Cached: building the DFA is most
+    of the cost, and fields sharing an analyzer ask for the same one."""
+    from whoosh.automata import lev
+    nfa = lev.levenshtein_automaton(text, maxdist, prefix)
+    for i in range(prefix, len(text) - 1):
+        a, b = text[i], text[i + 1]
+        if a == b:
+            continue
+        for e in range(maxdist):
+            middle = ("transposed", i, e)
+            nfa.add_transition((i, e), b, middle)
+            nfa.add_transition(middle, a, (i + 2, e + 1))
+    return nfa.to_dfa()
 
 
 def _leaves(reader):
@@ -29,55 +52,27 @@ def _bound(reader, fieldname: str, words, limit: int | None) -> list[str]:
                                                   for w in words)))
 
 
-def _transposed(text: str, start: int, count: int):
-    """`text` with `count` disjoint adjacent transpositions at positions >= start (distinct results)."""
-    if count == 0:
-        yield text
-        return
-    for i in range(start, len(text) - 1):
-        if text[i] != text[i + 1]:
-            swapped = text[:i] + text[i + 1] + text[i] + text[i + 2:]
-            yield from _transposed(swapped, i + 2, count - 1)
-
-
 def terms_within(reader, fieldname: str, text: str, maxdist: int, prefix: int = 0,
                  limit: int | None = None) -> list[str]:
     """Words of `fieldname` within `maxdist` Damerau-Levenshtein edits of `text` (sharing its first
     `prefix` characters): the same set as whoosh's MultiReader.terms_within, from each segment's own
-    term list.
-
-    whoosh's segment automaton counts plain Levenshtein edits (a transposition costs 2), while the
-    multi-segment fallback counts a transposition as 1. So the automaton of the word finds every word
-    within maxdist plain edits, and the automata of its transposed variants (t transpositions, then
-    maxdist - t plain edits) find the rest, each such candidate confirmed with whoosh's own distance().
-    Each automaton is built once and run over every segment's sorted terms.
+    sorted term list walked by one automaton (_damerau_dfa), each word confirmed with whoosh's own
+    distance().
 
     Sorted; at most `limit` words (the most frequent) when limit is given."""
-    from whoosh.automata import lev
     from whoosh.codec.base import Automata
     from whoosh.support.levenshtein import distance
 
     if fieldname not in reader.schema or maxdist < 0:
         return []
     prefix = min(prefix, len(text))  # whoosh's automaton fails on a prefix longer than the word
-    leaves = [leaf for leaf in _leaves(reader) if fieldname in leaf.indexed_field_names()]
     spellfield = reader.schema[fieldname].spelling_fieldname(fieldname)
-    to_bytes = reader.schema[fieldname].to_bytes
-    words, extra = set(), set()
-    for t in range(0, maxdist + 1):
-        found = words if t == 0 else extra
-        variants = set(_transposed(text, prefix, t))
-        for variant in variants:
-            rest = maxdist - t
-            if rest == 0:
-                btext = to_bytes(variant)
-                if any((spellfield, btext) in leaf for leaf in leaves):
-                    found.add(variant)
-                continue
-            dfa = lev.levenshtein_automaton(variant, rest, prefix).to_dfa()
-            for leaf in leaves:
-                found.update(Automata.find_matches(dfa, leaf.cursor(spellfield)))
-    words.update(w for w in extra - words if distance(w, text, limit=maxdist) <= maxdist)
+    dfa = _damerau_dfa(text, maxdist, prefix)
+    words = set()
+    for leaf in _leaves(reader):
+        if fieldname in leaf.indexed_field_names():
+            words.update(Automata.find_matches(dfa, leaf.cursor(spellfield)))
+    words = {w for w in words if distance(w, text, limit=maxdist) <= maxdist}
     return _bound(reader, fieldname, words, limit)
 
 
@@ -121,3 +116,27 @@ def prefix_query_class(limit: int | None = None):
             return [to_bytes(w) for w in expand_prefix(ixreader, self.fieldname, self.text, self.max_expansions)]
 
     return SegmentPrefix
+
+
+def expand_query(q, reader, limit: int | None = None):
+    """`q` with every fuzzy and prefix term replaced by the Or of the words it expands to (at most
+    `limit` each), computed once from the reader's segments.
+
+    whoosh expands such a term again at every use (existence check, counting, scoring, and once per hit
+    for highlighting: 18 expansions for one `stationement~` search of ten hits), and on the top reader
+    of a multi-segment index each expansion is the slow merged-vocabulary scan. Expanded once, the query
+    is plain terms, which search.scoring.FastScorer can score. Each expanded word scores as a typed word
+    (BM25F) at the fuzzy term's boost; whoosh's own constant-score mode scored raw term frequencies."""
+    from whoosh import query as wq
+    if isinstance(q, wq.FuzzyTerm):
+        words = terms_within(reader, q.fieldname, q.text, q.maxdist, q.prefixlength, limit)
+    elif type(q) is wq.Prefix:
+        words = expand_prefix(reader, q.fieldname, q.text, limit)
+    elif q.is_leaf() or not list(q.children()):
+        return q
+    else:
+        return q.apply(lambda child: expand_query(child, reader, limit))
+    if not words:
+        return wq.NullQuery
+    terms = [wq.Term(q.fieldname, w) for w in words]
+    return wq.Term(q.fieldname, words[0], boost=q.boost) if len(terms) == 1 else wq.Or(terms, boost=q.boost)

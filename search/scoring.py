@@ -287,6 +287,8 @@ def word_terms(q, word: int = 0, boost: float = 1.0) -> list | None:
             and getattr(q, "scale", None) is None:
         out = []
         for child in q.subqueries:
+            if child is wq.NullQuery or isinstance(child, wq.qcore._NullQuery):
+                continue  # e.g. a fuzzy word with no expansion in one field
             sub = word_terms(child, word, boost * q.boost)
             if sub is None:
                 return None

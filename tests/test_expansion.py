@@ -77,3 +77,58 @@ def test_query_classes_match_whoosh_queries(multi_segment_index):
 def test_unknown_field_expands_to_nothing(multi_segment_index):
     with multi_segment_index.reader() as r:
         assert terms_within(r, "nope", "abc", 1) == [] and expand_prefix(r, "nope", "a") == []
+
+
+def test_expand_query_replaces_fuzzy_and_prefix_once(multi_segment_index):
+    from parlsearch.index.expansion import expand_query
+    with multi_segment_index.searcher() as s:
+        r = s.reader()
+        q = wq.And([wq.FuzzyTerm("t", "abcd", maxdist=1, boost=2.0), wq.Or([wq.Prefix("k", "ab"), wq.Term("t", "x")])])
+        expanded = expand_query(q, r)
+        kinds = {type(n).__name__ for n in expanded.leaves()}
+        assert kinds == {"Term"}
+        fuzzy_words = terms_within(r, "t", "abcd", 1, 1)
+        assert {n.text for n in expanded.leaves() if n.fieldname == "t"} == set(fuzzy_words) | {"x"}
+        reference = wq.And([wq.Or([wq.Term("t", w) for w in fuzzy_words], boost=2.0),
+                            wq.Or([wq.Or([wq.Term("k", w) for w in expand_prefix(r, "k", "ab")]), wq.Term("t", "x")])])
+        assert sorted(s.docs_for_query(expanded)) == sorted(s.docs_for_query(reference))
+        assert expand_query(wq.FuzzyTerm("t", "zzzzzz", maxdist=1), r) is wq.NullQuery
+        assert len(list(expand_query(wq.FuzzyTerm("t", "abc", maxdist=2), r, limit=3).leaves())) <= 3
+
+
+def test_expanded_fuzzy_scores_as_whoosh_scored_fuzzy(bundled_index):
+    """On one segment, where whoosh's FuzzyTerm (not constant-score) expands with the same words, the
+    expanded query gives whoosh's scores."""
+    from whoosh import index
+    from whoosh.scoring import BM25F
+    from parlsearch.index.expansion import expand_query
+    ix = index.open_dir(str(bundled_index))
+    checked = 0
+    with ix.searcher(weighting=BM25F()) as s:
+        for word in ("stationement", "logment", "mobilte", "logemen", "securit", "energi"):
+            q = wq.FuzzyTerm("question", word, maxdist=1, prefixlength=1, constantscore=False, boost=1.5)
+            seg_words = set()
+            for leaf, _ in s.reader().leaf_readers():
+                seg_words |= set(leaf.terms_within("question", word, 1, prefix=1))
+            if seg_words != set(terms_within(s.reader(), "question", word, 1, 1)) or len(seg_words) < 2:
+                continue
+            expected = {d: sc for sc, d in s.search(q, limit=None).top_n}
+            got = {d: sc for sc, d in s.search(expand_query(q, s.reader()), limit=None).top_n}
+            assert got.keys() == expected.keys()
+            for d in got:
+                assert got[d] == pytest.approx(expected[d], rel=1e-9)
+            checked += 1
+    assert checked
+
+
+def test_a_transposition_counts_as_one_edit():
+    """whoosh's segment automaton alone misses "ba" for "ab" at distance 1; the merged scan finds it."""
+    ix = RamStorage().create_index(fields.Schema(t=fields.TEXT))
+    for part in (["ba tram"], ["stationnement", "sattionnement"]):
+        with ix.writer() as w:
+            w.merge = False
+            for text in part:
+                w.add_document(t=text)
+    with ix.reader() as r:
+        assert terms_within(r, "t", "ab", 1) == _whoosh_terms_within(r, "t", "ab", 1, 0) == ["ba"]
+        assert "sattionnement" in terms_within(r, "t", "stationnement", 1)
