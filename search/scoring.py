@@ -214,7 +214,8 @@ class FastScorer:
         candidates = None
         if require_all:
             # Rarest word first: every later word only adds to documents already in the running.
-            dfs = [sum(self.reader.doc_frequency(t.field, self._btext(t)) for t in ws) for ws in by_word]
+            dfs = [sum(self.reader.doc_frequency(t.field, self._btext(t)) for t in ws if t.field in self.schema)
+                   for ws in by_word]
             order = sorted(range(nwords), key=lambda w: dfs[w])
             if any(df == 0 for df in dfs):
                 return ScoredDocs({}, {}, [self.word_idf(0)] * nwords, 0)

@@ -203,3 +203,12 @@ def test_generated_corpus_equivalence(seed, words, conj):
             assert scored.total == len(expected)
             for sc, d in expected.top_n:
                 assert scored.scores[d] == pytest.approx(sc, rel=REL)
+
+
+def test_unknown_fields_and_absent_words(one_segment_index):
+    with one_segment_index.searcher() as s:
+        terms = [WeightedTerm("nofield", "velo", 1.0, 0), WeightedTerm("subject", "velo", 4.0, 0)]
+        assert FastScorer(s).score(terms, require_all=True).total == FastScorer(s).score(terms).total > 0
+        terms.append(WeightedTerm("subject", "zzzabsent", 4.0, 1))
+        assert FastScorer(s).score(terms, require_all=True).total == 0
+        assert FastScorer(s).score([]).total == 0
