@@ -468,7 +468,7 @@ def _fts_filter_search(fts, column_clause):
 def bench_size(n: int, tool: Path, jobs: int, repeat: int, cold_runs: int, work: Path, log) -> dict:
     from parlsearch.search.engine import Engine
     sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from fastpath import fast_search
+    from fastpath import fast_search, fast_similar
     corpus, extra = _split_corpus(n, tool)
     size_mb = corpus.stat().st_size / 1e6
     log("size %d: corpus %s (%.1f MB)" % (n, corpus.name, size_mb))
@@ -512,6 +512,7 @@ def bench_size(n: int, tool: Path, jobs: int, repeat: int, cold_runs: int, work:
             pq["fast:" + name] = _time_calls(fast, qs, repeat)
         for name, flt in filters.items():
             pq["fast:keyword+" + name] = _time_calls(lambda q: fast(q, flt), KEYWORD_QUERIES, repeat)
+        pq["fast:similar"] = _time_calls(lambda i: len(fast_similar(engine, i)), ids, max(1, repeat // 2))
         ndocs_p = engine.searcher.doc_count()
     finally:
         engine.close()
@@ -628,6 +629,7 @@ def format_speed(results: list[dict], machine: dict) -> str:
             qrow("keyword p95 [fast path]", "keyword", "p95", fast=True),
             qrow("long questions p50 [fast path]", "long", fast=True),
             qrow("fuzzy p50 [fast path]", "fuzzy", fast=True),
+            qrow("similar p50 [fast path]", "similar", fast=True),
             overhead("date", fast=True), overhead("author", fast=True),
             ("queries with no result", "%d/%d" % (pq["all"]["zero_result_queries"], len(QUERIES)),
              "%d/%d" % (fq["all"]["zero_result_queries"], len(QUERIES)), ""),

@@ -214,3 +214,24 @@ def compare_catch_all(engine, catch_all, queries, cases=None, repeat=3):
             passes["catch_all"] += any(x in want for x in b[:max_rank])
         out["judged"] = passes
     return out
+
+
+def fast_similar(engine, doc_id, limit=10, scorer=None):
+    """Engine.similar's query (key terms of the subject and question, each in both fields) scored by
+    FastScorer, the document itself excluded. Returns [(score, docnum)]."""
+    doc = engine.get(doc_id)
+    if doc is None:
+        raise KeyError(doc_id)
+    searcher = engine.searcher
+    terms = []
+    for fieldname, text, n, boost in (("subject", doc.subject, 8, 3.0), ("question", doc.question, 20, 1.0)):
+        for term, weight in searcher.key_terms_from_text(fieldname, text, numterms=n):
+            other = "subject" if fieldname == "question" else "question"
+            terms.append(WeightedTerm(fieldname, term, boost * weight, len(terms)))
+            terms.append(WeightedTerm(other, term, 0.5 * boost * weight, len(terms) - 1))
+    if not terms:
+        return []
+    own = searcher.document_number(id=doc.id)
+    scored = (scorer or FastScorer(searcher)).score(terms)
+    scored.scores.pop(own, None)
+    return scored.top(limit)
