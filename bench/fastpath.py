@@ -51,14 +51,32 @@ def _clause_terms(engine, text):
     return terms if clauses else None
 
 
-def rank(scorer, terms, k=10):
+def rank(scorer, terms, k=10, allowed=None):
     """AND of the words when some document has them all, else by IDF-weighted coverage (at least half
     of the query's IDF), then score. Returns (top [(score, docnum)], total)."""
-    scored = scorer.score(terms, require_all=True)
+    scored = scorer.score(terms, require_all=True, allowed=allowed)
     if scored.total:
         return scored.top(k), scored.total
-    scored = scorer.score(terms)
+    scored = scorer.score(terms, allowed=allowed)
     return scored.top(k, min_coverage=0.5, by="coverage"), scored.count(min_coverage=0.5)
+
+
+class _AllOf:
+    def __init__(self, containers):
+        self.containers = containers
+
+    def __contains__(self, docnum):
+        return all(docnum in c for c in self.containers)
+
+
+def _container(searcher, q):
+    """A filter query as a container of docnums: date ranges read the sortable column (RangeFilter),
+    anything else its matching documents."""
+    from whoosh import query as wq
+    from parlsearch.search.scoring import RangeFilter
+    if isinstance(q, wq.DateRange):
+        return RangeFilter(searcher, q.fieldname, q.startdate, q.enddate)
+    return frozenset(searcher.docs_for_query(q))
 
 
 def fast_search(engine, text, limit=10, filters=None, scorer=None):
@@ -72,12 +90,8 @@ def fast_search(engine, text, limit=10, filters=None, scorer=None):
     scorer = scorer or FastScorer(engine.searcher)
     allowed = None
     if filters:
-        from whoosh import query as wq
-        allowed = frozenset(engine.searcher.docs_for_query(wq.And(filters) if len(filters) > 1 else filters[0]))
-        scored = scorer.score(terms, require_all=True, allowed=allowed)
-        top, total = scored.top(limit), scored.total
-    else:
-        top, total = rank(scorer, terms, limit)
+        allowed = _AllOf([_container(engine.searcher, f) for f in filters])
+    top, total = rank(scorer, terms, limit, allowed)
     by_field = {f: {t.text for t in terms if t.field == f} for f in SNIPPET_FIELDS}
     hits = []
     for score, docnum in top:

@@ -92,3 +92,31 @@ def length_bytes(segreader, fieldname: str) -> bytes:
             lengths = bytes(lengths) + bytes(doccount - len(lengths))
         return lengths
     return bytes(length_to_byte(segreader.doc_field_length(d, fieldname, 0)) for d in range(doccount))
+
+
+def numeric_column(segreader, fieldname: str):
+    """The raw values of a sortable numeric column (DATETIME, NUMERIC) for every document of one
+    segment, as an array (whoosh's missing-value default where a document has none); None when the
+    column is not a fixed-width numeric one. One read of the stored bytes, cached by the reader."""
+    import sys
+    from array import array
+    cache = segreader.__dict__.setdefault("_parlsearch_columns", {})
+    if fieldname in cache:
+        return cache[fieldname]
+    values = None
+    if segreader.has_column(fieldname):
+        reader = segreader.column_reader(fieldname, translate=False)
+        typecode = getattr(reader, "_typecode", None)
+        fixed = getattr(reader, "_fixedlen", None)
+        if typecode and fixed == array(typecode).itemsize and hasattr(reader, "_dbfile"):
+            raw = reader._dbfile.get(reader._basepos, reader._count * fixed)
+            values = array(typecode, raw)
+            if sys.byteorder == "little":
+                values.byteswap()  # whoosh stores them big-endian ("!" + typecode)
+            doccount = segreader.doc_count_all()
+            if len(values) < doccount:
+                values.extend([reader._default] * (doccount - len(values)))
+            default = reader._default
+            values = (values, default)
+    cache[fieldname] = values
+    return values

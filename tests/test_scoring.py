@@ -212,3 +212,22 @@ def test_unknown_fields_and_absent_words(one_segment_index):
         terms.append(WeightedTerm("subject", "zzzabsent", 4.0, 1))
         assert FastScorer(s).score(terms, require_all=True).total == 0
         assert FastScorer(s).score([]).total == 0
+
+
+@pytest.mark.parametrize("fixture", ["one_segment_index", "multi_segment_index"])
+def test_range_filter_same_documents_as_date_range(request, fixture):
+    import datetime as dt
+    from parlsearch.search.scoring import RangeFilter
+    ix = request.getfixturevalue(fixture)
+    with ix.searcher() as s:
+        n = s.doc_count_all()
+        for start, end in [(dt.datetime(2025, 1, 1), dt.datetime(2025, 12, 31, 23, 59, 59)),
+                           (None, dt.datetime(2025, 6, 30)), (dt.datetime(2026, 3, 1), None),
+                           (dt.datetime(2026, 6, 22), dt.datetime(2026, 6, 22))]:
+            expected = set(s.docs_for_query(wq.DateRange("date_received", start, end)))
+            flt = RangeFilter(s, "date_received", start, end)
+            assert {d for d in range(n) if d in flt and not s.reader().is_deleted(d)} == expected
+            assert expected  # the ranges are chosen to hold documents
+            terms, _ = from_query(_word_query(s.schema, "bruxelles"))
+            by_query = FastScorer(s).score(terms, allowed=wq.DateRange("date_received", start, end)).scores
+            assert FastScorer(s).score(terms, allowed=flt).scores == by_query
