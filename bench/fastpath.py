@@ -35,20 +35,27 @@ CATCH_ALL_WEIGHTS = {"subject": 4.0, "title_nl": 2.5, "all": 1.6, "all_nl": 0.8}
 MAX_EXPANSIONS = 50
 
 
-def _clause_terms(engine, text):
+def _clause_terms(engine, text, filters=None):
     """The query's clauses as weighted terms, one word per clause (fuzzy and prefix terms expanded
-    once); None when some clause is not terms only (phrases, ranges, negations)."""
+    once); date clauses (date:2024) are moved to `filters` when a list is given. None when some clause
+    is not terms only (phrases, negations, a word the parser split into an AND of parts)."""
+    from whoosh import query as wq
     from parlsearch.index.expansion import expand_query
     clauses, _ = engine.parse(text)
     terms = []
     reader = engine.searcher.reader()
-    for i, (node, q) in enumerate(clauses):
+    words = 0
+    for node, q in clauses:
+        if filters is not None and isinstance(q, wq.NumericRange):
+            filters.append(q)
+            continue
         q = expand_query(q, reader, MAX_EXPANSIONS)
-        wt = word_terms(q, i)
+        wt = word_terms(q, words)
         if wt is None:
             return None
         terms.extend(wt)
-    return terms if clauses else None
+        words += 1
+    return terms if terms else None
 
 
 def rank(scorer, terms, k=10, allowed=None):
@@ -72,17 +79,16 @@ class _AllOf:
 def _container(searcher, q):
     """A filter query as a container of docnums: date ranges read the sortable column (RangeFilter),
     anything else its matching documents."""
-    from whoosh import query as wq
-    from parlsearch.search.scoring import RangeFilter
-    if isinstance(q, wq.DateRange):
-        return RangeFilter(searcher, q.fieldname, q.startdate, q.enddate)
-    return frozenset(searcher.docs_for_query(q))
+    from parlsearch.search.scoring import range_filter
+    flt = range_filter(searcher, q)
+    return flt if flt is not None else frozenset(searcher.docs_for_query(q))
 
 
 def fast_search(engine, text, limit=10, filters=None, scorer=None):
     """(total, [(score, Document, snippets)]) or None when the query is not only bare words."""
+    filters = list(filters or [])
     try:
-        terms = _clause_terms(engine, text)
+        terms = _clause_terms(engine, text, filters)
     except Exception:
         return None
     if terms is None:

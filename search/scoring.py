@@ -286,13 +286,14 @@ class RangeFilter:
     numeric_column) and tests only the documents the words matched. Same documents as
     Searcher.docs_for_query(DateRange/NumericRange(field, start, end)) (tests/test_scoring.py)."""
 
-    def __init__(self, searcher, fieldname: str, start=None, end=None):
+    def __init__(self, searcher, fieldname: str, start=None, end=None, raw: bool = False):
         from bisect import bisect_right
         from ..index.postings import numeric_column
         field = searcher.schema[fieldname]
         self._bisect = bisect_right
-        self.low = field.to_column_value(start) if start is not None else None
-        self.high = field.to_column_value(end) if end is not None else None
+        convert = (lambda v: v) if raw else field.to_column_value
+        self.low = convert(start) if start is not None else None
+        self.high = convert(end) if end is not None else None
         self.offsets, self.columns = [], []
         for segreader, offset in searcher.reader().leaf_readers():
             column = numeric_column(segreader, fieldname)
@@ -311,6 +312,19 @@ class RangeFilter:
         if v == default:
             return False
         return (self.low is None or v >= self.low) and (self.high is None or v <= self.high)
+
+
+def range_filter(searcher, q) -> "RangeFilter | None":
+    """The RangeFilter of a whoosh DateRange or NumericRange query (as the query parser builds for
+    date:2024), or None for any other query."""
+    from whoosh import query as wq
+    if isinstance(q, wq.DateRange):
+        return RangeFilter(searcher, q.fieldname, q.startdate, q.enddate)
+    if type(q) is wq.NumericRange:
+        start = q.start + 1 if q.start is not None and q.startexcl else q.start
+        end = q.end - 1 if q.end is not None and q.endexcl else q.end
+        return RangeFilter(searcher, q.fieldname, start, end, raw=True)
+    return None
 
 
 def word_terms(q, word: int = 0, boost: float = 1.0) -> list | None:

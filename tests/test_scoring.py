@@ -231,3 +231,16 @@ def test_range_filter_same_documents_as_date_range(request, fixture):
             terms, _ = from_query(_word_query(s.schema, "bruxelles"))
             by_query = FastScorer(s).score(terms, allowed=wq.DateRange("date_received", start, end)).scores
             assert FastScorer(s).score(terms, allowed=flt).scores == by_query
+
+
+def test_range_filter_of_parsed_date_queries(engine):
+    """date:2026 as the query parser builds it (a NumericRange of raw column values)."""
+    from parlsearch.search.scoring import range_filter
+    s = engine.searcher
+    for text in ["date:2026", "date:2025-06", "date:>=2026-06-20"]:
+        q, _, _ = engine.build(text)
+        flt = range_filter(s, q)
+        assert flt is not None
+        expected = set(s.docs_for_query(q))
+        assert expected and {d for d in range(s.doc_count_all()) if d in flt} == expected
+    assert range_filter(s, wq.Term("status", "answered")) is None
