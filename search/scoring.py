@@ -43,6 +43,9 @@ class WeightedTerm:
     text: str | bytes
     weight: float = 1.0
     word: int = 0
+    #: Terms of one word sharing a group (>= 0) count only together: a document scores them when it has
+    #: all of them (whoosh's And inside a word's Or, e.g. the Dutch field's "l' AND air" for "l'air").
+    group: int = -1
 
 
 @dataclass
@@ -192,6 +195,48 @@ class FastScorer:
 
     # -- scoring ------------------------------------------------------------------------------------
 
+    def _accumulate(self, t: WeightedTerm, scores: dict, docs: set, candidates, allowed) -> int:
+        """Add one term's BM25F contribution to `scores` and its documents to `docs`, over every
+        segment's posting blocks; only documents in `candidates` and `allowed` (when given). Returns
+        the number of postings read."""
+        if t.field not in self.schema:
+            return 0
+        field = self.schema[t.field]
+        btext = self._btext(t)
+        scorable = field.scorable
+        if scorable:
+            norm = self._norm_table(t.field)
+            c = self.idf(t.field, btext) * t.weight * (self.K1 + 1)
+        visited = 0
+        for i, (segreader, offset) in enumerate(self.leaves):
+            if scorable:
+                lengths = self._segment_lengths(i, t.field)
+            for ids, weights in iter_blocks(segreader, t.field, btext):
+                visited += len(ids)
+                if offset:
+                    ids = [d + offset for d in ids]
+                if candidates is not None or allowed is not None:
+                    keep = [j for j, d in enumerate(ids)
+                            if (candidates is None or d in candidates) and (allowed is None or d in allowed)]
+                    if len(keep) != len(ids):
+                        ids = [ids[j] for j in keep]
+                        weights = [weights[j] for j in keep]
+                        if not ids:
+                            continue
+                docs.update(ids)
+                get = scores.get
+                if scorable:
+                    if offset:
+                        for d, tf in zip(ids, weights):
+                            scores[d] = get(d, 0.0) + c * tf / (tf + norm[lengths[d - offset]])
+                    else:
+                        for d, tf in zip(ids, weights):
+                            scores[d] = get(d, 0.0) + c * tf / (tf + norm[lengths[d]])
+                else:
+                    for d, tf in zip(ids, weights):
+                        scores[d] = get(d, 0.0) + tf * t.weight
+        return visited
+
     def score(self, terms: Iterable[WeightedTerm], *, require_all: bool = False, allowed=None,
               word_idf: list | None = None) -> ScoredDocs:
         """Score every document matching the terms.
@@ -219,45 +264,25 @@ class FastScorer:
             order = sorted(range(nwords), key=lambda w: dfs[w])
             if any(df == 0 for df in dfs):
                 return ScoredDocs({}, {}, [self.word_idf(0)] * nwords, 0)
-        K1p1 = self.K1 + 1
         for w in order:
             docs_w = word_docs[w]
+            groups: dict = {}
             for t in by_word[w]:
-                field = self.schema[t.field] if t.field in self.schema else None
-                if field is None:
-                    continue
-                btext = self._btext(t)
-                scorable = field.scorable
-                if scorable:
-                    norm = self._norm_table(t.field)
-                    c = self.idf(t.field, btext) * t.weight * K1p1
-                for i, (segreader, offset) in enumerate(self.leaves):
-                    if scorable:
-                        lengths = self._segment_lengths(i, t.field)
-                    for ids, weights in iter_blocks(segreader, t.field, btext):
-                        visited += len(ids)
-                        if offset:
-                            ids = [d + offset for d in ids]
-                        if candidates is not None or allowed is not None:
-                            keep = [j for j, d in enumerate(ids)
-                                    if (candidates is None or d in candidates) and (allowed is None or d in allowed)]
-                            if len(keep) != len(ids):
-                                ids = [ids[j] for j in keep]
-                                weights = [weights[j] for j in keep]
-                                if not ids:
-                                    continue
-                        docs_w.update(ids)
-                        get = scores.get
-                        if scorable:
-                            if offset:
-                                for d, tf in zip(ids, weights):
-                                    scores[d] = get(d, 0.0) + c * tf / (tf + norm[lengths[d - offset]])
-                            else:
-                                for d, tf in zip(ids, weights):
-                                    scores[d] = get(d, 0.0) + c * tf / (tf + norm[lengths[d]])
-                        else:
-                            for d, tf in zip(ids, weights):
-                                scores[d] = get(d, 0.0) + tf * t.weight
+                if t.group >= 0:
+                    groups.setdefault(t.group, []).append(t)
+                else:
+                    visited += self._accumulate(t, scores, docs_w, candidates, allowed)
+            for members in groups.values():
+                partial: dict = {}
+                together = None
+                for t in members:
+                    docs_t: set = set()
+                    visited += self._accumulate(t, partial, docs_t, candidates, allowed)
+                    together = docs_t if together is None else together & docs_t
+                get = scores.get
+                for d in together or ():
+                    scores[d] = get(d, 0.0) + partial[d]
+                docs_w.update(together or ())
             if require_all:
                 candidates = docs_w if candidates is None else candidates & docs_w
                 if not candidates:
@@ -327,20 +352,27 @@ def range_filter(searcher, q) -> "RangeFilter | None":
     return None
 
 
-def word_terms(q, word: int = 0, boost: float = 1.0) -> list | None:
+def word_terms(q, word: int = 0, boost: float = 1.0, _groups=None) -> list | None:
     """The WeightedTerms of one query word: a whoosh Term, or an Or of Terms (the multifield parser's
-    bare word, with field boosts), nested Ors multiplied through. None for any other shape (phrases,
-    ranges, fuzzy or prefix queries), which the caller leaves to whoosh."""
+    bare word, with field boosts), nested Ors multiplied through, an And of Terms inside it as one
+    group. None for any other shape (phrases, ranges, unexpanded fuzzy or prefix terms), which the
+    caller leaves to whoosh."""
     from whoosh import query as wq
-    if isinstance(q, wq.Term) and type(q) is wq.Term:
+    groups = _groups if _groups is not None else [0]
+    if type(q) is wq.Term:
         return [WeightedTerm(q.fieldname, q.text, boost * q.boost, word)]
-    if isinstance(q, wq.Or) and type(q) is wq.Or and getattr(q, "minmatch", 0) in (0, None, 1) \
-            and getattr(q, "scale", None) is None:
+    if type(q) is wq.Or and getattr(q, "minmatch", 0) in (0, None, 1) and getattr(q, "scale", None) is None:
         out = []
         for child in q.subqueries:
             if child is wq.NullQuery or isinstance(child, wq.qcore._NullQuery):
                 continue  # e.g. a fuzzy word with no expansion in one field
-            sub = word_terms(child, word, boost * q.boost)
+            if type(child) is wq.And and all(type(c) is wq.Term for c in child.subqueries):
+                group = groups[0]
+                groups[0] += 1
+                out.extend(WeightedTerm(c.fieldname, c.text, boost * q.boost * child.boost * c.boost, word, group)
+                           for c in child.subqueries)
+                continue
+            sub = word_terms(child, word, boost * q.boost, groups)
             if sub is None:
                 return None
             out.extend(sub)

@@ -244,3 +244,35 @@ def test_range_filter_of_parsed_date_queries(engine):
         expected = set(s.docs_for_query(q))
         assert expected and {d for d in range(s.doc_count_all()) if d in flt} == expected
     assert range_filter(s, wq.Term("status", "answered")) is None
+
+
+@pytest.mark.parametrize("text", ["qualité de l'air", "pollution de l'air dans les écoles", "permis d'urbanisme",
+                                  "stationnement vélo", "titres-services", "l'emploi"])
+def test_engine_parsed_queries_with_and_inside_a_word(engine, text):
+    """The engine's own parse: a Dutch field splits "l'air" into "l AND air" inside the word's Or."""
+    clauses, _ = engine.parse(text)
+    q = wq.And([q for _, q in clauses]) if len(clauses) > 1 else clauses[0][1]
+    assert from_query(q) is not None
+    if any(t.group >= 0 for t in from_query(q)[0]):
+        assert "AND" in str(q)
+    assert_equivalent(engine.searcher, q)
+
+
+@settings(max_examples=10, deadline=None)
+@given(seed=st.integers(0, 10**6))
+def test_generated_and_group_inside_a_word(seed):
+    rng = random.Random(seed)
+    ix = RamStorage().create_index(fields.Schema(a=fields.TEXT, b=fields.TEXT))
+    for _ in range(2):
+        with ix.writer() as w:
+            w.merge = False
+            for _ in range(40):
+                w.add_document(a=" ".join(rng.choice(VOCAB[:5]) for _ in range(rng.randint(0, 12))),
+                               b=" ".join(rng.choice(VOCAB[:5]) for _ in range(rng.randint(0, 12))))
+    word1 = wq.Or([wq.Term("a", "alpha", boost=2.0), wq.And([wq.Term("b", "beta"), wq.Term("b", "gamma")], boost=1.5)])
+    word2 = wq.Or([wq.Term("a", "delta"), wq.Term("b", "delta", boost=0.5)])
+    with ix.searcher() as s:
+        terms, _ = from_query(wq.And([word1, word2]))
+        assert {t.group for t in terms} == {-1, 0}
+        assert_equivalent(s, wq.And([word1, word2]))
+        assert_equivalent(s, word1)
