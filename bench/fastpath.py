@@ -97,7 +97,9 @@ def fast_search(engine, text, limit=10, filters=None, scorer=None):
     allowed = None
     if filters:
         allowed = _AllOf([_container(engine.searcher, f) for f in filters])
-    top, total = rank(scorer, terms, limit, allowed)
+    top, total = rank(scorer, terms, limit + 50, allowed)
+    # the engine's order: score rounded to 1e-6, then newest first
+    top = sorted(top, key=lambda sd: (-round(sd[0], 6), -engine._date_key(sd[1])))[:limit]
     by_field = {f: {t.text for t in terms if t.field == f} for f in SNIPPET_FIELDS}
     hits = []
     for score, docnum in top:
