@@ -195,10 +195,10 @@ class FastScorer:
 
     # -- scoring ------------------------------------------------------------------------------------
 
-    def _accumulate(self, t: WeightedTerm, scores: dict, docs: set, candidates, allowed) -> int:
+    def _accumulate(self, t: WeightedTerm, scores: dict, docs: set, candidates, allowed, seen: set) -> int:
         """Add one term's BM25F contribution to `scores` and its documents to `docs`, over every
-        segment's posting blocks; only documents in `candidates` and `allowed` (when given). Returns
-        the number of postings read."""
+        segment's posting blocks; only documents in `candidates` and `allowed` (when given); every
+        document of the term, filtered or not, to `seen`. Returns the number of postings read."""
         if t.field not in self.schema:
             return 0
         field = self.schema[t.field]
@@ -215,6 +215,7 @@ class FastScorer:
                 visited += len(ids)
                 if offset:
                     ids = [d + offset for d in ids]
+                seen.update(ids)
                 if candidates is not None or allowed is not None:
                     keep = [j for j, d in enumerate(ids)
                             if (candidates is None or d in candidates) and (allowed is None or d in allowed)]
@@ -244,7 +245,8 @@ class FastScorer:
         require_all: a document must match every word (AND of words; OR of each word's terms).
         allowed: None, a whoosh query (a filter: its documents only, unscored, as
         Searcher.search(filter=…)), or any container of global docnums (a set, a RangeFilter).
-        word_idf: the IDF of each word; by default from the number of documents the word matched."""
+        word_idf: the IDF of each word; by default from the number of documents of the index the word
+        matches (any of its terms; filters and require_all do not change it)."""
         terms = list(terms)
         nwords = max((t.word for t in terms), default=-1) + 1
         if allowed is not None and hasattr(allowed, "matcher") and hasattr(allowed, "docs"):  # a whoosh query
@@ -252,7 +254,8 @@ class FastScorer:
         by_word = [[] for _ in range(nwords)]
         for t in terms:
             by_word[t.word].append(t)
-        word_docs = [set() for _ in range(nwords)]
+        word_docs = [set() for _ in range(nwords)]  # documents matching each word, within the filters
+        word_seen = [set() for _ in range(nwords)]  # every document matching each word (for its IDF)
         scores: dict = {}
         visited = 0
         order = range(nwords)
@@ -264,21 +267,27 @@ class FastScorer:
             order = sorted(range(nwords), key=lambda w: dfs[w])
             if any(df == 0 for df in dfs):
                 return ScoredDocs({}, {}, [self.word_idf(0)] * nwords, 0)
+        read = set()
         for w in order:
+            read.add(w)
             docs_w = word_docs[w]
+            seen_w = word_seen[w]
             groups: dict = {}
             for t in by_word[w]:
                 if t.group >= 0:
                     groups.setdefault(t.group, []).append(t)
                 else:
-                    visited += self._accumulate(t, scores, docs_w, candidates, allowed)
+                    visited += self._accumulate(t, scores, docs_w, candidates, allowed, seen_w)
             for members in groups.values():
                 partial: dict = {}
-                together = None
+                together = seen_together = None
                 for t in members:
                     docs_t: set = set()
-                    visited += self._accumulate(t, partial, docs_t, candidates, allowed)
+                    seen_t: set = set()
+                    visited += self._accumulate(t, partial, docs_t, candidates, allowed, seen_t)
                     together = docs_t if together is None else together & docs_t
+                    seen_together = seen_t if seen_together is None else seen_together & seen_t
+                seen_w.update(seen_together or ())
                 get = scores.get
                 for d in together or ():
                     scores[d] = get(d, 0.0) + partial[d]
@@ -298,7 +307,14 @@ class FastScorer:
                 if d in scores:
                     masks[d] = get(d, 0) | bit
         if word_idf is None:
-            word_idf = [self.word_idf(len(word_docs[w])) for w in range(nwords)]
+            # Read in full even under require_all (only a word found in no document stops early, and
+            # its IDF is then the highest anyway): the number of documents each word matches, in the
+            # whole index, whatever the filters.
+            # A word left unread after require_all found no candidate: the largest document frequency
+            # of its terms (a lower bound of the word's).
+            word_idf = [self.word_idf(len(word_seen[w]) if w in read else max(
+                (self.reader.doc_frequency(t.field, self._btext(t)) for t in by_word[w] if t.field in self.schema),
+                default=0)) for w in range(nwords)]
         return ScoredDocs(scores, masks, list(word_idf), visited)
 
 

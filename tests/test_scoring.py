@@ -276,3 +276,15 @@ def test_generated_and_group_inside_a_word(seed):
         assert {t.group for t in terms} == {-1, 0}
         assert_equivalent(s, wq.And([word1, word2]))
         assert_equivalent(s, word1)
+
+
+def test_word_idf_does_not_depend_on_filters_or_and(one_segment_index):
+    with one_segment_index.searcher() as s:
+        words = ["logement", "social", "bruxelles"]
+        terms = [WeightedTerm(t.field, t.text, t.weight, i)
+                 for i, w in enumerate(words) for t in from_query(_word_query(s.schema, w))[0]]
+        plain = FastScorer(s).score(terms).word_idf
+        assert FastScorer(s).score(terms, require_all=True).word_idf == plain
+        assert FastScorer(s).score(terms, allowed=wq.Term("status", "answered")).word_idf == plain
+        dfs = [len(set(s.docs_for_query(_word_query(s.schema, w)))) for w in words]
+        assert plain == [pytest.approx(FastScorer(s).word_idf(df)) for df in dfs]
