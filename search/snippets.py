@@ -13,7 +13,10 @@ from __future__ import annotations
 
 import re
 
-from ..index.analysis import _HAS_DIGIT, _TOKEN, LANGUAGES, fold, normalize
+from ..index.analysis import LANGUAGES, fold, normalize
+
+_HAS_DIGIT = re.compile(r"\d")
+_SPACE = re.compile(r"\s")
 
 MARK_START, MARK_END = "\x02", "\x03"
 #: Characters of window shown around the best passage (whoosh's ContextFragmenter(maxchars=220) before).
@@ -106,17 +109,15 @@ def find_matches(text: str, language: str, terms, max_scan: int = MAX_SCAN) -> l
         start = m.start()
         if start < covered:
             continue
-        token = _TOKEN.match(text, start)
-        if token is None:
-            continue
-        raw = token.group()
-        if "'" in raw:
-            raw = raw.split("'", 1)[0]
-        for t in lang.token_terms(raw, True):
-            if t in terms:
-                out.append((start, start + len(raw), t))
-                covered = start + len(raw)
-                break
+        # the analyzer's first token from here (to the next space: a token never spans one)
+        space = _SPACE.search(text, start, start + 300)
+        piece = text[start:space.start() if space else start + 300]
+        for ts, _, s, e in lang.tokens(piece, index=True):
+            if s == 0 and any(t in terms for t in ts):
+                term = next(t for t in ts if t in terms)
+                out.append((start, start + e, term))
+                covered = start + e
+            break
     return out
 
 
