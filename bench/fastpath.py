@@ -60,11 +60,12 @@ def _clause_terms(engine, text, filters=None):
 
 def rank(scorer, terms, k=10, allowed=None):
     """AND of the words when some document has them all, else by IDF-weighted coverage (at least half
-    of the query's IDF), then score. Returns (top [(score, docnum)], total)."""
-    scored = scorer.score(terms, require_all=True, allowed=allowed)
-    if scored.total:
-        return scored.top(k), scored.total
+    of the query's IDF), then score. One OR pass: the documents with every word are those whose mask is
+    full, with the AND's scores. Returns (top [(score, docnum)], total)."""
     scored = scorer.score(terms, allowed=allowed)
+    total = scored.count(min_coverage=1.0)
+    if total:
+        return scored.top(k, min_coverage=1.0), total
     return scored.top(k, min_coverage=0.5, by="coverage"), scored.count(min_coverage=0.5)
 
 
