@@ -9,6 +9,8 @@ for anything else (inlined postings, other codecs, wrapped matchers).
 """
 from __future__ import annotations
 
+from itertools import accumulate
+
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.util.numeric import byte_to_length, length_to_byte
@@ -50,7 +52,11 @@ def _leaf_blocks(m):
     """Whole blocks of a whoosh3 leaf matcher (the codec's own block decoding, one block at a time)."""
     while m.is_active():
         if m._ids is None:
-            m._read_ids()
+            if m._data is None:
+                m._read_data()
+            ids = m._data[0]
+            # the codec's delta_decode, as one C-level accumulate instead of a generator
+            m._ids = ids if m._byteids else tuple(accumulate(ids))
         if m._weights is None:
             m._read_weights()
         ids, weights = m._ids, m._weights

@@ -52,11 +52,12 @@ class WeightedTerm:
 class ScoredDocs:
     """Every document a query matched, with its score and the words it matched.
 
-    scores and masks are keyed by the searcher's global document numbers. total is exact
-    (total_relation "eq": term-at-a-time visits every posting, so counting is free)."""
+    scores is keyed by the searcher's global document numbers. total is exact (total_relation "eq":
+    term-at-a-time visits every posting, so counting is free). The per-document word masks are built
+    on first use from the documents of each word (word_docs)."""
 
     scores: dict
-    masks: dict
+    word_docs: list
     word_idf: list
     postings_visited: int
     total_relation: str = "eq"
@@ -64,6 +65,28 @@ class ScoredDocs:
     @property
     def total(self) -> int:
         return len(self.scores)
+
+    @property
+    def masks(self) -> dict:
+        """{docnum: bitmask of the query words it matched}."""
+        masks = self.__dict__.get("_masks")
+        if masks is None:
+            masks = {}
+            scores = self.scores
+            for w, docs in enumerate(self.word_docs):
+                bit = 1 << w
+                get = masks.get
+                for d in docs:
+                    if d in scores:
+                        masks[d] = get(d, 0) | bit
+            self.__dict__["_masks"] = masks
+        return masks
+
+    def _all_words(self) -> set:
+        """Documents that matched every word (a C-level intersection, no masks needed)."""
+        if not self.word_docs:
+            return set()
+        return set.intersection(*self.word_docs) & self.scores.keys()
 
     @property
     def full_mask(self) -> int:
@@ -105,6 +128,8 @@ class ScoredDocs:
         """Documents whose coverage share is at least min_coverage (exact)."""
         if min_coverage <= 0:
             return self.total
+        if min_coverage >= 1.0:
+            return len(self._all_words())
         whole = sum(self.word_idf) or 1.0
         return sum(len(ds) for m, ds in self._by_mask().items()
                    if self._mask_coverage(m) / whole >= min_coverage - 1e-12)
@@ -122,6 +147,8 @@ class ScoredDocs:
         scores = self.scores
         if min_coverage <= 0 and by == "score":
             return _top(((s, d) for d, s in scores.items()), k)
+        if min_coverage >= 1.0:  # every word: the same order by either key
+            return _top(((scores[d], d) for d in self._all_words()), k)
         whole = sum(self.word_idf) or 1.0
         tiers = {}
         for m, ds in self._by_mask().items():
@@ -266,7 +293,7 @@ class FastScorer:
                    for ws in by_word]
             order = sorted(range(nwords), key=lambda w: dfs[w])
             if any(df == 0 for df in dfs):
-                return ScoredDocs({}, {}, [self.word_idf(0)] * nwords, 0)
+                return ScoredDocs({}, [set() for _ in range(nwords)], [self.word_idf(0)] * nwords, 0)
         read = set()
         for w in order:
             read.add(w)
@@ -299,13 +326,6 @@ class FastScorer:
         if require_all:
             keep = candidates or set()
             scores = {d: s for d, s in scores.items() if d in keep}
-        masks: dict = {}
-        for w in range(nwords):
-            bit = 1 << w
-            get = masks.get
-            for d in word_docs[w]:
-                if d in scores:
-                    masks[d] = get(d, 0) | bit
         if word_idf is None:
             # Read in full even under require_all (only a word found in no document stops early, and
             # its IDF is then the highest anyway): the number of documents each word matches, in the
@@ -315,7 +335,7 @@ class FastScorer:
             word_idf = [self.word_idf(len(word_seen[w]) if w in read else max(
                 (self.reader.doc_frequency(t.field, self._btext(t)) for t in by_word[w] if t.field in self.schema),
                 default=0)) for w in range(nwords)]
-        return ScoredDocs(scores, masks, list(word_idf), visited)
+        return ScoredDocs(scores, word_docs, list(word_idf), visited)
 
 
 class RangeFilter:
