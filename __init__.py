@@ -10,3 +10,7 @@ at the top of site-packages and a user's own ``index.py`` or ``search/`` cannot 
 """
 
 __version__ = "0.2.0"
+
+from ._lazy_imports import install as _install_lazy_imports
+
+_install_lazy_imports()  # no TLS/HTTP/email modules in a search process (see _lazy_imports)

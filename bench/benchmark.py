@@ -7,6 +7,7 @@ cold start, memory; and (--quality) search quality on judged queries against FTS
     python bench/benchmark.py --sizes 1000,20000 --with-100k --jobs 2
     python bench/benchmark.py --quality tests/data/dev.jsonl
     python bench/benchmark.py --sizes 1000 --json           # machine-readable
+    python bench/benchmark.py --catch-all 1000              # the catch-all schema experiment only
 
 Corpora come from the shared make_corpus tool (default ../shared/tools/make_corpus.py from the repo root,
 or --make-corpus PATH), which recombines sentences of the bundled real corpus; generated corpora are
@@ -25,7 +26,17 @@ What is measured, for each size, on the same documents:
 * query latency: in this process, over a fixed mix of QUERIES (bare words, phrases, field queries, French
   questions), each run --repeat times after one warm-up pass; parlsearch through search.engine.Engine
   (top 10 with snippets and the total count), FTS5 as the top 10 by bm25 with a snippet plus a count(*)
-  of the matches. p50/p95 over all runs.
+  of the matches. p50/p95 over all runs, as CPU time (time.process_time: the stable figure when other
+  work shares the machine) and wall time. Timed separately, as issue 13's targets name them: keyword
+  queries (the 20 first), long natural questions, phrases, field queries, the keyword queries with a date
+  filter and with an author filter (the overhead is the difference of the p50s; FTS5 gets the same
+  conditions as column filters), fuzzy words (FUZZY_QUERIES), and `similar` on SIMILAR_DOCS documents.
+  "[fast path]" rows run the same queries through bench/fastpath.py: search.scoring.FastScorer
+  (term-at-a-time BM25F, exact totals), index.expansion (fuzzy words expanded once, per segment) and
+  search.snippets (bounded windows), as the engine will once it calls them; same totals as the engine.
+* segments: how many segments the bulk build leaves.
+* incremental update: `parlsearch index` of INCREMENT (1,000) new documents onto the built index (the
+  next records of the same generated corpus), wall, CPU and peak memory; FTS5 inserts the same rows.
 * counting: `search.counting.count_matches` over every match of COUNT_QUERIES (what `stats QUERY` and the
   web page's facets do), p50/p95 like the query latency.
 * cold start: wall time of a fresh `parlsearch search --index DIR vélo` process against a fresh
@@ -41,6 +52,12 @@ field:value becomes a column filter (auteur → author, ministre → minister, s
 repondu → answered, date → date, where a year matches the year token of the ISO date, titre → subject,
 question, reponse → answer, titel → title_nl); a trailing * is a prefix query; OR is kept. FTS5 has no relaxation: a
 question with one word absent from the corpus finds nothing.
+
+--catch-all [SIZES] measures whether one positionless catch-all field can replace the OR over five
+positional fields for bare words: a sidecar index (bench/fastpath.py: subject, title_nl, all, all_nl without
+positions) scored by FastScorer against the current fields scored the same way, on the judged sets of
+tests/data/ over the bundled corpus and on the keyword and long queries at each generated size: identical
+top 10s, same top-10 sets, same first hit, mean overlap of the top 10s, judged passes, CPU p50.
 
 --quality JUDGMENTS.jsonl builds three indexes of the bundled corpus (corpus/data): parlsearch (its numbers
 come from search.engine.Engine and search.evaluate), whoosh with its stock StemmingAnalyzer on the same
@@ -215,15 +232,18 @@ def _fts_row(doc) -> tuple:
             doc.date_received.isoformat() if doc.date_received else "", doc.id, doc.moncode or "")
 
 
-def build_fts5(paths, db_path) -> int:
-    """Read `paths` with the corpus reader and index them in an FTS5 table (one transaction)."""
+def build_fts5(paths, db_path, append: bool = False) -> int:
+    """Read `paths` with the corpus reader and index them in an FTS5 table (one transaction); with
+    append, insert them into the existing table (the increment's identifiers are new)."""
     docs = _load_documents(paths)
     db_path = Path(db_path)
-    for suffix in ("", "-journal", "-wal", "-shm"):
-        Path(str(db_path) + suffix).unlink(missing_ok=True)
+    if not append:
+        for suffix in ("", "-journal", "-wal", "-shm"):
+            Path(str(db_path) + suffix).unlink(missing_ok=True)
     con = sqlite3.connect(str(db_path))
-    con.execute("CREATE VIRTUAL TABLE docs USING fts5(%s, id UNINDEXED, moncode UNINDEXED, "
-                "tokenize = 'unicode61 remove_diacritics 2')" % ", ".join(FTS_COLUMNS))
+    if not append:
+        con.execute("CREATE VIRTUAL TABLE docs USING fts5(%s, id UNINDEXED, moncode UNINDEXED, "
+                    "tokenize = 'unicode61 remove_diacritics 2')" % ", ".join(FTS_COLUMNS))
     with con:
         con.executemany("INSERT INTO docs VALUES (%s)" % ", ".join("?" * (len(FTS_COLUMNS) + 2)),
                         (_fts_row(d) for d in docs))
@@ -251,6 +271,11 @@ class Fts5Searcher:
             raise QueryError("fts5: %s (%s)" % (e, expr)) from None
         hits = [SimpleNamespace(doc=SimpleNamespace(id=r[0], moncode=r[1] or None)) for r in rows]
         return SimpleNamespace(total=total, hits=hits)
+
+    def search_expr(self, expr: str, limit: int = 10) -> int:
+        """Top `limit` and the count for a raw FTS5 expression; returns the count."""
+        self.con.execute(self.TOP, (expr, limit)).fetchall()
+        return self.con.execute(self.COUNT, (expr,)).fetchone()[0]
 
     def close(self):
         self.con.close()
@@ -362,17 +387,39 @@ def corpus_file(n: int, tool: Path, seed: int = 0, out: Path = OUT) -> Path:
 
 # -- the speed benchmark -----------------------------------------------------------------------------
 
-def _time_queries(search, queries, repeat: int) -> dict:
-    totals = [search(q) for q in queries]  # warm-up pass (caches, lazily loaded columns), and the totals
-    times = []
+#: The query sets of issue 13's targets, each timed on its own.
+KEYWORD_QUERIES = QUERIES[:20]
+PHRASE_QUERIES = QUERIES[20:26]
+FIELD_QUERIES = QUERIES[26:34]
+LONG_QUERIES = QUERIES[34:]
+FUZZY_QUERIES = ["stationement~", "velos~", "logment~", "mobilitee~", "polution~2"]
+#: Filters added to the keyword queries (their overhead is the difference of the p50s).
+FILTER_YEAR = 2026
+FILTER_AUTHOR = "maison"
+SIMILAR_DOCS = 5
+#: Documents added onto a built index for the incremental-update figure.
+INCREMENT = 1000
+
+
+def _time_calls(call, items, repeat: int) -> dict:
+    """CPU (time.process_time: the stable figure on a shared machine) and wall per call, in ms."""
+    results = [call(x) for x in items]  # warm-up pass (caches, lazily loaded columns), and the results
+    cpu, wall = [], []
     for _ in range(repeat):
-        for q in queries:
-            t = time.perf_counter()
-            search(q)
-            times.append((time.perf_counter() - t) * 1000)
-    return {"p50_ms": _percentile(times, 0.5), "p95_ms": _percentile(times, 0.95),
-            "mean_ms": statistics.fmean(times), "runs": len(times),
-            "zero_result_queries": sum(1 for t in totals if t == 0), "totals": dict(zip(queries, totals))}
+        for x in items:
+            c, t = time.process_time(), time.perf_counter()
+            call(x)
+            cpu.append((time.process_time() - c) * 1000)
+            wall.append((time.perf_counter() - t) * 1000)
+    return {"cpu_p50_ms": _percentile(cpu, 0.5), "cpu_p95_ms": _percentile(cpu, 0.95),
+            "wall_p50_ms": _percentile(wall, 0.5), "wall_p95_ms": _percentile(wall, 0.95),
+            "p50_ms": _percentile(wall, 0.5), "p95_ms": _percentile(wall, 0.95),
+            "mean_ms": statistics.fmean(wall), "runs": len(wall),
+            "zero_result_queries": sum(1 for t in results if t == 0), "totals": dict(zip(map(str, items), results))}
+
+
+def _time_queries(search, queries, repeat: int) -> dict:
+    return _time_calls(search, queries, repeat)
 
 
 def _cold(argv, runs: int) -> dict:
@@ -381,13 +428,54 @@ def _cold(argv, runs: int) -> dict:
     if bad:
         raise SystemExit("benchmark: %s failed: %s" % (" ".join(argv[:3]), bad[0]["stderr"][-500:]))
     return {"median_ms": statistics.median(r["wall"] for r in results) * 1000,
+            "cpu_median_ms": statistics.median(r["cpu"] for r in results) * 1000,
             "maxrss_mb": max(r["maxrss_mb"] for r in results), "runs": runs}
+
+
+def _split_corpus(n: int, tool: Path) -> tuple[Path, Path]:
+    """The first n records of the generated corpus of n + INCREMENT (the corpus of size n: the tool's
+    records do not depend on n), and the INCREMENT records after them (new identifiers)."""
+    full = corpus_file(n + INCREMENT, tool)
+    base, extra = OUT / ("base-%d-%s" % (n, full.name)), OUT / ("extra-%d-%s" % (n, full.name))
+    if not (base.exists() and extra.exists()):
+        with open(full, "rb") as src, open(base, "wb") as b, open(extra, "wb") as e:
+            for i, line in enumerate(src):
+                (b if i < n else e).write(line)
+    return base, extra
+
+
+def _segments(ix_dir: Path) -> int:
+    from whoosh import index
+    ix = index.open_dir(str(ix_dir))
+    try:
+        with ix.reader() as r:
+            return len(list(r.leaf_readers()))
+    finally:
+        ix.close()
+
+
+def _filters():
+    import datetime as dt
+    from whoosh.query import And, DateRange, Term
+    from parlsearch.index.analysis import analyze
+    year = DateRange("date_received", dt.datetime(FILTER_YEAR, 1, 1), dt.datetime(FILTER_YEAR, 12, 31, 23, 59))
+    author = And([Term("author", t) for t in analyze(FILTER_AUTHOR, "names", index=True)])
+    return {"date": [year], "author": [author]}
+
+
+def _fts_filter_search(fts, column_clause):
+    def search(q):
+        expr = to_fts5(q)
+        return fts.search_expr("(%s) AND %s" % (expr, column_clause)) if expr else 0
+    return search
 
 
 def bench_size(n: int, tool: Path, jobs: int, repeat: int, cold_runs: int, work: Path, log) -> dict:
     from parlsearch.search.counting import count_matches
     from parlsearch.search.engine import Engine
-    corpus = corpus_file(n, tool)
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from fastpath import fast_search, fast_similar
+    corpus, extra = _split_corpus(n, tool)
     size_mb = corpus.stat().st_size / 1e6
     log("size %d: corpus %s (%.1f MB)" % (n, corpus.name, size_mb))
     ix_dir = work / ("parlsearch-%d" % n)
@@ -399,6 +487,7 @@ def bench_size(n: int, tool: Path, jobs: int, repeat: int, cold_runs: int, work:
                                          str(ix_dir), str(corpus)])
     if p["returncode"] != 0:
         raise SystemExit("benchmark: parlsearch index failed:\n%s" % p["stderr"][-2000:])
+    segments = _segments(ix_dir)
     log("  fts5 index …")
     f = _run_child([sys.executable, str(Path(__file__).resolve()), "--_fts5-build", str(corpus), str(db)])
     if f["returncode"] != 0:
@@ -407,15 +496,45 @@ def bench_size(n: int, tool: Path, jobs: int, repeat: int, cold_runs: int, work:
 
     log("  queries …")
     engine = Engine.open(ix_dir)
+    filters = _filters()
+    pq, sets = {}, {}
     try:
-        pq = _time_queries(lambda q: engine.search(q, limit=10).total, QUERIES, repeat)
-        pq["counting"] = _time_queries(lambda q: count_matches(engine, q).total, COUNT_QUERIES, repeat)
+        search = lambda q: engine.search(q, limit=10).total  # noqa: E731
+        pq["all"] = _time_calls(search, QUERIES, repeat)
+        for name, qs in (("keyword", KEYWORD_QUERIES), ("long", LONG_QUERIES), ("phrase", PHRASE_QUERIES),
+                         ("field", FIELD_QUERIES)):
+            pq[name] = _time_calls(search, qs, repeat)
+        for name, flt in filters.items():
+            pq["keyword+" + name] = _time_calls(lambda q: engine.search(q, limit=10, filters=flt).total,
+                                                KEYWORD_QUERIES, repeat)
+        pq["fuzzy"] = _time_calls(search, FUZZY_QUERIES, max(1, repeat // 2))
+        ids = [engine.searcher.stored_fields(d)["id"] for d in range(min(SIMILAR_DOCS, engine.searcher.doc_count()))]
+        pq["similar"] = _time_calls(lambda i: len(engine.similar(i)), ids, max(1, repeat // 2))
+
+        def fast(q, flt=None):
+            r = fast_search(engine, q, filters=flt)
+            return r[0] if r is not None else engine.search(q, limit=10, filters=flt).total
+        for name, qs in (("keyword", KEYWORD_QUERIES), ("long", LONG_QUERIES), ("fuzzy", FUZZY_QUERIES)):
+            pq["fast:" + name] = _time_calls(fast, qs, repeat)
+        for name, flt in filters.items():
+            pq["fast:keyword+" + name] = _time_calls(lambda q: fast(q, flt), KEYWORD_QUERIES, repeat)
+        pq["counting"] = _time_calls(lambda q: count_matches(engine, q).total, COUNT_QUERIES, repeat)
+        pq["fast:similar"] = _time_calls(lambda i: len(fast_similar(engine, i)), ids, max(1, repeat // 2))
         ndocs_p = engine.searcher.doc_count()
     finally:
         engine.close()
     fts = Fts5Searcher(db)
+    fq = {}
     try:
-        fq = _time_queries(lambda q: fts.search(q, limit=10).total, QUERIES, repeat)
+        fsearch = lambda q: fts.search(q, limit=10).total  # noqa: E731
+        fq["all"] = _time_calls(fsearch, QUERIES, repeat)
+        for name, qs in (("keyword", KEYWORD_QUERIES), ("long", LONG_QUERIES), ("phrase", PHRASE_QUERIES),
+                         ("field", FIELD_QUERIES)):
+            fq[name] = _time_calls(fsearch, qs, repeat)
+        fq["keyword+date"] = _time_calls(_fts_filter_search(fts, 'date : "%d"' % FILTER_YEAR), KEYWORD_QUERIES,
+                                         repeat)
+        fq["keyword+author"] = _time_calls(_fts_filter_search(fts, 'author : "%s"' % FILTER_AUTHOR),
+                                           KEYWORD_QUERIES, repeat)
     finally:
         fts.close()
 
@@ -425,24 +544,40 @@ def bench_size(n: int, tool: Path, jobs: int, repeat: int, cold_runs: int, work:
             "print(c.execute(sys.argv[2], (sys.argv[3], 10)).fetchall())")
     fc = _cold([sys.executable, "-c", code, str(db), Fts5Searcher.TOP, to_fts5(COLD_WORD)], cold_runs)
 
-    def side(ix, q, c, path):
-        return {"index_wall_s": ix["wall"], "index_cpu_s": ix["cpu"], "docs_per_s": n / ix["wall"],
-                "mb_per_s": size_mb / ix["wall"], "index_peak_rss_mb": ix["maxrss_mb"],
-                "index_size_mb": _dir_size(path) / 1e6, "query": q, "cold_start": c}
+    log("  incremental update of %d documents …" % INCREMENT)
+    pu = _run_child(_parlsearch_argv() + ["index", "--quiet", "--index", str(ix_dir), str(extra)])
+    if pu["returncode"] != 0:
+        raise SystemExit("benchmark: parlsearch index (update) failed:\n%s" % pu["stderr"][-2000:])
+    fu = _run_child([sys.executable, str(Path(__file__).resolve()), "--_fts5-build", str(extra), str(db),
+                     "--_append"])
 
-    ps, fs = side(p, pq, pc, ix_dir), side(f, fq, fc, db)
+    def side(ix, q, c, path, upd):
+        return {"index_wall_s": ix["wall"], "index_cpu_s": ix["cpu"], "docs_per_s": n / ix["wall"],
+                "docs_per_cpu_s": n / ix["cpu"] if ix["cpu"] else float("nan"),
+                "mb_per_s": size_mb / ix["wall"], "index_peak_rss_mb": ix["maxrss_mb"],
+                "index_size_mb": _dir_size(path) / 1e6, "query": q["all"], "queries": q, "cold_start": c,
+                "update_wall_s": upd["wall"], "update_cpu_s": upd["cpu"], "update_peak_rss_mb": upd["maxrss_mb"]}
+
+    ps, fs = side(p, pq, pc, ix_dir, pu), side(f, fq, fc, db, fu)
+    ps["segments"] = segments
     ratios = {
         "index_time": ps["index_wall_s"] / fs["index_wall_s"],
         "index_cpu": ps["index_cpu_s"] / fs["index_cpu_s"],
         "index_size": ps["index_size_mb"] / fs["index_size_mb"],
-        "query_p50": pq["p50_ms"] / fq["p50_ms"],
-        "query_p95": pq["p95_ms"] / fq["p95_ms"],
+        "query_p50": pq["all"]["p50_ms"] / fq["all"]["p50_ms"],
+        "query_p95": pq["all"]["p95_ms"] / fq["all"]["p95_ms"],
         "cold_start": pc["median_ms"] / fc["median_ms"],
+        "cold_start_cpu": pc["cpu_median_ms"] / fc["cpu_median_ms"],
         "index_peak_rss": ps["index_peak_rss_mb"] / fs["index_peak_rss_mb"],
         "search_peak_rss": pc["maxrss_mb"] / fc["maxrss_mb"],
     }
     return {"size": n, "documents": ndocs, "documents_in_parlsearch": ndocs_p, "corpus_mb": size_mb,
             "corpus": corpus.name, "jobs": jobs, "parlsearch": ps, "fts5": fs, "ratio_parlsearch_over_fts5": ratios}
+
+
+#: Issue 13's targets at 100k documents (CPU ms), for the "target" column.
+TARGETS = {"keyword": (30, 100), "long": (60, None), "phrase": (60, None), "fuzzy": (300, None),
+           "similar": (100, None)}
 
 
 def format_speed(results: list[dict], machine: dict) -> str:
@@ -453,36 +588,81 @@ def format_speed(results: list[dict], machine: dict) -> str:
         lines[0] += ", at end %s" % " ".join("%.2f" % x for x in machine["loadavg_end"])
     for r in results:
         p, f, q = r["parlsearch"], r["fts5"], r["ratio_parlsearch_over_fts5"]
+        pq, fq = p["queries"], f["queries"]
         lines += ["", "%d documents (%.1f MB JSONL, %s); parlsearch index --jobs %d (subprocess) vs FTS5 "
                   "(subprocess, one transaction)" % (r["documents"], r["corpus_mb"], r["corpus"], r["jobs"])]
         rows = [
-            ("indexing docs/s", "%.0f" % p["docs_per_s"], "%.0f" % f["docs_per_s"], "%.2f" % (1 / q["index_time"])),
+            ("indexing docs/s (wall)", "%.0f" % p["docs_per_s"], "%.0f" % f["docs_per_s"], "%.2f" % (1 / q["index_time"])),
+            ("indexing docs per CPU-s", "%.0f" % p["docs_per_cpu_s"], "%.0f" % f["docs_per_cpu_s"],
+             "%.2f" % (1 / q["index_cpu"])),
             ("indexing MB/s", "%.2f" % p["mb_per_s"], "%.2f" % f["mb_per_s"], "%.2f" % (1 / q["index_time"])),
             ("indexing wall s", "%.1f" % p["index_wall_s"], "%.1f" % f["index_wall_s"], "%.2f" % q["index_time"]),
             ("indexing CPU s", "%.1f" % p["index_cpu_s"], "%.1f" % f["index_cpu_s"], "%.2f" % q["index_cpu"]),
             ("index size MB", "%.1f" % p["index_size_mb"], "%.1f" % f["index_size_mb"], "%.2f" % q["index_size"]),
-            ("query p50 ms", "%.2f" % p["query"]["p50_ms"], "%.2f" % f["query"]["p50_ms"], "%.1f" % q["query_p50"]),
-            ("query p95 ms", "%.2f" % p["query"]["p95_ms"], "%.2f" % f["query"]["p95_ms"], "%.1f" % q["query_p95"]),
-            ("queries with no result", "%d/%d" % (p["query"]["zero_result_queries"], len(QUERIES)),
-             "%d/%d" % (f["query"]["zero_result_queries"], len(QUERIES)), ""),
-            ("cold start ms (median)", "%.0f" % p["cold_start"]["median_ms"], "%.0f" % f["cold_start"]["median_ms"],
-             "%.1f" % q["cold_start"]),
+            ("segments after the bulk build", "%d" % p["segments"], "", ""),
+            ("update +%d docs wall s / CPU s" % INCREMENT, "%.2f / %.2f" % (p["update_wall_s"], p["update_cpu_s"]),
+             "%.2f / %.2f" % (f["update_wall_s"], f["update_cpu_s"]), ""),
+            ("update peak RSS MB", "%.0f" % p["update_peak_rss_mb"], "%.0f" % f["update_peak_rss_mb"], ""),
+        ]
+
+        def qrow(label, name, pct="p50", fast=False):
+            key = "cpu_%s_ms" % pct
+            pv = pq.get(("fast:" if fast else "") + name)
+            fv = fq.get(name)
+            if pv is None:
+                return None
+            return (label, "%.2f / %.2f" % (pv[key], pv["wall_%s_ms" % pct]),
+                    "%.2f / %.2f" % (fv[key], fv["wall_%s_ms" % pct]) if fv else "–",
+                    "%.1f" % (pv[key] / fv[key]) if fv and fv[key] else "")
+
+        def overhead(name, fast=False):
+            pre = "fast:" if fast else ""
+            base, with_ = pq.get(pre + "keyword"), pq.get(pre + "keyword+" + name)
+            fb, fw = fq.get("keyword"), fq.get("keyword+" + name)
+            if not (base and with_):
+                return None
+            return ("%s filter adds (CPU p50)%s" % (name, " [fast path]" if fast else ""),
+                    "%+.2f" % (with_["cpu_p50_ms"] - base["cpu_p50_ms"]),
+                    "%+.2f" % (fw["cpu_p50_ms"] - fb["cpu_p50_ms"]) if fb and fw else "–", "")
+
+        rows += [x for x in [
+            qrow("all %d queries p50 ms CPU / wall" % len(QUERIES), "all"),
+            qrow("all %d queries p95 ms CPU / wall" % len(QUERIES), "all", "p95"),
+            qrow("keyword p50 ms CPU / wall", "keyword"), qrow("keyword p95", "keyword", "p95"),
+            qrow("long questions p50", "long"), qrow("phrases p50", "phrase"), qrow("field queries p50", "field"),
+            overhead("date"), overhead("author"),
+            qrow("fuzzy p50", "fuzzy"), qrow("similar p50", "similar"),
+            qrow("keyword p50 [fast path]", "keyword", fast=True),
+            qrow("keyword p95 [fast path]", "keyword", "p95", fast=True),
+            qrow("long questions p50 [fast path]", "long", fast=True),
+            qrow("fuzzy p50 [fast path]", "fuzzy", fast=True),
+            qrow("similar p50 [fast path]", "similar", fast=True),
+            overhead("date", fast=True), overhead("author", fast=True),
+            ("queries with no result", "%d/%d" % (pq["all"]["zero_result_queries"], len(QUERIES)),
+             "%d/%d" % (fq["all"]["zero_result_queries"], len(QUERIES)), ""),
+            ("cold search process ms CPU / wall", "%.0f / %.0f" % (p["cold_start"]["cpu_median_ms"],
+                                                                   p["cold_start"]["median_ms"]),
+             "%.0f / %.0f" % (f["cold_start"]["cpu_median_ms"], f["cold_start"]["median_ms"]),
+             "%.1f" % q["cold_start_cpu"]),
             ("indexing peak RSS MB", "%.0f" % p["index_peak_rss_mb"], "%.0f" % f["index_peak_rss_mb"],
              "%.1f" % q["index_peak_rss"]),
             ("search process peak RSS MB", "%.0f" % p["cold_start"]["maxrss_mb"], "%.0f" % f["cold_start"]["maxrss_mb"],
              "%.1f" % q["search_peak_rss"]),
-        ]
+        ] if x is not None]
         lines += _table(("measure", "parlsearch", "FTS5", "parlsearch/FTS5"), rows)
         c = p["query"].get("counting")
         if c:
             lines.append("counting every match by status, year, minister, author, type and legislature "
-                         "(`stats QUERY`, %d queries, %.0f matches on average): p50 %.1f ms, p95 %.1f ms"
-                         % (len(COUNT_QUERIES), statistics.fmean(c["totals"].values()), c["p50_ms"], c["p95_ms"]))
-    lines += ["", "docs/s and MB/s ratios are FTS5-relative speed (parlsearch/FTS5 throughput); the others are "
-              "parlsearch value / FTS5 value. %d queries, %s runs each after a warm-up; cold start: "
-              "`parlsearch search --index DIR %s` vs `python -c` sqlite3 top-10 query."
-              % (len(QUERIES), results[0]["parlsearch"]["query"]["runs"] // len(QUERIES) if results else "?",
-                 COLD_WORD)]
+                         "(`stats QUERY`, %d queries, %.0f matches on average): CPU p50 %.1f ms, p95 %.1f ms"
+                         % (len(COUNT_QUERIES), statistics.fmean(c["totals"].values()), c["cpu_p50_ms"],
+                            c["cpu_p95_ms"]))
+    lines += ["", "Query figures are CPU ms (time.process_time) / wall ms per query in this process, p50 or p95 "
+              "over %s runs of each after a warm-up. [fast path]: the same queries through the prototype of "
+              "bench/fastpath.py (search.scoring.FastScorer + search.snippets), falling back to Engine.search "
+              "for other shapes. Cold start: `parlsearch search --index DIR %s` vs a `python -c` sqlite3 "
+              "top-10 query (CPU from wait4). FTS5 update: the same %d documents inserted into its table."
+              % (results[0]["parlsearch"]["query"]["runs"] // len(QUERIES) if results else "?", COLD_WORD,
+                 INCREMENT)]
     return "\n".join(lines)
 
 
@@ -582,6 +762,59 @@ def format_quality(q: dict) -> str:
     return "\n".join(lines)
 
 
+# -- the catch-all experiment -----------------------------------------------------------------------
+
+JUDGED_SETS = (REPO / "tests" / "data" / "judged.jsonl", REPO / "tests" / "data" / "dev.jsonl")
+
+
+def bench_catch_all(sizes, tool: Path, work: Path, log) -> list[dict]:
+    """The positionless catch-all schema of bench/fastpath.py against the current fields."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from fastpath import CatchAll, compare_catch_all
+    from parlsearch.corpus.reader import bundled_corpus
+    from parlsearch.index.update import update_index
+    from parlsearch.search.engine import Engine
+    from parlsearch.search.evaluate import load_judgments
+    cases = [c for p in JUDGED_SETS if p.exists() for c in load_judgments(p)]
+    runs = [("bundled", [bundled_corpus()], None)] + [(str(n), [_split_corpus(n, tool)[0]], n) for n in sizes]
+    out = []
+    for label, paths, n in runs:
+        log("catch-all: %s …" % label)
+        ix_dir = work / ("catchall-main-%s" % label)
+        if n is None or not ix_dir.exists():
+            shutil.rmtree(ix_dir, ignore_errors=True)
+            update_index([str(p) for p in paths], ix_dir, rebuild=True)
+        docs = _load_documents(paths)
+        shutil.rmtree(work / ("catchall-%s" % label), ignore_errors=True)
+        ca = CatchAll(docs, work / ("catchall-%s" % label))
+        engine = Engine.open(ix_dir)
+        try:
+            queries = [c["q"] for c in cases] if n is None else KEYWORD_QUERIES + LONG_QUERIES
+            result = compare_catch_all(engine, ca, queries, cases if n is None else None)
+        finally:
+            engine.close()
+            ca.close()
+        result.update(label=label, documents=len(docs), catch_all_size_mb=_dir_size(work / ("catchall-%s" % label)) / 1e6,
+                      main_size_mb=_dir_size(ix_dir) / 1e6)
+        out.append(result)
+    return out
+
+
+def format_catch_all(results: list[dict]) -> str:
+    lines = ["", "Catch-all experiment: FastScorer over subject + title_nl + positionless all/all_nl "
+             "(bench/fastpath.py) against the current OR over five positional fields, same ranking rule"]
+    rows = []
+    for r in results:
+        judged = r.get("judged")
+        rows.append([r["label"], str(r["documents"]), str(r["queries"]), str(r["identical_top10"]),
+                     str(r["same_top10_set"]), str(r["same_top1"]), "%.3f" % r["mean_overlap_at_10"],
+                     "%d/%d vs %d/%d" % (judged["or_of_fields"], judged["cases"], judged["catch_all"], judged["cases"])
+                     if judged else "", "%.2f / %.2f" % (r["or_of_fields_cpu_p50_ms"], r["catch_all_cpu_p50_ms"])])
+    lines += _table(["corpus", "docs", "queries", "same top10", "same set", "same top1", "overlap@10",
+                     "judged fields vs all", "CPU p50 ms fields / all"], rows)
+    return "\n".join(lines)
+
+
 # -- main --------------------------------------------------------------------------------------------
 
 def main(argv=None) -> int:
@@ -598,17 +831,22 @@ def main(argv=None) -> int:
     ap.add_argument("--cold-runs", type=int, default=5, help="cold-start processes per engine (default 5)")
     ap.add_argument("--quality", type=Path, metavar="JUDGMENTS.jsonl",
                     help="compare search quality on judged queries (only this, unless --sizes is given too)")
+    ap.add_argument("--catch-all", nargs="?", const="", metavar="SIZES",
+                    help="compare a positionless catch-all schema with the current fields (top 10, judged "
+                         "passes on tests/data/*.jsonl, speed) on the bundled corpus and these generated "
+                         "sizes (comma-separated, optional); only this, unless --sizes is given too")
     ap.add_argument("--json", action="store_true", help="print the results as JSON")
     ap.add_argument("--keep", action="store_true", help="keep the built indexes in bench/out/work")
     ap.add_argument("--_fts5-build", nargs=2, metavar=("JSONL", "DB"), dest="fts5_build", help=argparse.SUPPRESS)
+    ap.add_argument("--_append", action="store_true", dest="fts5_append", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
 
     if args.fts5_build:  # child process of the speed benchmark
-        print(build_fts5([args.fts5_build[0]], args.fts5_build[1]))
+        print(build_fts5([args.fts5_build[0]], args.fts5_build[1], append=args.fts5_append))
         return 0
 
     if args.sizes is None:
-        args.sizes = "" if args.quality else "1000,20000"
+        args.sizes = "" if args.quality or args.catch_all is not None else "1000,20000"
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     if args.with_100k and 100000 not in sizes:
         sizes.append(100000)
@@ -626,6 +864,9 @@ def main(argv=None) -> int:
                                               work, log))
         if args.quality:
             output["quality"] = bench_quality(args.quality, work, log)
+        if args.catch_all is not None:
+            output["catch_all"] = bench_catch_all([int(x) for x in args.catch_all.split(",") if x.strip()],
+                                                  args.make_corpus, work, log)
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
@@ -641,6 +882,8 @@ def main(argv=None) -> int:
                 machine["nproc"], machine["cpu"], machine["python"], machine["sqlite"], machine["whoosh"]))
         if output["quality"]:
             text.append(format_quality(output["quality"]))
+        if output.get("catch_all"):
+            text.append(format_catch_all(output["catch_all"]))
         print("\n".join(text))
     return 0
 

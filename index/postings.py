@@ -1,0 +1,128 @@
+"""Read-side helpers over whoosh's segments: whole posting blocks and whole length columns.
+
+whoosh's matchers hand out one posting per Python call (id(), weight(), next()), ~1 µs each with the
+scorer; a query word spread over five fields of a 100k-document index visits tens of thousands of them.
+The codec already stores postings in blocks of up to 128 (ids delta-encoded, weights as a float array);
+reading a block as a whole and looping over it in one comprehension costs ~0.2 µs a posting. Everything
+here reads whoosh's own format through its own reader objects, and falls back to the public matcher API
+for anything else (inlined postings, other codecs, wrapped matchers).
+"""
+from __future__ import annotations
+
+from itertools import accumulate
+
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
+from whoosh.matching.wrappers import FilterMatcher
+from whoosh.util.numeric import byte_to_length, length_to_byte
+
+from .whoosh_speedups import _column_bytes
+
+#: byte → field length, as whoosh decodes the one-byte length of a document field.
+LENGTH_OF_BYTE = tuple(byte_to_length(b) for b in range(256))
+
+
+def iter_blocks(segreader, fieldname: str, btext: bytes):
+    """Yield (ids, weights) sequences of one term's live postings in one segment, in docnum order.
+
+    ids are segment-local document numbers. Deleted documents are left out, as whoosh's
+    SegmentReader.postings() leaves them out. Yields nothing when the term is absent."""
+    if (fieldname, btext) not in segreader:
+        return
+    m = segreader.postings(fieldname, btext)
+    deleted = None
+    if isinstance(m, FilterMatcher) and getattr(m, "_exclude", False):
+        deleted, m = m._ids, m.child
+    if isinstance(m, W3LeafMatcher):
+        blocks = _leaf_blocks(m)
+    else:
+        blocks = _generic_blocks(m)
+    if deleted:
+        for ids, weights in blocks:
+            keep = [i for i, d in enumerate(ids) if d not in deleted]
+            if len(keep) != len(ids):
+                ids = [ids[i] for i in keep]
+                weights = [weights[i] for i in keep]
+            if ids:
+                yield ids, weights
+    else:
+        yield from blocks
+
+
+def _leaf_blocks(m):
+    """Whole blocks of a whoosh3 leaf matcher (the codec's own block decoding, one block at a time)."""
+    while m.is_active():
+        if m._ids is None:
+            if m._data is None:
+                m._read_data()
+            ids = m._data[0]
+            # the codec's delta_decode, as one C-level accumulate instead of a generator
+            m._ids = ids if m._byteids else tuple(accumulate(ids))
+        if m._weights is None:
+            m._read_weights()
+        ids, weights = m._ids, m._weights
+        start = m._i
+        if start:
+            ids, weights = ids[start:], weights[start:]
+        yield ids, weights
+        m._next_block()
+
+
+def _generic_blocks(m, size: int = 128):
+    """Any matcher through its public API, in chunks."""
+    ids, weights = [], []
+    while m.is_active():
+        ids.append(m.id())
+        weights.append(m.weight())
+        m.next()
+        if len(ids) == size:
+            yield ids, weights
+            ids, weights = [], []
+    if ids:
+        yield ids, weights
+
+
+def length_bytes(segreader, fieldname: str) -> bytes:
+    """The one-byte encoded length of `fieldname` for every document of one segment (b"\\0" = none).
+
+    One read of whoosh's length column (cached by the reader), instead of one seek per document."""
+    perdoc = getattr(segreader, "_perdoc", None)
+    doccount = segreader.doc_count_all()
+    cached_reader = getattr(perdoc, "_cached_reader", None)
+    if cached_reader is not None:
+        cache = perdoc.__dict__.setdefault("_parlsearch_lengths", {})
+        lengths = cache.get(fieldname)
+        if lengths is None:
+            reader = cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+            lengths = cache[fieldname] = _column_bytes(reader, doccount) if reader is not None else b""
+        if len(lengths) < doccount:
+            lengths = bytes(lengths) + bytes(doccount - len(lengths))
+        return lengths
+    return bytes(length_to_byte(segreader.doc_field_length(d, fieldname, 0)) for d in range(doccount))
+
+
+def numeric_column(segreader, fieldname: str):
+    """The raw values of a sortable numeric column (DATETIME, NUMERIC) for every document of one
+    segment, as an array (whoosh's missing-value default where a document has none); None when the
+    column is not a fixed-width numeric one. One read of the stored bytes, cached by the reader."""
+    import sys
+    from array import array
+    cache = segreader.__dict__.setdefault("_parlsearch_columns", {})
+    if fieldname in cache:
+        return cache[fieldname]
+    values = None
+    if segreader.has_column(fieldname):
+        reader = segreader.column_reader(fieldname, translate=False)
+        typecode = getattr(reader, "_typecode", None)
+        fixed = getattr(reader, "_fixedlen", None)
+        if typecode and fixed == array(typecode).itemsize and hasattr(reader, "_dbfile"):
+            raw = reader._dbfile.get(reader._basepos, reader._count * fixed)
+            values = array(typecode, raw)
+            if sys.byteorder == "little":
+                values.byteswap()  # whoosh stores them big-endian ("!" + typecode)
+            doccount = segreader.doc_count_all()
+            if len(values) < doccount:
+                values.extend([reader._default] * (doccount - len(values)))
+            default = reader._default
+            values = (values, default)
+    cache[fieldname] = values
+    return values
