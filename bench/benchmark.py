@@ -418,10 +418,6 @@ def _time_calls(call, items, repeat: int) -> dict:
             "zero_result_queries": sum(1 for t in results if t == 0), "totals": dict(zip(map(str, items), results))}
 
 
-def _time_queries(search, queries, repeat: int) -> dict:
-    return _time_calls(search, queries, repeat)
-
-
 def _cold(argv, runs: int) -> dict:
     results = [_run_child(argv) for _ in range(runs)]
     bad = [r for r in results if r["returncode"] not in (0, 1)]
