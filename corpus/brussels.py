@@ -27,7 +27,9 @@ from .text import DecodeError, PageError, decode_bytes
 CODE = "PRB"
 NAME = "Parlement de la Région de Bruxelles-Capitale / Brussels Hoofdstedelijk Parlement"
 SITE = "https://www.parlement.brussels"
-OFFICIAL_HOSTS = ("www.parlement.brussels", "parlement.brussels", "www.parlament.brussels", "parlament.brussels")
+#: (weblex.irisnet.be serves the printed reports the listing links to for oral questions.)
+OFFICIAL_HOSTS = ("www.parlement.brussels", "parlement.brussels", "www.parlament.brussels", "parlament.brussels",
+                  "weblex.irisnet.be")
 #: Whatever the options say, never faster than this against the Parliament's own site.
 MIN_OFFICIAL_DELAY = 0.5
 LANGS = ("fr", "nl")

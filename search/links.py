@@ -21,21 +21,17 @@ MAX_URL = 500
 def official_hosts() -> frozenset:
     """The hosts of the assemblies' own sites, as the corpus layer defines them (imported on first use: the
     fetch modules pull in http.client, which the search path does not otherwise need)."""
-    try:  # the assembly registry (corpus/assembly.py, from the fetch split of issue 10 on)
-        from ..corpus.assembly import get_assembly, known_codes
-        hosts = {h for code in known_codes() for h in get_assembly(code).official_hosts}
-    except ImportError:  # before that split
-        from ..corpus.fetch import OFFICIAL_HOSTS
-        hosts = set(OFFICIAL_HOSTS)
-    return frozenset(h.lower() for h in hosts)
+    from ..corpus import brussels  # noqa: F401  (registers the Brussels assembly)
+    from ..corpus.assembly import get_assembly, known_codes
+    return frozenset(h.lower() for code in known_codes() for h in get_assembly(code).official_hosts)
 
 
 def official_url(url: str | None) -> str | None:
     """`url` normalised (percent-encoded, printable ASCII) when it points at an official host, else None."""
     if not url or not isinstance(url, str) or len(url) > MAX_URL:
         return None
-    if any(ord(c) < 0x21 or 0x7F <= ord(c) <= 0x9F for c in url):
-        return None  # controls or spaces: not a URL we recorded
+    if any(ord(c) < 0x21 or 0x7F <= ord(c) <= 0x9F or c in '"<>\\`' for c in url):
+        return None  # controls, spaces, quotes or angle brackets: not a URL an assembly publishes
     try:
         parts = urllib.parse.urlsplit(url)
         port = parts.port

@@ -25,14 +25,11 @@ from markupsafe import Markup, escape
 from whoosh import highlight
 from whoosh import query as wq
 
-try:  # the Brussels source module (after the acquisition split), else the fetcher that held it before
-    from ..corpus.brussels import OFFICIAL_HOSTS
-except ImportError:
-    from ..corpus.fetch import OFFICIAL_HOSTS
 from ..corpus.model import TYPES, normalize_legislature
 from ..index.analysis import analyze
 from ..index.stats import index_stats
 from .engine import MARK_END, MARK_START, SORTS, Engine, Hit, SearchResult, _Marker
+from .links import official_url
 from .output import result_dict, safe, to_json
 from .query import QueryError, period
 from .web_facets import FACETS, UNKNOWN, facet_counts, matching
@@ -54,7 +51,6 @@ MAX_CSV_ROWS = 10_000
 FACET_ROWS = 12
 SIMILAR_COUNT = 10
 #: Hosts whose http(s) URLs become links: the Parliament's site (fetch's list) and its Weblex report server.
-LINK_HOSTS = frozenset(OFFICIAL_HOSTS) | {"weblex.irisnet.be"}
 CSV_COLUMNS = ("id", "moncode", "number", "date_received", "date_answered", "author", "minister", "status",
                "subject", "url", "score")
 
@@ -270,18 +266,9 @@ def highlight_whole(engine: Engine, q, fieldname: str, text: str | None) -> str:
 
 
 def official_link(url: str | None) -> str | None:
-    """`url` when it is an http(s) address on the Parliament's hosts; anything else is never a link."""
-    if not url or any(c in url for c in "\x00\r\n\t \"'<>\\"):
-        return None
-    try:
-        parts = urllib.parse.urlsplit(url)
-    except ValueError:
-        return None
-    if parts.scheme not in ("http", "https") or (parts.hostname or "").lower() not in LINK_HOSTS:
-        return None
-    if parts.username or parts.password or parts.port not in (None, 80, 443):
-        return None
-    return url
+    """`url` when it is an http(s) address on an assembly's official hosts (search/links.py, the same rule
+    as the command line's hyperlinks); anything else is never a link."""
+    return official_url(url)
 
 
 def answer_delay(doc, today: dt.date | None = None) -> str | None:
