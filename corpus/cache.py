@@ -30,6 +30,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from .atomic import atomic_write  # noqa: F401  (re-exported: the cache writes through it)
+
 
 class CacheLocked(Exception):
     """Another fetch holds the cache."""
@@ -47,26 +49,6 @@ def default_cache_dir() -> Path:
 
 def sha(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write `data` to `path` so that readers (and a later run) see the old or the new file, never a part.
-
-    The temporary file is hidden (a dot name, skipped by the corpus reader) and in the same directory, so
-    the final rename is atomic.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(".%s.%d.tmp" % (path.name, os.getpid()))
-    try:
-        with open(tmp, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
 
 
 def remove_leftovers(cache: Path) -> int:

@@ -22,10 +22,10 @@ import json
 import os
 import re
 import sys
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..corpus.atomic import atomic_write
 from .columns import text_values
 from .counting import find_matches
 from .filters import SearchFilters
@@ -72,21 +72,8 @@ def check_name(name: str) -> str:
 # -- atomic writes -----------------------------------------------------------------------------------
 
 def write_atomically(path: Path, text: str) -> None:
-    """Replace `path` with `text` in one step: readers see the old or the new file, never a part."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix="." + path.name + ".", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    """Replace `path` with `text` in one step (corpus/atomic.py): readers see the old or the new file."""
+    atomic_write(path, text)
 
 
 # -- the saved searches (TOML) ------------------------------------------------------------------------
