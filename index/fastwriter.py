@@ -20,6 +20,9 @@ commit forks `procs - 1` workers that each write contiguous slices of the docume
 segments while this process writes the first slice; the parent then commits all segments in one atomic
 TOC write (documents keep their input order across segments). A run killed before that write leaves the
 previous commit intact; the orphaned segment files are cleaned up by the next commit.
+
+Size (~530 lines): the single-process and the fork-based parallel writer share the posting layout, the
+flush and the commit protocol; keeping them together keeps one place that must match whoosh's W3 codec.
 """
 from __future__ import annotations
 

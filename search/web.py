@@ -7,6 +7,10 @@ Safety: every value a template prints is escaped by Jinja2's autoescape and stri
 (`_finalize`); highlighted text is escaped piece by piece *before* the <mark> tags are put in (`marked`), so
 no document content ever becomes markup. Only GET routes exist, every input is bounded, and each response
 carries a Content-Security-Policy that allows no script at all.
+
+Size (~550 lines): the routes, the form reading and the safe-markup helpers of one small application; the
+counting (search/counting.py via web_facets.py), the links (search/links.py) and the rendering of hits
+(search/output.py) are shared with the command line and live elsewhere.
 """
 from __future__ import annotations
 
