@@ -74,9 +74,10 @@ class FetchSummary:
         return not self.failed and not self.aborted and not self.interrupted
 
     def __str__(self) -> str:
-        text = ("%d new, %d changed, %d unchanged, %d up to date, %d failed (%d index rows, %d requests, "
+        text = ("%d new, %d changed, %d unchanged, %d up to date, %d failed (%d index row%s, %d request%s, "
                 "%.1fs)" % (self.new, self.changed, self.unchanged, self.up_to_date, self.failed,
-                            self.index_rows, self.requests, self.elapsed))
+                            self.index_rows, "" if self.index_rows == 1 else "s",
+                            self.requests, "" if self.requests == 1 else "s", self.elapsed))
         if self.bad_rows:
             text += "; %d unreadable index row%s skipped" % (len(self.bad_rows), "" if len(self.bad_rows) == 1
                                                               else "s")

@@ -41,7 +41,7 @@ class _Progress:
         elif event == "index-done":
             click.echo("%d questions" % info["rows"], err=True)
         elif event == "start":
-            click.echo("%d pages to download" % info["total"], err=True)
+            click.echo("%d page%s to download" % (info["total"], "" if info["total"] == 1 else "s"), err=True)
             if info["total"]:
                 self.bar = click.progressbar(length=info["total"], label="Fetching", file=sys.stderr,
                                              show_pos=True, show_eta=True)

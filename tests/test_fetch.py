@@ -964,3 +964,10 @@ def test_fetch_as_a_real_process_partial_failure(served, tmp_path):
     assert done.stdout.startswith(str(tmp_path)) and "13 new" in done.stdout and "1 failed" in done.stdout
     assert done.stderr.splitlines() == ["failed: %s/weblex-quest-det/?moncode=167852&base=1: HTTP 404 Not Found"
                                         % url]
+
+
+def test_fetch_summary_agrees_in_number():
+    """Issue 11 item 19: "1 requests" read wrong."""
+    from parlsearch.corpus.sync import FetchSummary
+    assert "(1 index row, 1 request," in str(FetchSummary(index_rows=1, requests=1))
+    assert "(2 index rows, 0 requests," in str(FetchSummary(index_rows=2, requests=0))
