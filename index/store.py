@@ -33,7 +33,7 @@ META_MAX_BYTES = 64 * 1024
 #: [0-9a-z]; a table of contents is renamed into place from `<toc>.<random>`), the write lock, and whoosh's
 #: temporary directory; with META_FILE (and its temporary copies) that is all an index directory holds.
 _TOC_RE = re.compile(r"_%s_(\d+)\.toc\Z" % INDEX_NAME)
-_TOC_TMP_RE = re.compile(r"_%s_\d+\.toc\.[0-9a-z]+\Z" % INDEX_NAME)
+_TOC_TMP_RE = re.compile(r"_%s_\d+\.toc\.[0-9a-z.]+\Z" % INDEX_NAME)  # whoosh: <toc>.<random float>
 _SEGMENT_RE = re.compile(r"(%s_[0-9a-z]{16})\.[A-Za-z0-9_.]+\Z" % INDEX_NAME)
 _OTHER_OWN_RE = re.compile(r"(%s_WRITELOCK|%s\.tmp|%s(\.tmp\d+)?)\Z" % (INDEX_NAME, INDEX_NAME,
                                                                           re.escape(META_FILE)))

@@ -108,6 +108,7 @@ def test_whoosh_clean_up_deletes_only_index_files(user_dir):
 
 @pytest.mark.parametrize("name,ours", [
     ("_MAIN_12.toc", True), ("_MAIN_12.toc.k3j2h1", True), ("MAIN_0123456789abcdef.seg", True),
+    ("_MAIN_2.toc.1796073433.7092385", True),  # whoosh names a table of contents being written <toc>.<time()>
     ("MAIN_0123456789abcdef.subject.col", True), ("MAIN_WRITELOCK", True), (META_FILE, True),
     ("_MAIN_notes.txt", False), ("MAIN_budget.xlsx", False), ("_MAIN_1.toc.bak~", False), ("MAIN_0.seg", False),
     ("thesis.txt", False), ("MAIN_0123456789ABCDEF.seg", False)])
