@@ -238,7 +238,7 @@ def test_range_filter_of_parsed_date_queries(engine):
     from parlsearch.search.scoring import range_filter
     s = engine.searcher
     for text in ["date:2026", "date:2025-06", "date:>=2026-06-20"]:
-        q, _, _ = engine.build(text)
+        q = engine.plan(text).query
         flt = range_filter(s, q)
         assert flt is not None
         expected = set(s.docs_for_query(q))
