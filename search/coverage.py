@@ -67,12 +67,43 @@ def _fieldname(q) -> str | None:
     return None
 
 
+def _term_blocks(sub, searcher):
+    """(docnums, occurrences) blocks of a plain term's postings over every segment, read whole
+    (index/postings.py: ~0.2 µs a posting against ~1 µs through a matcher); None for any other query."""
+    from whoosh.fields import BOOLEAN, NUMERIC
+    from ..index.postings import iter_blocks
+    if type(sub) is not wq.Term or sub.fieldname not in searcher.schema:
+        return None
+    field = searcher.schema[sub.fieldname]
+    if isinstance(field, (NUMERIC, BOOLEAN)):
+        return None
+    btext = sub.text if isinstance(sub.text, bytes) else field.to_bytes(sub.text)
+
+    def blocks():
+        for segreader, offset in searcher.reader().leaf_readers():
+            for ids, weights in iter_blocks(segreader, sub.fieldname, btext):
+                yield ([d + offset for d in ids] if offset else ids), weights
+    return blocks()
+
+
 def measure(word: Word, searcher) -> None:
     """Fill word.cover: one pass over the postings of the word's field queries."""
     subqueries = word.query.subqueries if isinstance(word.query, wq.Or) else [word.query]
     cover = word.cover
     for sub in subqueries:
         topic = _fieldname(sub) in TOPIC_FIELDS
+        blocks = _term_blocks(sub, searcher)
+        if blocks is not None:
+            for ids, weights in blocks:
+                if topic:
+                    cover.update(dict.fromkeys(ids, 1.0))
+                    continue
+                get = cover.get
+                for d, tf in zip(ids, weights):
+                    share = tf / (tf + BODY_SATURATION)
+                    if share > get(d, 0.0):
+                        cover[d] = share
+            continue
         boost = sub.boost or 1.0  # the matcher's weight carries the field's weight: taken back out
         m = sub.matcher(searcher)
         while m.is_active():

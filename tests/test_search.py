@@ -564,3 +564,26 @@ def test_fast_path_answers_as_whoosh(engine, whoosh_engine):
                     assert any(MARK_START in s and MARK_END in s for s in ha.snippets), (text, ha.snippets)
     # every shape but phrases, date ranges, negations, fuzzy and prefix words takes the fast path
     assert fast_shapes >= 0.6 * runs, (fast_shapes, runs)
+
+
+def test_coverage_from_posting_blocks_is_the_matchers(engine):
+    """measure() reads plain terms' postings as whole blocks: the same cover as walking whoosh's
+    matchers one posting at a time (the previous implementation, repeated here)."""
+    from whoosh import query as wq
+
+    from parlsearch.index.schema import TOPIC_FIELDS
+    from parlsearch.search.coverage import BODY_SATURATION, Word, _fieldname, measure
+    for text in ["stationnement", "vélo", "qualité", "tram", "Bruxelles", "logement", "fiets", "mobilité"]:
+        word = Word(text, engine._word_query(text))
+        measure(word, engine.searcher)
+        expected = {}
+        for sub in word.query.subqueries if isinstance(word.query, wq.Or) else [word.query]:
+            topic = _fieldname(sub) in TOPIC_FIELDS
+            m = sub.matcher(engine.searcher)
+            while m.is_active():
+                tf = m.weight() / (sub.boost or 1.0)
+                share = 1.0 if topic else tf / (tf + BODY_SATURATION)
+                expected[m.id()] = max(expected.get(m.id(), 0.0), share)
+                m.next()
+        assert word.cover.keys() == expected.keys() and word.cover, text
+        assert all(abs(word.cover[d] - expected[d]) < 1e-12 for d in expected), text
