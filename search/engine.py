@@ -129,6 +129,9 @@ class Engine:
         self.ix = ix
         self.fast = fast
         self._scorer = None
+        # Posting blocks decoded once per query, for the coverage rule and the scorer (cleared after it).
+        from ..index.postings import BlockCache
+        self._blocks = BlockCache() if fast else None
         self.weights = dict(weights or DEFAULT_FIELD_WEIGHTS)
         self.searcher = ix.searcher(weighting=BM25F(B=0.75, K1=1.2))
         # The schema of this view, read once: ix.schema reads the newest TOC file at every use, which a
@@ -252,7 +255,7 @@ class Engine:
                 queries[i + 1] = wq.Or([queries[i + 1]] + terms)
         for typed, q in zip(typed_words, queries):
             word = Word(typed, q)
-            measure(word, self.searcher)
+            measure(word, self.searcher, self._blocks)
             replacement = [word]
             if not word.cover and not exact:
                 fix = self.vocabulary.correct(typed)
@@ -264,7 +267,7 @@ class Engine:
                         if heads:  # a compound head also meets the compounds it begins
                             wq_ = wq.Or([wq_] + [wq.Term(f, t, boost=self.weights.get(f, 1.0)) for f, t in heads])
                         w = Word(text, wq_)
-                        measure(w, self.searcher)
+                        measure(w, self.searcher, self._blocks)
                         replacement.append(w)
                     if fix.reported:
                         corrections[typed] = " ".join(fix.words)
@@ -279,6 +282,8 @@ class Engine:
     def plan(self, text: str, filters: list | None = None, exact: bool = False) -> "Plan":
         """What to run for `text`: the query, and for two or more bare words the documents that answer
         under the coverage rule (search/coverage.py), with their coverage."""
+        if self._blocks is not None:
+            self._blocks.clear()
         filters = [f for f in (filters or []) if f is not None]
         if filters and not (text or "").strip():  # only --author/--since…: everything they allow
             return Plan(wq.And(filters).normalize() if len(filters) > 1 else filters[0])
@@ -320,6 +325,14 @@ class Engine:
                closest: bool = False) -> SearchResult:
         """Ranked hits for `text`. `exact` turns spelling correction off; `closest` lists the nearest
         documents when the coverage rule leaves no answer."""
+        try:
+            return self._search(text, limit=limit, offset=offset, sort=sort, filters=filters,
+                                snippets=snippets, exact=exact, closest=closest)
+        finally:
+            if self._blocks is not None:
+                self._blocks.clear()
+
+    def _search(self, text, *, limit, offset, sort, filters, snippets, exact, closest) -> SearchResult:
         if sort not in SORTS:
             raise QueryError("unknown sort %r (%s)" % (sort, ", ".join(SORTS)))
         plan = self.plan(text, filters, exact)
@@ -408,7 +421,7 @@ class Engine:
                 return None
             allowed = _AllOf(containers + ([allowed] if allowed is not None else []))
         if self._scorer is None:
-            self._scorer = FastScorer(self.searcher)
+            self._scorer = FastScorer(self.searcher, blocks=self._blocks)
         scores = self._scorer.score(terms, require_all=require_all, allowed=allowed).scores
         if ranges:  # whoosh scores a constant-score range 1.0 (its boost) in every document it matches
             extra = float(len(ranges))
@@ -570,7 +583,7 @@ class Engine:
         words = []
         for _, word in sorted(ranked)[:KEY_WORDS]:
             w = Word(word, self._word_query(word))
-            measure(w, self.searcher)
+            measure(w, self.searcher, self._blocks)
             if w.cover:
                 words.append(w)
         weigh(words, n)
