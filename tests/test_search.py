@@ -587,3 +587,22 @@ def test_coverage_from_posting_blocks_is_the_matchers(engine):
                 m.next()
         assert word.cover.keys() == expected.keys() and word.cover, text
         assert all(abs(word.cover[d] - expected[d]) < 1e-12 for d in expected), text
+
+
+def test_fuzzy_and_prefix_words_are_expanded_once_per_query(engine, whoosh_engine, monkeypatch):
+    """A fuzzy or prefix word is expanded once when the query is planned (index/expansion.py), not at
+    every use by whoosh; the results are whoosh's."""
+    from parlsearch.index import expansion
+    calls = []
+    for name in ("terms_within", "expand_prefix"):
+        original = getattr(expansion, name)
+        monkeypatch.setattr(expansion, name, lambda *a, _f=original, **k: calls.append(a[2]) or _f(*a, **k))
+    for text in ["stationement~", "vél*", "logment~ social", "mobilit* bruxelles"]:
+        calls.clear()
+        result = engine.search(text)
+        fields = {f for f in engine.weights}
+        assert 0 < len(calls) <= len(fields), (text, calls)  # once per field of the word, at most
+        expected = whoosh_engine.search(text)
+        assert result.total == expected.total > 0, text
+        assert _top_with_ties(result) == _top_with_ties(expected), text
+        assert any(MARK_START in s for h in result.hits for s in h.snippets), text
