@@ -606,3 +606,10 @@ def test_fuzzy_and_prefix_words_are_expanded_once_per_query(engine, whoosh_engin
         assert result.total == expected.total > 0, text
         assert _top_with_ties(result) == _top_with_ties(expected), text
         assert any(MARK_START in s for h in result.hits for s in h.snippets), text
+
+
+@pytest.mark.parametrize("text", ['date:""', 'date:"" tram'])
+def test_an_empty_date_word_is_a_query_error(engine, text):
+    """'date:""' became Term('date_received', '') after normalize() and whoosh raised when searching."""
+    with pytest.raises(QueryError, match="bad date"):
+        engine.search(text)
