@@ -126,3 +126,30 @@ def numeric_column(segreader, fieldname: str):
             values = (values, default)
     cache[fieldname] = values
     return values
+
+
+class BlockCache:
+    """iter_blocks() remembered for a while: a search reads each query word's postings twice (the
+    coverage rule's pass, then the scorer's), and decoding them (unpickle, decompress) is a third of a
+    keyword query's time. Bounded by `max_postings` decoded postings (~60 bytes each: 30 MB); the
+    caller clears it after each query."""
+
+    def __init__(self, max_postings: int = 500_000):
+        self.max_postings = max_postings
+        self._held = 0
+        self._blocks = {}
+
+    def clear(self) -> None:
+        self._blocks.clear()
+        self._held = 0
+
+    def __call__(self, segreader, fieldname: str, btext: bytes):
+        key = (id(segreader), fieldname, btext)
+        blocks = self._blocks.get(key)
+        if blocks is None:
+            blocks = list(iter_blocks(segreader, fieldname, btext))
+            size = sum(len(ids) for ids, _ in blocks)
+            if self._held + size <= self.max_postings:
+                self._blocks[key] = blocks
+                self._held += size
+        return iter(blocks)

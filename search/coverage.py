@@ -67,12 +67,44 @@ def _fieldname(q) -> str | None:
     return None
 
 
-def measure(word: Word, searcher) -> None:
-    """Fill word.cover: one pass over the postings of the word's field queries."""
+def _term_blocks(sub, searcher, read_blocks=None):
+    """(docnums, occurrences) blocks of a plain term's postings over every segment, read whole
+    (index/postings.py: ~0.2 µs a posting against ~1 µs through a matcher); None for any other query."""
+    from whoosh.fields import BOOLEAN, NUMERIC
+    from ..index.postings import iter_blocks
+    if type(sub) is not wq.Term or sub.fieldname not in searcher.schema:
+        return None
+    field = searcher.schema[sub.fieldname]
+    if isinstance(field, (NUMERIC, BOOLEAN)):
+        return None
+    btext = sub.text if isinstance(sub.text, bytes) else field.to_bytes(sub.text)
+
+    def blocks():
+        for segreader, offset in searcher.reader().leaf_readers():
+            for ids, weights in (read_blocks or iter_blocks)(segreader, sub.fieldname, btext):
+                yield ([d + offset for d in ids] if offset else ids), weights
+    return blocks()
+
+
+def measure(word: Word, searcher, read_blocks=None) -> None:
+    """Fill word.cover: one pass over the postings of the word's field queries (read_blocks: a shared
+    reader of posting blocks, index.postings.iter_blocks by default)."""
     subqueries = word.query.subqueries if isinstance(word.query, wq.Or) else [word.query]
     cover = word.cover
     for sub in subqueries:
         topic = _fieldname(sub) in TOPIC_FIELDS
+        blocks = _term_blocks(sub, searcher, read_blocks)
+        if blocks is not None:
+            for ids, weights in blocks:
+                if topic:
+                    cover.update(dict.fromkeys(ids, 1.0))
+                    continue
+                get = cover.get
+                for d, tf in zip(ids, weights):
+                    share = tf / (tf + BODY_SATURATION)
+                    if share > get(d, 0.0):
+                        cover[d] = share
+            continue
         boost = sub.boost or 1.0  # the matcher's weight carries the field's weight: taken back out
         m = sub.matcher(searcher)
         while m.is_active():
@@ -102,7 +134,21 @@ def weigh(words: list[Word], doc_count: int) -> None:
 def coverage(words: list[Word], docnums) -> dict[int, float]:
     """docnum → share of the query's information the document covers (0..1)."""
     total = sum(w.info for w in words) or 1.0
-    return {d: sum(w.info * w.cover.get(d, 0.0) for w in words) / total for d in docnums}
+    # Word by word over each word's cover (its postings), not document by document over every word: a
+    # pasted paragraph's 25 words meet thousands of candidates. The same sums, in the same word order.
+    docnums = docnums if isinstance(docnums, (set, frozenset, dict)) else set(docnums)
+    acc = dict.fromkeys(docnums, 0)
+    for w in words:
+        info = w.info
+        if len(w.cover) < len(acc):
+            for d, c in w.cover.items():
+                if d in acc:
+                    acc[d] += info * c
+        else:
+            get = w.cover.get
+            for d in acc:
+                acc[d] += info * get(d, 0.0)
+    return {d: a / total for d, a in acc.items()}
 
 
 def answers(words: list[Word], allowed=None, minimum: float = MIN_COVERAGE):
@@ -114,7 +160,7 @@ def answers(words: list[Word], allowed=None, minimum: float = MIN_COVERAGE):
     if allowed is not None:
         candidates &= allowed
     cov = coverage(words, candidates)
-    complete = {d for d in candidates if all(d in w.cover for w in words)}
+    complete = candidates.intersection(*(w.cover.keys() for w in words))
     if complete:
         return complete, cov
     return {d for d, c in cov.items()

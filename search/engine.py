@@ -24,7 +24,8 @@ from ..index.schema import DEFAULT_FIELD_WEIGHTS, document_from_payload
 from ..index.store import damaged_index, open_index
 
 from .coverage import MIN_SHARED_WORDS, MIN_SIMILAR_COVERAGE, Word, answers, coverage, measure, weigh
-from .query import QueryError, check_balanced, expanded_terms, fuzzy_note, make_parser, rewrite, validate
+from .query import (QueryError, check_balanced, check_terms, expanded_terms, fuzzy_note, make_parser, rewrite,
+                    validate)
 from .spelling import Vocabulary
 
 SORTS = ("relevance", "date", "-date", "answered", "-answered")
@@ -110,9 +111,27 @@ class _Marker(highlight.Formatter):
         return MARK_START + highlight.get_text(text, token, replace) + MARK_END
 
 
+class _AllOf:
+    """Documents in every one of several containers (sets of docnums, search.scoring.RangeFilter)."""
+
+    def __init__(self, containers):
+        self.containers = containers
+
+    def __contains__(self, docnum) -> bool:
+        return all(docnum in c for c in self.containers)
+
+
 class Engine:
-    def __init__(self, ix, weights: dict[str, float] | None = None):
+    """`fast=False` runs every query through whoosh's matchers and highlighter (the reference the fast
+    path is checked against in tests/test_search.py)."""
+
+    def __init__(self, ix, weights: dict[str, float] | None = None, fast: bool = True):
         self.ix = ix
+        self.fast = fast
+        self._scorer = None
+        # Posting blocks decoded once per query, for the coverage rule and the scorer (cleared after it).
+        from ..index.postings import BlockCache
+        self._blocks = BlockCache() if fast else None
         self.weights = dict(weights or DEFAULT_FIELD_WEIGHTS)
         self.searcher = ix.searcher(weighting=BM25F(B=0.75, K1=1.2))
         # The schema of this view, read once: ix.schema reads the newest TOC file at every use, which a
@@ -123,11 +142,11 @@ class Engine:
         self._date_column = None
 
     @classmethod
-    def open(cls, index_dir, weights=None) -> "Engine":
+    def open(cls, index_dir, weights=None, fast: bool = True) -> "Engine":
         for attempt in range(20):
             ix = open_index(index_dir)
             try:
-                return cls(ix, weights)
+                return cls(ix, weights, fast=fast)
             except FileNotFoundError:  # a commit in another process just removed the files of this view
                 if attempt == 19:
                     raise
@@ -180,6 +199,7 @@ class Engine:
                 continue
             validate(q, self.schema)
             q = q.normalize()
+            check_terms(q, self.schema)
             if q is wq.NullQuery or isinstance(q, wq.qcore._NullQuery):
                 continue
             clauses.append((node, q))
@@ -235,7 +255,7 @@ class Engine:
                 queries[i + 1] = wq.Or([queries[i + 1]] + terms)
         for typed, q in zip(typed_words, queries):
             word = Word(typed, q)
-            measure(word, self.searcher)
+            measure(word, self.searcher, self._blocks)
             replacement = [word]
             if not word.cover and not exact:
                 fix = self.vocabulary.correct(typed)
@@ -247,7 +267,7 @@ class Engine:
                         if heads:  # a compound head also meets the compounds it begins
                             wq_ = wq.Or([wq_] + [wq.Term(f, t, boost=self.weights.get(f, 1.0)) for f, t in heads])
                         w = Word(text, wq_)
-                        measure(w, self.searcher)
+                        measure(w, self.searcher, self._blocks)
                         replacement.append(w)
                     if fix.reported:
                         corrections[typed] = " ".join(fix.words)
@@ -259,14 +279,37 @@ class Engine:
         weigh(words, self.searcher.doc_count_all())
         return words, corrections
 
+    def _pin_expansions(self, q) -> None:
+        """Expand every fuzzy and prefix word of `q` once, from each segment's own vocabulary
+        (index/expansion.py), and pin the words on the query node: whoosh would expand it again at
+        every use (the coverage pass, counting, scoring of each segment, each hit's snippets) — 18
+        expansions for one `stationement~` search of ten hits. The clamp of the edit distance
+        (bound_fuzzy) has been applied; the number of words was bounded by expanded_terms."""
+        from ..index.expansion import expand_prefix, terms_within
+        from .query import iter_nodes
+        reader = self.searcher.reader()
+        for node in iter_nodes(q):
+            if isinstance(node, wq.FuzzyTerm):
+                words = terms_within(reader, node.fieldname, node.text, node.maxdist, node.prefixlength)
+            elif type(node) is wq.Prefix and node.text:
+                words = expand_prefix(reader, node.fieldname, node.text)
+            else:
+                continue
+            node._btexts = lambda _reader, words=tuple(words): list(words)
+
     def plan(self, text: str, filters: list | None = None, exact: bool = False) -> "Plan":
         """What to run for `text`: the query, and for two or more bare words the documents that answer
         under the coverage rule (search/coverage.py), with their coverage."""
+        if self._blocks is not None:
+            self._blocks.clear()
         filters = [f for f in (filters or []) if f is not None]
         if filters and not (text or "").strip():  # only --author/--since…: everything they allow
             return Plan(wq.And(filters).normalize() if len(filters) > 1 else filters[0])
         clauses, relaxable = self.parse(text)
         expanded_terms([q for _, q in clauses], self.searcher.reader())  # QueryError past the limit
+        if self.fast:
+            for _, q in clauses:
+                self._pin_expansions(q)
         if not clauses:
             if filters:
                 return Plan(wq.And(filters))
@@ -303,6 +346,14 @@ class Engine:
                closest: bool = False) -> SearchResult:
         """Ranked hits for `text`. `exact` turns spelling correction off; `closest` lists the nearest
         documents when the coverage rule leaves no answer."""
+        try:
+            return self._search(text, limit=limit, offset=offset, sort=sort, filters=filters,
+                                snippets=snippets, exact=exact, closest=closest)
+        finally:
+            if self._blocks is not None:
+                self._blocks.clear()
+
+    def _search(self, text, *, limit, offset, sort, filters, snippets, exact, closest) -> SearchResult:
         if sort not in SORTS:
             raise QueryError("unknown sort %r (%s)" % (sort, ", ".join(SORTS)))
         plan = self.plan(text, filters, exact)
@@ -318,8 +369,11 @@ class Engine:
         if sort == "relevance":
             # Every match scored (no block skipping): whoosh's skipping top-k path miscounts some queries
             # on multi-segment indexes, and counting its total afterwards costs a second pass anyway.
-            results = self.searcher.search(plan.query, limit=None, filter=plan.docs)
             cov = plan.coverage or {}
+            scores = self._fast_scores(plan.query, plan.docs)
+            if scores is not None:
+                return self._fast_result(text, plan, note, scores, cov, offset, want, snippets, exact)
+            results = self.searcher.search(plan.query, limit=None, filter=plan.docs)
             window = sorted(results.top_n, key=lambda sd: (-round(sd[0] * cov.get(sd[1], 1.0), 6),
                                                            -self._date_key(sd[1])))[:want]
             ranked = [WhooshHit(results, docnum, pos, score * cov.get(docnum, 1.0))
@@ -339,15 +393,106 @@ class Engine:
             ranked = [WhooshHit(results, docnum, pos, key) for pos, (key, docnum) in enumerate(keyed[:want])]
         total = len(results)
         hits = []
-        results.fragmenter = highlight.ContextFragmenter(maxchars=220, surround=70)
-        results.formatter = _Marker()
+        if not self.fast:
+            results.fragmenter = highlight.ContextFragmenter(maxchars=220, surround=70)
+            results.formatter = _Marker()
+        terms = self._snippet_terms(plan.query) if snippets and self.fast else None
         for i, h in enumerate(ranked[offset:want], start=offset + 1):
             doc = document_from_payload(h["payload"])
             score = float(h.score or 0.0) if sort == "relevance" else None
-            hits.append(Hit(i, score, doc, self._snippets(h, doc) if snippets else []))
+            if not snippets:
+                found = []
+            elif self.fast:
+                found = self._window_snippets(doc, terms)
+            else:
+                found = self._snippets(h, doc)
+            hits.append(Hit(i, score, doc, found))
         suggestion = self.suggest(text) if total == 0 and exact else None
         return SearchResult(text, total, hits, dropped=plan.dropped, suggestion=suggestion, note=note,
                             corrected=plan.corrected)
+
+    def _fast_scores(self, q, allowed) -> dict | None:
+        """{docnum: BM25F score} of every document matching `q` within `allowed`, by the term-at-a-time
+        scorer (search/scoring.py: the same scores as whoosh's, ~10× cheaper a posting), for the shapes
+        it computes exactly: a word, an OR of words' terms, an AND of such words. None for any other
+        shape (phrases, negations, ranges, fuzzy or prefix words), which whoosh then runs."""
+        if not self.fast or q is None:
+            return None
+        from .scoring import FastScorer, from_query, range_filter
+        ranges = []
+        if type(q) is wq.And and q.boost == 1.0:  # date ranges (date:2024, --since) as filters
+            ranges = [c for c in q.subqueries if isinstance(c, wq.NumericRange) and c.constantscore
+                      and c.boost == 1.0]
+            rest = [c for c in q.subqueries if not any(c is r for r in ranges)]
+            if ranges and rest:
+                q = rest[0] if len(rest) == 1 else wq.And(rest)
+            else:
+                ranges = []
+        shape = from_query(q)
+        if shape is None:
+            return None
+        terms, require_all = shape
+        from whoosh.fields import BOOLEAN, NUMERIC
+        if any(t.field not in self.schema or isinstance(self.schema[t.field], (NUMERIC, BOOLEAN))
+               for t in terms):  # a term typed on a date or number field: whoosh's own conversion
+            return None
+        if ranges:
+            containers = [range_filter(self.searcher, r) for r in ranges]
+            if any(c is None for c in containers):
+                return None
+            allowed = _AllOf(containers + ([allowed] if allowed is not None else []))
+        if self._scorer is None:
+            self._scorer = FastScorer(self.searcher, blocks=self._blocks)
+        scores = self._scorer.score(terms, require_all=require_all, allowed=allowed).scores
+        if ranges:  # whoosh scores a constant-score range 1.0 (its boost) in every document it matches
+            extra = float(len(ranges))
+            scores = {d: s + extra for d, s in scores.items()}
+        return scores
+
+    def _fast_result(self, text, plan, note, scores: dict, cov: dict, offset: int, want: int,
+                     snippets: bool, exact: bool) -> SearchResult:
+        """The relevance-sorted page from the fast scorer's scores, in the whoosh path's order (score ×
+        coverage rounded to 1e-6, then newest first). Only the documents tied with the page's last
+        score read their date, not every match."""
+        import heapq
+        keyed = [(round(s * cov.get(d, 1.0), 6), d) for d, s in scores.items()]
+        best = heapq.nlargest(want, keyed, key=lambda kd: kd[0])
+        if best:
+            cutoff = best[-1][0]
+            best = [kd for kd in keyed if kd[0] >= cutoff]
+        window = sorted(best, key=lambda kd: (-kd[0], -self._date_key(kd[1])))[:want]
+        terms = self._snippet_terms(plan.query) if snippets else None
+        hits = []
+        for i, (_, docnum) in enumerate(window[offset:want], start=offset + 1):
+            doc = document_from_payload(self.searcher.stored_fields(docnum)["payload"])
+            score = float(scores[docnum] * cov.get(docnum, 1.0))
+            hits.append(Hit(i, score, doc, self._window_snippets(doc, terms) if snippets else []))
+        total = len(scores)
+        suggestion = self.suggest(text) if total == 0 and exact else None
+        return SearchResult(text, total, hits, dropped=plan.dropped, suggestion=suggestion, note=note,
+                            corrected=plan.corrected)
+
+    def _snippet_terms(self, q) -> dict:
+        """{field: the indexed terms the query asks for there}, fuzzy and prefix words as the index words
+        they stand for: computed once per query, for every hit's snippets."""
+        from .snippets import query_terms
+        return query_terms(q, SNIPPET_FIELDS, self.searcher.reader())
+
+    def _window_snippets(self, doc: Document, terms: dict, top: int = 2) -> list[str]:
+        """Snippets from the densest window of query words of each field (search/snippets.py: one pass
+        over at most MAX_SCAN characters, instead of whoosh's re-analysis and fragment scoring)."""
+        from .snippets import best_snippet
+        out = []
+        for name in SNIPPET_FIELDS:
+            if len(out) >= top or not terms.get(name):
+                continue
+            snippet = best_snippet(getattr(doc, name), self.schema[name].language, terms[name])
+            if snippet:
+                out.append(snippet)
+        if not out:
+            lead = " ".join((doc.question or "").split())
+            out.append(lead[:200] + ("…" if len(lead) > 200 else ""))
+        return out
 
     def _stored_hit(self, rank: int, docnum: int, score: float) -> Hit:
         """A hit without snippets, from a document number."""
@@ -459,7 +604,7 @@ class Engine:
         words = []
         for _, word in sorted(ranked)[:KEY_WORDS]:
             w = Word(word, self._word_query(word))
-            measure(w, self.searcher)
+            measure(w, self.searcher, self._blocks)
             if w.cover:
                 words.append(w)
         weigh(words, n)

@@ -411,6 +411,19 @@ def validate(q, schema) -> None:
         fieldname = getattr(node, "fieldname", None)
         if fieldname is not None and fieldname not in schema:
             raise QueryError("unknown field %r (known fields: %s)" % (fieldname, KNOWN_FIELDS))
+    check_terms(q, schema)
+
+
+def check_terms(q, schema) -> None:
+    """A word on a date or number field that whoosh cannot convert ('date:""', which normalize() makes
+    a Term) is a QueryError, not a traceback when the query runs. Call after normalize() too."""
+    for node in iter_nodes(q):
+        fieldname = getattr(node, "fieldname", None)
+        if type(node) is wq.Term and isinstance(node.text, str) and fieldname in schema:
+            try:
+                schema[fieldname].to_bytes(node.text)
+            except Exception as e:
+                raise QueryError("invalid query: %s" % _error_text(e)) from None
 
 
 def _error_text(error) -> str:

@@ -177,8 +177,11 @@ class FastScorer:
     whoosh's BM25F(B, K1) — see tests/test_scoring.py. Cheap to create; caches per-field length tables
     for the life of the searcher."""
 
-    def __init__(self, searcher, B: float | None = None, K1: float | None = None, field_B: dict | None = None):
+    def __init__(self, searcher, B: float | None = None, K1: float | None = None, field_B: dict | None = None,
+                 blocks=None):
         self.searcher = searcher
+        #: (segreader, field, btext) → (ids, weights) blocks; a caller may share a cache (search/engine.py)
+        self.blocks = blocks or iter_blocks
         weighting = getattr(searcher, "weighting", None)
         self.B = B if B is not None else getattr(weighting, "B", DEFAULT_B)
         self.K1 = K1 if K1 is not None else getattr(weighting, "K1", DEFAULT_K1)
@@ -238,7 +241,7 @@ class FastScorer:
         for i, (segreader, offset) in enumerate(self.leaves):
             if scorable:
                 lengths = self._segment_lengths(i, t.field)
-            for ids, weights in iter_blocks(segreader, t.field, btext):
+            for ids, weights in self.blocks(segreader, t.field, btext):
                 visited += len(ids)
                 if offset:
                     ids = [d + offset for d in ids]

@@ -238,7 +238,7 @@ def test_range_filter_of_parsed_date_queries(engine):
     from parlsearch.search.scoring import range_filter
     s = engine.searcher
     for text in ["date:2026", "date:2025-06", "date:>=2026-06-20"]:
-        q, _, _ = engine.build(text)
+        q = engine.plan(text).query
         flt = range_filter(s, q)
         assert flt is not None
         expected = set(s.docs_for_query(q))
@@ -288,3 +288,22 @@ def test_word_idf_does_not_depend_on_filters_or_and(one_segment_index):
         assert FastScorer(s).score(terms, allowed=wq.Term("status", "answered")).word_idf == plain
         dfs = [len(set(s.docs_for_query(_word_query(s.schema, w)))) for w in words]
         assert plain == [pytest.approx(FastScorer(s).word_idf(df)) for df in dfs]
+
+
+def test_block_cache_gives_the_blocks_and_holds_at_most_its_bound(engine):
+    """The engine's per-query cache of decoded posting blocks: the same blocks as iter_blocks, read
+    once while under its bound, never held past it."""
+    from parlsearch.index.postings import BlockCache, iter_blocks
+    segreader, _ = list(engine.searcher.reader().leaf_readers())[0]
+    btext = b"bruxel"
+    direct = [(list(i), list(w)) for i, w in iter_blocks(segreader, "question", btext)]
+    assert direct
+    cache = BlockCache()
+    assert [(list(i), list(w)) for i, w in cache(segreader, "question", btext)] == direct
+    assert [(list(i), list(w)) for i, w in cache(segreader, "question", btext)] == direct
+    assert cache._held == sum(len(i) for i, _ in direct)
+    small = BlockCache(max_postings=1)
+    assert [(list(i), list(w)) for i, w in small(segreader, "question", btext)] == direct
+    assert small._held == 0 and not small._blocks
+    cache.clear()
+    assert cache._held == 0 and not cache._blocks

@@ -1,4 +1,5 @@
 """The query language and ranking, on an index of the real bundled corpus."""
+import datetime as dt
 import json
 
 import pytest
@@ -510,3 +511,105 @@ def test_cli_correction_closest_and_similar_text(bundled_index):
 def test_parts_typed_apart_meet_the_indexed_compound(engine, query, first):
     result = engine.search(query)
     assert ids(result)[0] == first and not result.dropped and result.corrected is None
+
+
+@pytest.fixture(scope="module")
+def whoosh_engine(bundled_index):
+    """The same index through whoosh's matchers and highlighter only (the fast path's reference)."""
+    from parlsearch.search.engine import Engine
+    e = Engine.open(bundled_index, fast=False)
+    yield e
+    e.close()
+
+
+def _judged_queries():
+    out = []
+    for path in sorted(DATA.glob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                out.append(json.loads(line)["q"])
+    return out
+
+
+def _top_with_ties(result):
+    """(score rounded to 1e-6, id) of the hits: the order may differ only within a score tie."""
+    return sorted((-round(h.score, 6), h.doc.moncode or h.doc.id) for h in result.hits)
+
+
+def test_fast_path_answers_as_whoosh(engine, whoosh_engine):
+    """Issue 13: the term-at-a-time scorer and window snippets change no result. For every judged query
+    (and a few shapes the fast path leaves to whoosh, and with filters), the same total, the same top 10
+    with the same scores, and snippets marking matched words when whoosh's do."""
+    from parlsearch.search.filters import date_filter, name_filter
+    queries = _judged_queries()
+    assert len(queries) == 176
+    queries += ['"garantie jeunesse"', "tram -bus", "stationnement OR vélo", "stationement~", "vél*",
+                "titre:mobilité tram"]
+    fast_shapes = runs = 0
+    for text in queries:
+        for filters in (None, [date_filter(dt.date(2020, 1, 1), None)], [name_filter("author", "Pinxteren")]):
+            if filters and not [f for f in filters if f is not None]:
+                continue
+            plan = engine.plan(text, filters)
+            runs += plan.query is not None
+            fast_shapes += engine._fast_scores(plan.query, plan.docs) is not None
+            a = engine.search(text, filters=filters)
+            b = whoosh_engine.search(text, filters=filters)
+            assert a.total == b.total, (text, filters)
+            assert _top_with_ties(a) == _top_with_ties(b), (text, filters)
+            assert [h.doc.id for h in a.hits] == [h.doc.id for h in b.hits] or \
+                [round(h.score, 6) for h in a.hits] == [round(h.score, 6) for h in b.hits], (text, filters)
+            for ha, hb in zip(a.hits, b.hits):
+                if ha.doc.id == hb.doc.id and any(MARK_START in s for s in hb.snippets):
+                    assert any(MARK_START in s and MARK_END in s for s in ha.snippets), (text, ha.snippets)
+    # every shape but phrases, date ranges, negations, fuzzy and prefix words takes the fast path
+    assert fast_shapes >= 0.6 * runs, (fast_shapes, runs)
+
+
+def test_coverage_from_posting_blocks_is_the_matchers(engine):
+    """measure() reads plain terms' postings as whole blocks: the same cover as walking whoosh's
+    matchers one posting at a time (the previous implementation, repeated here)."""
+    from whoosh import query as wq
+
+    from parlsearch.index.schema import TOPIC_FIELDS
+    from parlsearch.search.coverage import BODY_SATURATION, Word, _fieldname, measure
+    for text in ["stationnement", "vélo", "qualité", "tram", "Bruxelles", "logement", "fiets", "mobilité"]:
+        word = Word(text, engine._word_query(text))
+        measure(word, engine.searcher)
+        expected = {}
+        for sub in word.query.subqueries if isinstance(word.query, wq.Or) else [word.query]:
+            topic = _fieldname(sub) in TOPIC_FIELDS
+            m = sub.matcher(engine.searcher)
+            while m.is_active():
+                tf = m.weight() / (sub.boost or 1.0)
+                share = 1.0 if topic else tf / (tf + BODY_SATURATION)
+                expected[m.id()] = max(expected.get(m.id(), 0.0), share)
+                m.next()
+        assert word.cover.keys() == expected.keys() and word.cover, text
+        assert all(abs(word.cover[d] - expected[d]) < 1e-12 for d in expected), text
+
+
+def test_fuzzy_and_prefix_words_are_expanded_once_per_query(engine, whoosh_engine, monkeypatch):
+    """A fuzzy or prefix word is expanded once when the query is planned (index/expansion.py), not at
+    every use by whoosh; the results are whoosh's."""
+    from parlsearch.index import expansion
+    calls = []
+    for name in ("terms_within", "expand_prefix"):
+        original = getattr(expansion, name)
+        monkeypatch.setattr(expansion, name, lambda *a, _f=original, **k: calls.append(a[2]) or _f(*a, **k))
+    for text in ["stationement~", "vél*", "logment~ social", "mobilit* bruxelles"]:
+        calls.clear()
+        result = engine.search(text)
+        fields = {f for f in engine.weights}
+        assert 0 < len(calls) <= len(fields), (text, calls)  # once per field of the word, at most
+        expected = whoosh_engine.search(text)
+        assert result.total == expected.total > 0, text
+        assert _top_with_ties(result) == _top_with_ties(expected), text
+        assert any(MARK_START in s for h in result.hits for s in h.snippets), text
+
+
+@pytest.mark.parametrize("text", ['date:""', 'date:"" tram'])
+def test_an_empty_date_word_is_a_query_error(engine, text):
+    """'date:""' became Term('date_received', '') after normalize() and whoosh raised when searching."""
+    with pytest.raises(QueryError, match="bad date"):
+        engine.search(text)

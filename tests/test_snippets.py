@@ -76,7 +76,7 @@ def test_marks_what_whoosh_marks_on_the_bundled_corpus(engine):
     query word in gets a snippet here too."""
     for text in ["stationnement", "logement social", "vélo", "pollution de l'air", "STIB", "titres-services"]:
         result = engine.search(text, limit=10)
-        q, _, _ = engine.build(text)
+        q = engine.plan(text).query
         terms = query_terms(q, ["question", "answer"], engine.searcher.reader())
         for hit in result.hits:
             for name in ("question", "answer"):
