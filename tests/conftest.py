@@ -10,6 +10,20 @@ REPO = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
 
 
+def pytest_configure(config):
+    """A private temporary directory for each test process: whoosh's RamStorage writes its temporary files
+    to `<tempdir>/MAIN.tmp`, a name that two processes running tests at once (`-n 2`) would share."""
+    import tempfile
+    config._parlsearch_tmp = tempfile.mkdtemp(prefix="parlsearch-tests-")
+    tempfile.tempdir = config._parlsearch_tmp
+
+
+def pytest_unconfigure(config):
+    tmp = getattr(config, "_parlsearch_tmp", None)
+    if tmp:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
 def bundled_index(tmp_path_factory):
     """An index of the bundled corpus (read-only for tests: copy it before changing it)."""

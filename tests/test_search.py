@@ -536,34 +536,38 @@ def _top_with_ties(result):
     return sorted((-round(h.score, 6), h.doc.moncode or h.doc.id) for h in result.hits)
 
 
-def test_fast_path_answers_as_whoosh(engine, whoosh_engine):
+@pytest.mark.parametrize("filter_kind", ["none", pytest.param("date", marks=pytest.mark.slow),
+                                         pytest.param("author", marks=pytest.mark.slow)])
+def test_fast_path_answers_as_whoosh(engine, whoosh_engine, filter_kind):
     """Issue 13: the term-at-a-time scorer and window snippets change no result. For every judged query
-    (and a few shapes the fast path leaves to whoosh, and with filters), the same total, the same top 10
-    with the same scores, and snippets marking matched words when whoosh's do."""
+    (and a few shapes the fast path leaves to whoosh), without and with filters (those two in the slow
+    run), the same total, the same top 10 with the same scores, and snippets marking matched words when
+    whoosh's do."""
     from parlsearch.search.filters import date_filter, name_filter
     queries = _judged_queries()
     assert len(queries) == 176
     queries += ['"garantie jeunesse"', "tram -bus", "stationnement OR vélo", "stationement~", "vél*",
                 "titre:mobilité tram"]
+    filters = {"none": None, "date": [date_filter(dt.date(2020, 1, 1), None)],
+               "author": [name_filter("author", "Pinxteren")]}[filter_kind]
+    assert filters is None or all(f is not None for f in filters)
     fast_shapes = runs = 0
     for text in queries:
-        for filters in (None, [date_filter(dt.date(2020, 1, 1), None)], [name_filter("author", "Pinxteren")]):
-            if filters and not [f for f in filters if f is not None]:
-                continue
-            plan = engine.plan(text, filters)
-            runs += plan.query is not None
-            fast_shapes += engine._fast_scores(plan.query, plan.docs) is not None
-            a = engine.search(text, filters=filters)
-            b = whoosh_engine.search(text, filters=filters)
-            assert a.total == b.total, (text, filters)
-            assert _top_with_ties(a) == _top_with_ties(b), (text, filters)
-            assert [h.doc.id for h in a.hits] == [h.doc.id for h in b.hits] or \
-                [round(h.score, 6) for h in a.hits] == [round(h.score, 6) for h in b.hits], (text, filters)
-            for ha, hb in zip(a.hits, b.hits):
-                if ha.doc.id == hb.doc.id and any(MARK_START in s for s in hb.snippets):
-                    assert any(MARK_START in s and MARK_END in s for s in ha.snippets), (text, ha.snippets)
-    # every shape but phrases, date ranges, negations, fuzzy and prefix words takes the fast path
-    assert fast_shapes >= 0.6 * runs, (fast_shapes, runs)
+        plan = engine.plan(text, filters)
+        runs += plan.query is not None
+        fast_shapes += engine._fast_scores(plan.query, plan.docs) is not None
+        a = engine.search(text, filters=filters)
+        b = whoosh_engine.search(text, filters=filters)
+        assert a.total == b.total, (text, filters)
+        assert _top_with_ties(a) == _top_with_ties(b), (text, filters)
+        assert [h.doc.id for h in a.hits] == [h.doc.id for h in b.hits] or \
+            [round(h.score, 6) for h in a.hits] == [round(h.score, 6) for h in b.hits], (text, filters)
+        for ha, hb in zip(a.hits, b.hits):
+            if ha.doc.id == hb.doc.id and any(MARK_START in s for s in hb.snippets):
+                assert any(MARK_START in s and MARK_END in s for s in ha.snippets), (text, ha.snippets)
+    # every shape but phrases, negations, fuzzy and prefix words takes the fast path (with the author filter
+    # only 42 queries have answers, half of them of those shapes)
+    assert fast_shapes >= (0.5 if filter_kind == "author" else 0.6) * runs, (fast_shapes, runs)
 
 
 def test_coverage_from_posting_blocks_is_the_matchers(engine):
