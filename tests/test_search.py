@@ -211,7 +211,8 @@ def test_long_questions_ask_for_most_of_their_words(engine):
 
 
 QUERY_ALPHABET = st.sampled_from(list('abcdeéèàôçœ’\'"()*?~:-+^[]{}!/\\.,;<>=&|01239 ') +
-                                 ["AND", "OR", "NOT", "TO", "date:", "auteur:", "titre:", "statut:", "..", " "])
+                                 ["AND", "OR", "NOT", "TO", "date:", "auteur:", "titre:", "statut:", "..", " "] +
+                                 ["İ", "\t", "tram", "bus", "id:", "2026", "~9", "/9", "~1/5"]) | st.text(max_size=3)
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
