@@ -177,14 +177,21 @@ def test_a_metadata_file_that_is_not_an_object_is_one_line(index_copy, meta):
         one_line_error(cli(*args, "--index", index_copy), "parlsearch index --rebuild")
 
 
-@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("seed", [0, 1, 2, "dense"])
 def test_flipped_bytes_in_a_segment_are_one_line_not_a_traceback(index_copy, seed):
-    """200 flipped bits in the segment (seeds that hit compressed posting blocks: zlib.error before the fix)."""
+    """200 flipped bits in the segment (seeds that hit compressed posting blocks: zlib.error before the fix),
+    or one flipped bit every 97 bytes ("dense": whatever a command reads is damaged). Sparse flips may miss
+    what three commands read (the fast path reads only its terms' blocks), so only the dense case must meet
+    the damage; no case may print a traceback."""
     seg = next(index_copy.glob("MAIN_*.seg"))
     data = bytearray(seg.read_bytes())
-    rng = random.Random(seed)
-    for _ in range(200):
-        data[rng.randrange(len(data))] ^= 1 << rng.randrange(8)
+    if seed == "dense":
+        for i in range(0, len(data), 97):
+            data[i] ^= 1 << (i % 8)
+    else:
+        rng = random.Random(seed)
+        for _ in range(200):
+            data[rng.randrange(len(data))] ^= 1 << rng.randrange(8)
     seg.write_bytes(bytes(data))
     errors = 0
     for args in (["search", "tram"], ["search", "vélo", "stationnement"], ["similar", "170285"]):
@@ -195,7 +202,7 @@ def test_flipped_bytes_in_a_segment_are_one_line_not_a_traceback(index_copy, see
             errors += 1
         else:
             assert proc.returncode in (0, 1), proc.stderr
-    assert errors  # the damage was met
+    assert errors or seed != "dense"  # the damage was met
 
 
 # -- item 13: a first build stopped before its metadata is completed by the next run ----------------------------
