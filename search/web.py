@@ -14,9 +14,7 @@ counting (search/counting.py via web_facets.py), the links (search/links.py) and
 """
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import re
 import threading
 import urllib.parse
@@ -34,7 +32,7 @@ from ..index.analysis import analyze
 from ..index.stats import index_stats
 from .engine import MARK_END, MARK_START, SORTS, Engine, Hit, SearchResult, _Marker
 from .links import official_url
-from .output import result_dict, safe, to_json
+from .output import CSV_COLUMNS, _hit_row, csv_table, result_dict, safe, to_json
 from .query import QueryError, period
 from .web_facets import FACETS, UNKNOWN, facet_counts, matching
 
@@ -54,9 +52,6 @@ MAX_CSV_ROWS = 10_000
 #: Values listed per facet beside the results.
 FACET_ROWS = 12
 SIMILAR_COUNT = 10
-#: Hosts whose http(s) URLs become links: the Parliament's site (fetch's list) and its Weblex report server.
-CSV_COLUMNS = ("id", "moncode", "number", "date_received", "date_answered", "author", "minister", "status",
-               "subject", "url", "score")
 
 CONTENT_SECURITY_POLICY = ("default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
                            "base-uri 'none'; frame-ancestors 'none'")
@@ -311,24 +306,13 @@ def similar_to_text(engine: Engine, text: str, limit: int = SIMILAR_COUNT) -> li
 
 
 def csv_text(hits: list[Hit]) -> str:
-    """RFC 4180 CSV (CRLF, minimal quoting, header row). A text cell that a spreadsheet would read as a
-    formula (=, +, -, @ first) gets a leading apostrophe: the documents come from outside."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
-    for hit in hits:
-        d = hit.doc.to_dict()
-        d["score"] = None if hit.score is None else round(hit.score, 4)
-        row = []
-        for column in CSV_COLUMNS:
-            value = d.get(column)
-            if isinstance(value, str):
-                value = safe(value).replace("\n", " ")
-                if value[:1] in ("=", "+", "-", "@"):
-                    value = "'" + value
-            row.append("" if value is None else value)
-        writer.writerow(row)
-    return out.getvalue()
+    """The command line's CSV (search/output.py: RFC 4180, CRLF, header row, cells made inert), with two more
+    guards for a file a spreadsheet opens from a download: a text cell that it would read as a formula (=, +,
+    -, @ first) gets a leading apostrophe (the documents come from outside), and line breaks become spaces."""
+    def cell(value: str) -> str:
+        value = value.replace("\n", " ")
+        return "'" + value if value[:1] in ("=", "+", "-", "@") else value
+    return csv_table(CSV_COLUMNS, [[cell(v) for v in _hit_row(hit)] for hit in hits])
 
 
 def _finalize(value):
