@@ -107,8 +107,10 @@ class _ReadCounter:
         self.count = 0
         self.shown = 0.0
 
-    def __call__(self, n: int) -> None:
-        self.count += n
+    def __call__(self, phase: str, done: int, total, unit: str, **info) -> None:
+        if phase != "reading":
+            return
+        self.count = info.get("records", self.count)
         now = self.clock()
         if now - self.shown > 0.1:
             self.shown = now
