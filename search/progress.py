@@ -23,9 +23,11 @@ Choices, and why:
   rate of events: a 100k-document run sends thousands (one per batch, per file, per segment), and the eye
   reads no faster; a phase starting or finishing redraws at once.
 - The rate is the phase's average since its first event (a steady figure, not a jittery instant one), and
-  the time left is what remains at that rate. A count of documents whose total is not known yet (analysing
-  while the input is still read) is estimated from the fraction of the input bytes read: with fraction f read
-  and d documents analysed, about d / f in all ("~" marks the estimate).
+  the time left is what remains at that rate. A phase first heard of with work already done (reading reports
+  every so many records) is taken to have begun when the work under way began. A count of documents whose
+  total is not known yet (analysing while the input is still read) is estimated from the fraction f of the
+  input bytes read: r records read so far, about r / f in all (d / f from the d documents analysed when
+  reading does not count records); "~" marks the estimate.
 - Sizes are in MB of 10^6 bytes, counts with thousands separators; time comes from an injectable clock, so
   tests drive it without sleeping.
 - What is shown is ours (phase names, numbers), but a phase may name what it works on (a legislature, a
@@ -119,6 +121,7 @@ class _Phase:
     counts: dict = field(default_factory=dict)
     finished: bool = False
     ended: float = 0.0
+    reported: bool = False  # its summary line written (or dropped by close())
 
     def elapsed(self, now: float) -> float:
         return (self.ended if self.finished else now) - self.started
@@ -150,6 +153,7 @@ class ProgressDisplay:
         self.redraws = 0
         self._shown = 0  # length of the live line on the terminal now
         self._drawn_at: float | None = None
+        self._idle_since = clock()  # when nothing was under way last (see __call__)
 
     # -- events ---------------------------------------------------------------------------------------------
 
@@ -163,12 +167,18 @@ class ProgressDisplay:
         p = self.phases.get(phase)
         force = False
         if p is None:
-            p = self.phases[phase] = _Phase(phase, unit, started=now)
+            # A phase first heard of with work already done (reading reports every so many records,
+            # analysing after its first batch) began before: when the work under way began, the last time
+            # nothing was. Its first count over no time would be a rate of thousands a second.
+            p = self.phases[phase] = _Phase(phase, unit, started=now if not done else self._idle_since)
             force = True
         elif p.finished:
             if done <= p.done and (total is None or total == p.total):
                 return  # the finishing event repeated
-            p.finished, force = False, True  # more of a phase thought finished (e.g. another segment written)
+            # More of a phase thought finished (another segment written while analysing goes on).
+            p.finished = False
+            force = p.reported
+            p.reported = False
         p.done = max(p.done, int(done))
         if total is not None:
             p.total = int(total)
@@ -178,7 +188,8 @@ class ProgressDisplay:
             if isinstance(info.get(key), int):
                 p.counts[key] = info[key]
         if p.total is not None and p.done >= p.total:
-            self._finish(p, now)
+            p.finished, p.ended = True, now
+            self._report()
         elif self.live and (force or self._drawn_at is None or now - self._drawn_at >= self.interval):
             self._draw(now)
 
@@ -187,36 +198,34 @@ class ProgressDisplay:
         if self.enabled:
             self._line(text)
 
-    def finish(self, phase: str) -> None:
-        """Finish `phase` now, whatever its count (its summary line stays)."""
-        p = self.phases.get(phase)
-        if self.enabled and p is not None and not p.finished:
-            self._finish(p, self.clock())
-
     def finish_all(self) -> None:
+        """The end of a run: every phase still open is finished and leaves its summary line."""
         now = self.clock()
-        for p in list(self.phases.values()):
+        for p in self.phases.values():
             if not p.finished:
-                self._finish(p, now)
-        self._clear()
+                p.finished, p.ended = True, now
+        self._report()
 
     def close(self) -> None:
-        """Clear the live line; phases still open are dropped without a summary."""
+        """Clear the live line; phases not reported yet are dropped without a summary."""
         if self.enabled:
             self._clear()
             for p in self.phases.values():
-                p.finished = True
+                p.finished = p.reported = True
+            self._idle_since = self.clock()
 
     # -- text -----------------------------------------------------------------------------------------------
 
     def _estimated_total(self, p: _Phase) -> int | None:
-        """Documents in all, from the fraction of the input read (see the module docstring)."""
+        """Documents in all, from the fraction f of the input read (see the module docstring): the records
+        read so far / f when reading counts them (steady: records are read one by one, while documents are
+        analysed in batches), else the documents done / f."""
         reading = self.phases.get("reading")
         if p.total is not None or p.unit != "documents" or reading is None or reading is p or reading.finished:
             return None
         if not reading.total or not 0 < reading.done < reading.total or not p.done:
             return None
-        return round(p.done * reading.total / reading.done)
+        return round(max(p.done, reading.counts.get("records", 0)) * reading.total / reading.done)
 
     def status(self, p: _Phase, now: float) -> str:
         """One phase on the live line."""
@@ -258,21 +267,34 @@ class ProgressDisplay:
 
     # -- the terminal ---------------------------------------------------------------------------------------
 
-    def _finish(self, p: _Phase, now: float) -> None:
-        p.finished, p.ended = True, now
-        if p.done or p.total or p.unit == "steps":  # a phase with nothing to do (0 of 0) leaves no line
-            self._line(self.summary(p))
+    def _report(self) -> None:
+        """Write the summary lines of the finished phases, in the order the phases started, up to the first
+        one still open: a phase finished while an earlier one goes on (writing a segment while analysing)
+        stays on the live line, and may go on, until that one is finished — one line per phase, in order."""
+        lines = []
+        for p in self.phases.values():
+            if p.reported:
+                continue
+            if not p.finished:
+                break
+            p.reported = True
+            if p.done or p.total or p.unit == "steps":  # a phase with nothing to do (0 of 0) leaves no line
+                lines.append(self.summary(p))
+        if all(p.reported for p in self.phases.values()):
+            self._idle_since = self.clock()
+        if lines:
+            self._line("\n".join(lines))
         elif self.live:
-            self._draw(now)
+            self._draw(self.clock())
 
     def _line(self, text: str) -> None:
         self._clear()
         self._write(safe(text) + "\n")
-        if self.live and any(not p.finished for p in self.phases.values()):
+        if self.live and any(not p.reported for p in self.phases.values()):
             self._draw(self.clock())
 
     def _draw(self, now: float) -> None:
-        active = [p for p in self.phases.values() if not p.finished]
+        active = [p for p in self.phases.values() if not p.reported]
         if not active:
             self._clear()
             return

@@ -96,16 +96,19 @@ def test_the_summary_line_a_finished_phase_leaves():
 
 def test_overlapping_phases_share_one_line_and_analysing_is_estimated_from_the_bytes_read():
     """Streaming: reading and analysing advance together. With a quarter of the input read and 1,000
-    documents analysed, about 4,000 documents in all; the time left follows from that estimate."""
+    documents analysed, about 4,000 documents in all — or, steadier, 4 x the 1,100 records read when reading
+    counts them; the time left follows from that estimate."""
     show, clock, term = display(interval=0)  # every event redrawn (throttling: see below)
     show("reading", 0, 400_000_000, "bytes")
     show("analysing", 0, None, "documents")
     clock.now = 10.0
-    show("reading", 100_000_000, 400_000_000, "bytes", records=1_100)
+    show("reading", 100_000_000, 400_000_000, "bytes")
     show("analysing", 1_000, None, "documents")
-    line = screen(term.getvalue())[-1]
-    assert line == ("reading 100.0/400.0 MB 25%, 1,100 records, 10.0 MB/s, 0:30 left | "
-                    "analysing 1,000/~4,000 docs, 100/s, ~0:30 left")
+    assert screen(term.getvalue())[-1] == ("reading 100.0/400.0 MB 25%, 10.0 MB/s, 0:30 left | "
+                                           "analysing 1,000/~4,000 docs, 100/s, ~0:30 left")
+    show("reading", 100_000_000, 400_000_000, "bytes", records=1_100)
+    assert screen(term.getvalue())[-1] == ("reading 100.0/400.0 MB 25%, 1,100 records, 10.0 MB/s, 0:30 left | "
+                                           "analysing 1,000/~4,400 docs, 100/s, ~0:34 left")
     show("reading", 400_000_000, 400_000_000, "bytes", records=4_200)  # reading done: no estimate any more
     assert screen(term.getvalue())[-2:] == ["reading: 400.0 MB, 4,200 records in 10.0 s, 40.0 MB/s",
                                             "analysing 1,000 docs, 100/s"]
@@ -176,6 +179,24 @@ def test_a_phase_written_again_after_it_finished_is_reopened_and_a_repeated_fina
     show("writing", 10_000, 10_000, "documents")  # a second segment written
     assert screen(term.getvalue()) == ["writing: 5,000 documents in 1.0 s, 5,000 documents/s",
                                        "writing: 10,000 documents in 2.0 s, 5,000 documents/s", ""]
+
+
+def test_a_phase_finished_while_an_earlier_one_goes_on_stays_live_and_leaves_one_line_after_it():
+    """The writer rolls over to a new segment while analysing goes on: "writing" reaches its total several
+    times. Its line comes once, after analysing's, with the final count."""
+    show, clock, term = display(interval=0)
+    show("analysing", 0, None, "documents")
+    clock.now = 1.0
+    show("writing", 2_000, 2_000, "documents")  # the first segment
+    # No summary yet. Writing was first heard of with 2,000 documents done: it began with the run, at 0.
+    assert screen(term.getvalue()) == ["analysing 0 docs | writing 2,000/2,000 docs 100%, 2,000/s"]
+    clock.now = 2.0
+    show("analysing", 3_000, None, "documents")
+    show("writing", 4_000, 4_000, "documents")  # the second one
+    clock.now = 4.0
+    show("analysing", 4_000, 4_000, "documents")
+    assert screen(term.getvalue()) == ["analysing: 4,000 documents in 4.0 s, 1,000 documents/s",
+                                       "writing: 4,000 documents in 2.0 s, 2,000 documents/s", ""]
 
 
 def test_a_phase_with_nothing_to_do_leaves_no_line_and_counts_never_go_back():
