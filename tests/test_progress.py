@@ -313,6 +313,21 @@ def test_index_interrupted_on_a_terminal_prints_its_message_on_a_clean_line(monk
         "parlsearch: interrupted; the previous index is intact (run the same command again to finish)"]
 
 
+def test_index_failing_on_a_terminal_prints_its_error_on_a_clean_line(monkeypatch, tmp_path):
+    from parlsearch.index.store import IndexProblem
+    from parlsearch.search.cli import cli
+
+    def failing(paths=None, index_dir=None, *, rebuild=False, jobs=1, wait=0.0, progress=None):
+        progress("reading", 1_000, 2_000, "bytes", records=10)
+        raise IndexProblem("the index at ix is damaged")
+
+    monkeypatch.setattr("parlsearch.index.update.update_index", failing)
+    monkeypatch.setattr(progress_module, "_isatty", lambda stream: True)
+    result = CliRunner().invoke(cli, ["index", "--index", str(tmp_path / "ix")])
+    assert result.exit_code == 2 and "\r" in result.stderr
+    assert [line for line in screen(result.stderr) if line] == ["parlsearch: error: the index at ix is damaged"]
+
+
 # -- `parlsearch fetch --update-index`: the index phases on the same display ---------------------------------
 
 @pytest.fixture
@@ -343,6 +358,28 @@ def test_fetch_then_index_phases_on_one_display(served, monkeypatch, tmp_path):
                                                "--lang", "fr", "--limit", "2", "--update-index", "-q",
                                                "--index", str(tmp_path / "ix")])
     assert quiet.exit_code == 0 and quiet.stderr == "" and calls[1] is None
+
+
+def test_fetch_interrupted_on_a_terminal_prints_its_message_on_a_clean_line(served, monkeypatch, tmp_path):
+    from parlsearch.corpus import sync
+    from parlsearch.search.cli_fetch import fetch_command
+    site, url = served
+    original, calls = sync.Fetcher._fetch_page, []
+
+    def interrupted(self, task):
+        calls.append(task)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return original(self, task)
+
+    monkeypatch.setattr(sync.Fetcher, "_fetch_page", interrupted)
+    monkeypatch.setattr(progress_module, "_isatty", lambda stream: True)
+    result = CliRunner().invoke(fetch_command, ["--delay", "0", "--cache", str(tmp_path / "cache"), "--base-url", url,
+                                                "--lang", "fr", "--limit", "3"])
+    assert result.exit_code == 130 and "\r" in result.stderr
+    lines = [line for line in screen(result.stderr) if line]
+    assert lines[0].startswith("listing legislature 24-29: 51 questions in ") and lines[1] == "3 pages to download"
+    assert lines[2:] == ["parlsearch: interrupted; the cache is intact, run the same command again to continue"]
 
 
 def test_fetch_retries_are_lines_of_their_own_above_the_fetching_line():
