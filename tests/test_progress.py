@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
 
 try:
     from tests.fetch_server import FakeSite
@@ -233,6 +235,33 @@ def test_nothing_at_all_off_a_terminal_and_only_summary_lines_when_forced():
     quiet = ProgressDisplay(FakeTerminal(), enabled=False, clock=Clock())
     quiet("reading", 5, 10, "bytes")
     assert quiet.stream.getvalue() == ""
+
+
+PHASES = [("reading", "bytes"), ("analysing", "documents"), ("writing", "documents"), ("merging", "segments"),
+          ("committing", "steps")]
+events_strategy = st.lists(st.tuples(st.sampled_from(PHASES), st.integers(0, 10**9), st.none() | st.integers(0, 10**9),
+                                     st.integers(0, 10**6), st.floats(0, 5)), max_size=40)
+
+
+@given(events_strategy, st.integers(2, 120))
+def test_any_sequence_of_events_keeps_the_line_within_the_terminal_and_ends_clean(events, width):
+    """Whatever the order, counts and totals: no error, the live line never wider than the terminal, and
+    after the final event one line per phase that had something to do, in the order the phases began."""
+    show, clock, term = display(width=width)
+    seen = []
+    for (phase, unit), done, total, records, step in events:
+        clock.now += step
+        show(phase, done, total, unit, records=records)
+        assert show._shown <= width - 1
+        if phase not in seen:
+            seen.append(phase)
+    show("done", 0, 0, "")
+    lines = screen(term.getvalue())
+    assert lines[-1] == ""
+    names = [line.split(":")[0] for line in lines[:-1]]
+    with_work = [name for name in seen if show.phases[name].done or show.phases[name].total
+                 or show.phases[name].unit == "steps"]
+    assert list(dict.fromkeys(names)) == with_work
 
 
 # -- `parlsearch index` ---------------------------------------------------------------------------------------
