@@ -49,6 +49,10 @@ DONE = "done"
 #: Seconds between two redraws of the live line (10 a second), see the module docstring.
 REDRAW_INTERVAL = 0.1
 
+#: A rate is shown once a phase has lasted this long (seconds): over less, a count gives absurd rates (a
+#: batch counted 1 µs after its phase began would be millions a second).
+MIN_RATE_SECONDS = 0.01
+
 #: Columns assumed when the terminal does not say.
 DEFAULT_WIDTH = 80
 
@@ -128,7 +132,7 @@ class _Phase:
 
     def rate(self, now: float) -> float | None:
         elapsed = self.elapsed(now)
-        return self.done / elapsed if elapsed > 0 and self.done > 0 else None
+        return self.done / elapsed if elapsed >= MIN_RATE_SECONDS and self.done > 0 else None
 
 
 class ProgressDisplay:
@@ -234,6 +238,8 @@ class ProgressDisplay:
         estimate = self._estimated_total(p)
         total = p.total if p.total is not None else estimate
         short = _UNITS.get(p.unit, (p.unit,) * 3)[2]
+        if p.done == 1 and total in (None, 1) and short.endswith("s"):  # '1 doc', '1/1 page'
+            short = short[:-1]
         if p.unit == "bytes":
             figure = ("%.1f/%s" % (p.done / 1e6, amount(total, "bytes"))) if total else amount(p.done, "bytes")
         else:

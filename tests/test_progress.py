@@ -264,6 +264,15 @@ def test_any_sequence_of_events_keeps_the_line_within_the_terminal_and_ends_clea
     assert list(dict.fromkeys(names)) == with_work
 
 
+def test_no_rate_over_a_vanishing_time():
+    """Found by the property test: a count 2e-311 s after its phase began was an infinite rate (OverflowError)."""
+    show, clock, term = display()
+    show("reading", 0, None, "bytes")
+    clock.now = 2.2e-311
+    show("analysing", 1, None, "documents")
+    assert screen(term.getvalue())[-1] == "reading 0.0 MB | analysing 1 doc"
+
+
 # -- `parlsearch index` ---------------------------------------------------------------------------------------
 
 def _fake_update_index(events_before_end=None, interrupt=False):
