@@ -10,7 +10,9 @@ fetching — and ``ProgressDisplay`` shows them:
       reading 312.4/575.2 MB 54%, 62,000 records, 18.4 MB/s, 0:14 left | analysing 61,500/~114,000 docs, ...
 
 - when a phase finishes (``done == total``, or the final ``progress("done", 0, 0, "")``), one summary line
-  that stays: ``reading: 575.2 MB, 101,000 records in 31.2 s, 18.4 MB/s``;
+  that stays: ``reading: 575.2 MB, 101,000 records in 31.2 s, 18.4 MB/s`` — in the order the phases began: one
+  that finishes while an earlier one goes on (a segment written while analysing goes on) stays on the live
+  line, and may go on, until then;
 - nothing at all when disabled (stderr not a terminal, ``--quiet``, ``--no-progress``); forced on
   (``--progress``) into a pipe or a file, only the summary lines, never a redrawn line.
 
@@ -22,8 +24,8 @@ Choices, and why:
 - At most ``REDRAW_INTERVAL`` (0.1 s, 10 redraws a second) between redraws of the same line, whatever the
   rate of events: a 100k-document run sends thousands (one per batch, per file, per segment), and the eye
   reads no faster; a phase starting or finishing redraws at once.
-- The rate is the phase's average since its first event (a steady figure, not a jittery instant one), and
-  the time left is what remains at that rate. A phase first heard of with work already done (reading reports
+- The rate is the phase's average since it began (a steady figure, not a jittery instant one), and the
+  time left is what remains at that rate. A phase first heard of with work already done (reading reports
   every so many records) is taken to have begun when the work under way began. A count of documents whose
   total is not known yet (analysing while the input is still read) is estimated from the fraction f of the
   input bytes read: r records read so far, about r / f in all (d / f from the d documents analysed when
