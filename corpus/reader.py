@@ -79,7 +79,29 @@ def _sniff(path: Path, head: bytes) -> str:
     return "text"
 
 
-def read_file(path: Path) -> Iterator[Item]:
+class ReadTracker:
+    """How far reading has got, in bytes of input files, for progress displays (`position`)."""
+
+    def __init__(self):
+        self.done = 0  # bytes of the files finished
+        self._file = None
+
+    def start(self, f) -> None:
+        self._file = f
+
+    def finish(self, size: int) -> None:
+        self.done += size
+        self._file = None
+
+    @property
+    def position(self) -> int:
+        try:
+            return self.done + (self._file.tell() if self._file is not None else 0)
+        except (OSError, ValueError):  # closed or unseekable
+            return self.done
+
+
+def read_file(path: Path, tracker: ReadTracker | None = None) -> Iterator[Item]:
     """Documents and problems from one file, detected by extension and content.
 
     Memory stays bounded whatever the file (README, "Inputs"): JSON Lines and JSON are read one record at
@@ -94,6 +116,17 @@ def read_file(path: Path) -> Iterator[Item]:
     except OSError as e:
         yield Problem(spath, None, "cannot read: %s" % (e.strerror or e))
         return
+    if tracker is not None:
+        tracker.start(f)
+    try:
+        yield from _read_open_file(path, spath, f, size)
+    finally:
+        f.close()
+        if tracker is not None:
+            tracker.finish(size)
+
+
+def _read_open_file(path: Path, spath: str, f, size: int) -> Iterator[Item]:
     with f:
         try:
             head = f.read(8192)
@@ -252,12 +285,17 @@ def _read_text(text: str, source: str) -> Iterator[Item]:
 
 def iter_read(paths: Iterable[str | os.PathLike]) -> Iterator[Item]:
     """Stream documents and problems from files and directories, without deduplication."""
-    for item in iter_files(paths):
+    return read_listed(iter_files(paths))
+
+
+def read_listed(files: Iterable[Path | Problem], tracker: ReadTracker | None = None) -> Iterator[Item]:
+    """Stream documents and problems from the items of iter_files (files to read, problems to pass on)."""
+    for item in files:
         if isinstance(item, Problem):
             yield item
             continue
         try:
-            yield from read_file(item)
+            yield from read_file(item, tracker)
         except Exception as e:  # a reader bug must not lose the other files
             yield Problem(str(item), None, "unexpected error: %s: %s" % (type(e).__name__, e))
 

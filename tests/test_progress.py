@@ -440,22 +440,12 @@ def test_fetch_retries_are_lines_of_their_own_above_the_fetching_line():
 
 # -- a real terminal -----------------------------------------------------------------------------------------------
 
-def _emits_the_phases() -> bool:
-    """Whether index/update.py speaks the protocol of phases (the lead's side of issue 13); before it, it
-    called progress(1) per record. TEMPORARY: remove with the skip below once both sides are on main."""
-    import inspect
-
-    from parlsearch.index.update import update_index
-    return "Callable[[int], None]" not in str(inspect.signature(update_index).parameters["progress"].annotation)
-
-
-@pytest.mark.skipif(not _emits_the_phases(), reason="index/update.py does not emit the phases yet (issue 13)")
 def test_index_on_a_real_terminal_shows_its_phases(tmp_path, cli_env):
     """`parlsearch index` of the bundled corpus on a pseudo-terminal: the phases' summary lines stay, the live
     line is redrawn in place, nothing is left on the last line but the summary on stdout.
 
-    Needs the emitting side of the progress protocol in index/update.py (the lead's change for issue 13):
-    reading and committing are the phases every run has."""
+    The phases come from index/update.py (the emitting side of the protocol); reading and committing are the
+    ones every run has."""
     from conftest import parlsearch_argv
     from test_cli import _on_a_pty
     env = dict(cli_env, TERM="xterm-256color")
