@@ -110,10 +110,16 @@ def _direct_positions(field):
     return lang.positions if expect == got else None
 
 
-def _write_postings(fieldwriter, schema, terms_by_field, lengths_for, codec):
+#: While a segment's postings are written, progress is reported every this many terms.
+PROGRESS_TERMS = 2048
+
+
+def _write_postings(fieldwriter, schema, terms_by_field, lengths_for, codec, on_postings=None):
     """Write the buffered postings of a segment through `fieldwriter` (a W3FieldWriter), exactly as
     whoosh's FieldWriter.add_postings + W3PostingsWriter would, but block by block instead of posting
-    by posting."""
+    by posting. `on_postings(n)` is told how many postings are written so far, every PROGRESS_TERMS terms."""
+    written = 0
+    countdown = PROGRESS_TERMS
     blocklimit = codec._blocklimit
     compression = codec._compression
     inlinelimit = codec._inlinelimit
@@ -136,6 +142,12 @@ def _write_postings(fieldwriter, schema, terms_by_field, lengths_for, codec):
             ids, weights, values = terms[key]
             tbytes = key.encode("utf-8") if isinstance(key, str) else key
             n = len(ids)
+            written += n
+            countdown -= 1
+            if not countdown:
+                countdown = PROGRESS_TERMS
+                if on_postings is not None:
+                    on_postings(written)
             terminfo = W3TermInfo()
             inline = n <= blocklimit and n < inlinelimit
             if not inline:
@@ -235,6 +247,8 @@ class FastSegmentWriter(SegmentWriter):
         self._terms: dict[str, dict[str | bytes, tuple]] = {}  # field → term (text for direct fields) → postings
         self._npostings = 0
         self._nterms = 0
+        self._written_docs = 0  # documents of this run whose segments are written
+        self._writing_total = None  # documents this run writes, once known (at commit)
         self._maxbytes = max(limitmb * 1024 * 1024, 100_000 * BYTES_PER_POSTING)
         self._finished: list = []  # segments completed by a rollover, committed with the last one
         self._fieldinfo: dict[str, tuple] = {}
@@ -360,7 +374,15 @@ class FastSegmentWriter(SegmentWriter):
             return cache[fieldname]
 
         try:
-            _write_postings(self.fieldwriter, self.schema, self._terms, lengths_for, self.codec)
+            segment_docs, postings = self.docnum, max(self._npostings, 1)
+            base = self._written_docs
+
+            def on_postings(n):
+                self.progress("writing", base + segment_docs * min(n, postings) // postings, self._writing_total,
+                              "documents")
+
+            _write_postings(self.fieldwriter, self.schema, self._terms, lengths_for, self.codec, on_postings)
+            self._written_docs += segment_docs
         finally:
             pdr.close()
         self._terms = {}
@@ -410,14 +432,14 @@ class FastSegmentWriter(SegmentWriter):
         if old > 1 and mergetype is not CLEAR:
             self.progress("merging", old, old, "segments")
         mine = self._documents_in_run()
-        total = mine if total is None else total
-        self.progress("writing", written_before, total, "documents")
+        self._writing_total = mine if total is None else total
+        self.progress("writing", written_before + self._written_docs, self._writing_total, "documents")
         finalsegments.extend(self._finished)
         if self._added:
             finalsegments.append(self._finalize_segment())
         else:
             self._close_segment()
-        self.progress("writing", written_before + mine, total, "documents")
+        self.progress("writing", written_before + mine, self._writing_total, "documents")
         return finalsegments
 
     def _commit_segments(self, finalsegments: list) -> None:

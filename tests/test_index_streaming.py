@@ -161,3 +161,16 @@ def test_records_of_a_bad_file_are_reported_and_the_rest_streamed(tmp_path, smal
 def test_corpus_records_are_distinct_questions():
     # The helper this file leans on: new_records makes questions with new official codes.
     assert len({r["moncode"] for r in new_records(0, 60)}) == 60 and len(corpus_records()) > 60
+
+
+def test_writing_reports_progress_while_a_segment_is_written(tmp_path, monkeypatch):
+    """The last segment's postings take seconds to write at archive scale: the display must move meanwhile."""
+    from parlsearch.index import fastwriter
+    monkeypatch.setattr(fastwriter, "PROGRESS_TERMS", 50)
+    events = []
+    summary = update_index(None, tmp_path / "index", progress=lambda *a, **info: events.append(a))
+    writing = [a for a in events if a[0] == "writing"]
+    total = summary.new
+    assert writing[-1][1:3] == (total, total)
+    between = [a[1] for a in writing if 0 < a[1] < total]
+    assert len(between) >= 5 and between == sorted(between)
