@@ -102,7 +102,7 @@ def _open_engine(index_dir, build_if_missing: bool = True):
 @index_option
 @click.option("--rebuild", is_flag=True, help="Start afresh (replaces the index in one atomic commit).")
 @click.option("--jobs", "-j", type=click.IntRange(1, 64), default=1, show_default=True,
-              help="Writer processes for large inputs (whoosh's multiprocess writer).")
+              help="Writer processes for large inputs (from 500 documents to write; each gets batches of documents).")
 @click.option("--wait", type=click.FloatRange(0), default=0.0, metavar="SECONDS",
               help="Wait up to SECONDS for another writer to finish instead of failing.")
 @click.option("--progress/--no-progress", default=None,
