@@ -35,7 +35,7 @@ What is measured, for each size, on the same documents:
   (term-at-a-time BM25F, exact totals), index.expansion (fuzzy words expanded once, per segment) and
   search.snippets (bounded windows), as the engine will once it calls them; same totals as the engine.
 * segments: how many segments the bulk build leaves.
-* incremental update: `parlsearch index` of INCREMENT (1,000) new documents onto the built index (the
+* incremental update: `parlsearch index --jobs J` of INCREMENT (1,000) new documents onto the built index (the
   next records of the same generated corpus), wall, CPU and peak memory; FTS5 inserts the same rows.
 * counting: `search.counting.count_matches` over every match of COUNT_QUERIES (what `stats QUERY` and the
   web page's facets do), p50/p95 like the query latency.
@@ -589,7 +589,8 @@ def bench_size(n: int, tool: Path, jobs: int, repeat: int, cold_runs: int, work:
     fc = _cold([sys.executable, "-c", code, str(db), Fts5Searcher.TOP, to_fts5(COLD_WORD)], cold_runs)
 
     log("  incremental update of %d documents …" % INCREMENT)
-    pu = _run_child(_parlsearch_argv() + ["index", "--quiet", "--index", str(ix_dir), str(extra)])
+    pu = _run_child(_parlsearch_argv() + ["index", "--jobs", str(jobs), "--quiet", "--index", str(ix_dir),
+                                         str(extra)])
     if pu["returncode"] != 0:
         raise SystemExit("benchmark: parlsearch index (update) failed:\n%s" % pu["stderr"][-2000:])
     fu = _run_child([sys.executable, str(Path(__file__).resolve()), "--_fts5-build", str(extra), str(db),
