@@ -153,3 +153,67 @@ class BlockCache:
                 self._blocks[key] = blocks
                 self._held += size
         return iter(blocks)
+
+
+def term_positions(segreader, fieldname: str, btext: bytes, docs, field_format) -> dict:
+    """{docnum: [positions]} of one term in one segment, for the segment-local `docs` only.
+
+    A phrase needs the positions of its words in the documents that hold them all, not in every
+    document of each word: blocks whose last id is below the next wanted document are skipped on
+    their header alone (whoosh's own skipping), and only the blocks that hold a wanted document are
+    decoded. Positions are decoded by the field's own format (whoosh's decode_positions)."""
+    out = {}
+    if not docs or (fieldname, btext) not in segreader:
+        return out
+    m = segreader.postings(fieldname, btext)
+    if isinstance(m, FilterMatcher) and getattr(m, "_exclude", False):
+        m = m.child  # deleted documents are never asked for: the wanted ones come from live postings
+    wanted = sorted(docs)
+    decode = _positions_decoder(field_format)
+    if isinstance(m, W3LeafMatcher):
+        from bisect import bisect_right
+        i = 0
+        while i < len(wanted) and m.is_active():
+            if m._maxid < wanted[i]:
+                m._next_block()
+                continue
+            if m._ids is None:
+                if m._data is None:
+                    m._read_data()
+                ids = m._data[0]
+                m._ids = ids if m._byteids else tuple(accumulate(ids))
+            if m._values is None:
+                m._read_values()
+            end = bisect_right(wanted, m._maxid)
+            block = set(wanted[i:end])
+            for d, v in zip(m._ids, m._values):
+                if d in block:
+                    out[d] = decode(v)
+            i = end
+            m._next_block()
+        return out
+    for d in wanted:  # any other matcher (inlined postings): its public API
+        if m.is_active() and m.id() < d:
+            m.skip_to(d)
+        if not m.is_active():
+            break
+        if m.id() == d:
+            out[d] = m.value_as("positions")
+    return out
+
+
+def _positions_decoder(field_format):
+    """whoosh's Positions.decode_positions without its per-value Python loop (the same bytes: a
+    4-byte count, then a pickled list of deltas whose final STOP opcode the encoder may leave out);
+    any other format decodes through its own method."""
+    from whoosh import formats
+    from whoosh.system import _INT_SIZE
+    if type(field_format) is not formats.Positions:
+        return field_format.decode_positions
+    from pickle import loads
+
+    def decode(value: bytes) -> list:
+        if not value.endswith(b"."):
+            value += b"."
+        return list(accumulate(loads(value[_INT_SIZE:])))
+    return decode

@@ -419,8 +419,9 @@ class Engine:
     def _fast_scores(self, q, allowed) -> dict | None:
         """{docnum: BM25F score} of every document matching `q` within `allowed`, by the term-at-a-time
         scorer (search/scoring.py: the same scores as whoosh's, ~10× cheaper a posting), for the shapes
-        it computes exactly: a word, an OR of words' terms, an AND of such words. None for any other
-        shape (phrases, negations, ranges, fuzzy or prefix words), which whoosh then runs."""
+        it computes exactly: a word, an OR of words' terms, an AND of such words, phrases (positions read
+        only for the documents holding every word of one). None for any other shape (negations, ranges
+        inside words, unexpanded fuzzy or prefix words), which whoosh then runs."""
         if not self.fast or q is None:
             return None
         from .scoring import FastScorer, from_query, range_filter
@@ -441,6 +442,8 @@ class Engine:
         if any(t.field not in self.schema or isinstance(self.schema[t.field], (NUMERIC, BOOLEAN))
                for t in terms):  # a term typed on a date or number field: whoosh's own conversion
             return None
+        if any(t.offset >= 0 and not self.schema[t.field].format.supports("positions") for t in terms):
+            return None  # a phrase on a field without positions: whoosh says why
         if ranges:
             containers = [range_filter(self.searcher, r) for r in ranges]
             if any(c is None for c in containers):

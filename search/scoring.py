@@ -46,6 +46,10 @@ class WeightedTerm:
     #: Terms of one word sharing a group (>= 0) count only together: a document scores them when it has
     #: all of them (whoosh's And inside a word's Or, e.g. the Dutch field's "l' AND air" for "l'air").
     group: int = -1
+    #: A phrase's word (offset >= 0): its group matches only where the words stand at their offsets'
+    #: gaps, up to `slop` positions later (search.query.GapPhrase: whoosh's _GapMatcher, same rule).
+    offset: int = -1
+    slop: int = 1
 
 
 @dataclass
@@ -268,6 +272,44 @@ class FastScorer:
                         scores[d] = get(d, 0.0) + tf * t.weight
         return visited
 
+    def _phrase_docs(self, members: list, docs: set) -> set:
+        """The documents of `docs` (each holding every word of the phrase) where the words stand in
+        order at their gaps: the positions of the phrase's words are read for those documents only
+        (index.postings.term_positions). Same rule as search.query._GapMatcher: the next word's
+        position is within [end + gap, end + gap + slop - 1] of a span's end."""
+        from bisect import bisect_right
+        from ..index.postings import term_positions
+        field_name = members[0].field
+        field = self.schema[field_name]
+        btexts = [self._btext(t) for t in members]
+        gaps = [b.offset - a.offset for a, b in zip(members, members[1:])]
+        slop = max(1, members[0].slop)
+        found = set()
+        starts = [offset for _, offset in self.leaves]
+        wanted = {}
+        for d in docs:
+            i = bisect_right(starts, d) - 1
+            wanted.setdefault(i, []).append(d - starts[i])
+        for i, local in wanted.items():
+            segreader, offset = self.leaves[i]
+            # word by word, each word's positions read only for the documents still in the running
+            alive = {d: set(p) for d, p in term_positions(segreader, field_name, btexts[0], local,
+                                                           field.format).items()}
+            for gap, btext in zip(gaps, btexts[1:]):
+                if not alive:
+                    break
+                following = term_positions(segreader, field_name, btext, list(alive), field.format)
+                survivors = {}
+                for d, ends in alive.items():
+                    nxt = following.get(d)
+                    if nxt:
+                        new = {q for q in nxt for a in ends if a + gap <= q <= a + gap + slop - 1}
+                        if new:
+                            survivors[d] = new
+                alive = survivors
+            found.update(d + offset for d in alive)
+        return found
+
     def score(self, terms: Iterable[WeightedTerm], *, require_all: bool = False, allowed=None,
               word_idf: list | None = None) -> ScoredDocs:
         """Score every document matching the terms.
@@ -317,6 +359,9 @@ class FastScorer:
                     visited += self._accumulate(t, partial, docs_t, candidates, allowed, seen_t)
                     together = docs_t if together is None else together & docs_t
                     seen_together = seen_t if seen_together is None else seen_together & seen_t
+                if members[0].offset >= 0 and seen_together:
+                    seen_together = self._phrase_docs(members, seen_together)
+                    together = together & seen_together
                 seen_w.update(seen_together or ())
                 get = scores.get
                 for d in together or ():
@@ -391,6 +436,18 @@ def range_filter(searcher, q) -> "RangeFilter | None":
     return None
 
 
+def _phrase_terms(q, word: int, boost: float, groups: list) -> list | None:
+    """The terms of a GapPhrase (search/query.py) as one group of phrase words: whoosh scores a phrase
+    as the sum of its words' BM25F in the field (an intersection of term matchers), times its boost."""
+    from .query import GapPhrase
+    if type(q) is not GapPhrase or len(q.words) != len(q.offsets) or len(q.words) < 2:
+        return None
+    group = groups[0]
+    groups[0] += 1
+    return [WeightedTerm(q.fieldname, w, boost * q.boost, word, group, offset=o, slop=q.slop)
+            for w, o in zip(q.words, q.offsets)]
+
+
 def word_terms(q, word: int = 0, boost: float = 1.0, _groups=None) -> list | None:
     """The WeightedTerms of one query word: a whoosh Term, or an Or of Terms (the multifield parser's
     bare word, with field boosts), nested Ors multiplied through, an And of Terms inside it as one
@@ -400,6 +457,9 @@ def word_terms(q, word: int = 0, boost: float = 1.0, _groups=None) -> list | Non
     groups = _groups if _groups is not None else [0]
     if type(q) is wq.Term:
         return [WeightedTerm(q.fieldname, q.text, boost * q.boost, word)]
+    phrase = _phrase_terms(q, word, boost, groups)
+    if phrase is not None:
+        return phrase
     if type(q) is wq.Or and getattr(q, "minmatch", 0) in (0, None, 1) and getattr(q, "scale", None) is None:
         out = []
         for child in q.subqueries:

@@ -307,3 +307,46 @@ def test_block_cache_gives_the_blocks_and_holds_at_most_its_bound(engine):
     assert small._held == 0 and not small._blocks
     cache.clear()
     assert cache._held == 0 and not cache._blocks
+
+
+# -- phrases: positions read for the candidate documents only ------------------------------------
+
+@pytest.mark.parametrize("fixture", ["one_segment_index", "multi_segment_index"])
+@pytest.mark.parametrize("text", ['"logement social"', '"qualité de l\'air"', '"zones de basses émissions"',
+                                  '"sécurité routière" vélo', '"permis d\'urbanisme"~3', '"Région bruxelloise"'])
+def test_phrases_score_as_whoosh_gap_phrase(request, engine, fixture, text):
+    """A parsed phrase (an Or of search.query.GapPhrase over the fields, stopword gaps kept) and a phrase
+    AND-ed with a word: the same documents and scores as whoosh's matchers (_GapMatcher's spans)."""
+    ix = request.getfixturevalue(fixture)
+    clauses, _ = engine.parse(text)
+    q = wq.And([q for _, q in clauses]) if len(clauses) > 1 else clauses[0][1]
+    terms, _ = from_query(q)
+    assert any(t.offset >= 0 for t in terms)
+    with ix.searcher(weighting=BM25F(B=0.75, K1=1.2)) as s:
+        scored = assert_equivalent(s, q)
+    assert scored.total > 0
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 10**6), length=st.integers(2, 3), slop=st.integers(1, 3))
+def test_generated_phrases_with_gaps_and_slop(seed, length, slop):
+    """Random documents over a small vocabulary (so words repeat and phrases half-match), several
+    segments, random gaps between the phrase's words and a random slop: the same documents and scores
+    as whoosh's GapPhrase matcher."""
+    from parlsearch.search.query import GapPhrase
+    rng = random.Random(seed)
+    ix = RamStorage().create_index(fields.Schema(a=fields.TEXT, b=fields.TEXT))
+    for _ in range(rng.randint(1, 3)):
+        with ix.writer() as w:
+            w.merge = False
+            for _ in range(rng.randint(1, 50)):
+                w.add_document(**{f: " ".join(rng.choice(VOCAB[:4]) for _ in range(rng.randint(0, 25)))
+                                  for f in "ab"})
+    words = [rng.choice(VOCAB[:4]) for _ in range(length)]
+    offsets = [0]
+    for _ in words[1:]:
+        offsets.append(offsets[-1] + rng.randint(1, 2))
+    q = wq.Or([GapPhrase("a", words, slop=slop, boost=2.0, offsets=offsets),
+               GapPhrase("b", words, slop=slop, offsets=offsets)])
+    with ix.searcher() as s:
+        assert_equivalent(s, q)
