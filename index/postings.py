@@ -9,6 +9,9 @@ for anything else (inlined postings, other codecs, wrapped matchers).
 """
 from __future__ import annotations
 
+import zlib as _zlib
+from array import array
+from pickle import loads as _loads
 from itertools import accumulate
 
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
@@ -51,6 +54,10 @@ def iter_blocks(segreader, fieldname: str, btext: bytes):
 def _leaf_blocks(m):
     """Whole blocks of a whoosh3 leaf matcher (the codec's own block decoding, one block at a time)."""
     while m.is_active():
+        if m._ids is None and m._data is None and not m._byteids:
+            head = _ids_and_weights(m)
+            if head is not None:
+                m._ids, m._weights = head
         if m._ids is None:
             if m._data is None:
                 m._read_data()
@@ -65,6 +72,63 @@ def _leaf_blocks(m):
             ids, weights = ids[start:], weights[start:]
         yield ids, weights
         m._next_block()
+
+
+#: Pickle opcodes of a block's layout: MARK, TUPLE, NONE, BINFLOAT; the end of the ids: TUPLE, BINPUT 0.
+_MARK, _TUPLE, _NONE, _BINFLOAT = 0x28, 0x74, 0x4E, 0x47
+_IDS_END = b"tq\x00"
+
+
+def _ids_and_weights(m):
+    """(ids, weights) of the current block of a whoosh3 leaf matcher without unpickling its values.
+
+    A block's data is pickle protocol 2 of (delta ids, weights, values), written by whoosh's
+    W3PostingsWriter._write_block (and index/fastwriter.py, byte for byte the same). The values of a
+    positional field are one `_codecs.encode(str, "latin1")` call each on unpickling: two thirds of a
+    block's decoding, which scoring never reads. The ids are a tuple of BININT opcodes memoised as
+    object 0 (TUPLE, BINPUT 0: bytes no integer argument can hold before the weights begin), the
+    weights None, one BINFLOAT or a tuple of one BINFLOAT per posting: only that prefix is inflated
+    and unpickled, closed as a 2-tuple, and both lengths are checked against the block's count.
+    None when the bytes are not laid out so: the caller then decodes the whole block as whoosh does.
+    Checked against whoosh's own decoding of every term of an index in tests/test_scoring.py."""
+    n = m._blocklength
+    raw = m._postfile.get(m._dataoffset, m._nextoffset - m._dataoffset)
+    # At most 5 bytes an id (BININT) and 9 a weight (BINFLOAT), plus the opcodes around them.
+    bound = 14 * n + 16
+    b = _zlib.decompressobj().decompress(raw, bound) if m._compression else raw[:bound]
+    if len(b) < 4 or b[0] != 0x80 or b[2] != _MARK:
+        return None
+    i = b.find(_IDS_END, 3)
+    if i < 0:
+        return None
+    i += len(_IDS_END)
+    if i >= len(b):
+        return None
+    kind = b[i]
+    if kind == _NONE:
+        end = i + 1
+    elif kind == _BINFLOAT:
+        end = i + 9
+    elif kind == _MARK:
+        end = i + 1 + 9 * n
+        if end >= len(b) or b[end] != _TUPLE:
+            return None
+        end += 1
+    else:
+        return None
+    try:
+        deltas, weights = _loads(b[:end] + b"\x86.")  # TUPLE2, STOP
+    except Exception:
+        return None
+    if type(deltas) is not tuple or len(deltas) != n:
+        return None
+    if weights is None:
+        weights = array("f", (1.0,)) * n
+    elif isinstance(weights, float):
+        weights = array("f", (weights,)) * n
+    elif type(weights) is not tuple or len(weights) != n:
+        return None
+    return tuple(accumulate(deltas)), weights
 
 
 def _generic_blocks(m, size: int = 128):

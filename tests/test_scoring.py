@@ -350,3 +350,35 @@ def test_generated_phrases_with_gaps_and_slop(seed, length, slop):
                GapPhrase("b", words, slop=slop, offsets=offsets)])
     with ix.searcher() as s:
         assert_equivalent(s, q)
+
+
+@pytest.mark.parametrize("fixture", ["one_segment_index", "multi_segment_index"])
+def test_block_decoding_without_values_is_whooshs(request, fixture, monkeypatch):
+    """index.postings reads a block's ids and weights without unpickling its positions: for every
+    term of every field, the same live postings and weights as whoosh's matcher API, and the short
+    path taken for every block of more than 3 postings (shorter ones are whoosh's decoding)."""
+    from parlsearch.index import postings
+    ix = request.getfixturevalue(fixture)
+    taken = {True: 0, False: 0}
+    short = postings._ids_and_weights
+
+    def counted(m):
+        head = short(m)
+        if m._blocklength > 3:  # pickle writes tuples of 1 to 3 ids without the MARK the short path reads
+            taken[head is not None] += 1
+        return head
+    monkeypatch.setattr(postings, "_ids_and_weights", counted)
+    with ix.searcher() as s:
+        for segreader, _ in s.reader().leaf_readers():
+            for fieldname in s.schema.scorable_names():
+                for btext in segreader.lexicon(fieldname):
+                    got = list(postings.iter_blocks(segreader, fieldname, btext))
+                    m = segreader.postings(fieldname, btext)
+                    ids, weights = [], []
+                    while m.is_active():
+                        ids.append(m.id())
+                        weights.append(m.weight())
+                        m.next()
+                    assert [d for i, _ in got for d in i] == ids, (fieldname, btext)
+                    assert [w for _, ws in got for w in ws] == weights, (fieldname, btext)
+    assert taken[True] > 100 and taken[False] == 0, taken
