@@ -463,11 +463,18 @@ class Engine:
         coverage rounded to 1e-6, then newest first). Only the documents tied with the page's last
         score read their date, not every match."""
         import heapq
-        keyed = [(round(s * cov.get(d, 1.0), 6), d) for d, s in scores.items()]
-        best = heapq.nlargest(want, keyed, key=lambda kd: kd[0])
-        if best:
-            cutoff = best[-1][0]
-            best = [kd for kd in keyed if kd[0] >= cutoff]
+        if cov:
+            get = cov.get
+            ranked = {d: s * get(d, 1.0) for d, s in scores.items()}
+        else:
+            ranked = scores
+        best = []
+        if ranked and want > 0:
+            # The page's last key, rounded as the order rounds it; then only the documents that may round
+            # to it or above (the raw value at most 1e-6 below) are rounded and sorted, not every match.
+            cutoff = round(min(heapq.nlargest(want, ranked.values())), 6)
+            low = cutoff - 1e-6
+            best = [(k, d) for k, d in ((round(v, 6), d) for d, v in ranked.items() if v >= low) if k >= cutoff]
         window = sorted(best, key=lambda kd: (-kd[0], -self._date_key(kd[1])))[:want]
         terms = self._snippet_terms(plan.query) if snippets else None
         hits = []

@@ -594,6 +594,29 @@ def test_coverage_from_posting_blocks_is_the_matchers(engine):
         assert all(abs(word.cover[d] - expected[d]) < 1e-12 for d in expected), text
 
 
+def test_lazy_cover_gives_the_coverage_of_a_plain_dict(engine):
+    """A measured word's Cover works shares out when asked: coverage() over Covers is coverage() over
+    the same covers as plain dicts (every document, for the candidates of a partial match as for the
+    documents holding every word), and answers() returns the coverage of the complete matches only."""
+    from parlsearch.search.coverage import Cover, Word, answers, coverage, measure, weigh
+    for texts in (["stationnement", "vélo"], ["logement", "social", "bruxelles"], ["tram", "fiets", "qualité"]):
+        words = []
+        for text in texts:
+            w = Word(text, engine._word_query(text))
+            measure(w, engine.searcher)
+            assert isinstance(w.cover, Cover)
+            words.append(w)
+        weigh(words, engine.searcher.doc_count_all())
+        plain = [Word(w.text, w.query, dict(w.cover.items()), w.info) for w in words]
+        candidates = set().union(*(w.cover.keys() for w in words))
+        assert coverage(words, candidates) == coverage(plain, candidates)
+        docs, cov = answers(words)
+        docs_plain, cov_plain = answers(plain)
+        assert docs == docs_plain and cov == {d: cov_plain[d] for d in cov}
+        complete = set.intersection(*(set(w.cover.keys()) for w in words))
+        assert (set(cov) == complete) if complete else (set(cov) == candidates)
+
+
 def test_fuzzy_and_prefix_words_are_expanded_once_per_query(engine, whoosh_engine, monkeypatch):
     """A fuzzy or prefix word is expanded once when the query is planned (index/expansion.py), not at
     every use by whoosh; the results are whoosh's."""
