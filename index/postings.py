@@ -230,6 +230,24 @@ def numeric_column(segreader, fieldname: str):
     return values
 
 
+def sorted_column(segreader, fieldname: str):
+    """(values, docnums) of one segment's sortable numeric column, ordered by value, documents without
+    a value left out (whoosh's missing-value default): a range of values is then one bisect and one
+    slice. Computed once per reader (a C-level sort of the document numbers by their value)."""
+    from array import array as _array
+    cache = segreader.__dict__.setdefault("_parlsearch_sorted_columns", {})
+    if fieldname in cache:
+        return cache[fieldname]
+    column = numeric_column(segreader, fieldname)
+    result = None
+    if column is not None:
+        values, default = column
+        order = sorted((d for d in range(len(values)) if values[d] != default), key=values.__getitem__)
+        result = (_array(values.typecode, (values[d] for d in order)), _array("q", order))
+    cache[fieldname] = result
+    return result
+
+
 class BlockCache:
     """iter_blocks() remembered for a while: a search reads each query word's postings twice (the
     coverage rule's pass, then the scorer's), and decoding them (unpickle, decompress) is a third of a

@@ -116,6 +116,16 @@ class _Marker(highlight.Formatter):
         return MARK_START + highlight.get_text(text, token, replace) + MARK_END
 
 
+def _all_of(containers: list):
+    """One container for several: their intersection when every one is a set (search.scoring.RangeFilter
+    holds its documents as one), else an _AllOf that asks each."""
+    sets = [c.docs if hasattr(c, "docs") else c for c in containers]
+    if all(isinstance(c, (set, frozenset)) for c in sets):
+        sets.sort(key=len)
+        return set(sets[0]).intersection(*sets[1:])
+    return _AllOf(containers)
+
+
 class _AllOf:
     """Documents in every one of several containers (sets of docnums, search.scoring.RangeFilter)."""
 
@@ -333,7 +343,7 @@ class Engine:
             return Plan(combine(fixed + [w.query for w in words]), corrected=corrected)
         allowed = None
         if fixed or filters:
-            allowed = set(self.searcher.docs_for_query(combine(fixed)))
+            allowed = self._allowed(fixed + filters)
         docs, cov = answers(words, allowed)
         anyword = wq.Or([w.query for w in words])
         q = combine(fixed + [anyword])
@@ -345,6 +355,18 @@ class Engine:
         if not all(best in w.cover for w in words):
             dropped = [w.text for w in words if best not in w.cover]
         return Plan(q, dropped=dropped, corrected=corrected, docs=docs, coverage=cov)
+
+    def _allowed(self, queries: list) -> set:
+        """The documents matching every one of `queries` (the clauses beside a query's bare words, and
+        the filters): a date or number range from its sorted column (search.scoring.RangeFilter, one
+        slice), anything else by whoosh."""
+        from .scoring import range_filter
+        sets = []
+        for q in queries:
+            flt = range_filter(self.searcher, q) if self.fast else None
+            sets.append(flt.docs if flt is not None else set(self.searcher.docs_for_query(q)))
+        sets.sort(key=len)
+        return set(sets[0]).intersection(*sets[1:])
 
     def search(self, text: str, *, limit: int = 10, offset: int = 0, sort: str = "relevance",
                filters: list | None = None, snippets: bool = True, exact: bool = False,
@@ -448,7 +470,7 @@ class Engine:
             containers = [range_filter(self.searcher, r) for r in ranges]
             if any(c is None for c in containers):
                 return None
-            allowed = _AllOf(containers + ([allowed] if allowed is not None else []))
+            allowed = _all_of(containers + ([allowed] if allowed is not None else []))
         if self._scorer is None:
             self._scorer = FastScorer(self.searcher, blocks=self._blocks)
         scores = self._scorer.score(terms, require_all=require_all, allowed=allowed).scores
