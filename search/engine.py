@@ -321,10 +321,10 @@ class Engine:
         if filters and not (text or "").strip():  # only --author/--since…: everything they allow
             return Plan(wq.And(filters).normalize() if len(filters) > 1 else filters[0])
         clauses, relaxable = self.parse(text)
-        expanded_terms([q for _, q in clauses], self.searcher.reader())  # QueryError past the limit
-        if self.fast:
+        if self.fast:  # before counting: the count then reads the pinned words, not whoosh's expansion
             for _, q in clauses:
                 self._pin_expansions(q)
+        expanded_terms([q for _, q in clauses], self.searcher.reader())  # QueryError past the limit
         if not clauses:
             if filters:
                 return Plan(wq.And(filters))
@@ -610,9 +610,21 @@ class Engine:
         words = self._key_words(text, min_df=2 if exclude else 1)
         if not words:
             return []
+        # Only a document holding one of the "essential" words can be close: the least informative words
+        # together carry less than MIN_SIMILAR_COVERAGE of the text's information (MaxScore's split),
+        # so a document holding none but those cannot reach it. The common words' thousands of
+        # documents are then never candidates (exactly the same answers; tests/test_search.py).
+        need = MIN_SIMILAR_COVERAGE * sum(w.info for w in words) * (1 - 1e-9)
+        carried, low = 0.0, set()
+        for i, w in sorted(enumerate(words), key=lambda iw: iw[1].info):
+            if carried + w.info >= need:
+                break
+            carried += w.info
+            low.add(i)
         candidates = set()
-        for w in words:
-            candidates.update(w.cover)
+        for i, w in enumerate(words):
+            if i not in low:
+                candidates.update(w.cover.keys())
         if exclude is not None:
             own = self.searcher.document_number(id=exclude)
             candidates.discard(own)

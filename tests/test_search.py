@@ -617,6 +617,31 @@ def test_lazy_cover_gives_the_coverage_of_a_plain_dict(engine):
         assert (set(cov) == complete) if complete else (set(cov) == candidates)
 
 
+def test_similar_prunes_only_documents_that_cannot_be_close(engine):
+    """similar_text takes its candidates from the documents of the informative words only (the least
+    informative ones together carry less than MIN_SIMILAR_COVERAGE): the same hits as computing the
+    coverage of every document holding any key word (the previous implementation, repeated here)."""
+    from parlsearch.search.coverage import MIN_SHARED_WORDS, MIN_SIMILAR_COVERAGE, coverage
+    texts = ["Quelle est la fréquentation de la ligne de tram 55 et que faire contre sa saturation ?",
+             "stationnement des vélos cargo dans les communes", "logement social et primes à la rénovation"]
+    docs = [engine.searcher.stored_fields(d)["id"] for d in range(0, engine.searcher.doc_count_all(), 97)]
+    checked = 0
+    for text, exclude in [(t, None) for t in texts] + [(engine.get(i).subject + "\n" + engine.get(i).question, i)
+                                                         for i in docs[:6]]:
+        words = engine._key_words(text, min_df=2 if exclude else 1)
+        candidates = set().union(*(w.cover.keys() for w in words)) if words else set()
+        if exclude is not None:
+            candidates.discard(engine.searcher.document_number(id=exclude))
+        cov = coverage(words, candidates)
+        close = sorted((d for d in cov if cov[d] >= MIN_SIMILAR_COVERAGE
+                        and sum(d in w.cover for w in words) >= MIN_SHARED_WORDS),
+                       key=lambda d: (-round(cov[d], 6), -engine._date_key(d)))[:10]
+        hits = engine.similar_text(text, exclude=exclude)
+        assert [engine.searcher.document_number(id=h.doc.id) for h in hits] == close, text
+        checked += bool(close)
+    assert checked >= 3
+
+
 def test_fuzzy_and_prefix_words_are_expanded_once_per_query(engine, whoosh_engine, monkeypatch):
     """A fuzzy or prefix word is expanded once when the query is planned (index/expansion.py), not at
     every use by whoosh; the results are whoosh's."""
