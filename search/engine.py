@@ -268,8 +268,14 @@ class Engine:
                 terms = [wq.Term(f, t, boost=self.weights.get(f, 1.0)) for f, t in whole]
                 queries[i] = wq.Or([queries[i]] + terms)
                 queries[i + 1] = wq.Or([queries[i + 1]] + terms)
+        lone = len(clauses) == 1
         for typed, q in zip(typed_words, queries):
             word = Word(typed, q)
+            if lone and self._has_postings(q):
+                # One word found in the index: no coverage rule applies to it (plan() needs two words),
+                # so its postings are only read once, by the scorer.
+                words.append(word)
+                continue
             measure(word, self.searcher, self._blocks)
             replacement = [word]
             if not word.cover and not exact:
@@ -293,6 +299,25 @@ class Engine:
                     words.append(w)
         weigh(words, self.searcher.doc_count_all())
         return words, corrections
+
+    def _has_postings(self, q) -> bool:
+        """Does some plain term of a word's query (a Term, or an Or of them) have a live posting? The
+        first block of each term is read through the query's block cache (the scorer reads it next).
+        False when it cannot tell cheaply (other shapes): the caller then measures the word."""
+        from whoosh.fields import BOOLEAN, NUMERIC
+        from ..index.postings import iter_blocks
+        read = self._blocks or iter_blocks
+        for sub in q.subqueries if isinstance(q, wq.Or) else [q]:
+            if type(sub) is not wq.Term or sub.fieldname not in self.schema:
+                continue
+            field = self.schema[sub.fieldname]
+            if isinstance(field, (NUMERIC, BOOLEAN)):
+                continue
+            btext = sub.text if isinstance(sub.text, bytes) else field.to_bytes(sub.text)
+            for segreader, _ in self.searcher.reader().leaf_readers():
+                if next(read(segreader, sub.fieldname, btext), None) is not None:
+                    return True
+        return False
 
     def _pin_expansions(self, q) -> None:
         """Expand every fuzzy and prefix word of `q` once, from each segment's own vocabulary

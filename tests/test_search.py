@@ -617,6 +617,23 @@ def test_lazy_cover_gives_the_coverage_of_a_plain_dict(engine):
         assert (set(cov) == complete) if complete else (set(cov) == candidates)
 
 
+def test_a_lone_known_word_is_not_measured_for_coverage(engine, monkeypatch):
+    """The coverage rule needs two words: one word found in the index is only scored (its postings are
+    not walked a second time to measure its coverage); an unknown word is still measured (spelling
+    correction starts from its empty cover), and two words are both measured."""
+    from parlsearch.search import engine as engine_module
+    calls = []
+    real = engine_module.measure
+    monkeypatch.setattr(engine_module, "measure", lambda w, *a: (calls.append(w.text), real(w, *a))[1])
+    assert engine.search("vélo").total > 0 and calls == []
+    assert engine.search("date:2024 vélo").total >= 0 and calls == []
+    engine.search("vélo tram")
+    assert sorted(calls) == ["tram", "vélo"]
+    calls.clear()
+    engine.search("vzlqo")
+    assert calls[:1] == ["vzlqo"]
+
+
 def test_similar_prunes_only_documents_that_cannot_be_close(engine):
     """similar_text takes its candidates from the documents of the informative words only (the least
     informative ones together carry less than MIN_SIMILAR_COVERAGE): the same hits as computing the
