@@ -498,7 +498,7 @@ class Engine:
             allowed = _all_of(containers + ([allowed] if allowed is not None else []))
         if self._scorer is None:
             self._scorer = FastScorer(self.searcher, blocks=self._blocks)
-        scores = self._scorer.score(terms, require_all=require_all, allowed=allowed).scores
+        scores = self._scorer.score(terms, require_all=require_all, allowed=allowed, words=False).scores
         if ranges:  # whoosh scores a constant-score range 1.0 (its boost) in every document it matches
             extra = float(len(ranges))
             scores = {d: s + extra for d, s in scores.items()}

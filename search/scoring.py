@@ -232,7 +232,8 @@ class FastScorer:
     def _accumulate(self, t: WeightedTerm, scores: dict, docs: set, candidates, allowed, seen: set) -> int:
         """Add one term's BM25F contribution to `scores` and its documents to `docs`, over every
         segment's posting blocks; only documents in `candidates` and `allowed` (when given); every
-        document of the term, filtered or not, to `seen`. Returns the number of postings read."""
+        document of the term, filtered or not, to `seen` (either None: not collected). Returns the
+        number of postings read."""
         if t.field not in self.schema:
             return 0
         field = self.schema[t.field]
@@ -249,7 +250,8 @@ class FastScorer:
                 visited += len(ids)
                 if offset:
                     ids = [d + offset for d in ids]
-                seen.update(ids)
+                if seen is not None:
+                    seen.update(ids)
                 if candidates is not None or allowed is not None:
                     keep = [j for j, d in enumerate(ids)
                             if (candidates is None or d in candidates) and (allowed is None or d in allowed)]
@@ -258,7 +260,8 @@ class FastScorer:
                         weights = [weights[j] for j in keep]
                         if not ids:
                             continue
-                docs.update(ids)
+                if docs is not None:
+                    docs.update(ids)
                 get = scores.get
                 if scorable:
                     if offset:
@@ -311,14 +314,17 @@ class FastScorer:
         return found
 
     def score(self, terms: Iterable[WeightedTerm], *, require_all: bool = False, allowed=None,
-              word_idf: list | None = None) -> ScoredDocs:
+              word_idf: list | None = None, words: bool = True) -> ScoredDocs:
         """Score every document matching the terms.
 
         require_all: a document must match every word (AND of words; OR of each word's terms).
         allowed: None, a whoosh query (a filter: its documents only, unscored, as
         Searcher.search(filter=…)), or any container of global docnums (a set, a RangeFilter).
         word_idf: the IDF of each word; by default from the number of documents of the index the word
-        matches (any of its terms; filters and require_all do not change it)."""
+        matches (any of its terms; filters and require_all do not change it).
+        words=False: scores and total only (what a ranked page needs); the documents of each word are
+        not collected, so word masks, coverage and word IDFs are unavailable (word_idf is empty): two
+        set updates a posting fewer."""
         terms = list(terms)
         nwords = max((t.word for t in terms), default=-1) + 1
         if allowed is not None and hasattr(allowed, "matcher") and hasattr(allowed, "docs"):  # a whoosh query
@@ -349,7 +355,8 @@ class FastScorer:
                 if t.group >= 0:
                     groups.setdefault(t.group, []).append(t)
                 else:
-                    visited += self._accumulate(t, scores, docs_w, candidates, allowed, seen_w)
+                    visited += self._accumulate(t, scores, docs_w if words or require_all else None, candidates,
+                                                allowed, seen_w if words else None)
             for members in groups.values():
                 partial: dict = {}
                 together = seen_together = None
@@ -374,7 +381,9 @@ class FastScorer:
         if require_all:
             keep = candidates or set()
             scores = {d: s for d, s in scores.items() if d in keep}
-        if word_idf is None:
+        if not words:
+            word_idf = []
+        elif word_idf is None:
             # Read in full even under require_all (only a word found in no document stops early, and
             # its IDF is then the highest anyway): the number of documents each word matches, in the
             # whole index, whatever the filters.

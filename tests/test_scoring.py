@@ -382,3 +382,21 @@ def test_block_decoding_without_values_is_whooshs(request, fixture, monkeypatch)
                     assert [d for i, _ in got for d in i] == ids, (fieldname, btext)
                     assert [w for _, ws in got for w in ws] == weights, (fieldname, btext)
     assert taken[True] > 100 and taken[False] == 0, taken
+
+
+@pytest.mark.parametrize("words", QUERIES[:6], ids=" ".join)
+def test_scores_without_word_tracking_are_the_same(multi_segment_index, words):
+    """words=False (the engine's ranked page) skips collecting each word's documents: the same scores,
+    total and postings read, with and without require_all and a filter."""
+    with multi_segment_index.searcher(weighting=BM25F(B=0.75, K1=1.2)) as s:
+        parts = [p for p in (_word_query(s.schema, w) for w in words) if p is not None]
+        terms = [WeightedTerm(t.field, t.text, t.weight, i) for i, p in enumerate(parts) for t in from_query(p)[0]]
+        allowed = set(range(0, s.doc_count_all(), 2))
+        for require_all in (False, True):
+            for flt in (None, allowed):
+                full = FastScorer(s).score(terms, require_all=require_all, allowed=flt)
+                bare = FastScorer(s).score(terms, require_all=require_all, allowed=flt, words=False)
+                assert bare.scores == full.scores and bare.postings_visited == full.postings_visited
+                assert bare.word_idf == []
+                if not require_all:  # an AND needs each word's documents to intersect them
+                    assert not any(bare.word_docs)
