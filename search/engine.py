@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from bisect import bisect_right
 import re
 import time
 from dataclasses import dataclass, field
@@ -44,6 +45,8 @@ CLOSEST = 3
 KEY_WORDS = 25
 #: Characters of a free text read by `similar --text` (a long draft's topic is in its first pages).
 MAX_SIMILAR_TEXT = 20_000
+#: The last day a datetime can hold: a larger stored value is no date (whoosh raises OverflowError).
+_MAX_ORDINAL = dt.date.max.toordinal()
 _WORD = re.compile(r"[^\W_](?:[\w'-]*[^\W_])?")
 
 
@@ -155,6 +158,7 @@ class Engine:
         self.parser = make_parser(self.schema, self.weights)
         self.vocabulary = Vocabulary(self.searcher.reader())
         self._date_column = None
+        self._date_table_cache = None
 
     @classmethod
     def open(cls, index_dir, weights=None, fast: bool = True) -> "Engine":
@@ -562,6 +566,18 @@ class Engine:
 
     def _date_key(self, docnum: int) -> int:
         """Ordinal of the reception date, to break score ties newest first."""
+        if self.fast:
+            table = self._date_table()
+            if table is not None:
+                offsets, columns = table
+                i = bisect_right(offsets, docnum) - 1
+                values, default = columns[i]
+                local = docnum - offsets[i]
+                if local >= len(values) or values[local] == default:
+                    return 0
+                # whoosh stores microseconds since datetime.min (util.times.long_to_datetime)
+                ordinal = 1 + values[local] // 86_400_000_000
+                return ordinal if 1 <= ordinal <= _MAX_ORDINAL else 0
         if self._date_column is None:
             from ..index.stats import column_reader
             self._date_column = column_reader(self.searcher.reader(), "date_received")
@@ -570,6 +586,24 @@ class Engine:
         except (OverflowError, ValueError):  # no date: whoosh's missing-value sentinel is no datetime
             return 0
         return value.toordinal() if isinstance(value, dt.datetime) else 0
+
+    def _date_table(self):
+        """(segment offsets, each segment's raw date column) read once (index.postings.numeric_column):
+        a tie of thousands of documents (a keyword field query: every match scores the same) reads
+        their dates from arrays, not through whoosh's column readers (~14 µs a document). None when a
+        segment has no such column: _date_key then reads whoosh's."""
+        if self._date_table_cache is None:
+            from ..index.postings import numeric_column
+            offsets, columns = [], []
+            for segreader, offset in self.searcher.reader().leaf_readers():
+                column = numeric_column(segreader, "date_received")
+                if column is None:
+                    self._date_table_cache = False
+                    return None
+                offsets.append(offset)
+                columns.append(column)
+            self._date_table_cache = (offsets, columns)
+        return self._date_table_cache or None
 
     def _snippets(self, hit, doc: Document, top: int = 2) -> list[str]:
         out = []

@@ -634,6 +634,14 @@ def test_a_lone_known_word_is_not_measured_for_coverage(engine, monkeypatch):
     assert calls[:1] == ["vzlqo"]
 
 
+def test_date_keys_from_the_raw_column_are_whooshs(engine, whoosh_engine):
+    """Score ties are broken newest first; the fast path reads the reception dates from the raw column
+    arrays: the same day ordinal as whoosh's column reader for every document (0 without a date)."""
+    n = engine.searcher.doc_count_all()
+    assert engine._date_table() is not None
+    assert [engine._date_key(d) for d in range(n)] == [whoosh_engine._date_key(d) for d in range(n)]
+
+
 def test_similar_prunes_only_documents_that_cannot_be_close(engine):
     """similar_text takes its candidates from the documents of the informative words only (the least
     informative ones together carry less than MIN_SIMILAR_COVERAGE): the same hits as computing the
