@@ -17,9 +17,11 @@ from .jsonstream import INDEX_KEY, RECORD_KEYS, JsonStreamError, iter_json_value
 from .records import RecordError, document_from_record, iter_jsonl_lines
 from .text import DecodeError, PageError, Utf8Decoder, Utf16Decoder, decode_report
 
-#: JSON and JSON Lines files larger than this are refused (both are read one record at a time, so this
-#: bounds time, not memory); HTML and text pages are read whole, up to MAX_PAGE_BYTES.
-MAX_FILE_BYTES = 256 * 1024 * 1024
+#: JSON and JSON Lines files larger than this are refused. Both are read one record at a time and indexed in
+#: batches, so this bounds time (a file that grows while read stops here), not memory: 100,000 questions
+#: are ~575 MB of JSON Lines, a whole archive of several assemblies a few GB. HTML and text pages are read
+#: whole, up to MAX_PAGE_BYTES.
+MAX_FILE_BYTES = 16 * 1024 ** 3
 MAX_PAGE_BYTES = 16 * 1024 * 1024
 
 _JSONL_SUFFIXES = {".jsonl", ".ndjson"}
@@ -79,7 +81,29 @@ def _sniff(path: Path, head: bytes) -> str:
     return "text"
 
 
-def read_file(path: Path) -> Iterator[Item]:
+class ReadTracker:
+    """How far reading has got, in bytes of input files, for progress displays (`position`)."""
+
+    def __init__(self):
+        self.done = 0  # bytes of the files finished
+        self._file = None
+
+    def start(self, f) -> None:
+        self._file = f
+
+    def finish(self, size: int) -> None:
+        self.done += size
+        self._file = None
+
+    @property
+    def position(self) -> int:
+        try:
+            return self.done + (self._file.tell() if self._file is not None else 0)
+        except (OSError, ValueError):  # closed or unseekable
+            return self.done
+
+
+def read_file(path: Path, tracker: ReadTracker | None = None) -> Iterator[Item]:
     """Documents and problems from one file, detected by extension and content.
 
     Memory stays bounded whatever the file (README, "Inputs"): JSON Lines and JSON are read one record at
@@ -94,6 +118,17 @@ def read_file(path: Path) -> Iterator[Item]:
     except OSError as e:
         yield Problem(spath, None, "cannot read: %s" % (e.strerror or e))
         return
+    if tracker is not None:
+        tracker.start(f)
+    try:
+        yield from _read_open_file(path, spath, f, size)
+    finally:
+        f.close()
+        if tracker is not None:
+            tracker.finish(size)
+
+
+def _read_open_file(path: Path, spath: str, f, size: int) -> Iterator[Item]:
     with f:
         try:
             head = f.read(8192)
@@ -252,12 +287,17 @@ def _read_text(text: str, source: str) -> Iterator[Item]:
 
 def iter_read(paths: Iterable[str | os.PathLike]) -> Iterator[Item]:
     """Stream documents and problems from files and directories, without deduplication."""
-    for item in iter_files(paths):
+    return read_listed(iter_files(paths))
+
+
+def read_listed(files: Iterable[Path | Problem], tracker: ReadTracker | None = None) -> Iterator[Item]:
+    """Stream documents and problems from the items of iter_files (files to read, problems to pass on)."""
+    for item in files:
         if isinstance(item, Problem):
             yield item
             continue
         try:
-            yield from read_file(item)
+            yield from read_file(item, tracker)
         except Exception as e:  # a reader bug must not lose the other files
             yield Problem(str(item), None, "unexpected error: %s: %s" % (type(e).__name__, e))
 

@@ -33,7 +33,10 @@ from .httpclient import (
     DEFAULT_BACKOFF, DEFAULT_DELAY, DEFAULT_RETRIES, DEFAULT_TIMEOUT, USER_AGENT, FetchError, Origin, PoliteClient,
 )
 from .model import parse_date
-from .reader import MAX_FILE_BYTES, MAX_PAGE_BYTES
+from .reader import MAX_PAGE_BYTES
+
+#: A legislature's listing (JSON) is held in memory while it is checked: downloads stop at this size.
+MAX_LISTING_BYTES = 256 * 1024 * 1024
 
 DEFAULT_MAX_FAILURES = 5
 DEFAULT_RECHECK_DAYS = 1.0
@@ -199,8 +202,8 @@ class Fetcher:
         return self.base_url + self.assembly.listing_path(slug)
 
     def _fetch_listing(self, slug: str) -> list:
-        try:  # (the corpus reader would refuse anything larger than its limits: not worth downloading)
-            response, rows = self.client.get(self.listing_url(slug), max_bytes=MAX_FILE_BYTES,
+        try:  # (a listing is held in memory while checked: bounded like a page, but larger)
+            response, rows = self.client.get(self.listing_url(slug), max_bytes=MAX_LISTING_BYTES,
                                              check=lambda r: self.assembly.read_listing(r.body))
         except FetchError as e:
             raise ListingUnavailable("index %s unavailable: %s" % (slug, e.reason)) from None

@@ -23,8 +23,11 @@ from .analysis import ANALYZER_VERSION
 from .schema import SCHEMA_VERSION, build_schema
 
 INDEX_NAME = "MAIN"
-#: Posting pool kept in memory before spilling sorted runs to disk (whoosh's default is 128 MB).
-WRITER_MEMORY_MB = 1024
+#: Postings a run keeps in memory, all writer processes together, before a writer rolls its postings over into
+#: a new segment (whoosh's default pool is 128 MB). With the process baselines (~100 MB each) a run stays under
+#: 1 GB for any --jobs and any input size; at 715 postings per question, 600 MB is ~21,000 questions per
+#: segment with one writer, ~10,500 per worker with two.
+WRITER_MEMORY_MB = 600
 META_FILE = "parlsearch-meta.json"
 #: The metadata file is a few hundred bytes; anything larger is not ours.
 META_MAX_BYTES = 64 * 1024
@@ -347,7 +350,7 @@ def remove_unlisted_files(index_dir) -> int:
     return removed
 
 
-def open_writer(ix, wait: float = 0.0, jobs: int = 1):
+def open_writer(ix, wait: float = 0.0, jobs: int = 1, min_docs: int = 500):
     """A writer holding the index lock, waiting up to `wait` seconds for another writer to finish.
 
     The lock is an OS (fcntl) lock: it vanishes with the process that held it, so a killed writer
@@ -360,7 +363,7 @@ def open_writer(ix, wait: float = 0.0, jobs: int = 1):
     while True:
         try:
             if jobs > 1 and parallel is not None:
-                return parallel(ix, procs=jobs, limitmb=WRITER_MEMORY_MB)
+                return parallel(ix, procs=jobs, limitmb=WRITER_MEMORY_MB, min_docs=min_docs)
             return single(ix, limitmb=WRITER_MEMORY_MB)
         except LockError:
             if time.monotonic() >= deadline:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
-from ..corpus.reader import Problem, read_paths
+from ..corpus.reader import Deduplicator, Problem, ReadTracker, bundled_corpus, iter_files, read_listed
 
 from .schema import index_fields
 from .store import (check_usable, create_index, damaged_index, is_unfinished_first_build, open_index, open_writer,
@@ -61,64 +61,252 @@ def indexed_hashes(ix) -> dict[str, str]:
         return {ids[n]: hashes[n] for n in reader.all_doc_ids()}
 
 
+#: Readings held before they are handed to the writer (~10 MB of text at the benchmark's 10 KB of indexed text
+#: per question). Readings of one question inside this window are merged in memory; a reading of a question
+#: already handed over is merged by a second pass over the files that hold it (rare: the same question in
+#: two files read far apart).
+BATCH_DOCS = 1000
+
+#: Reading progress is reported every this many records (a position lookup per record would cost ~1 µs each).
+PROGRESS_EVERY = 50
+
+Progress = Callable[..., None]
+
+
+def _no_progress(phase: str, done: int, total: int | None, unit: str, **info) -> None:
+    pass
+
+
+class _Restart(Exception):
+    """Another writer committed between planning and taking the lock: plan again from the start."""
+
+
 def update_index(paths: Iterable[str | os.PathLike] | None = None, index_dir=None, *, rebuild: bool = False,
-                 jobs: int = 1, wait: float = 0.0,
-                 progress: Callable[[int], None] | None = None) -> UpdateSummary:
+                 jobs: int = 1, wait: float = 0.0, progress: Progress | None = None) -> UpdateSummary:
     """Read `paths` (default: the bundled corpus) and commit what changed, in one atomic commit.
 
-    `progress(n)` is called as documents are read and written. A run killed before its commit leaves
-    the previous commit intact and searchable.
+    Documents stream from the readers to the writer in batches of BATCH_DOCS, so memory stays bounded
+    whatever the size of the input (the writers roll their postings over into new segments at their memory
+    limit). `progress(phase, done, total, unit, **info)` is told how the run goes: "reading" (bytes of
+    input, with `records`), "analysing" (documents handed to the writer), "writing" (documents whose
+    segments are being written), "merging" (segments), "committing" (steps), and finally "done". A run
+    killed before its commit leaves the previous commit intact and searchable.
     """
-    from whoosh.writing import CLEAR
     index_dir = resolve_index_dir(index_dir)
     kind = _usable_for_writing(index_dir, rebuild)  # before reading anything: a refused directory fails fast
-    read = read_paths(paths, progress=progress)
-    summary = UpdateSummary(index_dir=index_dir, duplicates=read.duplicates, files=read.files,
-                            problems=read.problems)
-    docs = read.documents
+    report = progress or _no_progress
+    files = list(iter_files([bundled_corpus()] if not paths else list(paths)))
 
     if kind != "index":
         ix = create_index(index_dir, replace_damaged=rebuild)
     else:
         ix = open_index(index_dir) if not rebuild else _open_for_rebuild(index_dir)
     try:
-        generation = ix.latest_generation()
-        try:
-            known = {} if rebuild else indexed_hashes(ix)
-        except Exception as e:  # truncated or corrupted segment files
-            raise damaged_index(index_dir, e) from None
-        todo = _plan(docs, known, summary)
-        if todo or rebuild:
-            writer = open_writer(ix, wait=wait, jobs=jobs if len(todo) >= PARALLEL_MIN_DOCS else 1)
+        while True:
             try:
-                if not rebuild and ix.latest_generation() != generation:
-                    # Another writer committed while this one waited for the lock: plan again against what
-                    # it wrote, or documents it added would be added a second time.
-                    todo = _plan(docs, indexed_hashes(ix), summary)
-                lazily = getattr(writer, "add_lazily", None)  # the parallel writer: fields made when written
-                for doc, replace in todo:
-                    if lazily is not None:
-                        if replace:  # what update_document does for the unique id field
-                            writer.delete_by_term("id", doc.id)
-                        lazily(index_fields, doc)
-                    elif replace:
-                        writer.update_document(**index_fields(doc))
-                    else:
-                        writer.add_document(**index_fields(doc))
-                _test_point("before-commit", ix)
-                if todo or rebuild:
-                    writer.commit(mergetype=CLEAR) if rebuild else writer.commit()
-                else:
-                    writer.cancel()
-            except BaseException:
-                _cancel(writer, index_dir)
-                raise
-            _test_point("after-commit")
+                summary = _write(ix, index_dir, files, rebuild=rebuild, jobs=jobs, wait=wait, report=report)
+                break
+            except _Restart:
+                continue
         with ix.reader() as reader:
             summary.documents = reader.doc_count()
     finally:
         ix.close()
+        report("done", 0, 0, "")
     return summary
+
+
+def _write(ix, index_dir: Path, files: list, *, rebuild: bool, jobs: int, wait: float, report) -> UpdateSummary:
+    """One pass: stream the readings of `files` into a writer opened on the first document to write (an
+    unchanged corpus never takes the lock nor touches the index); commit."""
+    from whoosh.writing import CLEAR
+    summary = UpdateSummary(index_dir=index_dir)
+    generation = ix.latest_generation()
+    try:
+        known = {} if rebuild else indexed_hashes(ix)
+    except Exception as e:  # truncated or corrupted segment files
+        raise damaged_index(index_dir, e) from None
+    stream = _Stream(known, summary)
+
+    def writer_for_stream():
+        writer = open_writer(ix, wait=wait, jobs=jobs, min_docs=PARALLEL_MIN_DOCS)
+        if not rebuild and ix.latest_generation() != generation:
+            # Another writer committed while this one read or waited for the lock: what was planned against
+            # the older commit may be wrong (documents it added would be added twice).
+            writer.cancel()
+            remove_unlisted_files_safely(index_dir)
+            raise _Restart
+        writer.progress = report
+        return writer
+
+    stream.open_writer = writer_for_stream
+    if rebuild:
+        stream.writer_now()
+    try:
+        total_bytes = sum(_file_size(f) for f in files if isinstance(f, Path))
+        tracker = ReadTracker()
+        records = 0
+        sources: set[str] = set()
+        report("reading", 0, total_bytes, "bytes", records=0)
+        for item in read_listed(files, tracker):
+            if isinstance(item, Problem):
+                summary.problems.append(item)
+                sources.add(item.path)
+                continue
+            sources.add(item.source)
+            stream.add(item)
+            records += 1
+            if records % PROGRESS_EVERY == 0:
+                report("reading", tracker.position, total_bytes, "bytes", records=records)
+        report("reading", total_bytes, total_bytes, "bytes", records=records)
+        summary.files = len(sources)
+        stream.finish(files)
+        writer = stream.writer
+        if writer is not None:
+            _test_point("before-commit", ix)
+            if stream.handed or rebuild:
+                writer.commit(mergetype=CLEAR) if rebuild else writer.commit()
+                if not getattr(writer, "reports_phases", False):
+                    report("committing", 1, 1, "steps")
+            else:  # only unchanged documents after all (late readings merged back to the indexed version)
+                writer.cancel()
+                remove_unlisted_files_safely(index_dir)
+    except BaseException:
+        if stream.writer is not None and not getattr(stream.writer, "is_closed", False):
+            _cancel(stream.writer, index_dir)
+        raise
+    if stream.writer is not None:
+        _test_point("after-commit")
+    return summary
+
+
+def _file_size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def remove_unlisted_files_safely(index_dir: Path) -> None:
+    try:
+        remove_unlisted_files(index_dir)
+    except OSError:
+        pass
+
+
+class _Stream:
+    """Readings → deduplicated documents → the writer, one batch at a time, with the summary's counts.
+
+    `open_writer()` is called on the first document to write. Readings of a question already handed to the
+    writer ("late" readings) are set aside; `finish()` merges them by a second pass over the files that hold
+    them and replaces what was written (the earlier version is marked deleted in its new segment)."""
+
+    def __init__(self, known: dict[str, str], summary: UpdateSummary, batch_docs: int | None = None):
+        self.known = known
+        self.summary = summary
+        self.batch_docs = batch_docs or BATCH_DOCS
+        self.dedup = Deduplicator()
+        self.placed: dict[str, tuple] = {}  # id → (ticket or None, "new"/"updated"/"unchanged", file number)
+        self.late: set[str] = set()
+        self.late_files: set[int] = set()  # file numbers of the late readings
+        self.file_numbers: dict[str, int] = {}
+        self.pending_files: dict[str, int] = {}  # id → file number of its first reading, for pending ids
+        self.writer = None
+        self.open_writer = None
+        self.handed = 0  # documents handed to the writer
+        self._add = self._revoke = None
+
+    def writer_now(self):
+        if self.writer is None:
+            self.writer = self.open_writer()
+            self._add, self._revoke = _ticketing(self.writer)
+        return self.writer
+
+    def add(self, doc) -> None:
+        number = self.file_numbers.setdefault(doc.source, len(self.file_numbers))
+        if doc.id in self.placed:
+            self.late.add(doc.id)
+            self.late_files.add(number)
+            self.summary.duplicates += 1
+            return
+        self.pending_files.setdefault(doc.id, number)
+        before = self.dedup.duplicates
+        self.dedup.add(doc)
+        self.summary.duplicates += self.dedup.duplicates - before
+        if len(self.dedup.by_id) >= self.batch_docs:
+            self._hand_over()
+
+    def _hand_over(self) -> None:
+        docs, self.dedup.by_id = self.dedup.by_id, {}
+        for doc in docs.values():
+            kind = self._kind(doc)
+            ticket = self._put(doc, kind) if kind != "unchanged" else None
+            self.placed[doc.id] = (ticket, kind, self.pending_files.pop(doc.id, None))
+            self._count(kind, +1)
+        if self.writer is not None:
+            self.writer.progress("analysing", self.handed, None, "documents")
+
+    def _kind(self, doc) -> str:
+        old = self.known.get(doc.id)
+        return "new" if old is None else "updated" if old != doc.content_hash else "unchanged"
+
+    def _count(self, kind: str, delta: int) -> None:
+        setattr(self.summary, kind, getattr(self.summary, kind) + delta)
+
+    def _put(self, doc, kind: str, delete_indexed: bool | None = None):
+        self.writer_now()
+        if kind == "updated" if delete_indexed is None else delete_indexed:
+            self.writer.delete_by_term("id", doc.id)  # what update_document does for the unique id field
+        self.handed += 1
+        return self._add(index_fields, doc)
+
+    def finish(self, files: list) -> None:
+        self._hand_over()
+        if self.late:
+            self._merge_late(files)
+        if self.writer is not None:
+            self.writer.progress("analysing", self.handed, self.handed, "documents")
+
+    def _merge_late(self, files: list) -> None:
+        """Second pass: every reading of the late questions, in reading order, from the files that hold them."""
+        late_files = {self.placed[i][2] for i in self.late} | self.late_files
+        names = {number: name for name, number in self.file_numbers.items()}
+        wanted = {names[n] for n in late_files if n is not None and n in names}
+        again = Deduplicator()
+        for item in read_listed([f for f in files if isinstance(f, Path) and str(f) in wanted]):
+            if not isinstance(item, Problem) and item.id in self.late:
+                again.add(item)
+        for doc_id, doc in again.by_id.items():
+            ticket, old_kind, _ = self.placed[doc_id]
+            kind = self._kind(doc)
+            if ticket is not None:
+                self._revoke(ticket)
+            self._count(old_kind, -1)
+            self._count(kind, +1)
+            if kind != "unchanged" or old_kind == "updated":
+                # An "updated" first reading deleted the indexed version: write the merged one even if it
+                # equals the indexed one again.
+                self._put(doc, kind, delete_indexed=(kind == "updated" and old_kind == "unchanged"))
+
+
+def _ticketing(writer):
+    """(add(to_fields, item) → ticket, revoke(ticket)) for any writer: the lean writers hand out tickets;
+    whoosh's own writer (the fallback) numbers this run's documents in its one new segment."""
+    add = getattr(writer, "add_lazily", None)
+    if add is not None:
+        return add, writer.revoke
+
+    def add_one(to_fields, item):
+        ticket = writer.docnum
+        writer.add_document(**to_fields(item))
+        return ticket
+
+    def revoke(ticket):
+        writer.newsegment.delete_document(ticket)
+
+    if not hasattr(writer, "progress"):
+        writer.progress = _no_progress
+    return add_one, revoke
 
 
 def _usable_for_writing(index_dir: Path, rebuild: bool) -> str:

@@ -97,39 +97,21 @@ def _open_engine(index_dir, build_if_missing: bool = True):
         fail("cannot open the index at %s: %s" % (path, e.strerror or e))
 
 
-class _ReadCounter:
-    """A live count of the records (and pages) read, on a terminal's stderr (the total is not known in advance:
-    JSON Lines files are streamed)."""
-
-    def __init__(self):
-        import time
-        self.clock = time.monotonic
-        self.count = 0
-        self.shown = 0.0
-
-    def __call__(self, n: int) -> None:
-        self.count += n
-        now = self.clock()
-        if now - self.shown > 0.1:
-            self.shown = now
-            click.echo("\rReading… %d records" % self.count, nl=False, err=True)
-
-    def close(self) -> None:
-        click.echo("\rRead %d records.%s" % (self.count, " " * 12), err=True)
-
-
 @cli.command("index")
 @click.argument("paths", nargs=-1, type=click.Path(exists=True))
 @index_option
 @click.option("--rebuild", is_flag=True, help="Start afresh (replaces the index in one atomic commit).")
 @click.option("--jobs", "-j", type=click.IntRange(1, 64), default=1, show_default=True,
-              help="Writer processes for large inputs (whoosh's multiprocess writer).")
+              help="Writer processes for large inputs (from 500 documents to write; each gets batches of documents).")
 @click.option("--wait", type=click.FloatRange(0), default=0.0, metavar="SECONDS",
               help="Wait up to SECONDS for another writer to finish instead of failing.")
+@click.option("--progress/--no-progress", default=None,
+              help="Each phase (reading, analysing, writing, merging, committing) with counts, rate and time "
+                   "left on stderr (default: when stderr is a terminal).")
 @click.option("--quiet", "-q", is_flag=True, help="Only the summary line (and problems).")
 @click.option("--problems", "show_problems", type=click.IntRange(0), default=20, show_default=True,
               help="How many problems to list.")
-def index_command(paths, index_dir, rebuild, jobs, wait, quiet, show_problems):
+def index_command(paths, index_dir, rebuild, jobs, wait, progress, quiet, show_problems):
     """Index PATHS (files or directories; default: the bundled corpus).
 
     New documents are added, changed ones updated (by content hash), unchanged ones left alone. Every run
@@ -144,24 +126,22 @@ def index_command(paths, index_dir, rebuild, jobs, wait, quiet, show_problems):
     from ..index.store import IndexProblem
     from ..index.update import update_index
     from .output import plural, safe
-    counter = _ReadCounter() if sys.stderr.isatty() and not quiet else None
+    from .progress import ProgressDisplay
+    display = ProgressDisplay(enabled=False if quiet else progress)  # None: when stderr is a terminal
     try:
-        summary = update_index(list(paths) or None, index_dir, rebuild=rebuild, jobs=jobs, wait=wait,
-                               progress=counter)
+        try:
+            summary = update_index(list(paths) or None, index_dir, rebuild=rebuild, jobs=jobs, wait=wait,
+                                   progress=display if display.enabled else None)
+        finally:
+            display.close()  # a clean line for what follows: the summary, an error, the interrupted message
     except IndexProblem as e:
         fail(safe(str(e)))
     except OSError as e:
         fail(safe("cannot write the index: %s" % (e.strerror or e) + (" (%s)" % e.filename if e.filename else "")))
     except KeyboardInterrupt:
-        if counter is not None:
-            counter.close()
-            counter = None
         click.echo("parlsearch: interrupted; the previous index is intact (run the same command again to "
                    "finish)", err=True)
         sys.exit(EXIT_INTERRUPTED)
-    finally:
-        if counter is not None:
-            counter.close()
     for problem in summary.problems[:show_problems]:
         click.echo("%s: %s" % ("rejected" if problem.rejected else "warning", safe(str(problem))), err=True)
     if len(summary.problems) > show_problems:

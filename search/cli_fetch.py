@@ -21,46 +21,39 @@ from ..corpus.cache import CacheLocked
 from ..corpus.httpclient import DEFAULT_BACKOFF, DEFAULT_DELAY, DEFAULT_RETRIES, DEFAULT_TIMEOUT
 from .cli_common import EXIT_INTERRUPTED, EXIT_MATCH as EXIT_OK, EXIT_PARTIAL, fail, index_option
 from .output import safe
+from .progress import ProgressDisplay
 
 _MAX_LISTED_PROBLEMS = 10
 _PRB = get_assembly("PRB")
 
 
-class _Progress:
-    """Fetcher events → phase lines with counts and a bar, on a terminal only (nothing when piped or quiet)."""
+class _FetchEvents:
+    """The fetcher's events (corpus/sync.py) as phases of the progress display (search/progress.py): listing
+    each legislature's index (with the questions it lists), then fetching the pages (count, rate, time left);
+    retries as lines of their own. Nothing when the display is off (piped, --quiet, --no-progress)."""
 
-    def __init__(self, enabled: bool):
-        self.enabled = enabled
-        self.bar = None
+    def __init__(self, display: ProgressDisplay):
+        self.display = display
+        self.pages = self.failed = self.total = 0
 
     def __call__(self, event: str, **info) -> None:
-        if not self.enabled:
+        show = self.display
+        if not show.enabled:
             return
         if event == "index":
-            click.echo("Listing legislature %s… " % safe(info["legislature"]), nl=False, err=True)
+            show("listing legislature %s" % info["legislature"], 0, 1, "steps")
         elif event == "index-done":
-            click.echo("%d questions" % info["rows"], err=True)
+            show("listing legislature %s" % info["legislature"], 1, 1, "steps", questions=info["rows"])
         elif event == "start":
-            click.echo("%d page%s to download" % (info["total"], "" if info["total"] == 1 else "s"), err=True)
-            if info["total"]:
-                self.bar = click.progressbar(length=info["total"], label="Fetching", file=sys.stderr,
-                                             show_pos=True, show_eta=True)
-                self.bar.__enter__()
-        elif event == "page" and self.bar is not None:
-            self.bar.update(1)
+            self.total = info["total"]
+            show.note("%d page%s to download" % (self.total, "" if self.total == 1 else "s"))
+            show("fetching", 0, self.total, "pages")
+        elif event == "page":
+            self.pages += 1
+            self.failed += info.get("outcome") == "failed"
+            show("fetching", self.pages, self.total, "pages", **({"failed": self.failed} if self.failed else {}))
         elif event == "retry":
-            click.echo("%sretry %d in %.1fs: %s (%s)" % ("\n" if self.bar is not None else "", info["attempt"],
-                                                       info["wait"], safe(info["url"]), safe(info["reason"])),
-                       err=True)
-
-    def phase(self, text: str) -> None:
-        if self.enabled:
-            click.echo(text, err=True)
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.__exit__(None, None, None)
-            self.bar = None
+            show.note("retry %d in %.1fs: %s (%s)" % (info["attempt"], info["wait"], info["url"], info["reason"]))
 
 
 def _listed(lines: list[str], what: str) -> None:
@@ -115,15 +108,15 @@ def fetch_command(legislatures, types, since, limit, lang, cache, base_url, dela
     Exit status: 0 all fetched; 3 some pages failed (listed; run again later);
     2 an error; 130 interrupted.
     """
-    events = _Progress((sys.stderr.isatty() if progress is None else progress) and not quiet)
+    display = ProgressDisplay(enabled=False if quiet else progress)  # None: when stderr is a terminal
     try:
         fetcher = sync.Fetcher(cache, base_url=base_url, delay=delay, timeout=timeout, retries=retries,
                                backoff=backoff, max_failures=max_failures, recheck_days=recheck_days,
-                               progress=events)
+                               progress=_FetchEvents(display))
         try:
             summary = fetcher.run(legislatures, types=types, since=since, limit=limit, lang=lang, refresh=refresh)
         finally:
-            events.close()
+            display.close()  # a clean line for the summary, an error or the interrupted message
     except (ValueError, sync.FetchAborted, CacheLocked) as e:
         fail(safe(str(e)))
     except OSError as e:
@@ -139,16 +132,20 @@ def fetch_command(legislatures, types, since, limit, lang, cache, base_url, dela
                    err=True)
         sys.exit(EXIT_INTERRUPTED)
     if update_index:
-        events.phase("Updating the search index…")
-        _update_index(summary.cache, index_dir)
+        display.note("Updating the search index…")
+        _update_index(summary.cache, index_dir, display)
     sys.exit(EXIT_PARTIAL if summary.failed or summary.aborted else EXIT_OK)
 
 
-def _update_index(cache: str, index_dir) -> None:
+def _update_index(cache: str, index_dir, display: ProgressDisplay) -> None:
+    """Index the cache, its phases on the same display as the fetch's."""
     from ..index.store import IndexProblem
     from ..index.update import update_index
     try:
-        result = update_index([cache], index_dir)
+        try:
+            result = update_index([cache], index_dir, progress=display if display.enabled else None)
+        finally:
+            display.close()
     except IndexProblem as e:
         fail(safe(str(e)))
     except OSError as e:

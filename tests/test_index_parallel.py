@@ -1,5 +1,6 @@
-"""The parallel writer fed lazily (issue 13, indexing memory): documents are buffered as references and their
-fields made by the process that writes them; the index is the one the single-process writer makes."""
+"""The parallel writer fed lazily (issue 13, indexing memory): documents are streamed to worker processes in
+batches and their fields made by the process that writes them; the index holds what the single-process writer
+writes."""
 from __future__ import annotations
 
 import json
@@ -15,15 +16,25 @@ from parlsearch.index.update import indexed_hashes, update_index
 
 
 def content(index_dir) -> dict:
+    """What the index holds, keyed by document id: the parallel writer spreads batches over its workers, so
+    document numbers (which only break ties between equal scores) differ from a single writer's."""
     ix = open_index(index_dir)
     try:
         with ix.reader() as reader:
             found = whoosh_compat.index_content(reader)
+            docnums = list(reader.all_doc_ids())
     finally:
         ix.close()
+    ids = {n: stored["id"] for n, stored in zip(docnums, found["stored"])}
     # Term statistics are per segment (two segments here, one there); the postings themselves must agree.
-    found["postings"] = {f: [(t, plist) for t, plist, _ in rows] for f, rows in found["postings"].items()}
-    return found
+    return {
+        "postings": {f: [(t, sorted((ids[n], w, v) for n, w, v in plist)) for t, plist, _ in rows]
+                     for f, rows in found["postings"].items()},
+        "lengths": {name: dict(zip(ids.values(), values)) for name, values in found["lengths"].items()},
+        "stored": {stored["id"]: stored for stored in found["stored"]},
+        "columns": {name: dict(zip(ids.values(), values)) for name, values in found["columns"].items()},
+        "doc_count": found["doc_count"],
+    }
 
 
 @pytest.fixture

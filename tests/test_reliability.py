@@ -779,15 +779,6 @@ def _apply(pattern: re.Pattern, methods: set, text):
             getattr(pattern, method)(text)
 
 
-def _timed(fn, repeat=1) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        started = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - started)
-    return best
-
-
 def _hostile(prefix: str, run: str, n: int) -> str:
     return prefix + run * (n // len(run))
 
@@ -856,13 +847,23 @@ def test_the_linearity_check_tells_quadratic_from_linear():
     "l'" * 500000, "a." * 500000,
 ], ids=["dotted-numbers", "hyphenated-words", "elisions", "dotted-letters"])
 def test_analyzer_is_linear_on_hostile_tokens(text):
-    """One token with a million parts: the analyzer used a list for membership (quadratic, ~150 s)."""
+    """One token with a million parts: the analyzer used a list for membership (quadratic, ~150 s). Judged
+    like the regexes above: best-of-3 CPU time of this thread, GC off, tenth and whole measured alternately;
+    ×10 characters is ~×10 when linear, ~×100 when quadratic."""
     from parlsearch.index.analysis import FRENCH
-    tenth = text[:len(text) // 10]
-    small = _timed(lambda: (list(FRENCH.tokens(tenth, index=True)), FRENCH._index_cache.clear()), repeat=2)
-    assert small < 1.0, "already %.1f s for a tenth: quadratic" % small
-    large = _timed(lambda: (list(FRENCH.tokens(text, index=True)), FRENCH._index_cache.clear()))
-    assert large < 25 * small + 0.05 and large < 10, (small, large)
+    texts = (text[:len(text) // 10], text)
+    best = [float("inf"), float("inf")]
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        for _ in range(3):
+            for i, part in enumerate(texts):
+                best[i] = min(best[i], _cpu_timed(lambda: list(FRENCH.tokens(part, index=True))))
+                FRENCH._index_cache.clear()
+    finally:
+        if enabled:
+            gc.enable()
+    assert best[1] < 40 * max(best[0], 1e-4), best
 
 
 # -- output safety ---------------------------------------------------------------------------------------------
