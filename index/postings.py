@@ -9,6 +9,11 @@ for anything else (inlined postings, other codecs, wrapped matchers).
 """
 from __future__ import annotations
 
+import io as _io
+import struct
+import zlib as _zlib
+from array import array
+from pickle import load as _pickle_load, loads as _loads
 from itertools import accumulate
 
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
@@ -51,6 +56,10 @@ def iter_blocks(segreader, fieldname: str, btext: bytes):
 def _leaf_blocks(m):
     """Whole blocks of a whoosh3 leaf matcher (the codec's own block decoding, one block at a time)."""
     while m.is_active():
+        if m._ids is None and m._data is None and not m._byteids:
+            head = _ids_and_weights(m)
+            if head is not None:
+                m._ids, m._weights = head
         if m._ids is None:
             if m._data is None:
                 m._read_data()
@@ -64,7 +73,100 @@ def _leaf_blocks(m):
         if start:
             ids, weights = ids[start:], weights[start:]
         yield ids, weights
+        _next_block(m)
+
+
+#: The header of a block: its signed length, then its pickled info tuple (well under this many bytes).
+_BLOCK_HEAD = struct.Struct("!i")
+_MAX_HEAD = 96
+
+
+def _next_block(m) -> None:
+    """whoosh3 W3LeafMatcher._next_block, the block's header read in one slice: whoosh's _goto reads
+    the info tuple with pickle.load on its file object, a dozen small read() calls a block (a fifth of
+    a keyword query's time at 20,000 documents). The same attributes set to the same values; whoosh's
+    own _goto for a header that does not fit the slice."""
+    if m._atend or m._lastblock:
         m._next_block()
+        return
+    position = m._nextoffset
+    head = m._postfile.get(position, _MAX_HEAD)
+    try:
+        length = _BLOCK_HEAD.unpack_from(head)[0]
+        f = _io.BytesIO(head)
+        f.seek(_BLOCK_HEAD.size)
+        info = _pickle_load(f)
+        blocklength, maxid, maxweight, compression, mnlen, mxlen = info
+    except Exception:
+        m._goto(position)
+        return
+    m._data = m._ids = m._weights = m._values = None
+    m._i = 0
+    if length < 0:
+        m._lastblock = True
+        length = -length
+    m._nextoffset = position + _BLOCK_HEAD.size + length
+    m._dataoffset = position + f.tell()
+    m._blocklength, m._maxid, m._maxweight, m._compression = blocklength, maxid, maxweight, compression
+    m._minlength = byte_to_length(mnlen)
+    m._maxlength = byte_to_length(mxlen)
+
+
+#: Pickle opcodes of a block's layout: MARK, TUPLE, NONE, BINFLOAT; the end of the ids: TUPLE, BINPUT 0.
+_MARK, _TUPLE, _NONE, _BINFLOAT = 0x28, 0x74, 0x4E, 0x47
+_IDS_END = b"tq\x00"
+
+
+def _ids_and_weights(m):
+    """(ids, weights) of the current block of a whoosh3 leaf matcher without unpickling its values.
+
+    A block's data is pickle protocol 2 of (delta ids, weights, values), written by whoosh's
+    W3PostingsWriter._write_block (and index/fastwriter.py, byte for byte the same). The values of a
+    positional field are one `_codecs.encode(str, "latin1")` call each on unpickling: two thirds of a
+    block's decoding, which scoring never reads. The ids are a tuple of BININT opcodes memoised as
+    object 0 (TUPLE, BINPUT 0: bytes no integer argument can hold before the weights begin), the
+    weights None, one BINFLOAT or a tuple of one BINFLOAT per posting: only that prefix is inflated
+    and unpickled, closed as a 2-tuple, and both lengths are checked against the block's count.
+    None when the bytes are not laid out so: the caller then decodes the whole block as whoosh does.
+    Checked against whoosh's own decoding of every term of an index in tests/test_scoring.py."""
+    n = m._blocklength
+    raw = m._postfile.get(m._dataoffset, m._nextoffset - m._dataoffset)
+    # At most 5 bytes an id (BININT) and 9 a weight (BINFLOAT), plus the opcodes around them.
+    bound = 14 * n + 16
+    b = _zlib.decompressobj().decompress(raw, bound) if m._compression else raw[:bound]
+    if len(b) < 4 or b[0] != 0x80 or b[2] != _MARK:
+        return None
+    i = b.find(_IDS_END, 3)
+    if i < 0:
+        return None
+    i += len(_IDS_END)
+    if i >= len(b):
+        return None
+    kind = b[i]
+    if kind == _NONE:
+        end = i + 1
+    elif kind == _BINFLOAT:
+        end = i + 9
+    elif kind == _MARK:
+        end = i + 1 + 9 * n
+        if end >= len(b) or b[end] != _TUPLE:
+            return None
+        end += 1
+    else:
+        return None
+    try:
+        deltas, weights = _loads(b[:end] + b"\x86.")  # TUPLE2, STOP
+    except Exception:
+        return None
+    if type(deltas) is not tuple or len(deltas) != n:
+        return None
+    if weights is None:
+        weights = array("f", (1.0,)) * n
+    elif isinstance(weights, float):
+        weights = array("f", (weights,)) * n
+    elif type(weights) is not tuple or len(weights) != n:
+        return None
+    return tuple(accumulate(deltas)), weights
 
 
 def _generic_blocks(m, size: int = 128):
@@ -128,6 +230,24 @@ def numeric_column(segreader, fieldname: str):
     return values
 
 
+def sorted_column(segreader, fieldname: str):
+    """(values, docnums) of one segment's sortable numeric column, ordered by value, documents without
+    a value left out (whoosh's missing-value default): a range of values is then one bisect and one
+    slice. Computed once per reader (a C-level sort of the document numbers by their value)."""
+    from array import array as _array
+    cache = segreader.__dict__.setdefault("_parlsearch_sorted_columns", {})
+    if fieldname in cache:
+        return cache[fieldname]
+    column = numeric_column(segreader, fieldname)
+    result = None
+    if column is not None:
+        values, default = column
+        order = sorted((d for d in range(len(values)) if values[d] != default), key=values.__getitem__)
+        result = (_array(values.typecode, (values[d] for d in order)), _array("q", order))
+    cache[fieldname] = result
+    return result
+
+
 class BlockCache:
     """iter_blocks() remembered for a while: a search reads each query word's postings twice (the
     coverage rule's pass, then the scorer's), and decoding them (unpickle, decompress) is a third of a
@@ -153,3 +273,67 @@ class BlockCache:
                 self._blocks[key] = blocks
                 self._held += size
         return iter(blocks)
+
+
+def term_positions(segreader, fieldname: str, btext: bytes, docs, field_format) -> dict:
+    """{docnum: [positions]} of one term in one segment, for the segment-local `docs` only.
+
+    A phrase needs the positions of its words in the documents that hold them all, not in every
+    document of each word: blocks whose last id is below the next wanted document are skipped on
+    their header alone (whoosh's own skipping), and only the blocks that hold a wanted document are
+    decoded. Positions are decoded by the field's own format (whoosh's decode_positions)."""
+    out = {}
+    if not docs or (fieldname, btext) not in segreader:
+        return out
+    m = segreader.postings(fieldname, btext)
+    if isinstance(m, FilterMatcher) and getattr(m, "_exclude", False):
+        m = m.child  # deleted documents are never asked for: the wanted ones come from live postings
+    wanted = sorted(docs)
+    decode = _positions_decoder(field_format)
+    if isinstance(m, W3LeafMatcher):
+        from bisect import bisect_right
+        i = 0
+        while i < len(wanted) and m.is_active():
+            if m._maxid < wanted[i]:
+                m._next_block()
+                continue
+            if m._ids is None:
+                if m._data is None:
+                    m._read_data()
+                ids = m._data[0]
+                m._ids = ids if m._byteids else tuple(accumulate(ids))
+            if m._values is None:
+                m._read_values()
+            end = bisect_right(wanted, m._maxid)
+            block = set(wanted[i:end])
+            for d, v in zip(m._ids, m._values):
+                if d in block:
+                    out[d] = decode(v)
+            i = end
+            m._next_block()
+        return out
+    for d in wanted:  # any other matcher (inlined postings): its public API
+        if m.is_active() and m.id() < d:
+            m.skip_to(d)
+        if not m.is_active():
+            break
+        if m.id() == d:
+            out[d] = m.value_as("positions")
+    return out
+
+
+def _positions_decoder(field_format):
+    """whoosh's Positions.decode_positions without its per-value Python loop (the same bytes: a
+    4-byte count, then a pickled list of deltas whose final STOP opcode the encoder may leave out);
+    any other format decodes through its own method."""
+    from whoosh import formats
+    from whoosh.system import _INT_SIZE
+    if type(field_format) is not formats.Positions:
+        return field_format.decode_positions
+    from pickle import loads
+
+    def decode(value: bytes) -> list:
+        if not value.endswith(b"."):
+            value += b"."
+        return list(accumulate(loads(value[_INT_SIZE:])))
+    return decode

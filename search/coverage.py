@@ -20,6 +20,7 @@ the police once), returns nothing.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from whoosh import query as wq
@@ -39,6 +40,10 @@ MIN_SHARED_WORDS = 2
 MIN_SIMILAR_COVERAGE = 0.26
 
 
+#: coverage() works a word's shares out document by document (Cover.add_to, ~0.4 µs each) when the
+#: word has at least this many times more documents than are asked for; otherwise it builds the whole
+#: cover at once (~0.1 µs a document) and looks each one up.
+LAZY_RATIO = 4
 #: Weighted occurrences in the running text at which a word counts as half covered.
 BODY_SATURATION = 1.0
 #: Information is idf to this power (√idf): with idf itself, a single rare word carried up to half of a
@@ -51,7 +56,7 @@ class Word:
     """One bare query word: as typed (or as corrected), its query over the fields, and its coverage."""
     text: str
     query: wq.Query
-    cover: dict[int, float] = field(default_factory=dict)  # docnum → share of this word covered
+    cover: Mapping = field(default_factory=dict)  # docnum → share of this word covered (a Cover once measured)
     info: float = 0.0
 
 
@@ -86,37 +91,142 @@ def _term_blocks(sub, searcher, read_blocks=None):
     return blocks()
 
 
+class Cover(Mapping):
+    """docnum → share of one word covered, built from posting blocks with set and dict operations only.
+
+    Every document of the word is known at once (the keys: its document frequency, the AND of a query's
+    words); a document's share is worked out when asked for (1.0 in a topic field, else tf / (tf + 1) of
+    its largest occurrence count in the running text), so a query whose words meet in a few hundred
+    documents computes a few hundred shares, not one per posting of each word (~150 ns a posting in
+    Python: 40% of a two-word query's time at 20,000 documents). Equal, key for key and value for value,
+    to the dict the previous implementation built (tests/test_search.py)."""
+
+    def __init__(self):
+        self._docs = set()
+        self._topic = set()
+        self._body = []  # {docnum: occurrences} of each running-text term
+        self._shares = {}  # shares worked out by walking a matcher (shapes other than plain terms)
+        self._full = None
+
+    def add_topic(self, ids) -> None:
+        self._topic.update(ids)
+        self._docs.update(ids)
+        self._full = None
+
+    def add_body(self, occurrences: dict) -> None:
+        if occurrences:
+            self._body.append(occurrences)
+            self._docs.update(occurrences)
+            self._full = None
+
+    def add_share(self, docnum: int, share: float) -> None:
+        if share > self._shares.get(docnum, 0.0):
+            self._shares[docnum] = share
+        self._docs.add(docnum)
+        self._full = None
+
+    def __getitem__(self, docnum):
+        if docnum in self._topic:
+            return 1.0
+        if docnum not in self._docs:
+            raise KeyError(docnum)
+        tf = 0.0
+        for occurrences in self._body:
+            t = occurrences.get(docnum)
+            if t is not None and t > tf:
+                tf = t
+        share = tf / (tf + BODY_SATURATION) if tf else 0.0
+        other = self._shares.get(docnum)
+        return other if other is not None and other > share else share
+
+    def add_to(self, acc: dict, info: float) -> None:
+        """acc[d] += info × share of d, for every document of acc (coverage(): one call a word, not
+        one lookup a document)."""
+        topic, body, shares, docs = self._topic, self._body, self._shares, self._docs
+        for d in acc:
+            if d in topic:
+                acc[d] += info * 1.0
+            elif d in docs:
+                tf = 0.0
+                for occurrences in body:
+                    t = occurrences.get(d)
+                    if t is not None and t > tf:
+                        tf = t
+                share = tf / (tf + BODY_SATURATION) if tf else 0.0
+                other = shares.get(d)
+                acc[d] += info * (other if other is not None and other > share else share)
+            else:
+                acc[d] += info * 0.0
+
+    def get(self, docnum, default=None):
+        return self[docnum] if docnum in self._docs else default
+
+    def __contains__(self, docnum) -> bool:
+        return docnum in self._docs
+
+    def __iter__(self):
+        return iter(self._docs)
+
+    def __len__(self) -> int:
+        return len(self._docs)
+
+    def keys(self):
+        return self._docs
+
+    def items(self):
+        return self.full().items()
+
+    def full(self) -> dict:
+        """The whole cover as a dict (built once)."""
+        if self._full is None:  # every share at once: one comprehension a term, no call a document
+            tf = {}
+            for occurrences in self._body:
+                get = tf.get
+                tf.update({d: t for d, t in occurrences.items() if t > get(d, 0.0)})
+            full = {d: t / (t + BODY_SATURATION) for d, t in tf.items() if t}
+            for d, share in self._shares.items():
+                if share > full.get(d, 0.0):
+                    full[d] = share
+            full.update(dict.fromkeys(self._topic, 1.0))
+            missing = self._docs.difference(full)  # running text matched with no weight
+            if missing:
+                full.update(dict.fromkeys(missing, 0.0))
+            self._full = full
+        return self._full
+
+    def __bool__(self) -> bool:
+        return bool(self._docs)
+
+
 def measure(word: Word, searcher, read_blocks=None) -> None:
-    """Fill word.cover: one pass over the postings of the word's field queries (read_blocks: a shared
-    reader of posting blocks, index.postings.iter_blocks by default)."""
+    """Fill word.cover (a Cover): one pass over the postings of the word's field queries (read_blocks:
+    a shared reader of posting blocks, index.postings.iter_blocks by default)."""
     subqueries = word.query.subqueries if isinstance(word.query, wq.Or) else [word.query]
-    cover = word.cover
+    cover = Cover()
     for sub in subqueries:
         topic = _fieldname(sub) in TOPIC_FIELDS
         blocks = _term_blocks(sub, searcher, read_blocks)
         if blocks is not None:
-            for ids, weights in blocks:
-                if topic:
-                    cover.update(dict.fromkeys(ids, 1.0))
-                    continue
-                get = cover.get
-                for d, tf in zip(ids, weights):
-                    share = tf / (tf + BODY_SATURATION)
-                    if share > get(d, 0.0):
-                        cover[d] = share
+            if topic:
+                for ids, _ in blocks:
+                    cover.add_topic(ids)
+            else:
+                occurrences = {}
+                for ids, weights in blocks:
+                    occurrences.update(zip(ids, weights))
+                cover.add_body(occurrences)
             continue
         boost = sub.boost or 1.0  # the matcher's weight carries the field's weight: taken back out
         m = sub.matcher(searcher)
         while m.is_active():
             docnum = m.id()
             if topic:
-                cover[docnum] = 1.0
+                cover.add_topic((docnum,))
             else:
                 tf = m.weight() / boost  # occurrences in the field
-                share = tf / (tf + BODY_SATURATION)
-                if share > cover.get(docnum, 0.0):
-                    cover[docnum] = share
+                cover.add_share(docnum, tf / (tf + BODY_SATURATION))
             m.next()
+    word.cover = cover
 
 
 def weigh(words: list[Word], doc_count: int) -> None:
@@ -140,28 +250,35 @@ def coverage(words: list[Word], docnums) -> dict[int, float]:
     acc = dict.fromkeys(docnums, 0)
     for w in words:
         info = w.info
-        if len(w.cover) < len(acc):
-            for d, c in w.cover.items():
+        cover = w.cover
+        if isinstance(cover, Cover):
+            if len(cover) >= LAZY_RATIO * len(acc):  # a few documents of a common word: their shares only
+                cover.add_to(acc, info)
+                continue
+            cover = cover.full()
+        if len(cover) < len(acc) // 2:
+            for d, c in cover.items():
                 if d in acc:
                     acc[d] += info * c
         else:
-            get = w.cover.get
+            get = cover.get
             for d in acc:
                 acc[d] += info * get(d, 0.0)
     return {d: a / total for d, a in acc.items()}
 
 
 def answers(words: list[Word], allowed=None, minimum: float = MIN_COVERAGE):
-    """(documents that answer, their coverage, all candidates' coverage) under the rule above;
+    """(documents that answer, coverage) under the rule above: the coverage of those documents when
+    some hold every word, else of every candidate (the closest ones are listed when none answers);
     `allowed` restricts the candidates (documents matching the query's other clauses and filters)."""
     candidates = set()
     for w in words:
         candidates.update(w.cover)
     if allowed is not None:
         candidates &= allowed
-    cov = coverage(words, candidates)
     complete = candidates.intersection(*(w.cover.keys() for w in words))
-    if complete:
-        return complete, cov
+    if complete:  # the answers are those: only their coverage is needed (their rank)
+        return complete, coverage(words, complete)
+    cov = coverage(words, candidates)
     return {d for d, c in cov.items()
             if c >= minimum and sum(d in w.cover for w in words) >= MIN_SHARED_WORDS}, cov

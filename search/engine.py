@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from bisect import bisect_right
 import re
 import time
 from dataclasses import dataclass, field
@@ -44,6 +45,8 @@ CLOSEST = 3
 KEY_WORDS = 25
 #: Characters of a free text read by `similar --text` (a long draft's topic is in its first pages).
 MAX_SIMILAR_TEXT = 20_000
+#: The last day a datetime can hold: a larger stored value is no date (whoosh raises OverflowError).
+_MAX_ORDINAL = dt.date.max.toordinal()
 _WORD = re.compile(r"[^\W_](?:[\w'-]*[^\W_])?")
 
 
@@ -116,6 +119,16 @@ class _Marker(highlight.Formatter):
         return MARK_START + highlight.get_text(text, token, replace) + MARK_END
 
 
+def _all_of(containers: list):
+    """One container for several: their intersection when every one is a set (search.scoring.RangeFilter
+    holds its documents as one), else an _AllOf that asks each."""
+    sets = [c.docs if hasattr(c, "docs") else c for c in containers]
+    if all(isinstance(c, (set, frozenset)) for c in sets):
+        sets.sort(key=len)
+        return set(sets[0]).intersection(*sets[1:])
+    return _AllOf(containers)
+
+
 class _AllOf:
     """Documents in every one of several containers (sets of docnums, search.scoring.RangeFilter)."""
 
@@ -145,6 +158,7 @@ class Engine:
         self.parser = make_parser(self.schema, self.weights)
         self.vocabulary = Vocabulary(self.searcher.reader())
         self._date_column = None
+        self._date_table_cache = None
 
     @classmethod
     def open(cls, index_dir, weights=None, fast: bool = True) -> "Engine":
@@ -258,8 +272,14 @@ class Engine:
                 terms = [wq.Term(f, t, boost=self.weights.get(f, 1.0)) for f, t in whole]
                 queries[i] = wq.Or([queries[i]] + terms)
                 queries[i + 1] = wq.Or([queries[i + 1]] + terms)
+        lone = len(clauses) == 1
         for typed, q in zip(typed_words, queries):
             word = Word(typed, q)
+            if lone and self._has_postings(q):
+                # One word found in the index: no coverage rule applies to it (plan() needs two words),
+                # so its postings are only read once, by the scorer.
+                words.append(word)
+                continue
             measure(word, self.searcher, self._blocks)
             replacement = [word]
             if not word.cover and not exact:
@@ -283,6 +303,25 @@ class Engine:
                     words.append(w)
         weigh(words, self.searcher.doc_count_all())
         return words, corrections
+
+    def _has_postings(self, q) -> bool:
+        """Does some plain term of a word's query (a Term, or an Or of them) have a live posting? The
+        first block of each term is read through the query's block cache (the scorer reads it next).
+        False when it cannot tell cheaply (other shapes): the caller then measures the word."""
+        from whoosh.fields import BOOLEAN, NUMERIC
+        from ..index.postings import iter_blocks
+        read = self._blocks or iter_blocks
+        for sub in q.subqueries if isinstance(q, wq.Or) else [q]:
+            if type(sub) is not wq.Term or sub.fieldname not in self.schema:
+                continue
+            field = self.schema[sub.fieldname]
+            if isinstance(field, (NUMERIC, BOOLEAN)):
+                continue
+            btext = sub.text if isinstance(sub.text, bytes) else field.to_bytes(sub.text)
+            for segreader, _ in self.searcher.reader().leaf_readers():
+                if next(read(segreader, sub.fieldname, btext), None) is not None:
+                    return True
+        return False
 
     def _pin_expansions(self, q) -> None:
         """Expand every fuzzy and prefix word of `q` once, from each segment's own vocabulary
@@ -311,10 +350,10 @@ class Engine:
         if filters and not (text or "").strip():  # only --author/--since…: everything they allow
             return Plan(wq.And(filters).normalize() if len(filters) > 1 else filters[0])
         clauses, relaxable = self.parse(text)
-        expanded_terms([q for _, q in clauses], self.searcher.reader())  # QueryError past the limit
-        if self.fast:
+        if self.fast:  # before counting: the count then reads the pinned words, not whoosh's expansion
             for _, q in clauses:
                 self._pin_expansions(q)
+        expanded_terms([q for _, q in clauses], self.searcher.reader())  # QueryError past the limit
         if not clauses:
             if filters:
                 return Plan(wq.And(filters))
@@ -333,7 +372,7 @@ class Engine:
             return Plan(combine(fixed + [w.query for w in words]), corrected=corrected)
         allowed = None
         if fixed or filters:
-            allowed = set(self.searcher.docs_for_query(combine(fixed)))
+            allowed = self._allowed(fixed + filters)
         docs, cov = answers(words, allowed)
         anyword = wq.Or([w.query for w in words])
         q = combine(fixed + [anyword])
@@ -345,6 +384,18 @@ class Engine:
         if not all(best in w.cover for w in words):
             dropped = [w.text for w in words if best not in w.cover]
         return Plan(q, dropped=dropped, corrected=corrected, docs=docs, coverage=cov)
+
+    def _allowed(self, queries: list) -> set:
+        """The documents matching every one of `queries` (the clauses beside a query's bare words, and
+        the filters): a date or number range from its sorted column (search.scoring.RangeFilter, one
+        slice), anything else by whoosh."""
+        from .scoring import range_filter
+        sets = []
+        for q in queries:
+            flt = range_filter(self.searcher, q) if self.fast else None
+            sets.append(flt.docs if flt is not None else set(self.searcher.docs_for_query(q)))
+        sets.sort(key=len)
+        return set(sets[0]).intersection(*sets[1:])
 
     def search(self, text: str, *, limit: int = 10, offset: int = 0, sort: str = "relevance",
                filters: list | None = None, snippets: bool = True, exact: bool = False,
@@ -419,8 +470,9 @@ class Engine:
     def _fast_scores(self, q, allowed) -> dict | None:
         """{docnum: BM25F score} of every document matching `q` within `allowed`, by the term-at-a-time
         scorer (search/scoring.py: the same scores as whoosh's, ~10× cheaper a posting), for the shapes
-        it computes exactly: a word, an OR of words' terms, an AND of such words. None for any other
-        shape (phrases, negations, ranges, fuzzy or prefix words), which whoosh then runs."""
+        it computes exactly: a word, an OR of words' terms, an AND of such words, phrases (positions read
+        only for the documents holding every word of one). None for any other shape (negations, ranges
+        inside words, unexpanded fuzzy or prefix words), which whoosh then runs."""
         if not self.fast or q is None:
             return None
         from .scoring import FastScorer, from_query, range_filter
@@ -441,14 +493,16 @@ class Engine:
         if any(t.field not in self.schema or isinstance(self.schema[t.field], (NUMERIC, BOOLEAN))
                for t in terms):  # a term typed on a date or number field: whoosh's own conversion
             return None
+        if any(t.offset >= 0 and not self.schema[t.field].format.supports("positions") for t in terms):
+            return None  # a phrase on a field without positions: whoosh says why
         if ranges:
             containers = [range_filter(self.searcher, r) for r in ranges]
             if any(c is None for c in containers):
                 return None
-            allowed = _AllOf(containers + ([allowed] if allowed is not None else []))
+            allowed = _all_of(containers + ([allowed] if allowed is not None else []))
         if self._scorer is None:
             self._scorer = FastScorer(self.searcher, blocks=self._blocks)
-        scores = self._scorer.score(terms, require_all=require_all, allowed=allowed).scores
+        scores = self._scorer.score(terms, require_all=require_all, allowed=allowed, words=False).scores
         if ranges:  # whoosh scores a constant-score range 1.0 (its boost) in every document it matches
             extra = float(len(ranges))
             scores = {d: s + extra for d, s in scores.items()}
@@ -460,11 +514,18 @@ class Engine:
         coverage rounded to 1e-6, then newest first). Only the documents tied with the page's last
         score read their date, not every match."""
         import heapq
-        keyed = [(round(s * cov.get(d, 1.0), 6), d) for d, s in scores.items()]
-        best = heapq.nlargest(want, keyed, key=lambda kd: kd[0])
-        if best:
-            cutoff = best[-1][0]
-            best = [kd for kd in keyed if kd[0] >= cutoff]
+        if cov:
+            get = cov.get
+            ranked = {d: s * get(d, 1.0) for d, s in scores.items()}
+        else:
+            ranked = scores
+        best = []
+        if ranked and want > 0:
+            # The page's last key, rounded as the order rounds it; then only the documents that may round
+            # to it or above (the raw value at most 1e-6 below) are rounded and sorted, not every match.
+            cutoff = round(min(heapq.nlargest(want, ranked.values())), 6)
+            low = cutoff - 1e-6
+            best = [(k, d) for k, d in ((round(v, 6), d) for d, v in ranked.items() if v >= low) if k >= cutoff]
         window = sorted(best, key=lambda kd: (-kd[0], -self._date_key(kd[1])))[:want]
         terms = self._snippet_terms(plan.query) if snippets else None
         hits = []
@@ -505,6 +566,18 @@ class Engine:
 
     def _date_key(self, docnum: int) -> int:
         """Ordinal of the reception date, to break score ties newest first."""
+        if self.fast:
+            table = self._date_table()
+            if table is not None:
+                offsets, columns = table
+                i = bisect_right(offsets, docnum) - 1
+                values, default = columns[i]
+                local = docnum - offsets[i]
+                if local >= len(values) or values[local] == default:
+                    return 0
+                # whoosh stores microseconds since datetime.min (util.times.long_to_datetime)
+                ordinal = 1 + values[local] // 86_400_000_000
+                return ordinal if 1 <= ordinal <= _MAX_ORDINAL else 0
         if self._date_column is None:
             from ..index.stats import column_reader
             self._date_column = column_reader(self.searcher.reader(), "date_received")
@@ -513,6 +586,24 @@ class Engine:
         except (OverflowError, ValueError):  # no date: whoosh's missing-value sentinel is no datetime
             return 0
         return value.toordinal() if isinstance(value, dt.datetime) else 0
+
+    def _date_table(self):
+        """(segment offsets, each segment's raw date column) read once (index.postings.numeric_column):
+        a tie of thousands of documents (a keyword field query: every match scores the same) reads
+        their dates from arrays, not through whoosh's column readers (~14 µs a document). None when a
+        segment has no such column: _date_key then reads whoosh's."""
+        if self._date_table_cache is None:
+            from ..index.postings import numeric_column
+            offsets, columns = [], []
+            for segreader, offset in self.searcher.reader().leaf_readers():
+                column = numeric_column(segreader, "date_received")
+                if column is None:
+                    self._date_table_cache = False
+                    return None
+                offsets.append(offset)
+                columns.append(column)
+            self._date_table_cache = (offsets, columns)
+        return self._date_table_cache or None
 
     def _snippets(self, hit, doc: Document, top: int = 2) -> list[str]:
         out = []
@@ -578,9 +669,21 @@ class Engine:
         words = self._key_words(text, min_df=2 if exclude else 1)
         if not words:
             return []
+        # Only a document holding one of the "essential" words can be close: the least informative words
+        # together carry less than MIN_SIMILAR_COVERAGE of the text's information (MaxScore's split),
+        # so a document holding none but those cannot reach it. The common words' thousands of
+        # documents are then never candidates (exactly the same answers; tests/test_search.py).
+        need = MIN_SIMILAR_COVERAGE * sum(w.info for w in words) * (1 - 1e-9)
+        carried, low = 0.0, set()
+        for i, w in sorted(enumerate(words), key=lambda iw: iw[1].info):
+            if carried + w.info >= need:
+                break
+            carried += w.info
+            low.add(i)
         candidates = set()
-        for w in words:
-            candidates.update(w.cover)
+        for i, w in enumerate(words):
+            if i not in low:
+                candidates.update(w.cover.keys())
         if exclude is not None:
             own = self.searcher.document_number(id=exclude)
             candidates.discard(own)

@@ -46,6 +46,10 @@ class WeightedTerm:
     #: Terms of one word sharing a group (>= 0) count only together: a document scores them when it has
     #: all of them (whoosh's And inside a word's Or, e.g. the Dutch field's "l' AND air" for "l'air").
     group: int = -1
+    #: A phrase's word (offset >= 0): its group matches only where the words stand at their offsets'
+    #: gaps, up to `slop` positions later (search.query.GapPhrase: whoosh's _GapMatcher, same rule).
+    offset: int = -1
+    slop: int = 1
 
 
 @dataclass
@@ -228,7 +232,8 @@ class FastScorer:
     def _accumulate(self, t: WeightedTerm, scores: dict, docs: set, candidates, allowed, seen: set) -> int:
         """Add one term's BM25F contribution to `scores` and its documents to `docs`, over every
         segment's posting blocks; only documents in `candidates` and `allowed` (when given); every
-        document of the term, filtered or not, to `seen`. Returns the number of postings read."""
+        document of the term, filtered or not, to `seen` (either None: not collected). Returns the
+        number of postings read."""
         if t.field not in self.schema:
             return 0
         field = self.schema[t.field]
@@ -245,7 +250,8 @@ class FastScorer:
                 visited += len(ids)
                 if offset:
                     ids = [d + offset for d in ids]
-                seen.update(ids)
+                if seen is not None:
+                    seen.update(ids)
                 if candidates is not None or allowed is not None:
                     keep = [j for j, d in enumerate(ids)
                             if (candidates is None or d in candidates) and (allowed is None or d in allowed)]
@@ -254,7 +260,8 @@ class FastScorer:
                         weights = [weights[j] for j in keep]
                         if not ids:
                             continue
-                docs.update(ids)
+                if docs is not None:
+                    docs.update(ids)
                 get = scores.get
                 if scorable:
                     if offset:
@@ -268,15 +275,56 @@ class FastScorer:
                         scores[d] = get(d, 0.0) + tf * t.weight
         return visited
 
+    def _phrase_docs(self, members: list, docs: set) -> set:
+        """The documents of `docs` (each holding every word of the phrase) where the words stand in
+        order at their gaps: the positions of the phrase's words are read for those documents only
+        (index.postings.term_positions). Same rule as search.query._GapMatcher: the next word's
+        position is within [end + gap, end + gap + slop - 1] of a span's end."""
+        from bisect import bisect_right
+        from ..index.postings import term_positions
+        field_name = members[0].field
+        field = self.schema[field_name]
+        btexts = [self._btext(t) for t in members]
+        gaps = [b.offset - a.offset for a, b in zip(members, members[1:])]
+        slop = max(1, members[0].slop)
+        found = set()
+        starts = [offset for _, offset in self.leaves]
+        wanted = {}
+        for d in docs:
+            i = bisect_right(starts, d) - 1
+            wanted.setdefault(i, []).append(d - starts[i])
+        for i, local in wanted.items():
+            segreader, offset = self.leaves[i]
+            # word by word, each word's positions read only for the documents still in the running
+            alive = {d: set(p) for d, p in term_positions(segreader, field_name, btexts[0], local,
+                                                           field.format).items()}
+            for gap, btext in zip(gaps, btexts[1:]):
+                if not alive:
+                    break
+                following = term_positions(segreader, field_name, btext, list(alive), field.format)
+                survivors = {}
+                for d, ends in alive.items():
+                    nxt = following.get(d)
+                    if nxt:
+                        new = {q for q in nxt for a in ends if a + gap <= q <= a + gap + slop - 1}
+                        if new:
+                            survivors[d] = new
+                alive = survivors
+            found.update(d + offset for d in alive)
+        return found
+
     def score(self, terms: Iterable[WeightedTerm], *, require_all: bool = False, allowed=None,
-              word_idf: list | None = None) -> ScoredDocs:
+              word_idf: list | None = None, words: bool = True) -> ScoredDocs:
         """Score every document matching the terms.
 
         require_all: a document must match every word (AND of words; OR of each word's terms).
         allowed: None, a whoosh query (a filter: its documents only, unscored, as
         Searcher.search(filter=…)), or any container of global docnums (a set, a RangeFilter).
         word_idf: the IDF of each word; by default from the number of documents of the index the word
-        matches (any of its terms; filters and require_all do not change it)."""
+        matches (any of its terms; filters and require_all do not change it).
+        words=False: scores and total only (what a ranked page needs); the documents of each word are
+        not collected, so word masks, coverage and word IDFs are unavailable (word_idf is empty): two
+        set updates a posting fewer."""
         terms = list(terms)
         nwords = max((t.word for t in terms), default=-1) + 1
         if allowed is not None and hasattr(allowed, "matcher") and hasattr(allowed, "docs"):  # a whoosh query
@@ -307,7 +355,8 @@ class FastScorer:
                 if t.group >= 0:
                     groups.setdefault(t.group, []).append(t)
                 else:
-                    visited += self._accumulate(t, scores, docs_w, candidates, allowed, seen_w)
+                    visited += self._accumulate(t, scores, docs_w if words or require_all else None, candidates,
+                                                allowed, seen_w if words else None)
             for members in groups.values():
                 partial: dict = {}
                 together = seen_together = None
@@ -317,6 +366,9 @@ class FastScorer:
                     visited += self._accumulate(t, partial, docs_t, candidates, allowed, seen_t)
                     together = docs_t if together is None else together & docs_t
                     seen_together = seen_t if seen_together is None else seen_together & seen_t
+                if members[0].offset >= 0 and seen_together:
+                    seen_together = self._phrase_docs(members, seen_together)
+                    together = together & seen_together
                 seen_w.update(seen_together or ())
                 get = scores.get
                 for d in together or ():
@@ -329,7 +381,9 @@ class FastScorer:
         if require_all:
             keep = candidates or set()
             scores = {d: s for d, s in scores.items() if d in keep}
-        if word_idf is None:
+        if not words:
+            word_idf = []
+        elif word_idf is None:
             # Read in full even under require_all (only a word found in no document stops early, and
             # its IDF is then the highest anyway): the number of documents each word matches, in the
             # whole index, whatever the filters.
@@ -343,39 +397,35 @@ class FastScorer:
 
 class RangeFilter:
     """Documents whose numeric or date column value lies in [start, end] (either may be None), as a
-    container of global docnums for FastScorer.score(allowed=…).
+    container of global docnums for FastScorer.score(allowed=…), and as the set `docs`.
 
     whoosh's DateRange reads the postings of its tiered range terms for every query (8 ms at 1,000
-    documents for one year); this reads the sortable column once per segment (index.postings.
-    numeric_column) and tests only the documents the words matched. Same documents as
-    Searcher.docs_for_query(DateRange/NumericRange(field, start, end)) (tests/test_scoring.py)."""
+    documents for one year). This sorts each segment's sortable column once per reader (index.postings.
+    sorted_column) and takes the documents in range as one slice of it: a set built in C, so testing a
+    posting is one set lookup. Same documents as Searcher.docs_for_query(DateRange/NumericRange(field,
+    start, end)) (tests/test_scoring.py)."""
 
     def __init__(self, searcher, fieldname: str, start=None, end=None, raw: bool = False):
-        from bisect import bisect_right
-        from ..index.postings import numeric_column
+        from bisect import bisect_left, bisect_right
+        from ..index.postings import sorted_column
         field = searcher.schema[fieldname]
-        self._bisect = bisect_right
         convert = (lambda v: v) if raw else field.to_column_value
         self.low = convert(start) if start is not None else None
         self.high = convert(end) if end is not None else None
-        self.offsets, self.columns = [], []
+        docs = set()
         for segreader, offset in searcher.reader().leaf_readers():
-            column = numeric_column(segreader, fieldname)
+            column = sorted_column(segreader, fieldname)
             if column is None:
                 raise ValueError("%s has no numeric column" % fieldname)
-            self.offsets.append(offset)
-            self.columns.append(column)
+            values, docnums = column
+            i = bisect_left(values, self.low) if self.low is not None else 0
+            j = bisect_right(values, self.high) if self.high is not None else len(values)
+            if i < j:
+                docs.update(docnums[i:j] if not offset else [d + offset for d in docnums[i:j]])
+        self.docs = frozenset(docs)
 
     def __contains__(self, docnum: int) -> bool:
-        i = self._bisect(self.offsets, docnum) - 1
-        values, default = self.columns[i]
-        local = docnum - self.offsets[i]
-        if local >= len(values):
-            return False
-        v = values[local]
-        if v == default:
-            return False
-        return (self.low is None or v >= self.low) and (self.high is None or v <= self.high)
+        return docnum in self.docs
 
 
 def range_filter(searcher, q) -> "RangeFilter | None":
@@ -391,6 +441,18 @@ def range_filter(searcher, q) -> "RangeFilter | None":
     return None
 
 
+def _phrase_terms(q, word: int, boost: float, groups: list) -> list | None:
+    """The terms of a GapPhrase (search/query.py) as one group of phrase words: whoosh scores a phrase
+    as the sum of its words' BM25F in the field (an intersection of term matchers), times its boost."""
+    from .query import GapPhrase
+    if type(q) is not GapPhrase or len(q.words) != len(q.offsets) or len(q.words) < 2:
+        return None
+    group = groups[0]
+    groups[0] += 1
+    return [WeightedTerm(q.fieldname, w, boost * q.boost, word, group, offset=o, slop=q.slop)
+            for w, o in zip(q.words, q.offsets)]
+
+
 def word_terms(q, word: int = 0, boost: float = 1.0, _groups=None) -> list | None:
     """The WeightedTerms of one query word: a whoosh Term, or an Or of Terms (the multifield parser's
     bare word, with field boosts), nested Ors multiplied through, an And of Terms inside it as one
@@ -400,6 +462,9 @@ def word_terms(q, word: int = 0, boost: float = 1.0, _groups=None) -> list | Non
     groups = _groups if _groups is not None else [0]
     if type(q) is wq.Term:
         return [WeightedTerm(q.fieldname, q.text, boost * q.boost, word)]
+    phrase = _phrase_terms(q, word, boost, groups)
+    if phrase is not None:
+        return phrase
     if type(q) is wq.Or and getattr(q, "minmatch", 0) in (0, None, 1) and getattr(q, "scale", None) is None:
         out = []
         for child in q.subqueries:

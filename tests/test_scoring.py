@@ -307,3 +307,96 @@ def test_block_cache_gives_the_blocks_and_holds_at_most_its_bound(engine):
     assert small._held == 0 and not small._blocks
     cache.clear()
     assert cache._held == 0 and not cache._blocks
+
+
+# -- phrases: positions read for the candidate documents only ------------------------------------
+
+@pytest.mark.parametrize("fixture", ["one_segment_index", "multi_segment_index"])
+@pytest.mark.parametrize("text", ['"logement social"', '"qualité de l\'air"', '"zones de basses émissions"',
+                                  '"sécurité routière" vélo', '"permis d\'urbanisme"~3', '"Région bruxelloise"'])
+def test_phrases_score_as_whoosh_gap_phrase(request, engine, fixture, text):
+    """A parsed phrase (an Or of search.query.GapPhrase over the fields, stopword gaps kept) and a phrase
+    AND-ed with a word: the same documents and scores as whoosh's matchers (_GapMatcher's spans)."""
+    ix = request.getfixturevalue(fixture)
+    clauses, _ = engine.parse(text)
+    q = wq.And([q for _, q in clauses]) if len(clauses) > 1 else clauses[0][1]
+    terms, _ = from_query(q)
+    assert any(t.offset >= 0 for t in terms)
+    with ix.searcher(weighting=BM25F(B=0.75, K1=1.2)) as s:
+        scored = assert_equivalent(s, q)
+    assert scored.total > 0
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 10**6), length=st.integers(2, 3), slop=st.integers(1, 3))
+def test_generated_phrases_with_gaps_and_slop(seed, length, slop):
+    """Random documents over a small vocabulary (so words repeat and phrases half-match), several
+    segments, random gaps between the phrase's words and a random slop: the same documents and scores
+    as whoosh's GapPhrase matcher."""
+    from parlsearch.search.query import GapPhrase
+    rng = random.Random(seed)
+    ix = RamStorage().create_index(fields.Schema(a=fields.TEXT, b=fields.TEXT))
+    for _ in range(rng.randint(1, 3)):
+        with ix.writer() as w:
+            w.merge = False
+            for _ in range(rng.randint(1, 50)):
+                w.add_document(**{f: " ".join(rng.choice(VOCAB[:4]) for _ in range(rng.randint(0, 25)))
+                                  for f in "ab"})
+    words = [rng.choice(VOCAB[:4]) for _ in range(length)]
+    offsets = [0]
+    for _ in words[1:]:
+        offsets.append(offsets[-1] + rng.randint(1, 2))
+    q = wq.Or([GapPhrase("a", words, slop=slop, boost=2.0, offsets=offsets),
+               GapPhrase("b", words, slop=slop, offsets=offsets)])
+    with ix.searcher() as s:
+        assert_equivalent(s, q)
+
+
+@pytest.mark.parametrize("fixture", ["one_segment_index", "multi_segment_index"])
+def test_block_decoding_without_values_is_whooshs(request, fixture, monkeypatch):
+    """index.postings reads a block's ids and weights without unpickling its positions: for every
+    term of every field, the same live postings and weights as whoosh's matcher API, and the short
+    path taken for every block of more than 3 postings (shorter ones are whoosh's decoding)."""
+    from parlsearch.index import postings
+    ix = request.getfixturevalue(fixture)
+    taken = {True: 0, False: 0}
+    short = postings._ids_and_weights
+
+    def counted(m):
+        head = short(m)
+        if m._blocklength > 3:  # pickle writes tuples of 1 to 3 ids without the MARK the short path reads
+            taken[head is not None] += 1
+        return head
+    monkeypatch.setattr(postings, "_ids_and_weights", counted)
+    with ix.searcher() as s:
+        for segreader, _ in s.reader().leaf_readers():
+            for fieldname in s.schema.scorable_names():
+                for btext in segreader.lexicon(fieldname):
+                    got = list(postings.iter_blocks(segreader, fieldname, btext))
+                    m = segreader.postings(fieldname, btext)
+                    ids, weights = [], []
+                    while m.is_active():
+                        ids.append(m.id())
+                        weights.append(m.weight())
+                        m.next()
+                    assert [d for i, _ in got for d in i] == ids, (fieldname, btext)
+                    assert [w for _, ws in got for w in ws] == weights, (fieldname, btext)
+    assert taken[True] > 100 and taken[False] == 0, taken
+
+
+@pytest.mark.parametrize("words", QUERIES[:6], ids=" ".join)
+def test_scores_without_word_tracking_are_the_same(multi_segment_index, words):
+    """words=False (the engine's ranked page) skips collecting each word's documents: the same scores,
+    total and postings read, with and without require_all and a filter."""
+    with multi_segment_index.searcher(weighting=BM25F(B=0.75, K1=1.2)) as s:
+        parts = [p for p in (_word_query(s.schema, w) for w in words) if p is not None]
+        terms = [WeightedTerm(t.field, t.text, t.weight, i) for i, p in enumerate(parts) for t in from_query(p)[0]]
+        allowed = set(range(0, s.doc_count_all(), 2))
+        for require_all in (False, True):
+            for flt in (None, allowed):
+                full = FastScorer(s).score(terms, require_all=require_all, allowed=flt)
+                bare = FastScorer(s).score(terms, require_all=require_all, allowed=flt, words=False)
+                assert bare.scores == full.scores and bare.postings_visited == full.postings_visited
+                assert bare.word_idf == []
+                if not require_all:  # an AND needs each word's documents to intersect them
+                    assert not any(bare.word_docs)

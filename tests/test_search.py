@@ -594,6 +594,79 @@ def test_coverage_from_posting_blocks_is_the_matchers(engine):
         assert all(abs(word.cover[d] - expected[d]) < 1e-12 for d in expected), text
 
 
+def test_lazy_cover_gives_the_coverage_of_a_plain_dict(engine):
+    """A measured word's Cover works shares out when asked: coverage() over Covers is coverage() over
+    the same covers as plain dicts (every document, for the candidates of a partial match as for the
+    documents holding every word), and answers() returns the coverage of the complete matches only."""
+    from parlsearch.search.coverage import Cover, Word, answers, coverage, measure, weigh
+    for texts in (["stationnement", "vélo"], ["logement", "social", "bruxelles"], ["tram", "fiets", "qualité"]):
+        words = []
+        for text in texts:
+            w = Word(text, engine._word_query(text))
+            measure(w, engine.searcher)
+            assert isinstance(w.cover, Cover)
+            words.append(w)
+        weigh(words, engine.searcher.doc_count_all())
+        plain = [Word(w.text, w.query, dict(w.cover.items()), w.info) for w in words]
+        candidates = set().union(*(w.cover.keys() for w in words))
+        assert coverage(words, candidates) == coverage(plain, candidates)
+        docs, cov = answers(words)
+        docs_plain, cov_plain = answers(plain)
+        assert docs == docs_plain and cov == {d: cov_plain[d] for d in cov}
+        complete = set.intersection(*(set(w.cover.keys()) for w in words))
+        assert (set(cov) == complete) if complete else (set(cov) == candidates)
+
+
+def test_a_lone_known_word_is_not_measured_for_coverage(engine, monkeypatch):
+    """The coverage rule needs two words: one word found in the index is only scored (its postings are
+    not walked a second time to measure its coverage); an unknown word is still measured (spelling
+    correction starts from its empty cover), and two words are both measured."""
+    from parlsearch.search import engine as engine_module
+    calls = []
+    real = engine_module.measure
+    monkeypatch.setattr(engine_module, "measure", lambda w, *a: (calls.append(w.text), real(w, *a))[1])
+    assert engine.search("vélo").total > 0 and calls == []
+    assert engine.search("date:2024 vélo").total >= 0 and calls == []
+    engine.search("vélo tram")
+    assert sorted(calls) == ["tram", "vélo"]
+    calls.clear()
+    engine.search("vzlqo")
+    assert calls[:1] == ["vzlqo"]
+
+
+def test_date_keys_from_the_raw_column_are_whooshs(engine, whoosh_engine):
+    """Score ties are broken newest first; the fast path reads the reception dates from the raw column
+    arrays: the same day ordinal as whoosh's column reader for every document (0 without a date)."""
+    n = engine.searcher.doc_count_all()
+    assert engine._date_table() is not None
+    assert [engine._date_key(d) for d in range(n)] == [whoosh_engine._date_key(d) for d in range(n)]
+
+
+def test_similar_prunes_only_documents_that_cannot_be_close(engine):
+    """similar_text takes its candidates from the documents of the informative words only (the least
+    informative ones together carry less than MIN_SIMILAR_COVERAGE): the same hits as computing the
+    coverage of every document holding any key word (the previous implementation, repeated here)."""
+    from parlsearch.search.coverage import MIN_SHARED_WORDS, MIN_SIMILAR_COVERAGE, coverage
+    texts = ["Quelle est la fréquentation de la ligne de tram 55 et que faire contre sa saturation ?",
+             "stationnement des vélos cargo dans les communes", "logement social et primes à la rénovation"]
+    docs = [engine.searcher.stored_fields(d)["id"] for d in range(0, engine.searcher.doc_count_all(), 97)]
+    checked = 0
+    for text, exclude in [(t, None) for t in texts] + [(engine.get(i).subject + "\n" + engine.get(i).question, i)
+                                                         for i in docs[:6]]:
+        words = engine._key_words(text, min_df=2 if exclude else 1)
+        candidates = set().union(*(w.cover.keys() for w in words)) if words else set()
+        if exclude is not None:
+            candidates.discard(engine.searcher.document_number(id=exclude))
+        cov = coverage(words, candidates)
+        close = sorted((d for d in cov if cov[d] >= MIN_SIMILAR_COVERAGE
+                        and sum(d in w.cover for w in words) >= MIN_SHARED_WORDS),
+                       key=lambda d: (-round(cov[d], 6), -engine._date_key(d)))[:10]
+        hits = engine.similar_text(text, exclude=exclude)
+        assert [engine.searcher.document_number(id=h.doc.id) for h in hits] == close, text
+        checked += bool(close)
+    assert checked >= 3
+
+
 def test_fuzzy_and_prefix_words_are_expanded_once_per_query(engine, whoosh_engine, monkeypatch):
     """A fuzzy or prefix word is expanded once when the query is planned (index/expansion.py), not at
     every use by whoosh; the results are whoosh's."""
