@@ -210,7 +210,8 @@ class _Stream:
         self.late: set[str] = set()
         self.late_files: set[int] = set()  # file numbers of the late readings
         self.file_numbers: dict[str, int] = {}
-        self.pending_files: dict[str, int] = {}  # id → file number of its first reading, for pending ids
+        #: id → file number of its readings (a frozenset when several files hold it), for pending ids
+        self.pending_files: dict[str, int | frozenset] = {}
         self.writer = None
         self.open_writer = None
         self.handed = 0  # documents handed to the writer
@@ -229,7 +230,10 @@ class _Stream:
             self.late_files.add(number)
             self.summary.duplicates += 1
             return
-        self.pending_files.setdefault(doc.id, number)
+        held = self.pending_files.setdefault(doc.id, number)
+        if held != number and not (isinstance(held, frozenset) and number in held):
+            # Read in another file of the same batch: a late reading must be merged with this one too.
+            self.pending_files[doc.id] = (held if isinstance(held, frozenset) else frozenset((held,))) | {number}
         before = self.dedup.duplicates
         self.dedup.add(doc)
         self.summary.duplicates += self.dedup.duplicates - before
@@ -269,7 +273,10 @@ class _Stream:
 
     def _merge_late(self, files: list) -> None:
         """Second pass: every reading of the late questions, in reading order, from the files that hold them."""
-        late_files = {self.placed[i][2] for i in self.late} | self.late_files
+        late_files = set(self.late_files)
+        for doc_id in self.late:
+            held = self.placed[doc_id][2]
+            late_files.update(held if isinstance(held, frozenset) else (held,))
         names = {number: name for name, number in self.file_numbers.items()}
         wanted = {names[n] for n in late_files if n is not None and n in names}
         again = Deduplicator()
