@@ -36,3 +36,21 @@ def test_a_late_reading_keeps_what_every_earlier_file_contributed(tmp_path, smal
     assert (summary.new, summary.duplicates, summary.documents) == (21, 2, 21)
     with Engine.open(tmp_path / "index") as engine:
         assert engine.search("zeppelinodrome").total == 1
+
+
+@pytest.mark.slow  # ~15 s a case: a hundred one-document segments
+@pytest.mark.parametrize("jobs", [1, 2], ids=["writer", "parallel-writer"])
+def test_late_readings_revoke_the_right_document_when_writers_roll_over(tmp_path, monkeypatch, jobs):
+    """Every document in its own segment (a tiny memory limit), one document per batch: each revocation
+    must reach the segment and document number the earlier version was written to."""
+    from parlsearch.index import fastwriter
+    reference = update_index(None, tmp_path / "reference")
+    monkeypatch.setattr(update_module, "BATCH_DOCS", 1)
+    monkeypatch.setattr(update_module, "PARALLEL_MIN_DOCS", 1)
+    monkeypatch.setattr(ParallelWriter, "BATCH_DOCS", 1)
+    monkeypatch.setattr(fastwriter, "BYTES_PER_TERM", 1 << 40)
+    summary = update_index(None, tmp_path / "streamed", jobs=jobs)
+    assert summary.documents == reference.documents
+    with open_index(tmp_path / "streamed").reader() as reader:
+        assert len(reader.leaf_readers()) > 10  # it did roll over
+    assert indexed_hashes(open_index(tmp_path / "streamed")) == indexed_hashes(open_index(tmp_path / "reference"))
