@@ -133,8 +133,7 @@ def _write(ix, index_dir: Path, files: list, *, rebuild: bool, jobs: int, wait: 
         if not rebuild and ix.latest_generation() != generation:
             # Another writer committed while this one read or waited for the lock: what was planned against
             # the older commit may be wrong (documents it added would be added twice).
-            writer.cancel()
-            remove_unlisted_files_safely(index_dir)
+            _cancel(writer, index_dir)  # its files removed while the lock is held
             raise _Restart
         writer.progress = report
         return writer
@@ -169,8 +168,7 @@ def _write(ix, index_dir: Path, files: list, *, rebuild: bool, jobs: int, wait: 
                 if not getattr(writer, "reports_phases", False):
                     report("committing", 1, 1, "steps")
             else:  # only unchanged documents after all (late readings merged back to the indexed version)
-                writer.cancel()
-                remove_unlisted_files_safely(index_dir)
+                _cancel(writer, index_dir)
     except BaseException:
         if stream.writer is not None and not getattr(stream.writer, "is_closed", False):
             _cancel(stream.writer, index_dir)
@@ -185,13 +183,6 @@ def _file_size(path: Path) -> int:
         return path.stat().st_size
     except OSError:
         return 0
-
-
-def remove_unlisted_files_safely(index_dir: Path) -> None:
-    try:
-        remove_unlisted_files(index_dir)
-    except OSError:
-        pass
 
 
 class _Stream:
@@ -345,7 +336,10 @@ def _cancel(writer, index_dir: Path) -> None:
             writer._close_segment()
         except Exception:  # noqa: BLE001  closing a half-written segment on a full disk can fail again
             pass
-        remove_unlisted_files(index_dir)
+        try:
+            remove_unlisted_files(index_dir)
+        except OSError:  # the directory unreadable: the next commit cleans up
+            pass
     finally:
         writer._finish()
 

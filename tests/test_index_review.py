@@ -54,3 +54,57 @@ def test_late_readings_revoke_the_right_document_when_writers_roll_over(tmp_path
     with open_index(tmp_path / "streamed").reader() as reader:
         assert len(reader.leaf_readers()) > 10  # it did roll over
     assert indexed_hashes(open_index(tmp_path / "streamed")) == indexed_hashes(open_index(tmp_path / "reference"))
+
+
+def test_late_readings_with_whoosh_own_writer(tmp_path, monkeypatch):
+    """The fallback when the lean writer fails its self-check: whoosh's SegmentWriter, revocation by its
+    document numbers in the one new segment."""
+    from whoosh.writing import SegmentWriter
+    from parlsearch.index import whoosh_compat
+    reference = update_index(None, tmp_path / "reference")
+    monkeypatch.setattr(whoosh_compat, "writer_classes", lambda: (SegmentWriter, None))
+    monkeypatch.setattr(update_module, "BATCH_DOCS", 1)
+    events = []
+    summary = update_index(None, tmp_path / "streamed", jobs=2, progress=lambda *a, **i: events.append(a[0]))
+    assert (summary.new, summary.duplicates, summary.documents) == (
+        reference.new, reference.duplicates, reference.documents)
+    assert indexed_hashes(open_index(tmp_path / "streamed")) == indexed_hashes(open_index(tmp_path / "reference"))
+    assert "committing" in events and events[-1] == "done"
+    # An update with a changed question and a late reading of it, through whoosh's writer too.
+    again = update_index(None, tmp_path / "streamed")
+    assert not again.changed and again.documents == reference.documents
+
+
+def test_a_restarted_run_removes_its_files_while_it_still_holds_the_lock(tmp_path, monkeypatch):
+    """Another writer commits while this run reads: the run gives up its writer and plans again. The files
+    its writer had created must be removed before the lock is released: once released, the files of a
+    writer that took the lock meanwhile (not listed in any table of contents yet) would be deleted too."""
+    from parlsearch.index import store
+    from whoosh.util.filelock import FcntlLock
+    index_dir = tmp_path / "index"
+    update_index([write_jsonl(tmp_path / "a.jsonl", new_records(0, 5))], index_dir)
+    other = write_jsonl(tmp_path / "b.jsonl", new_records(5, 5))
+    original_open_writer = update_module.open_writer
+    commits_meanwhile = [other]
+
+    def open_writer(ix, **kwargs):
+        if commits_meanwhile:  # another process's run commits just before this one takes the lock
+            update_index([commits_meanwhile.pop()], index_dir)
+        return original_open_writer(ix, **kwargs)
+
+    removals = []
+    original_remove = store.remove_unlisted_files
+
+    def remove_unlisted_files(directory):
+        probe = FcntlLock(str(index_dir / "MAIN_WRITELOCK"))
+        free = probe.acquire(False)
+        if free:
+            probe.release()
+        removals.append(free)
+        return original_remove(directory)
+
+    monkeypatch.setattr(update_module, "open_writer", open_writer)
+    monkeypatch.setattr(update_module, "remove_unlisted_files", remove_unlisted_files)
+    summary = update_index([write_jsonl(tmp_path / "c.jsonl", new_records(10, 5))], index_dir)
+    assert summary.new == 5 and summary.documents == 15
+    assert removals and not any(removals), "files removed after the lock was released"
