@@ -108,3 +108,38 @@ def test_a_restarted_run_removes_its_files_while_it_still_holds_the_lock(tmp_pat
     summary = update_index([write_jsonl(tmp_path / "c.jsonl", new_records(10, 5))], index_dir)
     assert summary.new == 5 and summary.documents == 15
     assert removals and not any(removals), "files removed after the lock was released"
+
+
+_FAILING_WORKER = r"""
+import sys
+from pathlib import Path
+from parlsearch.index import update
+from parlsearch.index.fastwriter import ParallelWriter
+
+update.BATCH_DOCS = update.PARALLEL_MIN_DOCS = ParallelWriter.BATCH_DOCS = 10
+fields = update.index_fields
+seen = []
+
+def failing(doc):  # called in the worker that writes the document
+    seen.append(doc.id)
+    if len(seen) == 3:
+        raise ValueError("a long message: " + "x" * 1_000_000)
+    return fields(doc)
+
+update.index_fields = failing
+try:
+    update.update_index([Path(sys.argv[1])], Path(sys.argv[2]), jobs=2)
+except RuntimeError as e:
+    print("failed:", str(e)[:60])
+"""
+
+
+def test_a_worker_failing_with_a_long_message_does_not_hang_the_run(tmp_path):
+    """A worker reports its error on a pipe the parent reads only at commit; while the parent still sends
+    batches, an error larger than the pipe buffer left both processes waiting on each other."""
+    import subprocess
+    import sys
+    path = write_jsonl(tmp_path / "many.jsonl", new_records(0, 80))
+    done = subprocess.run([sys.executable, "-c", _FAILING_WORKER, str(path), str(tmp_path / "index")],
+                          capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+    assert "failed: an indexing worker process failed: ValueError" in done.stdout, done.stderr[-2000:]
