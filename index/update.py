@@ -344,23 +344,6 @@ def _cancel(writer, index_dir: Path) -> None:
         writer._finish()
 
 
-def _plan(docs, known: dict[str, str], summary: UpdateSummary) -> list:
-    """(document, replace?) for every new or changed document; counts new/updated/unchanged in `summary`."""
-    todo = []
-    summary.new = summary.updated = summary.unchanged = 0
-    for doc in docs:
-        old = known.get(doc.id)
-        if old is None:
-            summary.new += 1
-            todo.append((doc, False))
-        elif old != doc.content_hash:
-            summary.updated += 1
-            todo.append((doc, True))
-        else:
-            summary.unchanged += 1
-    return todo
-
-
 #: Crash-test hook (tests/test_reliability.py), inert unless set: PARLSEARCH_TEST_KILL_AT=<point> SIGKILLs this
 #: process at <point>, PARLSEARCH_TEST_STOP_AT=<point> SIGSTOPs it there (holding the write lock). Points:
 #: before-commit (every document added), after-segment-write (new segments on disk, the new TOC not yet renamed
