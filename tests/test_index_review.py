@@ -1,6 +1,8 @@
 """Review of streaming indexing (issue 13): cases found by reading update.py and fastwriter.py."""
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from parlsearch.index import update as update_module
@@ -143,3 +145,59 @@ def test_a_worker_failing_with_a_long_message_does_not_hang_the_run(tmp_path):
     done = subprocess.run([sys.executable, "-c", _FAILING_WORKER, str(path), str(tmp_path / "index")],
                           capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
     assert "failed: an indexing worker process failed: ValueError" in done.stdout, done.stderr[-2000:]
+
+
+_PARALLEL_RUN = r"""
+import sys
+from pathlib import Path
+from parlsearch.index import update
+from parlsearch.index.fastwriter import ParallelWriter
+
+update.BATCH_DOCS = update.PARALLEL_MIN_DOCS = ParallelWriter.BATCH_DOCS = 10
+try:
+    update.update_index([Path(sys.argv[1])], Path(sys.argv[2]), jobs=2)
+except KeyboardInterrupt:
+    print("interrupted")
+"""
+
+
+def test_ctrl_c_reaching_the_parallel_writer_and_its_workers_keeps_the_previous_commit(tmp_path):
+    """Ctrl-C on a terminal signals the whole process group: the workers and the parent. Stopped just before
+    its commit (every batch sent to the workers), the run is interrupted: the previous commit stays, no
+    segment file of the run is left, no worker outlives it."""
+    import signal
+    import subprocess
+    import sys
+    from test_reliability import cli_env, index_state, reaped
+    from parlsearch.index.store import _SEGMENT_RE
+    from whoosh.index import TOC
+    index_dir = tmp_path / "index"
+    update_index([write_jsonl(tmp_path / "old.jsonl", new_records(0, 5))], index_dir)
+    before = index_state(index_dir)
+    path = write_jsonl(tmp_path / "many.jsonl", new_records(100, 60))
+    proc = subprocess.Popen([sys.executable, "-c", _PARALLEL_RUN, str(path), str(index_dir)],
+                            env=cli_env(PARLSEARCH_TEST_STOP_AT="before-commit"), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL, start_new_session=True)
+    with reaped(proc):
+        _, status = os.waitpid(proc.pid, os.WUNTRACED)  # returns when it has stopped itself
+        assert os.WIFSTOPPED(status)
+        workers = [int(p) for p in os.listdir("/proc") if p.isdigit() and _parent_of(int(p)) == proc.pid]
+        assert len(workers) == 2
+        os.killpg(proc.pid, signal.SIGINT)
+        os.kill(proc.pid, signal.SIGCONT)
+        out, err = proc.communicate(timeout=120)
+    assert out.strip() == "interrupted", err
+    assert not [w for w in workers if os.path.exists("/proc/%d" % w)]
+    assert index_state(index_dir) == before
+    from parlsearch.index.store import _storage
+    listed = {seg.segment_id() for seg in TOC.read(_storage(index_dir), "MAIN").segments}
+    left = {m.group(1) for name in os.listdir(index_dir) if (m := _SEGMENT_RE.match(name))}
+    assert left == listed
+
+
+def _parent_of(pid: int) -> int | None:
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return int(f.read().rsplit(")", 1)[1].split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
