@@ -201,3 +201,26 @@ def _parent_of(pid: int) -> int | None:
             return int(f.read().rsplit(")", 1)[1].split()[1])
     except (OSError, ValueError, IndexError):
         return None
+
+
+def test_updates_that_merge_old_segments_write_what_whoosh_writes(tmp_path, monkeypatch):
+    """Commits that fold old segments into the new one (add_reader → add_postings_to_pool: text keys for
+    the direct fields) and an update deleting a document of an old segment: the lean writer's index
+    holds exactly what whoosh's own SegmentWriter's does."""
+    from whoosh.writing import SegmentWriter
+    from parlsearch.index import whoosh_compat
+    files = [write_jsonl(tmp_path / ("%d.jsonl" % i), new_records(i * 3, 3)) for i in range(8)]
+    changed = dict(new_records(4, 1)[0], reponse="Réponse : zeppelinodrome.")
+    files.append(write_jsonl(tmp_path / "changed.jsonl", [changed]))
+    contents = []
+    for name in ("lean", "whoosh"):
+        if name == "whoosh":
+            monkeypatch.setattr(whoosh_compat, "writer_classes", lambda: (SegmentWriter, None))
+        for path in files:
+            update_index([path], tmp_path / name)
+        ix = open_index(tmp_path / name)
+        with ix.reader() as reader:
+            assert len(ix._segments()) < len(files) and reader.doc_count() == 24
+            contents.append(whoosh_compat.index_content(reader))
+        ix.close()
+    assert contents[0] == contents[1]
