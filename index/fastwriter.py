@@ -528,6 +528,10 @@ class _Worker:
                     code = 0
                 except BaseException as e:  # reported to the parent, which raises
                     result = ("error", "%s: %s\n%s" % (type(e).__name__, e, traceback.format_exc()))
+                # Stop reading first: a parent still sending batches gets a broken pipe and comes to read
+                # this answer, however long it is (an answer larger than the pipe's buffer would otherwise
+                # leave both processes waiting on each other).
+                os.close(to_child)
                 _send(from_child, result)
             finally:
                 os._exit(code)

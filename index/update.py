@@ -133,8 +133,7 @@ def _write(ix, index_dir: Path, files: list, *, rebuild: bool, jobs: int, wait: 
         if not rebuild and ix.latest_generation() != generation:
             # Another writer committed while this one read or waited for the lock: what was planned against
             # the older commit may be wrong (documents it added would be added twice).
-            writer.cancel()
-            remove_unlisted_files_safely(index_dir)
+            _cancel(writer, index_dir)  # its files removed while the lock is held
             raise _Restart
         writer.progress = report
         return writer
@@ -169,8 +168,7 @@ def _write(ix, index_dir: Path, files: list, *, rebuild: bool, jobs: int, wait: 
                 if not getattr(writer, "reports_phases", False):
                     report("committing", 1, 1, "steps")
             else:  # only unchanged documents after all (late readings merged back to the indexed version)
-                writer.cancel()
-                remove_unlisted_files_safely(index_dir)
+                _cancel(writer, index_dir)
     except BaseException:
         if stream.writer is not None and not getattr(stream.writer, "is_closed", False):
             _cancel(stream.writer, index_dir)
@@ -185,13 +183,6 @@ def _file_size(path: Path) -> int:
         return path.stat().st_size
     except OSError:
         return 0
-
-
-def remove_unlisted_files_safely(index_dir: Path) -> None:
-    try:
-        remove_unlisted_files(index_dir)
-    except OSError:
-        pass
 
 
 class _Stream:
@@ -210,7 +201,8 @@ class _Stream:
         self.late: set[str] = set()
         self.late_files: set[int] = set()  # file numbers of the late readings
         self.file_numbers: dict[str, int] = {}
-        self.pending_files: dict[str, int] = {}  # id → file number of its first reading, for pending ids
+        #: id → file number of its readings (a frozenset when several files hold it), for pending ids
+        self.pending_files: dict[str, int | frozenset] = {}
         self.writer = None
         self.open_writer = None
         self.handed = 0  # documents handed to the writer
@@ -229,7 +221,10 @@ class _Stream:
             self.late_files.add(number)
             self.summary.duplicates += 1
             return
-        self.pending_files.setdefault(doc.id, number)
+        held = self.pending_files.setdefault(doc.id, number)
+        if held != number and not (isinstance(held, frozenset) and number in held):
+            # Read in another file of the same batch: a late reading must be merged with this one too.
+            self.pending_files[doc.id] = (held if isinstance(held, frozenset) else frozenset((held,))) | {number}
         before = self.dedup.duplicates
         self.dedup.add(doc)
         self.summary.duplicates += self.dedup.duplicates - before
@@ -269,7 +264,10 @@ class _Stream:
 
     def _merge_late(self, files: list) -> None:
         """Second pass: every reading of the late questions, in reading order, from the files that hold them."""
-        late_files = {self.placed[i][2] for i in self.late} | self.late_files
+        late_files = set(self.late_files)
+        for doc_id in self.late:
+            held = self.placed[doc_id][2]
+            late_files.update(held if isinstance(held, frozenset) else (held,))
         names = {number: name for name, number in self.file_numbers.items()}
         wanted = {names[n] for n in late_files if n is not None and n in names}
         again = Deduplicator()
@@ -338,26 +336,12 @@ def _cancel(writer, index_dir: Path) -> None:
             writer._close_segment()
         except Exception:  # noqa: BLE001  closing a half-written segment on a full disk can fail again
             pass
-        remove_unlisted_files(index_dir)
+        try:
+            remove_unlisted_files(index_dir)
+        except OSError:  # the directory unreadable: the next commit cleans up
+            pass
     finally:
         writer._finish()
-
-
-def _plan(docs, known: dict[str, str], summary: UpdateSummary) -> list:
-    """(document, replace?) for every new or changed document; counts new/updated/unchanged in `summary`."""
-    todo = []
-    summary.new = summary.updated = summary.unchanged = 0
-    for doc in docs:
-        old = known.get(doc.id)
-        if old is None:
-            summary.new += 1
-            todo.append((doc, False))
-        elif old != doc.content_hash:
-            summary.updated += 1
-            todo.append((doc, True))
-        else:
-            summary.unchanged += 1
-    return todo
 
 
 #: Crash-test hook (tests/test_reliability.py), inert unless set: PARLSEARCH_TEST_KILL_AT=<point> SIGKILLs this
