@@ -599,11 +599,12 @@ class ParallelWriter(FastSegmentWriter):
     are made by the worker that writes it, one document at a time.
     """
 
-    #: Documents per message to a worker: large enough to make pickling and pipe writes cheap (~6 MB of
-    #: text), small enough that the workers start early and hold little.
+    #: Documents per message to a worker (not the update's batch window, update.BATCH_DOCS, though of the
+    #: same size): large enough to make pickling and pipe writes cheap (~10 MB of text), small enough that
+    #: the workers start early and hold little.
     BATCH_DOCS = 1000
 
-    def __init__(self, ix, procs=2, limitmb=1024, min_docs=500, **kwargs):
+    def __init__(self, ix, procs=2, limitmb=1024, min_docs=1, **kwargs):
         self.procs = max(1, int(procs)) if hasattr(os, "fork") else 1  # no fork (Windows): one process
         self._totalmb = limitmb
         super().__init__(ix, limitmb=limitmb / max(self.procs, 1), **kwargs)

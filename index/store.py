@@ -350,11 +350,12 @@ def remove_unlisted_files(index_dir) -> int:
     return removed
 
 
-def open_writer(ix, wait: float = 0.0, jobs: int = 1, min_docs: int = 500):
+def open_writer(ix, wait: float = 0.0, jobs: int = 1, min_docs: int = 1):
     """A writer holding the index lock, waiting up to `wait` seconds for another writer to finish.
 
     The lock is an OS (fcntl) lock: it vanishes with the process that held it, so a killed writer
-    never leaves a lock that blocks later runs.
+    never leaves a lock that blocks later runs. With `jobs` > 1, worker processes are forked once `min_docs`
+    documents are to be written (update.PARALLEL_MIN_DOCS).
     """
     from whoosh.index import LockError
     from .whoosh_compat import writer_classes

@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 import os
+import pickle
 import signal
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
+from ..corpus.model import merge
 from ..corpus.reader import Deduplicator, Problem, ReadTracker, bundled_corpus, iter_files, read_listed
 
 from .schema import index_fields
@@ -263,28 +266,42 @@ class _Stream:
             self.writer.progress("analysing", self.handed, self.handed, "documents")
 
     def _merge_late(self, files: list) -> None:
-        """Second pass: every reading of the late questions, in reading order, from the files that hold them."""
+        """Second pass: every reading of the late questions, in reading order, from the files that hold them.
+
+        The readings are spooled to a temporary file (pickled, with each question's offsets in memory), then
+        merged and written one question at a time: memory stays bounded even when most readings are late (a
+        JSON export read first, then a page for each of its questions)."""
         late_files = set(self.late_files)
         for doc_id in self.late:
             held = self.placed[doc_id][2]
             late_files.update(held if isinstance(held, frozenset) else (held,))
         names = {number: name for name, number in self.file_numbers.items()}
         wanted = {names[n] for n in late_files if n is not None and n in names}
-        again = Deduplicator()
-        for item in read_listed([f for f in files if isinstance(f, Path) and str(f) in wanted]):
-            if not isinstance(item, Problem) and item.id in self.late:
-                again.add(item)
-        for doc_id, doc in again.by_id.items():
-            ticket, old_kind, _ = self.placed[doc_id]
-            kind = self._kind(doc)
-            if ticket is not None:
-                self._revoke(ticket)
-            self._count(old_kind, -1)
-            self._count(kind, +1)
-            if kind != "unchanged" or old_kind == "updated":
-                # An "updated" first reading deleted the indexed version: write the merged one even if it
-                # equals the indexed one again.
-                self._put(doc, kind, delete_indexed=(kind == "updated" and old_kind == "unchanged"))
+        with tempfile.TemporaryFile(prefix="parlsearch-late-") as spool:
+            offsets: dict[str, list[int]] = {}
+            for item in read_listed([f for f in files if isinstance(f, Path) and str(f) in wanted]):
+                if not isinstance(item, Problem) and item.id in self.late:
+                    offsets.setdefault(item.id, []).append(spool.tell())
+                    pickle.dump(item, spool, pickle.HIGHEST_PROTOCOL)
+            for doc_id, where in offsets.items():
+                doc = None
+                for offset in where:
+                    spool.seek(offset)
+                    reading = pickle.load(spool)
+                    doc = reading if doc is None else merge(doc, reading)
+                self._replace_late(doc)
+
+    def _replace_late(self, doc) -> None:
+        ticket, old_kind, _ = self.placed[doc.id]
+        kind = self._kind(doc)
+        if ticket is not None:
+            self._revoke(ticket)
+        self._count(old_kind, -1)
+        self._count(kind, +1)
+        if kind != "unchanged" or old_kind == "updated":
+            # An "updated" first reading deleted the indexed version: write the merged one even if it
+            # equals the indexed one again.
+            self._put(doc, kind, delete_indexed=(kind == "updated" and old_kind == "unchanged"))
 
 
 def _ticketing(writer):

@@ -226,7 +226,6 @@ def test_updates_that_merge_old_segments_write_what_whoosh_writes(tmp_path, monk
     assert contents[0] == contents[1]
 
 
-@pytest.mark.xfail(strict=True, reason="open (review): the second pass holds every late question at once")
 def test_late_readings_of_a_whole_corpus_are_merged_in_bounded_memory(tmp_path, monkeypatch, small_batches):
     """A JSON export read first, then pages of the same questions (the bundled corpus's layout at archive
     scale): every page is a late reading. The second pass must not hold them all in memory at once."""
