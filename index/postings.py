@@ -53,6 +53,16 @@ def iter_blocks(segreader, fieldname: str, btext: bytes):
         yield from blocks
 
 
+def _decode_ids(m) -> None:
+    """The current block's document ids of a whoosh3 leaf matcher, decoded once (the codec's delta_decode, as
+    one C-level accumulate instead of a generator)."""
+    if m._ids is None:
+        if m._data is None:
+            m._read_data()
+        ids = m._data[0]
+        m._ids = ids if m._byteids else tuple(accumulate(ids))
+
+
 def _leaf_blocks(m):
     """Whole blocks of a whoosh3 leaf matcher (the codec's own block decoding, one block at a time)."""
     while m.is_active():
@@ -60,12 +70,7 @@ def _leaf_blocks(m):
             head = _ids_and_weights(m)
             if head is not None:
                 m._ids, m._weights = head
-        if m._ids is None:
-            if m._data is None:
-                m._read_data()
-            ids = m._data[0]
-            # the codec's delta_decode, as one C-level accumulate instead of a generator
-            m._ids = ids if m._byteids else tuple(accumulate(ids))
+        _decode_ids(m)
         if m._weights is None:
             m._read_weights()
         ids, weights = m._ids, m._weights
@@ -297,11 +302,7 @@ def term_positions(segreader, fieldname: str, btext: bytes, docs, field_format) 
             if m._maxid < wanted[i]:
                 m._next_block()
                 continue
-            if m._ids is None:
-                if m._data is None:
-                    m._read_data()
-                ids = m._data[0]
-                m._ids = ids if m._byteids else tuple(accumulate(ids))
+            _decode_ids(m)
             if m._values is None:
                 m._read_values()
             end = bisect_right(wanted, m._maxid)
