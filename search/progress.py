@@ -129,6 +129,9 @@ class _Phase:
     ended: float = 0.0
     reported: bool = False  # its summary line written (or dropped by close())
 
+    def has_work(self) -> bool:
+        return bool(self.done or self.total or self.unit == "steps")
+
     def elapsed(self, now: float) -> float:
         return (self.ended if self.finished else now) - self.started
 
@@ -182,6 +185,10 @@ class ProgressDisplay:
             if done <= p.done and (total is None or total == p.total):
                 return  # the finishing event repeated
             # More of a phase thought finished (another segment written while analysing goes on).
+            if p.reported and not p.has_work():
+                # It finished with nothing to do (0 of 0) and left no line; now that it has work, it takes
+                # its place after the phases already reported (summary lines never go back in time).
+                self.phases[phase] = self.phases.pop(phase)
             p.finished = False
             force = p.reported
             p.reported = False
@@ -286,7 +293,7 @@ class ProgressDisplay:
             if not p.finished:
                 break
             p.reported = True
-            if p.done or p.total or p.unit == "steps":  # a phase with nothing to do (0 of 0) leaves no line
+            if p.has_work():  # a phase with nothing to do (0 of 0) leaves no line
                 lines.append(self.summary(p))
         if all(p.reported for p in self.phases.values()):
             self._idle_since = self.clock()

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 try:
@@ -244,16 +244,24 @@ events_strategy = st.lists(st.tuples(st.sampled_from(PHASES), st.integers(0, 10*
 
 
 @given(events_strategy, st.integers(2, 120))
+@example([(("reading", "bytes"), 0, 0, 0, 0.0), (("analysing", "documents"), 1, 0, 0, 0.0),
+          (("reading", "bytes"), 1, None, 0, 0.0)], 2)  # found by CI: reading finished empty, then had work
 def test_any_sequence_of_events_keeps_the_line_within_the_terminal_and_ends_clean(events, width):
     """Whatever the order, counts and totals: no error, the live line never wider than the terminal, and
-    after the final event one line per phase that had something to do, in the order the phases began."""
+    after the final event one line per phase that had something to do, in the order the phases began (a
+    phase that finished with nothing to do, then got work, begins again then)."""
     show, clock, term = display(width=width)
     seen = []
     for (phase, unit), done, total, records, step in events:
         clock.now += step
+        before = show.phases.get(phase)
+        empty_and_finished = before is not None and before.reported and not before.has_work()
         show(phase, done, total, unit, records=records)
         assert show._shown <= width - 1
         if phase not in seen:
+            seen.append(phase)
+        elif empty_and_finished and show.phases[phase].has_work():
+            seen.remove(phase)
             seen.append(phase)
     show("done", 0, 0, "")
     lines = screen(term.getvalue())
