@@ -42,6 +42,7 @@ def parallel_always(monkeypatch):
     monkeypatch.setattr(update_module, "PARALLEL_MIN_DOCS", 1)
 
 
+@pytest.mark.slow  # ~15 s: the whole index content compared
 def test_lazy_parallel_build_equals_the_single_writer_build(tmp_path, parallel_always, monkeypatch):
     lazy_calls = []
     original = ParallelWriter.add_lazily

@@ -203,6 +203,7 @@ def _parent_of(pid: int) -> int | None:
         return None
 
 
+@pytest.mark.slow  # ~15 s: the whole index content compared
 def test_updates_that_merge_old_segments_write_what_whoosh_writes(tmp_path, monkeypatch):
     """Commits that fold old segments into the new one (add_reader → add_postings_to_pool: text keys for
     the direct fields) and an update deleting a document of an old segment: the lean writer's index
