@@ -286,7 +286,6 @@ class FastSegmentWriter(SegmentWriter):
                 terms = terms_by_field.get(fieldname)
                 if terms is None:
                     terms = terms_by_field[fieldname] = {}
-                get = terms.get
                 positions = self._direct.get(fieldname)
                 if positions is not None:
                     # ParlText: the postings of ParlText.index, built without a generator and a tuple per
@@ -305,15 +304,8 @@ class FastSegmentWriter(SegmentWriter):
                                     single[poslist[0]] = vbytes
                         else:
                             vbytes = _encode_positions(poslist)
-                        cols = get(term)  # text keys: encoded once per term at flush (same order)
-                        if cols is None:
-                            terms[term] = (array("I", (docnum,)), array("d", (boost * freq * fieldboost,)),
-                                           [vbytes])
-                            nterms += 1
-                        else:
-                            cols[0].append(docnum)
-                            cols[1].append(boost * freq * fieldboost)
-                            cols[2].append(vbytes)
+                        # Text keys: encoded once per term at flush (same order).
+                        nterms += _append_posting(terms, term, docnum, boost * freq * fieldboost, vbytes)
                         npost += 1
                 else:
                     for tbytes, freq, weight, vbytes in field.index(value):
@@ -423,7 +415,7 @@ class FastSegmentWriter(SegmentWriter):
     def _documents_in_run(self) -> int:
         return sum(segment.doc_count_all() for segment in self._finished) + self.docnum
 
-    def _own_segments(self, mergetype, optimize, merge, written_before: int = 0, total: int | None = None) -> list:
+    def _own_segments(self, mergetype, optimize, merge, total: int | None = None) -> list:
         """The segments this process contributes to the commit (merged old ones, rolled-over and last new)."""
         old = len(self.segments)
         if old > 1 and mergetype is not CLEAR:
@@ -433,13 +425,13 @@ class FastSegmentWriter(SegmentWriter):
             self.progress("merging", old, old, "segments")
         mine = self._documents_in_run()
         self._writing_total = mine if total is None else total
-        self.progress("writing", written_before + self._written_docs, self._writing_total, "documents")
+        self.progress("writing", self._written_docs, self._writing_total, "documents")
         finalsegments.extend(self._finished)
         if self._added:
             finalsegments.append(self._finalize_segment())
         else:
             self._close_segment()
-        self.progress("writing", written_before + mine, self._writing_total, "documents")
+        self.progress("writing", mine, self._writing_total, "documents")
         return finalsegments
 
     def _commit_segments(self, finalsegments: list) -> None:
@@ -522,7 +514,7 @@ class _Worker:
                     sub = FastSegmentWriter(writer._ix, _lk=False, limitmb=limitmb)
                     while (batch := _receive(to_child)) is not None:
                         for to_fields, item in batch:
-                            sub.add_document(**(item if to_fields is None else to_fields(item)))
+                            sub.add_lazily(to_fields, item)
                         del batch
                     result = ("ok", [(segment, segment.doc_count_all()) for segment in sub.finished_segments()])
                     code = 0
@@ -607,7 +599,7 @@ class ParallelWriter(FastSegmentWriter):
     def __init__(self, ix, procs=2, limitmb=1024, min_docs=1, **kwargs):
         self.procs = max(1, int(procs)) if hasattr(os, "fork") else 1  # no fork (Windows): one process
         self._totalmb = limitmb
-        super().__init__(ix, limitmb=limitmb / max(self.procs, 1), **kwargs)
+        super().__init__(ix, limitmb=limitmb / self.procs, **kwargs)
         self._ix = ix
         self._min_docs = max(1, min_docs)
         self._pending: list[tuple] = []  # (ticket, to_fields, item) not sent yet
