@@ -121,9 +121,8 @@ def read_file(path: Path, tracker: ReadTracker | None = None) -> Iterator[Item]:
     if tracker is not None:
         tracker.start(f)
     try:
-        yield from _read_open_file(path, spath, f, size)
+        yield from _read_open_file(path, spath, f, size)  # which closes f
     finally:
-        f.close()
         if tracker is not None:
             tracker.finish(size)
 
@@ -321,10 +320,9 @@ class Deduplicator:
         return list(self.by_id.values())
 
 
-def read_paths(paths: Iterable[str | os.PathLike] | None = None, progress=None) -> ReadResult:
-    """Read everything under `paths` (default: the bundled corpus), deduplicated by id.
-
-    `progress(1)` is called for each document read."""
+def read_paths(paths: Iterable[str | os.PathLike] | None = None) -> ReadResult:
+    """Read everything under `paths` (default: the bundled corpus), deduplicated by id, all in memory (indexing
+    streams instead: index.update)."""
     paths = [bundled_corpus()] if not paths else list(paths)
     result = ReadResult()
     dedup = Deduplicator()
@@ -336,8 +334,6 @@ def read_paths(paths: Iterable[str | os.PathLike] | None = None, progress=None) 
         else:
             dedup.add(item)
             sources.add(item.source)
-            if progress:
-                progress(1)
     result.documents = dedup.documents()
     result.duplicates = dedup.duplicates
     result.files = len(sources)
