@@ -129,8 +129,6 @@ def _write(ix, index_dir: Path, files: list, *, rebuild: bool, jobs: int, wait: 
         known = {} if rebuild else indexed_hashes(ix)
     except Exception as e:  # truncated or corrupted segment files
         raise damaged_index(index_dir, e) from None
-    stream = _Stream(known, summary)
-
     def writer_for_stream():
         writer = open_writer(ix, wait=wait, jobs=jobs, min_docs=PARALLEL_MIN_DOCS)
         if not rebuild and ix.latest_generation() != generation:
@@ -141,7 +139,7 @@ def _write(ix, index_dir: Path, files: list, *, rebuild: bool, jobs: int, wait: 
         writer.progress = report
         return writer
 
-    stream.open_writer = writer_for_stream
+    stream = _Stream(known, summary, writer_for_stream)
     if rebuild:
         stream.writer_now()
     try:
@@ -195,19 +193,18 @@ class _Stream:
     writer ("late" readings) are set aside; `finish()` merges them by a second pass over the files that hold
     them and replaces what was written (the earlier version is marked deleted in its new segment)."""
 
-    def __init__(self, known: dict[str, str], summary: UpdateSummary, batch_docs: int | None = None):
+    def __init__(self, known: dict[str, str], summary: UpdateSummary, open_writer: Callable):
         self.known = known
         self.summary = summary
-        self.batch_docs = batch_docs or BATCH_DOCS
+        self.open_writer = open_writer
         self.dedup = Deduplicator()
-        self.placed: dict[str, tuple] = {}  # id → (ticket or None, "new"/"updated"/"unchanged", file number)
+        #: id → (ticket or None, "new"/"updated"/"unchanged", the file numbers of its readings: _Files)
+        self.placed: dict[str, tuple] = {}
         self.late: set[str] = set()
         self.late_files: set[int] = set()  # file numbers of the late readings
         self.file_numbers: dict[str, int] = {}
-        #: id → file number of its readings (a frozenset when several files hold it), for pending ids
-        self.pending_files: dict[str, int | frozenset] = {}
+        self.pending_files: dict[str, int | frozenset] = {}  # id → _Files of the readings of a pending id
         self.writer = None
-        self.open_writer = None
         self.handed = 0  # documents handed to the writer
         self._add = self._revoke = None
 
@@ -224,14 +221,12 @@ class _Stream:
             self.late_files.add(number)
             self.summary.duplicates += 1
             return
-        held = self.pending_files.setdefault(doc.id, number)
-        if held != number and not (isinstance(held, frozenset) and number in held):
-            # Read in another file of the same batch: a late reading must be merged with this one too.
-            self.pending_files[doc.id] = (held if isinstance(held, frozenset) else frozenset((held,))) | {number}
+        # Read in another file of the same batch too: a late reading must be merged with both.
+        self.pending_files[doc.id] = _Files.add(self.pending_files.get(doc.id), number)
         before = self.dedup.duplicates
         self.dedup.add(doc)
         self.summary.duplicates += self.dedup.duplicates - before
-        if len(self.dedup.by_id) >= self.batch_docs:
+        if len(self.dedup.by_id) >= BATCH_DOCS:
             self._hand_over()
 
     def _hand_over(self) -> None:
@@ -239,7 +234,7 @@ class _Stream:
         for doc in docs.values():
             kind = self._kind(doc)
             ticket = self._put(doc, kind) if kind != "unchanged" else None
-            self.placed[doc.id] = (ticket, kind, self.pending_files.pop(doc.id, None))
+            self.placed[doc.id] = (ticket, kind, self.pending_files.pop(doc.id))
             self._count(kind, +1)
         if self.writer is not None:
             self.writer.progress("analysing", self.handed, None, "documents")
@@ -273,10 +268,8 @@ class _Stream:
         JSON export read first, then a page for each of its questions)."""
         late_files = set(self.late_files)
         for doc_id in self.late:
-            held = self.placed[doc_id][2]
-            late_files.update(held if isinstance(held, frozenset) else (held,))
-        names = {number: name for name, number in self.file_numbers.items()}
-        wanted = {names[n] for n in late_files if n is not None and n in names}
+            late_files.update(_Files.numbers(self.placed[doc_id][2]))
+        wanted = {name for name, number in self.file_numbers.items() if number in late_files}
         with tempfile.TemporaryFile(prefix="parlsearch-late-") as spool:
             offsets: dict[str, list[int]] = {}
             for item in read_listed([f for f in files if isinstance(f, Path) and str(f) in wanted]):
@@ -304,6 +297,21 @@ class _Stream:
             self._put(doc, kind, delete_indexed=(kind == "updated" and old_kind == "unchanged"))
 
 
+class _Files:
+    """The file numbers of a question's readings, kept for every question written: one int (small ints cost
+    no memory) for the usual single file, a frozenset when several files hold it."""
+
+    @staticmethod
+    def add(held: int | frozenset | None, number: int) -> int | frozenset:
+        if held is None or held == number:
+            return number
+        return (held if isinstance(held, frozenset) else frozenset((held,))) | {number}
+
+    @staticmethod
+    def numbers(held: int | frozenset) -> frozenset | tuple:
+        return held if isinstance(held, frozenset) else (held,)
+
+
 def _ticketing(writer):
     """(add(to_fields, item) → ticket, revoke(ticket)) for any writer: the lean writers hand out tickets;
     whoosh's own writer (the fallback) numbers this run's documents in its one new segment."""
@@ -319,8 +327,6 @@ def _ticketing(writer):
     def revoke(ticket):
         writer.newsegment.delete_document(ticket)
 
-    if not hasattr(writer, "progress"):
-        writer.progress = _no_progress
     return add_one, revoke
 
 
