@@ -530,12 +530,12 @@ def bench_size(n: int, tool: Path, jobs: int, repeat: int, cold_runs: int, work:
     if p["returncode"] != 0:
         raise SystemExit("benchmark: parlsearch index failed:\n%s" % p["stderr"][-2000:])
     segments = _segments(ix_dir)
-    built_size = {ix_dir: _dir_size(ix_dir)}  # before the incremental update adds to it
+    ix_size = _dir_size(ix_dir)  # before the incremental update adds to it
     log("  fts5 index …")
     f = _run_child([sys.executable, str(Path(__file__).resolve()), "--_fts5-build", str(corpus), str(db)])
     if f["returncode"] != 0:
         raise SystemExit("benchmark: fts5 build failed:\n%s" % f["stderr"][-2000:])
-    built_size[db] = _dir_size(db)
+    db_size = _dir_size(db)
     ndocs = int(f["stdout"].strip() or 0)
 
     log("  queries …")
@@ -596,15 +596,15 @@ def bench_size(n: int, tool: Path, jobs: int, repeat: int, cold_runs: int, work:
     fu = _run_child([sys.executable, str(Path(__file__).resolve()), "--_fts5-build", str(extra), str(db),
                      "--_append"])
 
-    def side(ix, q, c, path, upd):
+    def side(ix, q, c, size, upd):
         return {"index_wall_s": ix["wall"], "index_cpu_s": ix["cpu"], "docs_per_s": n / ix["wall"],
                 "docs_per_cpu_s": n / ix["cpu"] if ix["cpu"] else float("nan"),
                 "mb_per_s": size_mb / ix["wall"], "index_peak_rss_mb": ix["maxrss_mb"],
                 "index_tree_rss_mb": ix["tree_rss_mb"],
-                "index_size_mb": built_size[path] / 1e6, "query": q["all"], "queries": q, "cold_start": c,
+                "index_size_mb": size / 1e6, "query": q["all"], "queries": q, "cold_start": c,
                 "update_wall_s": upd["wall"], "update_cpu_s": upd["cpu"], "update_peak_rss_mb": upd["maxrss_mb"]}
 
-    ps, fs = side(p, pq, pc, ix_dir, pu), side(f, fq, fc, db, fu)
+    ps, fs = side(p, pq, pc, ix_size, pu), side(f, fq, fc, db_size, fu)
     ps["segments"] = segments
     ratios = {
         "index_time": ps["index_wall_s"] / fs["index_wall_s"],
