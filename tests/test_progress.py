@@ -384,11 +384,16 @@ def served():
 
 
 def test_fetch_then_index_phases_on_one_display(served, monkeypatch, tmp_path):
+    from parlsearch.search import cli_fetch
     from parlsearch.search.cli_fetch import fetch_command
     site, url = served
     fake, calls = _fake_update_index()
     monkeypatch.setattr("parlsearch.index.update.update_index", fake)
     monkeypatch.setattr(progress_module, "_isatty", lambda stream: True)
+    # A clock that moves 0.1 s a reading: two local pages can be fetched in under the 10 ms a rate needs.
+    ticks = iter(range(10**6))
+    monkeypatch.setattr(cli_fetch, "ProgressDisplay",
+                        lambda **kwargs: ProgressDisplay(clock=lambda: next(ticks) / 10, **kwargs))
     result = CliRunner().invoke(fetch_command, ["--delay", "0", "--cache", str(tmp_path / "cache"), "--base-url", url,
                                                 "--lang", "fr", "--limit", "2", "--update-index",
                                                 "--index", str(tmp_path / "ix")])
