@@ -19,17 +19,11 @@ from parlsearch.index.store import (INDEX_NAME, META_FILE, NotAnIndex, _storage,
 from parlsearch.index.update import update_index
 
 from conftest import parlsearch_argv
+from test_reliability import cli_env as env
 
 USER_FILES = {"_MAIN_notes.txt": b"my notes", "MAIN_budget.xlsx": b"PK\x03\x04budget", "thesis.txt": b"chapter 1"}
 READ_COMMANDS = (["search", "tram"], ["show", "170285"], ["similar", "170285"], ["stats"])
 ALL_COMMANDS = READ_COMMANDS + (["index"], ["index", "--rebuild"])
-
-
-def env(**extra) -> dict:
-    e = {k: v for k, v in os.environ.items()
-         if k not in ("PARLSEARCH_INDEX", "NO_COLOR", "PARLSEARCH_TEST_KILL_AT", "PARLSEARCH_TEST_STOP_AT")}
-    e.update(extra)
-    return e
 
 
 def cli(*args, environ=None, timeout=120, **kw) -> subprocess.CompletedProcess:
