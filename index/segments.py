@@ -1,0 +1,454 @@
+"""The adapter between whoosh's segments and the engine: the only read-side module that knows their layout.
+
+Everything the engine scores, filters, counts and sorts with is read here as numpy arrays, once per view
+(a whoosh searcher's set of segments):
+
+* posting lists — document numbers and weights (term frequencies), positions for phrases — read in place
+  from the memory-mapped records of parlsearch's codec (index/codec.py): no decoding, no copy;
+* one-byte field lengths (BM25's document length), whoosh's length columns read whole;
+* date columns as day ordinals, value columns (author, minister, status) as integer codes;
+* which documents are deleted, the term dictionary (for expansions and spelling), stored documents.
+
+Global document numbers are whoosh's: a segment's local number plus its offset in the view. Arrays that
+span the view (lengths, dates, codes, the live mask) are the concatenation of the segments', built once
+per view on first use.
+
+**Checked, with a fallback.** When a view is opened, each segment is checked: written by parlsearch's
+codec, its record buffer reachable, its length and value columns in the layout read here (whoosh 2.7's).
+A segment that fails is read through whoosh's public API instead (its matchers and column readers: the same
+arrays, built posting by posting, slower), and one warning says so once per process. Tests simulate the
+failure and check the answers are the same.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+import sys
+
+import numpy as np
+
+from .codec import FLOAT_WEIGHTS, HAS_POSITIONS, WIDE_POSITIONS, ArrayTermsReader, record_sections
+
+#: whoosh stores a DATETIME as microseconds since datetime.min (util.times.datetime_to_long).
+_US_PER_DAY = 86_400_000_000
+_MAX_ORDINAL = dt.date.max.toordinal()
+#: byte → field length, as whoosh decodes the one-byte length of a document field.
+_LENGTH_OF_BYTE = None
+
+
+def length_of_byte() -> np.ndarray:
+    """The 256 field lengths a length byte stands for (whoosh.util.numeric.byte_to_length)."""
+    global _LENGTH_OF_BYTE
+    if _LENGTH_OF_BYTE is None:
+        from whoosh.util.numeric import byte_to_length
+        _LENGTH_OF_BYTE = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
+    return _LENGTH_OF_BYTE
+
+
+class Postings:
+    """One term's postings in one segment: `ids` (segment-local, ascending, live documents only) and
+    `weights`; for positional fields read with positions, each posting's positions."""
+
+    __slots__ = ("ids", "weights", "_flat", "_starts", "_index")
+
+    def __init__(self, ids, weights, flat=None, starts=None, index=None):
+        self.ids = ids
+        self.weights = weights
+        self._flat = flat  # every posting's positions, one after the other (deleted documents' included)
+        self._starts = starts  # start of each posting's positions in _flat, and the end of the last one
+        self._index = index  # the record's posting number of each kept posting (None: the same)
+
+    @property
+    def has_positions(self) -> bool:
+        return self._flat is not None
+
+    def positions_of(self, i: int):
+        """The positions (an array) of posting `i` (an index into self.ids)."""
+        j = i if self._index is None else self._index[i]
+        return self._flat[self._starts[j]:self._starts[j + 1]]
+
+
+class _Segment:
+    """A segment read through parlsearch's codec records (memory-mapped arrays)."""
+
+    fast = True
+
+    def __init__(self, leaf, offset: int):
+        self.leaf = leaf
+        self.offset = offset
+        self.doc_count = leaf.doc_count_all()
+        self._terms: ArrayTermsReader = leaf._terms
+        self._buffer = self._terms.buffer
+        deleted = sorted(leaf.deleted_docs()) if leaf.has_deletions() else []
+        self.deleted = np.array(deleted, dtype=np.int64)
+        if deleted:
+            live = np.ones(self.doc_count, dtype=bool)
+            live[self.deleted] = False
+            self.live = live
+        else:
+            self.live = None
+
+    # -- postings ------------------------------------------------------------------------------------------
+
+    def _info(self, fieldname: str, btext: bytes):
+        terms = self._terms
+        key = terms._keycoder(fieldname, btext)
+        raw = terms._tindex.get(key)
+        if raw is None:
+            return None
+        from .codec import ArrayTermInfo
+        return ArrayTermInfo.from_bytes(raw)
+
+    def postings(self, fieldname: str, btext: bytes, positions: bool = False) -> Postings | None:
+        info = self._info(fieldname, btext)
+        if info is None or not info._df:
+            return None
+        df = info._df
+        (i0, ilen), (w0, wlen, wcode), p0 = record_sections(info.layout, df)
+        start = info.record_offset
+        buf = self._buffer
+        ids = np.frombuffer(buf, dtype="<u4", count=df, offset=start + i0)
+        weights = np.frombuffer(buf, dtype="<f4" if wcode == "f" else "<u2", count=df, offset=start + w0)
+        flat = None
+        if positions and p0 is not None:
+            total = int(weights.sum(dtype=np.int64))
+            flat = np.frombuffer(buf, dtype="<u4" if info.layout & WIDE_POSITIONS else "<u2", count=total,
+                                 offset=start + p0)
+        starts = None
+        if flat is not None:
+            starts = np.zeros(df + 1, dtype=np.int64)
+            np.cumsum(weights, out=starts[1:])
+        if self.live is not None:
+            keep = self.live[ids]
+            if not keep.all():
+                idx = np.flatnonzero(keep)
+                return Postings(ids[idx], weights[idx], flat, starts, idx)
+        return Postings(ids, weights, flat, starts)
+
+    def doc_frequency(self, fieldname: str, btext: bytes) -> int:
+        return self.leaf.doc_frequency(fieldname, btext)
+
+    def has_term(self, fieldname: str, btext: bytes) -> bool:
+        return (fieldname, btext) in self.leaf
+
+    # -- per-document arrays -------------------------------------------------------------------------------
+
+    def length_bytes(self, fieldname: str) -> np.ndarray:
+        from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
+        perdoc = self.leaf._perdoc
+        reader = perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+        out = np.zeros(self.doc_count, dtype=np.uint8)
+        if reader is None:
+            return out
+        raw = reader._dbfile.get(reader._basepos, min(reader._count, self.doc_count))
+        out[:len(raw)] = np.frombuffer(raw, dtype=np.uint8)
+        return out
+
+    def numeric_column(self, fieldname: str):
+        """(values as int64, missing-value default) of a sortable numeric column; None without one."""
+        if not self.leaf.has_column(fieldname):
+            return None
+        reader = self.leaf.column_reader(fieldname, translate=False)
+        code = getattr(reader, "_typecode", None)
+        dtype = np.dtype(">" + code) if code else None
+        values = np.full(self.doc_count, reader._default, dtype=np.int64 if code != "Q" else np.uint64)
+        count = min(reader._count, self.doc_count)
+        if count:
+            raw = reader._dbfile.get(reader._basepos, count * dtype.itemsize)
+            values[:count] = np.frombuffer(raw, dtype=dtype)
+        return values, reader._default
+
+    def bytes_column(self, fieldname: str):
+        """(codes per document, the distinct values) of a RefBytes column; None without one."""
+        if not self.leaf.has_column(fieldname):
+            return np.zeros(self.doc_count, dtype=np.int64), [b""]
+        reader = self.leaf.column_reader(fieldname, translate=False)
+        from whoosh import columns as wcolumns
+        if isinstance(reader, wcolumns.EmptyColumnReader):
+            return np.zeros(self.doc_count, dtype=np.int64), [reader[0] if self.doc_count else b""]
+        raw = reader._dbfile.get(reader._basepos, reader._doccount * np.dtype(reader._typecode).itemsize)
+        refs = np.frombuffer(raw, dtype=">" + reader._typecode).astype(np.int64)
+        codes = np.zeros(self.doc_count, dtype=np.int64)
+        codes[:len(refs)] = refs[:self.doc_count]
+        return codes, list(reader._uniques)
+
+    def stored(self, local: int) -> dict:
+        return self.leaf.stored_fields(local)
+
+
+class _PublicSegment(_Segment):
+    """A segment read through whoosh's public reader API: the same arrays, built posting by posting."""
+
+    fast = False
+
+    def __init__(self, leaf, offset: int):
+        self.leaf = leaf
+        self.offset = offset
+        self.doc_count = leaf.doc_count_all()
+        deleted = sorted(leaf.deleted_docs()) if leaf.has_deletions() else []
+        self.deleted = np.array(deleted, dtype=np.int64)
+        self.live = None  # whoosh's public matchers already leave deleted documents out
+        if deleted:
+            self._live = np.ones(self.doc_count, dtype=bool)
+            self._live[self.deleted] = False
+
+    def postings(self, fieldname: str, btext: bytes, positions: bool = False) -> Postings | None:
+        if (fieldname, btext) not in self.leaf:
+            return None
+        m = self.leaf.postings(fieldname, btext)
+        ids, weights, plists = [], [], []
+        want = positions and m.supports("positions")
+        while m.is_active():
+            ids.append(m.id())
+            weights.append(m.weight())
+            if want:
+                plists.append(m.value_as("positions"))
+            m.next()
+        if not ids:
+            return None
+        flat = starts = None
+        if want:
+            flat = np.array([p for pl in plists for p in pl], dtype=np.uint32)
+            starts = np.zeros(len(plists) + 1, dtype=np.int64)
+            np.cumsum([len(pl) for pl in plists], out=starts[1:])
+        return Postings(np.array(ids, dtype=np.uint32), np.array(weights, dtype=np.float32), flat, starts)
+
+    def length_bytes(self, fieldname: str) -> np.ndarray:
+        from whoosh.util.numeric import length_to_byte
+        return np.array([length_to_byte(self.leaf.doc_field_length(d, fieldname, 0))
+                         for d in range(self.doc_count)], dtype=np.uint8)
+
+    def numeric_column(self, fieldname: str):
+        if not self.leaf.has_column(fieldname):
+            return None
+        reader = self.leaf.column_reader(fieldname, translate=False)
+        default = getattr(reader, "_default", None)
+        values = [reader[d] for d in range(self.doc_count)]
+        if default is None:
+            default = 2 ** 63 - 1
+        return np.array(values, dtype=np.int64 if max(values, default=0) < 2 ** 63 else np.uint64), default
+
+    def bytes_column(self, fieldname: str):
+        if not self.leaf.has_column(fieldname):
+            return np.zeros(self.doc_count, dtype=np.int64), [b""]
+        reader = self.leaf.column_reader(fieldname, translate=False)
+        uniques: dict = {}
+        codes = np.array([uniques.setdefault(reader[d] or b"", len(uniques)) for d in range(self.doc_count)],
+                         dtype=np.int64)
+        return codes, list(uniques)
+
+
+def _check(leaf) -> str:
+    """'' when the segment can be read through the codec's arrays and whoosh's column layout as this module
+    reads them; else why not. The layouts are compared with whoosh's public API on a sample of the first
+    segment checked in each process (one term's postings, one length column, one value column)."""
+    global _probed
+    terms = getattr(leaf, "_terms", None)
+    if not isinstance(terms, ArrayTermsReader) or getattr(terms, "buffer", None) is None:
+        return "a segment not written by parlsearch's codec"
+    if not hasattr(getattr(leaf, "_perdoc", None), "_cached_reader"):
+        return "whoosh's per-document reader has another layout"
+    if _probed is None:
+        try:
+            _probed = _probe(leaf)
+        except Exception as e:  # an attribute or layout this module does not know
+            _probed = "%s: %s" % (type(e).__name__, e)
+    return _probed
+
+
+_probed: str | None = None
+
+
+def _probe(leaf) -> str:
+    fast, public = _Segment(leaf, 0), _PublicSegment(leaf, 0)
+    n = min(fast.doc_count, 64)
+    for fieldname in leaf.indexed_field_names():
+        if not leaf.schema[fieldname].scorable:
+            continue
+        if not np.array_equal(fast.length_bytes(fieldname)[:n], public.length_bytes(fieldname)[:n]):
+            return "the length column layout differs"
+        for btext in leaf.lexicon(fieldname):
+            a = fast.postings(fieldname, btext, positions=True)
+            b = public.postings(fieldname, btext, positions=True)
+            if (a is None) != (b is None) or a is not None and not (
+                    np.array_equal(a.ids, b.ids) and np.array_equal(a.weights, b.weights)
+                    and all(np.array_equal(a.positions_of(i), b.positions_of(i)) for i in range(len(a.ids)))):
+                return "the posting records differ from what whoosh reads"
+            break
+        break
+    for fieldname in ("date_received", "status_facet"):
+        if leaf.has_column(fieldname):
+            fa, fb = (fast.numeric_column, public.numeric_column) if fieldname.startswith("date") else \
+                (fast.bytes_column, public.bytes_column)
+            a, b = fa(fieldname), fb(fieldname)
+            if fieldname.startswith("date"):
+                if not np.array_equal(a[0][:n], b[0][:n]):
+                    return "the numeric column layout differs"
+            elif [a[1][c] for c in a[0][:n]] != [b[1][c] for c in b[0][:n]]:
+                return "the bytes column layout differs"
+    return ""
+
+
+#: Set by tests to simulate a whoosh whose segment layout the adapter does not know.
+FORCE_PUBLIC = False
+
+
+class IndexView:
+    """The segments of one whoosh searcher (or reader) as arrays, with whoosh's scoring statistics.
+
+    Cheap to create (each segment is checked, nothing is read); arrays are read on first use and kept
+    for the life of the view (a searcher does not change)."""
+
+    def __init__(self, searcher):
+        self.searcher = searcher
+        reader = searcher.reader()
+        self.reader = reader
+        self.schema = searcher.schema
+        segments = []
+        for leaf, offset in reader.leaf_readers():
+            reason = "simulated" if FORCE_PUBLIC else _check(leaf)
+            if reason:
+                from .whoosh_compat import warn_once
+                warn_once("array_reads", "cannot read the index's postings as arrays (%s); reading them through "
+                          "whoosh's public API instead (same results, slower)" % reason)
+                segments.append(_PublicSegment(leaf, offset))
+            else:
+                segments.append(_Segment(leaf, offset))
+        self.segments = segments
+        self.doc_count = reader.doc_count_all()
+        self.fast = all(s.fast for s in segments)
+        self._cache: dict = {}
+
+    # -- statistics (the top searcher's, as whoosh's BM25F uses them) -------------------------------------
+
+    def doc_frequency(self, fieldname: str, btext: bytes) -> int:
+        return self.reader.doc_frequency(fieldname, btext)
+
+    def idf(self, fieldname: str, btext: bytes) -> float:
+        """whoosh's idf: log(N / (df + 1)) + 1 over every document, deleted ones included."""
+        return math.log(self.doc_count / (self.doc_frequency(fieldname, btext) + 1)) + 1
+
+    def avg_field_length(self, fieldname: str) -> float:
+        return self.searcher.avg_field_length(fieldname)
+
+    # -- arrays over the whole view ------------------------------------------------------------------------
+
+    def _cached(self, key, build):
+        value = self._cache.get(key)
+        if value is None:
+            value = self._cache[key] = build()
+        return value
+
+    def live(self) -> np.ndarray | None:
+        """Which global document numbers are live (None: every one)."""
+        def build():
+            if not any(len(s.deleted) for s in self.segments):
+                return False
+            out = np.ones(self.doc_count, dtype=bool)
+            for s in self.segments:
+                out[s.deleted + s.offset] = False
+            return out
+        value = self._cached("live", build)
+        return None if value is False else value
+
+    def live_ids(self) -> np.ndarray:
+        live = self.live()
+        return np.arange(self.doc_count) if live is None else np.flatnonzero(live)
+
+    def lengths(self, fieldname: str) -> np.ndarray:
+        """The one-byte length of `fieldname` of every document (0: none)."""
+        return self._cached(("len", fieldname), lambda: np.concatenate(
+            [s.length_bytes(fieldname) for s in self.segments]) if self.segments else np.zeros(0, np.uint8))
+
+    def days(self, fieldname: str) -> np.ndarray:
+        """A date column as day ordinals (int64; 0 where a document has no date)."""
+        def build():
+            parts = []
+            for s in self.segments:
+                column = s.numeric_column(fieldname)
+                if column is None:
+                    parts.append(np.zeros(s.doc_count, dtype=np.int64))
+                    continue
+                values, default = column
+                values = values.astype(np.int64, copy=False) if values.dtype != np.uint64 else values
+                missing = (values == default) | (values < 0) if values.dtype != np.uint64 else values == default
+                ordinal = (values // _US_PER_DAY + 1).astype(np.int64)
+                ordinal[missing | (ordinal > _MAX_ORDINAL) | (ordinal < 1)] = 0
+                parts.append(ordinal)
+            return np.concatenate(parts) if parts else np.zeros(0, np.int64)
+        return self._cached(("days", fieldname), build)
+
+    def raw_column(self, fieldname: str):
+        """(raw values, present mask) of a sortable numeric column over the view: uint64 or int64 as
+        stored; `present` is False where a document has no value (whoosh's missing-value default)."""
+        def build():
+            parts, present = [], []
+            for s in self.segments:
+                column = s.numeric_column(fieldname)
+                if column is None:
+                    parts.append(np.zeros(s.doc_count, dtype=np.int64))
+                    present.append(np.zeros(s.doc_count, dtype=bool))
+                    continue
+                values, default = column
+                parts.append(values)
+                present.append(values != values.dtype.type(default))
+            if not parts:
+                return np.zeros(0, np.int64), np.zeros(0, bool)
+            kinds = {p.dtype for p in parts}
+            dtype = np.uint64 if np.dtype(np.uint64) in kinds else np.int64
+            return np.concatenate([p.astype(dtype, copy=False) for p in parts]), np.concatenate(present)
+        return self._cached(("raw", fieldname), build)
+
+    def codes(self, fieldname: str):
+        """A bytes column (author_facet, minister_facet, status_facet) as (codes, values): values[codes[d]]
+        is document d's value, decoded (b"" → "")."""
+        def build():
+            index: dict[str, int] = {}
+            parts = []
+            for s in self.segments:
+                local, uniques = s.bytes_column(fieldname)
+                remap = np.array([index.setdefault((u or b"").decode("utf-8", "replace"), len(index))
+                                  for u in uniques] or [0], dtype=np.int64)
+                parts.append(remap[local] if len(local) else local)
+            values = list(index) or [""]
+            return (np.concatenate(parts) if parts else np.zeros(0, np.int64)), values
+        return self._cached(("codes", fieldname), build)
+
+    # -- postings ------------------------------------------------------------------------------------------
+
+    def postings(self, fieldname: str, btext: bytes, positions: bool = False):
+        """[(segment, Postings)] of a term over the view's segments that hold it."""
+        out = []
+        for s in self.segments:
+            p = s.postings(fieldname, btext, positions)
+            if p is not None and len(p.ids):
+                out.append((s, p))
+        return out
+
+    def term_postings(self, fieldname: str, btext: bytes):
+        """(global ids as int64, weights as float64) of a term over the whole view (live documents)."""
+        parts = self.postings(fieldname, btext)
+        if not parts:
+            return _EMPTY_IDS, _EMPTY_WEIGHTS
+        if len(parts) == 1:
+            s, p = parts[0]
+            ids = p.ids.astype(np.int64)
+            if s.offset:
+                ids += s.offset
+            return ids, p.weights.astype(np.float64)
+        ids = np.concatenate([p.ids.astype(np.int64) + s.offset for s, p in parts])
+        weights = np.concatenate([p.weights.astype(np.float64) for _, p in parts])
+        return ids, weights
+
+    def stored(self, docnum: int) -> dict:
+        for s in reversed(self.segments):
+            if docnum >= s.offset:
+                return s.stored(docnum - s.offset)
+        raise IndexError(docnum)
+
+
+_EMPTY_IDS = np.zeros(0, dtype=np.int64)
+_EMPTY_WEIGHTS = np.zeros(0, dtype=np.float64)
+
+assert sys.byteorder in ("little", "big")
+__all__ = ["IndexView", "Postings", "length_of_byte", "FLOAT_WEIGHTS", "HAS_POSITIONS"]
