@@ -140,3 +140,51 @@ def expand_query(q, reader, limit: int | None = None):
         return wq.NullQuery
     terms = [wq.Term(q.fieldname, w) for w in words]
     return wq.Term(q.fieldname, words[0], boost=q.boost) if len(terms) == 1 else wq.Or(terms, boost=q.boost)
+
+
+def expand_wildcard(reader, fieldname: str, pattern: str, limit: int | None = None) -> list[str]:
+    """Words of `fieldname` matching a wildcard pattern (`*` any run of characters, `?` one character), as
+    whoosh's Wildcard reads it: the words sharing the pattern's literal prefix, tested with one regex."""
+    import re
+    if fieldname not in reader.schema:
+        return []
+    cut = min([i for i in (pattern.find("*"), pattern.find("?")) if i >= 0], default=len(pattern))
+    prefix = pattern[:cut]
+    regex = re.compile(_wildcard_regex(pattern))
+    from_bytes = reader.schema[fieldname].from_bytes
+    words = set()
+    for leaf in _leaves(reader):
+        if fieldname in leaf.indexed_field_names():
+            for b in leaf.expand_prefix(fieldname, prefix):
+                word = from_bytes(b)
+                if regex.fullmatch(word):
+                    words.add(word)
+    return _bound(reader, fieldname, words, limit)
+
+
+def _wildcard_regex(pattern: str) -> str:
+    import re
+    return "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+
+
+def expand_range(reader, fieldname: str, low: str, high: str | None, include_low: bool = True,
+                 include_high: bool = True, limit: int | None = None) -> list[str]:
+    """Words of `fieldname` between `low` and `high` (a term range, `field:[a TO b]`; None: open)."""
+    if fieldname not in reader.schema:
+        return []
+    field = reader.schema[fieldname]
+    blow = field.to_bytes(low) if low else b""
+    bhigh = field.to_bytes(high) if high else None
+    words = set()
+    for leaf in _leaves(reader):
+        if fieldname not in leaf.indexed_field_names():
+            continue
+        for fname, btext in leaf.terms_from(fieldname, blow):
+            if fname != fieldname:
+                break
+            if bhigh is not None and (btext > bhigh or (btext == bhigh and not include_high)):
+                break
+            if btext == blow and not include_low:
+                continue
+            words.add(field.from_bytes(btext))
+    return _bound(reader, fieldname, words, limit)

@@ -79,7 +79,7 @@ class _Segment:
         self.doc_count = leaf.doc_count_all()
         self._terms: ArrayTermsReader = leaf._terms
         self._buffer = self._terms.buffer
-        deleted = sorted(leaf.deleted_docs()) if leaf.has_deletions() else []
+        deleted = sorted(leaf.segment().deleted_docs()) if leaf.has_deletions() else []
         self.deleted = np.array(deleted, dtype=np.int64)
         if deleted:
             live = np.ones(self.doc_count, dtype=bool)
@@ -185,7 +185,7 @@ class _PublicSegment(_Segment):
         self.leaf = leaf
         self.offset = offset
         self.doc_count = leaf.doc_count_all()
-        deleted = sorted(leaf.deleted_docs()) if leaf.has_deletions() else []
+        deleted = sorted(leaf.segment().deleted_docs()) if leaf.has_deletions() else []
         self.deleted = np.array(deleted, dtype=np.int64)
         self.live = None  # whoosh's public matchers already leave deleted documents out
         if deleted:
@@ -226,7 +226,8 @@ class _PublicSegment(_Segment):
         values = [reader[d] for d in range(self.doc_count)]
         if default is None:
             default = 2 ** 63 - 1
-        return np.array(values, dtype=np.int64 if max(values, default=0) < 2 ** 63 else np.uint64), default
+        wide = max(values + [default]) >= 2 ** 63
+        return np.array(values, dtype=np.uint64 if wide else np.int64), default
 
     def bytes_column(self, fieldname: str):
         if not self.leaf.has_column(fieldname):

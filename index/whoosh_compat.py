@@ -156,8 +156,15 @@ def _apply_buffer_reads() -> None:
 def writer_classes():
     """(single-process writer class, parallel writer class or None) for the running whoosh.
 
-    The lean writers when their self-check passes, else whoosh's SegmentWriter for every --jobs."""
+    The lean writers when their self-check passes, else whoosh's SegmentWriter for every --jobs.
+    (Interim, engine branch: whoosh's SegmentWriter writing parlsearch's codec, until the array writer lands.)"""
     global _writers
+    if _writers is None:
+        import functools
+        from whoosh.writing import SegmentWriter
+        from .codec import ParlCodec
+        apply_patches()
+        _writers = functools.partial(SegmentWriter, codec=ParlCodec()), None
     if _writers is None:
         apply_patches()
         _writers = _choose_writers()

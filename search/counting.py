@@ -12,22 +12,16 @@ never from stored documents. This is the facet API of the web page as well as `p
 """
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 
-from whoosh import query as wq
+import numpy as np
 
-from .columns import date_values, term_values, text_values
+from .collect import ALL_FACETS, FACETS, ORDERED_FACETS, UNKNOWN, cross_counts, facet_counts
+from .collect import facet_values as _facet_values
 from .filters import SearchFilters
 
-#: Facets that can be counted, in the order they are shown.
-FACETS = ("status", "year", "minister", "author", "type", "legislature")
-#: Shown for documents without a value (no minister, no date…).
-UNKNOWN = "(unknown)"
-#: Facets listed in their natural order (years, legislatures) rather than largest first.
-ORDERED_FACETS = ("year", "answer_year", "legislature")
-#: Every facet name accepted by `by=` / `--by` (answer_year: the year of the published answer date).
-ALL_FACETS = FACETS + ("answer_year",)
+__all__ = ["FACETS", "UNKNOWN", "ORDERED_FACETS", "ALL_FACETS", "Matches", "Counts", "find_matches",
+           "count_matches", "facet_values"]
 
 
 @dataclass
@@ -66,49 +60,26 @@ def _as_queries(filters) -> list:
     return [f for f in filters if f is not None]
 
 
-def find_matches(engine, text: str, filters=None) -> Matches:
+def match_mask(engine, text: str, filters=None, budget=None):
+    """(the plan, a bool mask of every document `engine.search(text, filters=…)` would count)."""
+    return engine.matches(text or "", _as_queries(filters), budget=budget)
+
+
+def find_matches(engine, text: str, filters=None, budget=None) -> Matches:
     """Every document `engine.search(text, filters=…)` would count, as sorted document numbers.
 
-    `filters` is a SearchFilters or a list of whoosh queries. No words and no filters: the whole index."""
-    queries = _as_queries(filters)
-    searcher = engine.searcher
-    if not (text or "").strip() and not queries:
-        return Matches(sorted(searcher.reader().all_doc_ids()))
-    plan = engine.plan(text or "", queries)
-    if plan.query is None:
-        return Matches([], plan.dropped, plan.note)
-    if isinstance(plan.query, wq.Every):
-        docs = searcher.reader().all_doc_ids()
-    else:
-        docs = searcher.docs_for_query(plan.query)
-    if plan.docs is not None:  # the coverage rule's answers (search/coverage.py), as Engine.search filters
-        docs = (d for d in docs if d in plan.docs)
-    return Matches(sorted(docs), plan.dropped, plan.note)
+    `filters` is a SearchFilters or a list of filter queries. No words and no filters: the whole index."""
+    plan, mask = match_mask(engine, text, filters, budget)
+    return Matches([int(d) for d in np.flatnonzero(mask)], plan.dropped, plan.note)
 
 
-def facet_values(reader, facet: str, docnums: list[int]) -> list[str]:
+def facet_values(reader_or_engine, facet: str, docnums) -> list[str]:
     """Each document's value for `facet` (one of ALL_FACETS), in the order of `docnums`."""
-    if facet == "minister":
-        return text_values(reader, "minister_facet", docnums, UNKNOWN)
-    if facet == "author":
-        return text_values(reader, "author_facet", docnums, UNKNOWN)
-    if facet == "status":
-        return text_values(reader, "status_facet", docnums, UNKNOWN)
-    if facet in ("year", "answer_year"):
-        dates = date_values(reader, "date_received" if facet == "year" else "date_answered", docnums)
-        return [str(d.year) if d else UNKNOWN for d in dates]
-    if facet in ("type", "legislature"):
-        return term_values(reader, facet, docnums, UNKNOWN)
-    raise ValueError("unknown facet %r (%s)" % (facet, ", ".join(ALL_FACETS)))
+    view = getattr(reader_or_engine, "view", reader_or_engine)
+    return _facet_values(view, facet, docnums)
 
 
-def _ordered(counter: Counter, facet: str) -> dict[str, int]:
-    if facet in ORDERED_FACETS:
-        return dict(sorted(counter.items(), key=lambda kv: (kv[0] == UNKNOWN, kv[0])))
-    return dict(sorted(counter.items(), key=lambda kv: (-kv[1], kv[0])))
-
-
-def count_matches(engine, text: str = "", filters=None, facets=FACETS, by=()) -> Counts:
+def count_matches(engine, text: str = "", filters=None, facets=FACETS, by=(), budget=None) -> Counts:
     """Counts of every match of `text` + `filters` for each of `facets`, and the cross table of the two
     facets of `by` (rows, columns) when given. Raises QueryError on a bad query, ValueError on a bad facet."""
     by = tuple(by or ())
@@ -117,24 +88,8 @@ def count_matches(engine, text: str = "", filters=None, facets=FACETS, by=()) ->
     for name in tuple(facets) + by:
         if name not in ALL_FACETS:
             raise ValueError("unknown facet %r (%s)" % (name, ", ".join(ALL_FACETS)))
-    matches = find_matches(engine, text, filters)
-    reader = engine.searcher.reader()
-    docnums = matches.docnums
-    cache: dict[str, list[str]] = {}
-
-    def values(name):
-        if name not in cache:
-            cache[name] = facet_values(reader, name, docnums)
-        return cache[name]
-
-    result = {name: _ordered(Counter(values(name)), name) for name in facets}
-    cross = None
-    if by:
-        rows_facet, cols_facet = by
-        pairs = Counter(zip(values(rows_facet), values(cols_facet)))
-        row_order = _ordered(Counter(values(rows_facet)), rows_facet)
-        col_order = list(_ordered(Counter(values(cols_facet)), cols_facet))
-        cross = {}
-        for row in row_order:
-            cross[row] = {col: pairs[(row, col)] for col in col_order}
-    return Counts(text, len(docnums), result, cross, by, matches.dropped, matches.note)
+    plan, mask = match_mask(engine, text, filters, budget)
+    view = engine.view
+    result = {name: facet_counts(view, mask, name) for name in facets}
+    cross = cross_counts(view, mask, *by) if by else None
+    return Counts(text, int(np.count_nonzero(mask)), result, cross, by, plan.dropped, plan.note)

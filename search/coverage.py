@@ -16,16 +16,19 @@ The rule, for every query of two or more bare words (from two-word searches to p
 So a pasted paragraph finds its document although a few of its words are absent, while a near miss that
 shares a single word, or only incidental mentions ("fusion des zones de police" against a text that names
 the police once), returns nothing.
+
+Everything is computed over whole arrays (one per word: which documents hold it, and how much of it each
+covers), from the same posting lists the ranking then scores (search/execute.py caches them per query).
 """
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from whoosh import query as wq
+import numpy as np
 
 from ..index.schema import TOPIC_FIELDS
+from . import plan as P
 
 #: Share of the query's information a partial answer must cover. Measured on the four judged sets (156
 #: cases): the expected documents that lack some query word cover 0.507–0.78 (one outlier at 0.42), the
@@ -38,12 +41,6 @@ MIN_SHARED_WORDS = 2
 #: Cinquantenaire questions 0.275), the best unrelated question 0.15–0.25; an off-topic draft finds
 #: nothing.
 MIN_SIMILAR_COVERAGE = 0.26
-
-
-#: coverage() works a word's shares out document by document (Cover.add_to, ~0.4 µs each) when the
-#: word has at least this many times more documents than are asked for; otherwise it builds the whole
-#: cover at once (~0.1 µs a document) and looks each one up.
-LAZY_RATIO = 4
 #: Weighted occurrences in the running text at which a word counts as half covered.
 BODY_SATURATION = 1.0
 #: Information is idf to this power (√idf): with idf itself, a single rare word carried up to half of a
@@ -53,232 +50,141 @@ INFO_POWER = 0.5
 
 @dataclass
 class Word:
-    """One bare query word: as typed (or as corrected), its query over the fields, and its coverage."""
+    """One bare query word: as typed (or as corrected), its plan node over the fields, and once measured,
+    which documents hold it (`has`) and the share of it each covers (`share`, 0 where absent)."""
     text: str
-    query: wq.Query
-    cover: Mapping = field(default_factory=dict)  # docnum → share of this word covered (a Cover once measured)
+    node: P.Node
+    has: np.ndarray | None = None
+    share: np.ndarray | None = None
     info: float = 0.0
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def df(self) -> int:
+        return int(np.count_nonzero(self.has)) if self.has is not None else 0
+
+    def __bool__(self) -> bool:
+        return True
 
 
-def _fieldname(q) -> str | None:
-    stack = [q]
-    while stack:
-        node = stack.pop()
-        name = getattr(node, "fieldname", None)
+def _field_of(node: P.Node) -> str | None:
+    for n in node.walk():
+        name = getattr(n, "field", None)
         if name:
             return name
-        if not node.is_leaf():
-            stack.extend(node.children())
     return None
 
 
-def _term_blocks(sub, searcher, read_blocks=None):
-    """(docnums, occurrences) blocks of a plain term's postings over every segment, read whole
-    (index/postings.py: ~0.2 µs a posting against ~1 µs through a matcher); None for any other query."""
-    from whoosh.fields import BOOLEAN, NUMERIC
-    from ..index.postings import iter_blocks
-    if type(sub) is not wq.Term or sub.fieldname not in searcher.schema:
-        return None
-    field = searcher.schema[sub.fieldname]
-    if isinstance(field, (NUMERIC, BOOLEAN)):
-        return None
-    btext = sub.text if isinstance(sub.text, bytes) else field.to_bytes(sub.text)
-
-    def blocks():
-        for segreader, offset in searcher.reader().leaf_readers():
-            for ids, weights in (read_blocks or iter_blocks)(segreader, sub.fieldname, btext):
-                yield ([d + offset for d in ids] if offset else ids), weights
-    return blocks()
-
-
-class Cover(Mapping):
-    """docnum → share of one word covered, built from posting blocks with set and dict operations only.
-
-    Every document of the word is known at once (the keys: its document frequency, the AND of a query's
-    words); a document's share is worked out when asked for (1.0 in a topic field, else tf / (tf + 1) of
-    its largest occurrence count in the running text), so a query whose words meet in a few hundred
-    documents computes a few hundred shares, not one per posting of each word (~150 ns a posting in
-    Python: 40% of a two-word query's time at 20,000 documents). Equal, key for key and value for value,
-    to the dict the previous implementation built (tests/test_search.py)."""
-
-    def __init__(self):
-        self._docs = set()
-        self._topic = set()
-        self._body = []  # {docnum: occurrences} of each running-text term
-        self._shares = {}  # shares worked out by walking a matcher (shapes other than plain terms)
-        self._full = None
-
-    def add_topic(self, ids) -> None:
-        self._topic.update(ids)
-        self._docs.update(ids)
-        self._full = None
-
-    def add_body(self, occurrences: dict) -> None:
-        if occurrences:
-            self._body.append(occurrences)
-            self._docs.update(occurrences)
-            self._full = None
-
-    def add_share(self, docnum: int, share: float) -> None:
-        if share > self._shares.get(docnum, 0.0):
-            self._shares[docnum] = share
-        self._docs.add(docnum)
-        self._full = None
-
-    def __getitem__(self, docnum):
-        if docnum in self._topic:
-            return 1.0
-        if docnum not in self._docs:
-            raise KeyError(docnum)
-        tf = 0.0
-        for occurrences in self._body:
-            t = occurrences.get(docnum)
-            if t is not None and t > tf:
-                tf = t
-        share = tf / (tf + BODY_SATURATION) if tf else 0.0
-        other = self._shares.get(docnum)
-        return other if other is not None and other > share else share
-
-    def add_to(self, acc: dict, info: float) -> None:
-        """acc[d] += info × share of d, for every document of acc (coverage(): one call a word, not
-        one lookup a document)."""
-        topic, body, shares, docs = self._topic, self._body, self._shares, self._docs
-        for d in acc:
-            if d in topic:
-                acc[d] += info * 1.0
-            elif d in docs:
-                tf = 0.0
-                for occurrences in body:
-                    t = occurrences.get(d)
-                    if t is not None and t > tf:
-                        tf = t
-                share = tf / (tf + BODY_SATURATION) if tf else 0.0
-                other = shares.get(d)
-                acc[d] += info * (other if other is not None and other > share else share)
+def measure(word: Word, executor) -> None:
+    """Fill word.has and word.share from the postings of the word's node: every child of its Or (a term in
+    one field, a group of terms, a phrase) marks the documents it matches; a child in a topic field covers
+    them fully, one in running text by tf/(tf + BODY_SATURATION) of its largest occurrence count."""
+    n = executor.N
+    has = np.zeros(n, dtype=bool)
+    tf = np.zeros(n, dtype=np.float64)
+    topic = np.zeros(n, dtype=bool)
+    items = word.node.items if isinstance(word.node, P.Or) else (word.node,)
+    for child in items:
+        in_topic = _field_of(child) in TOPIC_FIELDS
+        if isinstance(child, P.Term):
+            ids, weights = executor.term_postings(child.field, child.text)
+            if not len(ids):
+                continue
+            has[ids] = True
+            if in_topic:
+                topic[ids] = True
             else:
-                acc[d] += info * 0.0
-
-    def get(self, docnum, default=None):
-        return self[docnum] if docnum in self._docs else default
-
-    def __contains__(self, docnum) -> bool:
-        return docnum in self._docs
-
-    def __iter__(self):
-        return iter(self._docs)
-
-    def __len__(self) -> int:
-        return len(self._docs)
-
-    def keys(self):
-        return self._docs
-
-    def items(self):
-        return self.full().items()
-
-    def full(self) -> dict:
-        """The whole cover as a dict (built once)."""
-        if self._full is None:  # every share at once: one comprehension a term, no call a document
-            tf = {}
-            for occurrences in self._body:
-                get = tf.get
-                tf.update({d: t for d, t in occurrences.items() if t > get(d, 0.0)})
-            full = {d: t / (t + BODY_SATURATION) for d, t in tf.items() if t}
-            for d, share in self._shares.items():
-                if share > full.get(d, 0.0):
-                    full[d] = share
-            full.update(dict.fromkeys(self._topic, 1.0))
-            missing = self._docs.difference(full)  # running text matched with no weight
-            if missing:
-                full.update(dict.fromkeys(missing, 0.0))
-            self._full = full
-        return self._full
-
-    def __bool__(self) -> bool:
-        return bool(self._docs)
-
-
-def measure(word: Word, searcher, read_blocks=None) -> None:
-    """Fill word.cover (a Cover): one pass over the postings of the word's field queries (read_blocks:
-    a shared reader of posting blocks, index.postings.iter_blocks by default)."""
-    subqueries = word.query.subqueries if isinstance(word.query, wq.Or) else [word.query]
-    cover = Cover()
-    for sub in subqueries:
-        topic = _fieldname(sub) in TOPIC_FIELDS
-        blocks = _term_blocks(sub, searcher, read_blocks)
-        if blocks is not None:
-            if topic:
-                for ids, _ in blocks:
-                    cover.add_topic(ids)
-            else:
-                occurrences = {}
-                for ids, weights in blocks:
-                    occurrences.update(zip(ids, weights))
-                cover.add_body(occurrences)
+                _maximum(tf, ids, weights)
             continue
-        boost = sub.boost or 1.0  # the matcher's weight carries the field's weight: taken back out
-        m = sub.matcher(searcher)
-        while m.is_active():
-            docnum = m.id()
-            if topic:
-                cover.add_topic((docnum,))
-            else:
-                tf = m.weight() / boost  # occurrences in the field
-                cover.add_share(docnum, tf / (tf + BODY_SATURATION))
-            m.next()
-    word.cover = cover
+        if isinstance(child, P.Expansion):
+            for text in executor.expand(child):
+                ids, weights = executor.term_postings(child.field, text)
+                if len(ids):
+                    has[ids] = True
+                    if in_topic:
+                        topic[ids] = True
+                    else:
+                        _maximum(tf, ids, weights)
+            continue
+        r = executor.run(child)  # a group of terms ("l' AND air"), a phrase: occurrences as its weight sum
+        ids = r.ids()
+        if not len(ids):
+            continue
+        has[ids] = True
+        if in_topic:
+            topic[ids] = True
+        else:
+            _maximum(tf, ids, _occurrences(executor, child, ids))
+    share = tf / (tf + BODY_SATURATION)
+    share[topic] = 1.0
+    share[~has] = 0.0
+    word.has, word.share = has, share
+
+
+def _maximum(acc: np.ndarray, ids: np.ndarray, values: np.ndarray) -> None:
+    """acc[ids] = max(acc[ids], values) (ids unique within one posting list)."""
+    acc[ids] = np.maximum(acc[ids], values)
+
+
+def _occurrences(executor, node: P.Node, ids: np.ndarray) -> np.ndarray:
+    """The summed posting weights of a group's terms in the documents `ids` (what whoosh's intersection
+    matcher reports as its weight)."""
+    out = np.zeros(len(ids), dtype=np.float64)
+    for n in node.walk():
+        if isinstance(n, P.Term):
+            tids, weights = executor.term_postings(n.field, n.text)
+            pos = np.searchsorted(tids, ids)
+            ok = pos < len(tids)
+            ok[ok] = tids[pos[ok]] == ids[ok]
+            out[ok] += weights[pos[ok]]
+    return out
 
 
 def weigh(words: list[Word], doc_count: int) -> None:
-    """Each word's information: BM25's idf of its document frequency. A word found nowhere is counted as
-    informative as the query's most informative known word (the index cannot say how rare it is)."""
+    """Each word's information: BM25's idf of its document frequency to INFO_POWER. A word found nowhere is
+    counted as informative as the query's most informative known word (the index cannot say how rare it
+    is)."""
     for w in words:
-        df = len(w.cover)
+        df = w.df
         w.info = math.log(1.0 + (doc_count - df + 0.5) / (df + 0.5)) ** INFO_POWER if df else 0.0
-    known = max((w.info for w in words if w.cover), default=0.0)
+    known = max((w.info for w in words if w.df), default=0.0)
     for w in words:
-        if not w.cover:
+        if not w.df:
             w.info = known or 1.0
 
 
-def coverage(words: list[Word], docnums) -> dict[int, float]:
-    """docnum → share of the query's information the document covers (0..1)."""
+def coverage(words: list[Word]) -> np.ndarray:
+    """Every document's share of the query's information (0..1), as one float array."""
     total = sum(w.info for w in words) or 1.0
-    # Word by word over each word's cover (its postings), not document by document over every word: a
-    # pasted paragraph's 25 words meet thousands of candidates. The same sums, in the same word order.
-    docnums = docnums if isinstance(docnums, (set, frozenset, dict)) else set(docnums)
-    acc = dict.fromkeys(docnums, 0)
+    acc = np.zeros(len(words[0].share) if words else 0, dtype=np.float64)
     for w in words:
-        info = w.info
-        cover = w.cover
-        if isinstance(cover, Cover):
-            if len(cover) >= LAZY_RATIO * len(acc):  # a few documents of a common word: their shares only
-                cover.add_to(acc, info)
-                continue
-            cover = cover.full()
-        if len(cover) < len(acc) // 2:
-            for d, c in cover.items():
-                if d in acc:
-                    acc[d] += info * c
-        else:
-            get = cover.get
-            for d in acc:
-                acc[d] += info * get(d, 0.0)
-    return {d: a / total for d, a in acc.items()}
+        acc += w.info * w.share
+    return acc / total
 
 
-def answers(words: list[Word], allowed=None, minimum: float = MIN_COVERAGE):
-    """(documents that answer, coverage) under the rule above: the coverage of those documents when
-    some hold every word, else of every candidate (the closest ones are listed when none answers);
-    `allowed` restricts the candidates (documents matching the query's other clauses and filters)."""
-    candidates = set()
+def shared_words(words: list[Word]) -> np.ndarray:
+    """How many of the query's words each document holds."""
+    count = np.zeros(len(words[0].has) if words else 0, dtype=np.int16)
     for w in words:
-        candidates.update(w.cover)
+        count += w.has
+    return count
+
+
+def answers(words: list[Word], allowed: np.ndarray | None = None, minimum: float = MIN_COVERAGE):
+    """(answers: bool mask, coverage: float array) under the rule above. Coverage is returned for every
+    candidate (a document holding some word, within `allowed`), so the closest can be listed when none
+    answers; `allowed` restricts the candidates (documents matching the query's other clauses and
+    filters)."""
+    candidates = np.zeros(len(words[0].has), dtype=bool)
+    complete = np.ones(len(words[0].has), dtype=bool)
+    for w in words:
+        candidates |= w.has
+        complete &= w.has
     if allowed is not None:
         candidates &= allowed
-    complete = candidates.intersection(*(w.cover.keys() for w in words))
-    if complete:  # the answers are those: only their coverage is needed (their rank)
-        return complete, coverage(words, complete)
-    cov = coverage(words, candidates)
-    return {d for d, c in cov.items()
-            if c >= minimum and sum(d in w.cover for w in words) >= MIN_SHARED_WORDS}, cov
+    complete &= candidates
+    cov = coverage(words)
+    cov[~candidates] = 0.0
+    if complete.any():
+        return complete, cov
+    return candidates & (cov >= minimum) & (shared_words(words) >= MIN_SHARED_WORDS), cov

@@ -1,37 +1,41 @@
-"""Ranked search over the index: parsing, relaxation of over-constrained queries, sorting, snippets.
+"""Ranked search over the index: a query is parsed once into a plan (search/plan.py), the plan is run over
+the index's arrays (search/execute.py, index/segments.py), and collectors turn the matches into what was
+asked: a ranked page, a date-sorted page, counts, the closest documents, an explanation.
 
     with Engine.open(index_dir) as engine:
         result = engine.search("stationnement vélo", limit=10)
         for hit in result.hits: print(hit.rank, hit.doc.subject, hit.snippet)
 
-Size (~600 lines): `Engine` is the one place where a query's plan (parsing, spelling correction, the coverage
-rule) meets its execution (the fast scorer or whoosh, sorting, snippets, `similar`); the pieces it drives live
-in their own modules (query, spelling, coverage, scoring, snippets, expansion). Splitting the class further
-would pass its searcher, caches and plan between modules for no gain in clarity.
+Reading of a query (`plan`): the parser's clauses; bare words read by the spelling rules (search/
+spelling.py) and measured for the coverage rule (search/coverage.py); fuzzy and prefix words expanded once,
+bounded; filters as plan nodes. Execution (`_search`): one executor per query, which reads each term's
+postings once for the coverage rule and the ranking alike.
 """
 from __future__ import annotations
 
-import datetime as dt
 import math
-from bisect import bisect_right
 import re
 import time
 from dataclasses import dataclass, field
 
+import numpy as np
 from whoosh import highlight
 from whoosh import query as wq
 from whoosh.qparser import syntax
 from whoosh.scoring import BM25F
-from whoosh.searching import Hit as WhooshHit
 
 from ..corpus.model import Document
 from ..index.analysis import LANGUAGES, analyze, fold, normalize
 from ..index.schema import DEFAULT_FIELD_WEIGHTS, document_from_payload
+from ..index.segments import IndexView
 from ..index.store import damaged_index, open_index
 
-from .coverage import MIN_SHARED_WORDS, MIN_SIMILAR_COVERAGE, Word, answers, coverage, measure, weigh
-from .query import (QueryError, check_balanced, check_terms, expanded_terms, fuzzy_note, make_parser, rewrite,
-                    validate)
+from . import plan as P
+from .collect import rank, sort_by_date
+from .coverage import MIN_SHARED_WORDS, MIN_SIMILAR_COVERAGE, Word, answers, coverage, measure, shared_words, \
+    weigh
+from .execute import Executor
+from .query import QueryError, check_balanced, check_terms, fuzzy_note, make_parser, rewrite, validate
 from .spelling import Vocabulary
 
 SORTS = ("relevance", "date", "-date", "answered", "-answered")
@@ -45,17 +49,19 @@ CLOSEST = 3
 KEY_WORDS = 25
 #: Characters of a free text read by `similar --text` (a long draft's topic is in its first pages).
 MAX_SIMILAR_TEXT = 20_000
-#: The last day a datetime can hold: a larger stored value is no date (whoosh raises OverflowError).
-_MAX_ORDINAL = dt.date.max.toordinal()
+#: Most index words that the prefixes, wildcards, fuzzy words and ranges of one query may stand for
+#: (Lucene's default clause limit); see search/query.py.
+from .query import MAX_EXPANDED_TERMS  # noqa: E402
 _WORD = re.compile(r"[^\W_](?:[\w'-]*[^\W_])?")
 
 
 @dataclass
 class Hit:
     rank: int
-    score: float | None  # None when sorted by date (whoosh's score is then the sort key, not a relevance)
+    score: float | None  # None when sorted by date
     doc: Document
     snippets: list[str] = field(default_factory=list)  # with MARK_START/MARK_END around matched words
+    docnum: int | None = None  # the index's document number (valid for the engine's view only)
 
     @property
     def snippet(self) -> str:
@@ -77,15 +83,21 @@ class SearchResult:
 
 @dataclass
 class Plan:
-    """What a query runs as: the whoosh query (None: no answer), the documents allowed by the coverage
-    rule and their coverage (None: no rule applies), and what to tell the user."""
-    query: object
+    """What a query runs as: its plan node (None: no answer), the documents allowed by the coverage rule
+    and their coverage (None: no rule applies), and what to tell the user."""
+    node: P.Node | None
     dropped: list[str] = field(default_factory=list)
     note: str | None = None
     corrected: str | None = None
-    docs: set | None = None
-    coverage: dict | None = None
+    docs: np.ndarray | None = None  # bool mask of the coverage rule's answers
+    coverage: np.ndarray | None = None  # float share of the query's information, per document
     closest: list = field(default_factory=list)  # [(docnum, coverage)] when nothing answers
+    executor: Executor | None = None  # the executor that measured the words (its postings cache)
+
+    @property
+    def query(self):
+        """The plan node (kept under the name callers used for the whoosh query)."""
+        return self.node
 
 
 def _flatten(group):
@@ -119,53 +131,31 @@ class _Marker(highlight.Formatter):
         return MARK_START + highlight.get_text(text, token, replace) + MARK_END
 
 
-def _all_of(containers: list):
-    """One container for several: their intersection when every one is a set (search.scoring.RangeFilter
-    holds its documents as one), else an _AllOf that asks each."""
-    sets = [c.docs if hasattr(c, "docs") else c for c in containers]
-    if all(isinstance(c, (set, frozenset)) for c in sets):
-        sets.sort(key=len)
-        return set(sets[0]).intersection(*sets[1:])
-    return _AllOf(containers)
-
-
-class _AllOf:
-    """Documents in every one of several containers (sets of docnums, search.scoring.RangeFilter)."""
-
-    def __init__(self, containers):
-        self.containers = containers
-
-    def __contains__(self, docnum) -> bool:
-        return all(docnum in c for c in self.containers)
+def _combine(nodes: list) -> P.Node:
+    return nodes[0] if len(nodes) == 1 else P.And(tuple(nodes))
 
 
 class Engine:
-    """`fast=False` runs every query through whoosh's matchers and highlighter (the reference the fast
-    path is checked against in tests/test_search.py)."""
+    """One view of an index (a whoosh searcher) and what runs queries over it."""
 
-    def __init__(self, ix, weights: dict[str, float] | None = None, fast: bool = True):
+    def __init__(self, ix, weights: dict[str, float] | None = None):
         self.ix = ix
-        self.fast = fast
-        self._scorer = None
-        # Posting blocks decoded once per query, for the coverage rule and the scorer (cleared after it).
-        from ..index.postings import BlockCache
-        self._blocks = BlockCache() if fast else None
         self.weights = dict(weights or DEFAULT_FIELD_WEIGHTS)
         self.searcher = ix.searcher(weighting=BM25F(B=0.75, K1=1.2))
         # The schema of this view, read once: ix.schema reads the newest TOC file at every use, which a
         # commit in another process may delete in between.
         self.schema = self.searcher.schema
         self.parser = make_parser(self.schema, self.weights)
+        self.view = IndexView(self.searcher)
         self.vocabulary = Vocabulary(self.searcher.reader())
-        self._date_column = None
-        self._date_table_cache = None
+        self._expansions: dict = {}
 
     @classmethod
-    def open(cls, index_dir, weights=None, fast: bool = True) -> "Engine":
+    def open(cls, index_dir, weights=None) -> "Engine":
         for attempt in range(20):
             ix = open_index(index_dir)
             try:
-                return cls(ix, weights, fast=fast)
+                return cls(ix, weights)
             except FileNotFoundError:  # a commit in another process just removed the files of this view
                 if attempt == 19:
                     raise
@@ -182,6 +172,13 @@ class Engine:
 
     def __exit__(self, *exc):
         self.close()
+
+    @property
+    def doc_count(self) -> int:
+        return self.view.doc_count
+
+    def executor(self, budget=None) -> Executor:
+        return Executor(self.view, budget=budget, expand=self.expand)
 
     # -- parsing -----------------------------------------------------------------------------------
 
@@ -242,311 +239,205 @@ class Engine:
         if not self._is_bare_word(node):
             return False
         text = self._word_text(node)
+        return self._is_stop_text(text)
+
+    def _is_stop_text(self, word: str) -> bool:
         languages = {getattr(self.schema[f], "language", None) for f in self.weights} - {None}
-        return any(not any(True for _ in LANGUAGES[lang].tokens(text, index=False)) for lang in languages)
+        return any(not any(True for _ in LANGUAGES[lang].tokens(word, index=False)) for lang in languages)
 
     @staticmethod
     def _word_text(node) -> str:
         return node.text if isinstance(node, syntax.WordNode) else node[0].text
 
-    # -- searching ---------------------------------------------------------------------------------
+    def node_of(self, q) -> P.Node:
+        """The plan node of a parsed whoosh query (or of a plan node: itself)."""
+        return q if isinstance(q, P.Node) else P.from_whoosh(q, self.schema)
 
-    def _exists(self, q) -> bool:
-        """Does any document match? (Stops at the first match instead of counting them all.)"""
-        return bool(q) and q.matcher(self.searcher).is_active()
-
-    def _word_query(self, word: str):
-        """The query of one plain word over the default fields (as the parser builds it for a bare word)."""
+    def word_node(self, word: str) -> P.Node:
+        """The plan of one plain word over the default fields (as the parser builds a bare word)."""
         q = self.parser.parse(word)
-        return q.normalize() if q is not None else wq.NullQuery
+        q = q.normalize() if q is not None else wq.NullQuery
+        return self.node_of(q)
 
-    def _read_words(self, clauses, exact: bool):
-        """Bare-word clauses as coverage Words, unknown words corrected or decompounded (unless `exact`);
-        returns (words, corrections as {typed: replacement})."""
+    # -- expansions ----------------------------------------------------------------------------------
+
+    def expand(self, node: P.Expansion) -> list:
+        """The index words an expansion stands for in this view (computed once per engine; the number per
+        query is bounded by check_expansions)."""
+        words = self._expansions.get(node)
+        if words is None:
+            from ..index import expansion as X
+            reader = self.searcher.reader()
+            if node.kind == "fuzzy":
+                words = X.terms_within(reader, node.field, node.text, node.maxdist, node.prefixlength)
+            elif node.kind == "prefix":
+                words = X.expand_prefix(reader, node.field, node.text)
+            elif node.kind == "wildcard":
+                words = X.expand_wildcard(reader, node.field, node.text)
+            elif node.kind == "range":
+                words = X.expand_range(reader, node.field, node.text, node.high, node.include_low,
+                                       node.include_high)
+            else:  # "every": every word of the field
+                words = X.expand_prefix(reader, node.field, "")
+            if len(self._expansions) > 1000:
+                self._expansions.clear()
+            self._expansions[node] = words
+        return words
+
+    def check_expansions(self, nodes) -> int:
+        """How many index words the expansions of `nodes` stand for; QueryError past MAX_EXPANDED_TERMS."""
+        total = 0
+        for node in nodes:
+            for x in P.expansions_in(node) if node is not None else ():
+                total += len(self.expand(x))
+                if total > MAX_EXPANDED_TERMS:
+                    hint = ("%s:* stands for every word of that field; search words, or * for every document"
+                            % x.field) if x.kind == "every" else \
+                        "type more letters before the * or ?, or a smaller ~ distance"
+                    raise QueryError("the query's prefixes, wildcards or fuzzy words stand for more than %d "
+                                     "words of the index (%s)" % (MAX_EXPANDED_TERMS, hint))
+        return total
+
+    # -- planning ------------------------------------------------------------------------------------
+
+    def _read_words(self, clauses, exact: bool, executor: Executor):
+        """Bare-word clauses as measured coverage Words, unknown words corrected or decompounded (unless
+        `exact`); returns (words, corrections as {typed: replacement})."""
         words, corrections, seen = [], {}, set()
         typed_words = [self._word_text(node) for node, _ in clauses]
-        queries = [q for _, q in clauses]
+        nodes = [self.node_of(q) for _, q in clauses]
         for i in range(len(clauses) - 1):  # two typed words that the index holds as one ("fiets netwerk")
             whole = self.vocabulary.joined(typed_words[i], typed_words[i + 1])
             if whole:
-                terms = [wq.Term(f, t, boost=self.weights.get(f, 1.0)) for f, t in whole]
-                queries[i] = wq.Or([queries[i]] + terms)
-                queries[i + 1] = wq.Or([queries[i + 1]] + terms)
-        lone = len(clauses) == 1
-        for typed, q in zip(typed_words, queries):
-            word = Word(typed, q)
-            if lone and self._has_postings(q):
-                # One word found in the index: no coverage rule applies to it (plan() needs two words),
-                # so its postings are only read once, by the scorer.
-                words.append(word)
-                continue
-            measure(word, self.searcher, self._blocks)
+                terms = tuple(P.Term(f, t, self.weights.get(f, 1.0)) for f, t in whole)
+                nodes[i] = P.Or((nodes[i],) + terms)
+                nodes[i + 1] = P.Or((nodes[i + 1],) + terms)
+        for typed, node in zip(typed_words, nodes):
+            word = Word(typed, node)
+            measure(word, executor)
             replacement = [word]
-            if not word.cover and not exact:
+            if not word.df and not exact:
                 fix = self.vocabulary.correct(typed)
                 if fix is not None:
                     replacement = []
                     for text in fix.words:
-                        wq_ = self._word_query(text)
+                        wnode = self.word_node(text)
                         heads = fix.heads.get(text)
                         if heads:  # a compound head also meets the compounds it begins
-                            wq_ = wq.Or([wq_] + [wq.Term(f, t, boost=self.weights.get(f, 1.0)) for f, t in heads])
-                        w = Word(text, wq_)
-                        measure(w, self.searcher, self._blocks)
+                            wnode = P.Or((wnode,) + tuple(P.Term(f, t, self.weights.get(f, 1.0)) for f, t in heads))
+                        w = Word(text, wnode)
+                        measure(w, executor)
                         replacement.append(w)
                     if fix.reported:
                         corrections[typed] = " ".join(fix.words)
             for w in replacement:
-                key = repr(w.query)
+                key = repr(w.node)
                 if key not in seen:  # a pasted paragraph repeats its words: each counts once
                     seen.add(key)
                     words.append(w)
-        weigh(words, self.searcher.doc_count_all())
+        weigh(words, self.doc_count)
         return words, corrections
 
-    def _has_postings(self, q) -> bool:
-        """Does some plain term of a word's query (a Term, or an Or of them) have a live posting? The
-        first block of each term is read through the query's block cache (the scorer reads it next).
-        False when it cannot tell cheaply (other shapes): the caller then measures the word."""
-        from whoosh.fields import BOOLEAN, NUMERIC
-        from ..index.postings import iter_blocks
-        read = self._blocks or iter_blocks
-        for sub in q.subqueries if isinstance(q, wq.Or) else [q]:
-            if type(sub) is not wq.Term or sub.fieldname not in self.schema:
-                continue
-            field = self.schema[sub.fieldname]
-            if isinstance(field, (NUMERIC, BOOLEAN)):
-                continue
-            btext = sub.text if isinstance(sub.text, bytes) else field.to_bytes(sub.text)
-            for segreader, _ in self.searcher.reader().leaf_readers():
-                if next(read(segreader, sub.fieldname, btext), None) is not None:
-                    return True
-        return False
-
-    def _pin_expansions(self, q) -> None:
-        """Expand every fuzzy and prefix word of `q` once, from each segment's own vocabulary
-        (index/expansion.py), and pin the words on the query node: whoosh would expand it again at
-        every use (the coverage pass, counting, scoring of each segment, each hit's snippets) — 18
-        expansions for one `stationement~` search of ten hits. The clamp of the edit distance
-        (bound_fuzzy) has been applied; the number of words was bounded by expanded_terms."""
-        from ..index.expansion import expand_prefix, terms_within
-        from .query import iter_nodes
-        reader = self.searcher.reader()
-        for node in iter_nodes(q):
-            if isinstance(node, wq.FuzzyTerm):
-                words = terms_within(reader, node.fieldname, node.text, node.maxdist, node.prefixlength)
-            elif type(node) is wq.Prefix and node.text:
-                words = expand_prefix(reader, node.fieldname, node.text)
-            else:
-                continue
-            node._btexts = lambda _reader, words=tuple(words): list(words)
-
-    def plan(self, text: str, filters: list | None = None, exact: bool = False) -> "Plan":
-        """What to run for `text`: the query, and for two or more bare words the documents that answer
+    def plan(self, text: str, filters: list | None = None, exact: bool = False, budget=None) -> Plan:
+        """What to run for `text`: its plan node, and for two or more bare words the documents that answer
         under the coverage rule (search/coverage.py), with their coverage."""
-        if self._blocks is not None:
-            self._blocks.clear()
-        filters = [f for f in (filters or []) if f is not None]
+        executor = self.executor(budget)
+        filters = [self.node_of(f) for f in (filters or []) if f is not None]
         if filters and not (text or "").strip():  # only --author/--since…: everything they allow
-            return Plan(wq.And(filters).normalize() if len(filters) > 1 else filters[0])
+            return Plan(_combine(filters), executor=executor)
         clauses, relaxable = self.parse(text)
-        if self.fast:  # before counting: the count then reads the pinned words, not whoosh's expansion
-            for _, q in clauses:
-                self._pin_expansions(q)
-        expanded_terms([q for _, q in clauses], self.searcher.reader())  # QueryError past the limit
+        self.check_expansions([self.node_of(q) for _, q in clauses])  # QueryError past the limit
         if not clauses:
             if filters:
-                return Plan(wq.And(filters))
-            return Plan(None, note="the query has no searchable word (only stopwords or punctuation)")
-
-        def combine(qs):
-            qs = list(qs) + filters
-            return wq.And(qs).normalize() if len(qs) > 1 else qs[0]
-
+                return Plan(_combine(filters), executor=executor)
+            return Plan(None, note="the query has no searchable word (only stopwords or punctuation)",
+                        executor=executor)
         if not relaxable:
-            return Plan(combine(q for _, q in clauses))
-        fixed = [q for n, q in clauses if not self._is_bare_word(n)]
-        words, corrections = self._read_words([(n, q) for n, q in clauses if self._is_bare_word(n)], exact)
+            return Plan(_combine([self.node_of(q) for _, q in clauses] + filters), executor=executor)
+        fixed = [self.node_of(q) for n, q in clauses if not self._is_bare_word(n)]
+        bare = [(n, q) for n, q in clauses if self._is_bare_word(n)]
+        words, corrections = self._read_words(bare, exact, executor)
         corrected = _apply(text, corrections) if corrections else None
         if len(words) < 2:
-            return Plan(combine(fixed + [w.query for w in words]), corrected=corrected)
+            return Plan(_combine(fixed + [w.node for w in words] + filters), corrected=corrected,
+                        executor=executor)
         allowed = None
         if fixed or filters:
-            allowed = self._allowed(fixed + filters)
+            allowed = executor.run(_combine(fixed + filters)).mask
         docs, cov = answers(words, allowed)
-        anyword = wq.Or([w.query for w in words])
-        q = combine(fixed + [anyword])
-        if not docs:
-            closest = sorted(cov, key=lambda d: -cov[d])[:CLOSEST]
-            return Plan(None, corrected=corrected, closest=[(d, cov[d]) for d in closest])
-        dropped = []
-        best = max(docs, key=lambda d: cov[d])
-        if not all(best in w.cover for w in words):
-            dropped = [w.text for w in words if best not in w.cover]
-        return Plan(q, dropped=dropped, corrected=corrected, docs=docs, coverage=cov)
+        node = _combine(fixed + [P.Or(tuple(w.node for w in words))] + filters)
+        if not docs.any():
+            candidates = np.flatnonzero(cov > 0) if len(cov) else cov
+            order = np.lexsort((candidates, -cov[candidates]))[:CLOSEST] if len(candidates) else []
+            closest = [(int(candidates[i]), float(cov[candidates[i]])) for i in order]
+            return Plan(None, corrected=corrected, closest=closest, executor=executor)
+        best = int(np.flatnonzero(docs)[np.argmax(cov[docs])])
+        dropped = [w.text for w in words if not w.has[best]]
+        return Plan(node, dropped=dropped, corrected=corrected, docs=docs, coverage=cov, executor=executor)
 
-    def _allowed(self, queries: list) -> set:
-        """The documents matching every one of `queries` (the clauses beside a query's bare words, and
-        the filters): a date or number range from its sorted column (search.scoring.RangeFilter, one
-        slice), anything else by whoosh."""
-        from .scoring import range_filter
-        sets = []
-        for q in queries:
-            flt = range_filter(self.searcher, q) if self.fast else None
-            sets.append(flt.docs if flt is not None else set(self.searcher.docs_for_query(q)))
-        sets.sort(key=len)
-        return set(sets[0]).intersection(*sets[1:])
+    # -- searching -----------------------------------------------------------------------------------
+
+    def matches(self, text: str, filters: list | None = None, exact: bool = False, budget=None):
+        """(plan, bool mask of every document `search` would count for `text` and `filters`)."""
+        if not (text or "").strip() and not filters:
+            plan = Plan(P.Every(), executor=self.executor(budget))
+        else:
+            plan = self.plan(text or "", filters, exact, budget)
+        if plan.node is None:
+            return plan, np.zeros(self.doc_count, dtype=bool)
+        result = plan.executor.run(plan.node)
+        mask = result.mask if plan.docs is None else result.mask & plan.docs
+        return plan, mask
 
     def search(self, text: str, *, limit: int = 10, offset: int = 0, sort: str = "relevance",
                filters: list | None = None, snippets: bool = True, exact: bool = False,
-               closest: bool = False) -> SearchResult:
+               closest: bool = False, budget=None) -> SearchResult:
         """Ranked hits for `text`. `exact` turns spelling correction off; `closest` lists the nearest
         documents when the coverage rule leaves no answer."""
-        try:
-            return self._search(text, limit=limit, offset=offset, sort=sort, filters=filters,
-                                snippets=snippets, exact=exact, closest=closest)
-        finally:
-            if self._blocks is not None:
-                self._blocks.clear()
-
-    def _search(self, text, *, limit, offset, sort, filters, snippets, exact, closest) -> SearchResult:
         if sort not in SORTS:
             raise QueryError("unknown sort %r (%s)" % (sort, ", ".join(SORTS)))
-        plan = self.plan(text, filters, exact)
+        plan = self.plan(text, filters, exact, budget)
         note = plan.note or fuzzy_note(text)
-        if plan.query is None:
+        if plan.node is None:
             near = []
             if closest and plan.closest:
                 near = [self._stored_hit(i, docnum, cov) for i, (docnum, cov) in enumerate(plan.closest, 1)]
             suggestion = self.suggest(text) if exact else None
             return SearchResult(text, 0, [], note=note, corrected=plan.corrected, closest=near,
                                 suggestion=suggestion)
+        result = plan.executor.run(plan.node)
+        mask = result.mask if plan.docs is None else result.mask & plan.docs
+        total = int(np.count_nonzero(mask))
         want = offset + limit
+        days = self.view.days("date_received")
         if sort == "relevance":
-            # Every match scored (no block skipping): whoosh's skipping top-k path miscounts some queries
-            # on multi-segment indexes, and counting its total afterwards costs a second pass anyway.
-            cov = plan.coverage or {}
-            scores = self._fast_scores(plan.query, plan.docs)
-            if scores is not None:
-                return self._fast_result(text, plan, note, scores, cov, offset, want, snippets, exact)
-            results = self.searcher.search(plan.query, limit=None, filter=plan.docs)
-            window = sorted(results.top_n, key=lambda sd: (-round(sd[0] * cov.get(sd[1], 1.0), 6),
-                                                           -self._date_key(sd[1])))[:want]
-            ranked = [WhooshHit(results, docnum, pos, score * cov.get(docnum, 1.0))
-                      for pos, (score, docnum) in enumerate(window)]
-        elif sort in ("answered", "-answered"):  # by answer date, undated last (search/sorting.py)
-            from .sorting import answer_date_facet
-            results = self.searcher.search(plan.query, limit=want, filter=plan.docs,
-                                           sortedby=answer_date_facet(sort == "-answered"))
-            ranked = list(results)
-        elif sort == "date":  # oldest first; whoosh's missing-date sentinel (2**64 - 1) sorts dateless last
-            results = self.searcher.search(plan.query, limit=want, sortedby="date_received", filter=plan.docs)
-            ranked = list(results)
-        else:  # newest first, dateless still last (reversed, the sentinel would put them first)
-            results = self.searcher.search(plan.query, limit=None, sortedby="date_received", reverse=True,
-                                           filter=plan.docs)
-            keyed = sorted(results.top_n, key=lambda kd: self._date_key(kd[1]) == 0)  # stable: date order kept
-            ranked = [WhooshHit(results, docnum, pos, key) for pos, (key, docnum) in enumerate(keyed[:want])]
-        total = len(results)
-        hits = []
-        if not self.fast:
-            results.fragmenter = highlight.ContextFragmenter(maxchars=220, surround=70)
-            results.formatter = _Marker()
-        terms = self._snippet_terms(plan.query) if snippets and self.fast else None
-        for i, h in enumerate(ranked[offset:want], start=offset + 1):
-            doc = document_from_payload(h["payload"])
-            score = float(h.score or 0.0) if sort == "relevance" else None
-            if not snippets:
-                found = []
-            elif self.fast:
-                found = self._window_snippets(doc, terms)
-            else:
-                found = self._snippets(h, doc)
-            hits.append(Hit(i, score, doc, found))
-        suggestion = self.suggest(text) if total == 0 and exact else None
-        return SearchResult(text, total, hits, dropped=plan.dropped, suggestion=suggestion, note=note,
-                            corrected=plan.corrected)
-
-    def _fast_scores(self, q, allowed) -> dict | None:
-        """{docnum: BM25F score} of every document matching `q` within `allowed`, by the term-at-a-time
-        scorer (search/scoring.py: the same scores as whoosh's, ~10× cheaper a posting), for the shapes
-        it computes exactly: a word, an OR of words' terms, an AND of such words, phrases (positions read
-        only for the documents holding every word of one). None for any other shape (negations, ranges
-        inside words, unexpanded fuzzy or prefix words), which whoosh then runs."""
-        if not self.fast or q is None:
-            return None
-        from .scoring import FastScorer, from_query, range_filter
-        ranges = []
-        if type(q) is wq.And and q.boost == 1.0:  # date ranges (date:2024, --since) as filters
-            ranges = [c for c in q.subqueries if isinstance(c, wq.NumericRange) and c.constantscore
-                      and c.boost == 1.0]
-            rest = [c for c in q.subqueries if not any(c is r for r in ranges)]
-            if ranges and rest:
-                q = rest[0] if len(rest) == 1 else wq.And(rest)
-            else:
-                ranges = []
-        shape = from_query(q)
-        if shape is None:
-            return None
-        terms, require_all = shape
-        from whoosh.fields import BOOLEAN, NUMERIC
-        if any(t.field not in self.schema or isinstance(self.schema[t.field], (NUMERIC, BOOLEAN))
-               for t in terms):  # a term typed on a date or number field: whoosh's own conversion
-            return None
-        if any(t.offset >= 0 and not self.schema[t.field].format.supports("positions") for t in terms):
-            return None  # a phrase on a field without positions: whoosh says why
-        if ranges:
-            containers = [range_filter(self.searcher, r) for r in ranges]
-            if any(c is None for c in containers):
-                return None
-            allowed = _all_of(containers + ([allowed] if allowed is not None else []))
-        if self._scorer is None:
-            self._scorer = FastScorer(self.searcher, blocks=self._blocks)
-        scores = self._scorer.score(terms, require_all=require_all, allowed=allowed, words=False).scores
-        if ranges:  # whoosh scores a constant-score range 1.0 (its boost) in every document it matches
-            extra = float(len(ranges))
-            scores = {d: s + extra for d, s in scores.items()}
-        return scores
-
-    def _fast_result(self, text, plan, note, scores: dict, cov: dict, offset: int, want: int,
-                     snippets: bool, exact: bool) -> SearchResult:
-        """The relevance-sorted page from the fast scorer's scores, in the whoosh path's order (score ×
-        coverage rounded to 1e-6, then newest first). Only the documents tied with the page's last
-        score read their date, not every match."""
-        import heapq
-        if cov:
-            get = cov.get
-            ranked = {d: s * get(d, 1.0) for d, s in scores.items()}
+            scores = result.scores if plan.coverage is None else result.scores * plan.coverage
+            page = rank(mask, scores, days, want)[offset:want]
+            scored = [(d, float(scores[d])) for d in page]
         else:
-            ranked = scores
-        best = []
-        if ranked and want > 0:
-            # The page's last key, rounded as the order rounds it; then only the documents that may round
-            # to it or above (the raw value at most 1e-6 below) are rounded and sorted, not every match.
-            cutoff = round(min(heapq.nlargest(want, ranked.values())), 6)
-            low = cutoff - 1e-6
-            best = [(k, d) for k, d in ((round(v, 6), d) for d, v in ranked.items() if v >= low) if k >= cutoff]
-        window = sorted(best, key=lambda kd: (-kd[0], -self._date_key(kd[1])))[:want]
-        terms = self._snippet_terms(plan.query) if snippets else None
+            column = days if sort in ("date", "-date") else self.view.days("date_answered")
+            page = sort_by_date(mask, column, newest_first=sort.startswith("-"), want=want)[offset:want]
+            scored = [(d, None) for d in page]
+        terms = self.snippet_terms(plan.node) if snippets else None
         hits = []
-        for i, (_, docnum) in enumerate(window[offset:want], start=offset + 1):
-            doc = document_from_payload(self.searcher.stored_fields(docnum)["payload"])
-            score = float(scores[docnum] * cov.get(docnum, 1.0))
-            hits.append(Hit(i, score, doc, self._window_snippets(doc, terms) if snippets else []))
-        total = len(scores)
+        for i, (docnum, score) in enumerate(scored, start=offset + 1):
+            doc = self.document(docnum)
+            hits.append(Hit(i, score, doc, self._window_snippets(doc, terms) if snippets else [], docnum))
         suggestion = self.suggest(text) if total == 0 and exact else None
         return SearchResult(text, total, hits, dropped=plan.dropped, suggestion=suggestion, note=note,
                             corrected=plan.corrected)
 
-    def _snippet_terms(self, q) -> dict:
-        """{field: the indexed terms the query asks for there}, fuzzy and prefix words as the index words
-        they stand for: computed once per query, for every hit's snippets."""
-        from .snippets import query_terms
-        return query_terms(q, SNIPPET_FIELDS, self.searcher.reader())
+    def snippet_terms(self, node: P.Node, fieldnames=SNIPPET_FIELDS) -> dict:
+        """{field: the indexed terms the plan asks for there}, expansions as the index words they stand
+        for: computed once per query, for every hit's snippets."""
+        out = P.terms_in(node, fieldnames)
+        for x in P.expansions_in(node):
+            if x.field in out:
+                out[x.field].update(self.expand(x))
+        return out
 
     def _window_snippets(self, doc: Document, terms: dict, top: int = 2) -> list[str]:
-        """Snippets from the densest window of query words of each field (search/snippets.py: one pass
-        over at most MAX_SCAN characters, instead of whoosh's re-analysis and fragment scoring)."""
+        """Snippets from the densest window of query words of each field (search/snippets.py)."""
         from .snippets import best_snippet
         out = []
         for name in SNIPPET_FIELDS:
@@ -560,65 +451,16 @@ class Engine:
             out.append(lead[:200] + ("…" if len(lead) > 200 else ""))
         return out
 
-    def _stored_hit(self, rank: int, docnum: int, score: float) -> Hit:
+    def document(self, docnum: int) -> Document:
+        return document_from_payload(self.view.stored(docnum)["payload"])
+
+    def _stored_hit(self, rank_: int, docnum: int, score: float) -> Hit:
         """A hit without snippets, from a document number."""
-        return Hit(rank, score, document_from_payload(self.searcher.stored_fields(docnum)["payload"]), [])
+        return Hit(rank_, score, self.document(docnum), [], docnum)
 
     def _date_key(self, docnum: int) -> int:
-        """Ordinal of the reception date, to break score ties newest first."""
-        if self.fast:
-            table = self._date_table()
-            if table is not None:
-                offsets, columns = table
-                i = bisect_right(offsets, docnum) - 1
-                values, default = columns[i]
-                local = docnum - offsets[i]
-                if local >= len(values) or values[local] == default:
-                    return 0
-                # whoosh stores microseconds since datetime.min (util.times.long_to_datetime)
-                ordinal = 1 + values[local] // 86_400_000_000
-                return ordinal if 1 <= ordinal <= _MAX_ORDINAL else 0
-        if self._date_column is None:
-            from ..index.stats import column_reader
-            self._date_column = column_reader(self.searcher.reader(), "date_received")
-        try:
-            value = self._date_column[docnum]
-        except (OverflowError, ValueError):  # no date: whoosh's missing-value sentinel is no datetime
-            return 0
-        return value.toordinal() if isinstance(value, dt.datetime) else 0
-
-    def _date_table(self):
-        """(segment offsets, each segment's raw date column) read once (index.postings.numeric_column):
-        a tie of thousands of documents (a keyword field query: every match scores the same) reads
-        their dates from arrays, not through whoosh's column readers (~14 µs a document). None when a
-        segment has no such column: _date_key then reads whoosh's."""
-        if self._date_table_cache is None:
-            from ..index.postings import numeric_column
-            offsets, columns = [], []
-            for segreader, offset in self.searcher.reader().leaf_readers():
-                column = numeric_column(segreader, "date_received")
-                if column is None:
-                    self._date_table_cache = False
-                    return None
-                offsets.append(offset)
-                columns.append(column)
-            self._date_table_cache = (offsets, columns)
-        return self._date_table_cache or None
-
-    def _snippets(self, hit, doc: Document, top: int = 2) -> list[str]:
-        out = []
-        for name in SNIPPET_FIELDS:
-            text = getattr(doc, name)
-            if not text or len(out) >= top:
-                continue
-            text = text.replace(MARK_START, "").replace(MARK_END, "")  # the document's own, not ours
-            fragment = hit.highlights(name, text=text, top=top - len(out))
-            if fragment:
-                out.append(" ".join(fragment.split()))
-        if not out:
-            lead = " ".join((doc.question or "").split())
-            out.append(lead[:200] + ("…" if len(lead) > 200 else ""))
-        return out
+        """Ordinal of the reception date (0: none), to break score ties newest first."""
+        return int(self.view.days("date_received")[docnum])
 
     def suggest(self, text: str) -> str | None:
         """With --exact: the query with its unknown words replaced by the index's closest spellings,
@@ -640,10 +482,10 @@ class Engine:
         if not changed:
             return None
         try:
-            plan = self.plan(suggestion, exact=True)
+            plan, mask = self.matches(suggestion, exact=True)
         except QueryError:
             return None
-        return suggestion if plan.query is not None and self._exists(plan.query) else None
+        return suggestion if mask.any() else None
 
     # -- documents ---------------------------------------------------------------------------------
 
@@ -652,7 +494,7 @@ class Engine:
         stored = self.searcher.document(id=doc_id) or self.searcher.document(moncode=doc_id)
         return document_from_payload(stored["payload"]) if stored else None
 
-    def similar(self, doc_id: str, limit: int = 10) -> list[Hit]:
+    def similar(self, doc_id: str, limit: int = 10, budget=None) -> list[Hit]:
         """Questions most like this one ("has this been asked before?"), excluding itself; only those
         close enough (the threshold of similar_text)."""
         doc = self.get(doc_id)
@@ -660,47 +502,34 @@ class Engine:
             raise KeyError(doc_id)
         # The subject names the topic: its words count three times among the question's.
         text = "\n".join(t for t in (doc.subject, doc.subject, doc.subject, doc.question) if t)
-        return self.similar_text(text, limit=limit, exclude=doc.id)
+        return self.similar_text(text, limit=limit, exclude=doc.id, budget=budget)
 
-    def similar_text(self, text: str, limit: int = 10, exclude: str | None = None) -> list[Hit]:
+    def similar_text(self, text: str, limit: int = 10, exclude: str | None = None, budget=None) -> list[Hit]:
         """Existing questions closest to a free text (a draft question), best first, scored by the share
         of the text's key words they cover (search/coverage.py); none under MIN_SIMILAR_COVERAGE."""
+        executor = self.executor(budget)
         # Excluding a document of the index: its own words (df 1) can meet no other document.
-        words = self._key_words(text, min_df=2 if exclude else 1)
+        words = self._key_words(text, executor, min_df=2 if exclude else 1)
         if not words:
             return []
-        # Only a document holding one of the "essential" words can be close: the least informative words
-        # together carry less than MIN_SIMILAR_COVERAGE of the text's information (MaxScore's split),
-        # so a document holding none but those cannot reach it. The common words' thousands of
-        # documents are then never candidates (exactly the same answers; tests/test_search.py).
-        need = MIN_SIMILAR_COVERAGE * sum(w.info for w in words) * (1 - 1e-9)
-        carried, low = 0.0, set()
-        for i, w in sorted(enumerate(words), key=lambda iw: iw[1].info):
-            if carried + w.info >= need:
-                break
-            carried += w.info
-            low.add(i)
-        candidates = set()
-        for i, w in enumerate(words):
-            if i not in low:
-                candidates.update(w.cover.keys())
+        cov = coverage(words)
+        close = (cov >= MIN_SIMILAR_COVERAGE) & (shared_words(words) >= MIN_SHARED_WORDS)
         if exclude is not None:
             own = self.searcher.document_number(id=exclude)
-            candidates.discard(own)
-        cov = coverage(words, candidates)
-        close = sorted((d for d in cov if cov[d] >= MIN_SIMILAR_COVERAGE
-                        and sum(d in w.cover for w in words) >= MIN_SHARED_WORDS),
-                       key=lambda d: (-round(cov[d], 6), -self._date_key(d)))[:limit]
-        return [self._stored_hit(i, d, round(cov[d], 4)) for i, d in enumerate(close, 1)]
+            if own is not None:
+                close[own] = False
+        order = rank(close, np.round(cov, 6), self.view.days("date_received"), limit)
+        return [self._stored_hit(i, d, round(float(cov[d]), 4)) for i, d in enumerate(order, 1)]
 
-    def _key_words(self, text: str, min_df: int = 1) -> list[Word]:
-        """The KEY_WORDS most informative words of a text (occurrences × idf of the exact form), as Words."""
+    def _key_words(self, text: str, executor: Executor, min_df: int = 1) -> list[Word]:
+        """The KEY_WORDS most informative words of a text (occurrences × idf of the exact form), as
+        measured Words."""
         text = normalize(text or "")[:MAX_SIMILAR_TEXT]
         counts: dict[str, int] = {}
         for m in _WORD.finditer(text):
             word = m.group().lower()
             counts[word] = counts.get(word, 0) + 1
-        n = self.searcher.doc_count_all()
+        n = self.doc_count
         ranked = []
         for word, count in counts.items():
             terms = analyze(word, "exact")
@@ -711,14 +540,9 @@ class Engine:
                 ranked.append((-count * math.log(n / df), word))
         words = []
         for _, word in sorted(ranked)[:KEY_WORDS]:
-            w = Word(word, self._word_query(word))
-            measure(w, self.searcher, self._blocks)
-            if w.cover:
+            w = Word(word, self.word_node(word))
+            measure(w, executor)
+            if w.df:
                 words.append(w)
         weigh(words, n)
         return words
-
-    def _is_stop_text(self, word: str) -> bool:
-        """A word that some default field's language ignores (see _is_stopword)."""
-        languages = {getattr(self.schema[f], "language", None) for f in self.weights} - {None}
-        return any(not analyze(word, lang) for lang in languages)

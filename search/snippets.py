@@ -200,35 +200,3 @@ def best_snippet(text: str, language: str, terms, width: int = WIDTH, weights: d
     parts.append(text[pos:end])
     body = " ".join("".join(parts).split())
     return (ELLIPSIS if start > 0 else "") + body + (ELLIPSIS if end < len(text) else "")
-
-
-def query_terms(q, fieldnames, reader=None) -> dict:
-    """The indexed terms a whoosh query asks for in the given fields: {field: set of term texts}; with
-    a reader, fuzzy, prefix and wildcard words count as the terms they expand to in the index. Words
-    under a NOT are left out (no hit holds them).
-
-    A walk of the query tree: whoosh's existing_terms() stops at the first field of a compound query
-    (it returned only the subject's terms of a word spread over nine fields)."""
-    from whoosh import query as wq
-    out = {f: set() for f in fieldnames}
-
-    def add(name, texts):
-        if name in out:
-            out[name].update(t.decode("utf-8") if isinstance(t, bytes) else t for t in texts)
-
-    stack = [q]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, wq.Not):
-            continue
-        name = getattr(node, "fieldname", None)
-        if isinstance(node, wq.MultiTerm):
-            if reader is not None and name in out:
-                add(name, node._btexts(reader))
-        elif isinstance(node, wq.Term):
-            add(name, [node.text])
-        elif isinstance(node, wq.Phrase):
-            add(name, node.words)
-        elif not node.is_leaf():
-            stack.extend(node.children())
-    return out

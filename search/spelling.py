@@ -103,8 +103,11 @@ class Vocabulary:
         if not edits or not word.isalpha():
             return None
         best = None
+        from ..index.expansion import terms_within
         for field in (EXACT_FIELD,) + NAME_FIELDS:
-            for candidate in self.reader.terms_within(field, word, edits, prefix=SPELLING_PREFIX):
+            # each segment's own sorted term list walked by one automaton (index/expansion.py), not
+            # whoosh's MultiReader fallback, which measures the distance to every word of the index
+            for candidate in terms_within(self.reader, field, word, edits, SPELLING_PREFIX):
                 if candidate == word or not candidate.replace("-", "").isalpha():
                     continue
                 key = (distance(word, candidate), -self.frequency(candidate), candidate)

@@ -253,7 +253,7 @@ def highlight_whole(engine: Engine, q, fieldname: str, text: str | None) -> str:
     text = (text or "").replace(MARK_START, "").replace(MARK_END, "")
     if q is None or not text:
         return text
-    terms = {t for f, t in q.all_terms() if f == fieldname}
+    terms = engine.snippet_terms(q, (fieldname,))[fieldname]
     if not terms:
         return text
     try:

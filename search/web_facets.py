@@ -6,8 +6,7 @@ add up to the search's total.
 """
 from __future__ import annotations
 
-from whoosh import query as wq
-
+from . import plan as P
 from .counting import UNKNOWN, count_matches
 
 #: The facets shown beside the results.
@@ -17,11 +16,11 @@ __all__ = ["FACETS", "UNKNOWN", "facet_counts", "matching"]
 
 
 def matching(engine, text: str, filters: list | None = None):
-    """(whoosh query or None, allowed document numbers or None): what Engine.search runs for `text` and
+    """(plan node or None, the coverage rule's answers as a mask or None): what Engine.search runs for `text` and
     `filters` (its plan, with the coverage rule's answers), so that highlights agree with its hits."""
     filters = [f for f in (filters or []) if f is not None]
     if not (text or "").strip() and not filters:
-        return wq.Every(), None
+        return P.Every(), None
     plan = engine.plan(text, filters)
     return plan.query, plan.docs
 

@@ -6,8 +6,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from parlsearch.index.analysis import LANGUAGES
-from parlsearch.search.snippets import (MARK_END, MARK_START, WIDTH, best_snippet, best_window, find_matches,
-                                        query_terms)
+from parlsearch.search.snippets import (MARK_END, MARK_START, WIDTH, best_snippet, best_window, find_matches)
 
 MARKED = re.compile(re.escape(MARK_START) + "(.*?)" + re.escape(MARK_END))
 
@@ -76,8 +75,7 @@ def test_marks_what_whoosh_marks_on_the_bundled_corpus(engine):
     query word in gets a snippet here too."""
     for text in ["stationnement", "logement social", "vélo", "pollution de l'air", "STIB", "titres-services"]:
         result = engine.search(text, limit=10)
-        q = engine.plan(text).query
-        terms = query_terms(q, ["question", "answer"], engine.searcher.reader())
+        terms = engine.snippet_terms(engine.plan(text).node, ["question", "answer"])
         for hit in result.hits:
             for name in ("question", "answer"):
                 ours = best_snippet(getattr(hit.doc, name), "fr", terms[name])
