@@ -415,6 +415,25 @@ class IndexView:
             return (np.concatenate(parts) if parts else np.zeros(0, np.int64)), values
         return self._cached(("codes", fieldname), build)
 
+    def values(self, fieldname: str, docnums) -> list[str]:
+        """The decoded value of a bytes column (ids, hashes, facets) for each of `docnums` ("" for none):
+        one read of the segment's column reader a document."""
+        import bisect
+        docnums = [int(d) for d in docnums]
+        out = []
+        bounds = [s.offset for s in self.segments]
+        readers = {}
+        for d in docnums:
+            i = bisect.bisect_right(bounds, d) - 1
+            s = self.segments[i]
+            reader = readers.get(i)
+            if reader is None:
+                reader = readers[i] = s.leaf.column_reader(fieldname, translate=False) \
+                    if s.leaf.has_column(fieldname) else None
+            raw = reader[d - s.offset] if reader is not None else b""
+            out.append((raw or b"").decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw or ""))
+        return out
+
     # -- postings ------------------------------------------------------------------------------------------
 
     def postings(self, fieldname: str, btext: bytes, positions: bool = False):

@@ -392,11 +392,11 @@ def stats_command(words, index_dir, top, since, until, author, minister, status,
         query_stats(" ".join(words), filters, index_dir=index_dir, fmt=out.format,
                     top=10 if top is None else top, by=by, delays=delays, as_of=as_of)
         return
-    from ..index.stats import index_stats
+    from .counting import index_stats
     from .output import render_stats
     engine = _open_engine(index_dir)
     with engine:
-        stats = index_stats(engine.ix)
+        stats = index_stats(engine)
     stats["index"] = str(engine.ix.storage.folder)
     if out.format == "text" and top is None:
         top = 10

@@ -93,3 +93,12 @@ def count_matches(engine, text: str = "", filters=None, facets=FACETS, by=(), bu
     result = {name: facet_counts(view, mask, name) for name in facets}
     cross = cross_counts(view, mask, *by) if by else None
     return Counts(text, int(np.count_nonzero(mask)), result, cross, by, plan.dropped, plan.note)
+
+
+def index_stats(engine) -> dict:
+    """{"documents": N, "by_status": {...}, "by_minister": {...}, "by_author": {...}, "by_year": {...}} of the
+    whole index: each breakdown largest first (years in order, unknown last)."""
+    counts = count_matches(engine, "", facets=("status", "minister", "author", "year"))
+    return {"documents": counts.total, "by_status": counts.facets["status"],
+            "by_minister": counts.facets["minister"], "by_author": counts.facets["author"],
+            "by_year": counts.facets["year"]}

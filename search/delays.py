@@ -18,8 +18,7 @@ import math
 from collections import defaultdict
 from dataclasses import asdict, dataclass
 
-from .columns import date_values, text_values
-from .counting import UNKNOWN, find_matches
+from .counting import UNKNOWN, match_mask
 
 #: Label of the row over all ministers.
 ALL = "(all)"
@@ -70,16 +69,23 @@ def _row(name: str, delays: list[int], waits: list[int], undated_answers: int, u
                     waits[-1] if waits else None, undated, inconsistent)
 
 
+def _dates(days) -> list:
+    """Day ordinals (0: none) as dates (None)."""
+    cache: dict = {}
+    return [cache.setdefault(o, dt.date.fromordinal(o) if o > 0 else None) for o in days.tolist()]
+
+
 def answer_delays(engine, text: str = "", filters=None, as_of: dt.date | None = None) -> Delays:
     """Delays per minister over every match of `text` + `filters` (the whole index when both are empty)."""
     as_of = as_of or dt.date.today()
-    matches = find_matches(engine, text, filters)
-    reader = engine.searcher.reader()
-    docnums = matches.docnums
-    ministers = text_values(reader, "minister_facet", docnums, UNKNOWN)
-    statuses = text_values(reader, "status_facet", docnums, UNKNOWN)
-    received = date_values(reader, "date_received", docnums)
-    answered = date_values(reader, "date_answered", docnums)
+    _, mask = match_mask(engine, text, filters)
+    view = engine.view
+    codes, names = view.codes("minister_facet")
+    ministers = [names[c] or UNKNOWN for c in codes[mask]]
+    codes, names = view.codes("status_facet")
+    statuses = [names[c] or UNKNOWN for c in codes[mask]]
+    received = _dates(view.days("date_received")[mask])
+    answered = _dates(view.days("date_answered")[mask])
     delays, waits = defaultdict(list), defaultdict(list)
     undated_answers, undated, inconsistent = defaultdict(int), defaultdict(int), defaultdict(int)
     total = 0

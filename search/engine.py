@@ -62,6 +62,7 @@ class Hit:
     doc: Document
     snippets: list[str] = field(default_factory=list)  # with MARK_START/MARK_END around matched words
     docnum: int | None = None  # the index's document number (valid for the engine's view only)
+    explanation: object = None  # search(explain=True): search.explain.Explanation of the score
 
     @property
     def snippet(self) -> str:
@@ -93,6 +94,7 @@ class Plan:
     coverage: np.ndarray | None = None  # float share of the query's information, per document
     closest: list = field(default_factory=list)  # [(docnum, coverage)] when nothing answers
     executor: Executor | None = None  # the executor that measured the words (its postings cache)
+    words: list = field(default_factory=list)  # the bare words under the coverage rule (coverage.Word)
 
     @property
     def query(self):
@@ -149,6 +151,7 @@ class Engine:
         self.view = IndexView(self.searcher)
         self.vocabulary = Vocabulary(self.searcher.reader())
         self._expansions: dict = {}
+        self._word_nodes: dict = {}
 
     @classmethod
     def open(cls, index_dir, weights=None) -> "Engine":
@@ -254,7 +257,28 @@ class Engine:
         return q if isinstance(q, P.Node) else P.from_whoosh(q, self.schema)
 
     def word_node(self, word: str) -> P.Node:
-        """The plan of one plain word over the default fields (as the parser builds a bare word)."""
+        """The plan of one plain word over the default fields, as the parser builds a bare word (each
+        field's analyzer in query mode; several terms in one field are AND-ed; a field where the word is a
+        stopword is left out), without running the parser: `similar` builds 25 of these per call.
+        tests/test_plan.py checks it equals the parser's plan for every word of the bundled corpus."""
+        node = self._word_nodes.get(word)
+        if node is None:
+            items = []
+            for fieldname, weight in self.weights.items():
+                lang = LANGUAGES[self.schema[fieldname].language]
+                terms = [t for ts, _, _, _ in lang.tokens(word, index=False) for t in ts]
+                if len(terms) == 1:
+                    items.append(P.Term(fieldname, terms[0], weight))
+                elif terms:
+                    items.append(P.And(tuple(P.Term(fieldname, t, weight) for t in terms)))
+            node = P.Nothing() if not items else items[0] if len(items) == 1 else P.Or(tuple(items))
+            if len(self._word_nodes) > 10_000:
+                self._word_nodes.clear()
+            self._word_nodes[word] = node
+        return node
+
+    def parsed_word_node(self, word: str) -> P.Node:
+        """word_node through the parser (the reference word_node is checked against)."""
         q = self.parser.parse(word)
         q = q.normalize() if q is not None else wq.NullQuery
         return self.node_of(q)
@@ -373,7 +397,8 @@ class Engine:
             return Plan(None, corrected=corrected, closest=closest, executor=executor)
         best = int(np.flatnonzero(docs)[np.argmax(cov[docs])])
         dropped = [w.text for w in words if not w.has[best]]
-        return Plan(node, dropped=dropped, corrected=corrected, docs=docs, coverage=cov, executor=executor)
+        return Plan(node, dropped=dropped, corrected=corrected, docs=docs, coverage=cov, executor=executor,
+                    words=words)
 
     # -- searching -----------------------------------------------------------------------------------
 
@@ -391,9 +416,10 @@ class Engine:
 
     def search(self, text: str, *, limit: int = 10, offset: int = 0, sort: str = "relevance",
                filters: list | None = None, snippets: bool = True, exact: bool = False,
-               closest: bool = False, budget=None) -> SearchResult:
+               closest: bool = False, budget=None, explain: bool = False) -> SearchResult:
         """Ranked hits for `text`. `exact` turns spelling correction off; `closest` lists the nearest
-        documents when the coverage rule leaves no answer."""
+        documents when the coverage rule leaves no answer; `explain` attaches to each hit the parts of its
+        score (search/explain.py)."""
         if sort not in SORTS:
             raise QueryError("unknown sort %r (%s)" % (sort, ", ".join(SORTS)))
         plan = self.plan(text, filters, exact, budget)
@@ -423,6 +449,10 @@ class Engine:
         for i, (docnum, score) in enumerate(scored, start=offset + 1):
             doc = self.document(docnum)
             hits.append(Hit(i, score, doc, self._window_snippets(doc, terms) if snippets else [], docnum))
+        if explain and sort == "relevance":
+            from .explain import explain as explain_hit
+            for hit in hits:
+                hit.explanation = explain_hit(self, plan, hit.docnum)
         suggestion = self.suggest(text) if total == 0 and exact else None
         return SearchResult(text, total, hits, dropped=plan.dropped, suggestion=suggestion, note=note,
                             corrected=plan.corrected)
@@ -486,6 +516,24 @@ class Engine:
         except QueryError:
             return None
         return suggestion if mask.any() else None
+
+    def explain(self, text: str, doc_id: str, filters: list | None = None, exact: bool = False, budget=None):
+        """Why the document `doc_id` (id or official code) scores what it scores for `text`
+        (search.explain.Explanation), or None when it does not match."""
+        from .explain import explain as explain_hit
+        plan, mask = self.matches(text, filters, exact, budget)
+        docnum = self.docnum_of(doc_id)
+        if plan.node is None or docnum is None or not mask[docnum]:
+            return None
+        return explain_hit(self, plan, docnum)
+
+    def docnum_of(self, doc_id: str) -> int | None:
+        """The document number of an id or official code in this view, or None."""
+        for fieldname in ("id", "moncode"):
+            docnum = self.searcher.document_number(**{fieldname: doc_id})
+            if docnum is not None:
+                return docnum
+        return None
 
     # -- documents ---------------------------------------------------------------------------------
 

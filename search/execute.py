@@ -88,15 +88,17 @@ class Executor:
 
     def _norm(self, fieldname: str) -> np.ndarray:
         """norm[d] = K1·((1 − B) + B·length(d)/avgfl) for every document (a missing length reads as 1, as
-        whoosh's BM25F reads doc_field_length(…, default=1))."""
+        whoosh's BM25F reads doc_field_length(…, default=1)); computed once per view."""
         norm = self._norms.get(fieldname)
         if norm is None:
-            from ..index.segments import length_of_byte
-            avgfl = self.view.avg_field_length(fieldname) or 1
-            lengths = length_of_byte().copy()
-            lengths[0] = 1
-            table = self.K1 * ((1 - self.B) + self.B * lengths / avgfl)
-            norm = self._norms[fieldname] = table[self.view.lengths(fieldname)]
+            def build():
+                from ..index.segments import length_of_byte
+                avgfl = self.view.avg_field_length(fieldname) or 1
+                lengths = length_of_byte().copy()
+                lengths[0] = 1
+                table = self.K1 * ((1 - self.B) + self.B * lengths / avgfl)
+                return table[self.view.lengths(fieldname)]
+            norm = self._norms[fieldname] = self.view._cached(("norm", fieldname, self.B, self.K1), build)
         return norm
 
     def term_scores(self, fieldname: str, text, boost: float):

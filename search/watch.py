@@ -26,7 +26,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..corpus.atomic import atomic_write
-from .columns import text_values
 from .counting import find_matches
 from .filters import SearchFilters
 
@@ -257,9 +256,8 @@ def check_watch(engine, watch: Watch, state: dict | None) -> RunReport:
 
     The statuses are read from columns; only the documents to announce are loaded from storage."""
     matches = find_matches(engine, watch.query, watch.filters)
-    reader = engine.searcher.reader()
-    ids = text_values(reader, "id", matches.docnums, "")
-    statuses = text_values(reader, "status_facet", matches.docnums, "")
+    ids = engine.view.values("id", matches.docnums)
+    statuses = engine.view.values("status_facet", matches.docnums)
     current = {i: s for i, s in zip(ids, statuses) if i}
     now = _now()
     baseline = state is None or state.get("definition") != watch.definition()

@@ -29,11 +29,11 @@ from whoosh import query as wq
 
 from ..corpus.model import TYPES, normalize_legislature
 from ..index.analysis import analyze
-from ..index.stats import index_stats
 from .engine import MARK_END, MARK_START, SORTS, Engine, Hit, SearchResult, _Marker
 from .links import official_url
 from .output import CSV_COLUMNS, _hit_row, csv_table, result_dict, safe, to_json
 from .query import QueryError, period
+from .counting import index_stats
 from .web_facets import FACETS, UNKNOWN, facet_counts, matching
 
 #: Longest query accepted (the engine refuses 4000; a typed query is far shorter, a pasted one goes to /similar).
@@ -471,7 +471,7 @@ def create_app(index_dir, engine: Engine | None = None) -> Flask:
     @app.get("/api/stats")
     def api_stats():
         with warm.use() as engine:
-            stats = index_stats(engine.ix)
+            stats = index_stats(engine)
         stats["index"] = str(warm.index_dir)
         return _json(stats)
 

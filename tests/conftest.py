@@ -1,4 +1,5 @@
 """Shared fixtures: a real index of the bundled corpus, built once per test session."""
+import json
 import os
 import shutil
 import sys
@@ -63,3 +64,31 @@ def cli_env(tmp_path):
     env["XDG_DATA_HOME"] = str(tmp_path / "xdg")
     env.pop("PARLSEARCH_INDEX", None)
     return env
+
+
+@pytest.fixture(scope="session")
+def segmented_index(tmp_path_factory, bundled_index):
+    """The bundled corpus in several segments, with documents updated (deleted in their old segment) and
+    deleted: the arrays must leave out exactly what whoosh leaves out."""
+    from parlsearch.index.update import update_index
+    from parlsearch.corpus.reader import read_paths
+    path = tmp_path_factory.mktemp("segmented") / "index"
+    docs = read_paths([REPO / "corpus" / "data"]).documents
+    src = tmp_path_factory.mktemp("parts")
+    from parlsearch.corpus.model import Document  # noqa: F401  (the records below are its dicts)
+    parts = [docs[:30], docs[30:70], docs[70:]]
+    for i, part in enumerate(parts):
+        f = src / ("part%d.jsonl" % i)
+        f.write_text("\n".join(json.dumps(d.to_dict(), ensure_ascii=False, default=str) for d in part) + "\n",
+                     encoding="utf-8")
+        update_index([f], path)
+    # a changed reading of five documents of the first segment: their old versions are deleted there
+    changed = []
+    for d in docs[:5]:
+        rec = d.to_dict()
+        rec["answer"] = (rec.get("answer") or "") + " Réponse complétée: tram vélo logement."
+        changed.append(rec)
+    f = src / "changed.jsonl"
+    f.write_text("\n".join(json.dumps(r, ensure_ascii=False, default=str) for r in changed) + "\n", encoding="utf-8")
+    update_index([f], path)
+    return path

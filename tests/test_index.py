@@ -11,7 +11,6 @@ import pytest
 
 from parlsearch.corpus.reader import bundled_corpus, read_paths
 from parlsearch.index.schema import SCHEMA_VERSION
-from parlsearch.index.stats import index_stats
 from parlsearch.index.store import (META_FILE, IncompatibleIndex, IndexLocked, NoIndex, default_index_dir, open_index,
                          open_writer)
 from parlsearch.index.update import indexed_hashes, update_index
@@ -111,7 +110,10 @@ def test_second_writer_gets_locked_message(index_copy):
 
 
 def test_stats(bundled_index):
-    stats = index_stats(open_index(bundled_index))
+    from parlsearch.search.counting import index_stats
+    from parlsearch.search.engine import Engine
+    with Engine.open(bundled_index) as engine:
+        stats = index_stats(engine)
     assert stats["documents"] == 107
     assert stats["by_status"] == {"answered": 95, "unanswered": 12}
     assert stats["by_minister"]["Bernard Clerfayt"] >= 1

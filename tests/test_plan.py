@@ -79,35 +79,6 @@ def test_coverage_of_every_judged_query_is_measured_as_whoosh(engine):
             assert all(abs(word.share[d] - s) < 1e-12 for d, s in ref.items()), text
 
 
-@pytest.fixture(scope="module")
-def segmented_index(tmp_path_factory, bundled_index):
-    """The bundled corpus in several segments, with documents updated (deleted in their old segment) and
-    deleted: the arrays must leave out exactly what whoosh leaves out."""
-    from parlsearch.index.update import update_index
-    from parlsearch.corpus.reader import read_paths
-    from conftest import REPO
-    path = tmp_path_factory.mktemp("segmented") / "index"
-    docs = read_paths([REPO / "corpus" / "data"]).documents
-    src = tmp_path_factory.mktemp("parts")
-    from parlsearch.corpus.model import Document  # noqa: F401  (the records below are its dicts)
-    parts = [docs[:30], docs[30:70], docs[70:]]
-    for i, part in enumerate(parts):
-        f = src / ("part%d.jsonl" % i)
-        f.write_text("\n".join(json.dumps(d.to_dict(), ensure_ascii=False, default=str) for d in part) + "\n",
-                     encoding="utf-8")
-        update_index([f], path)
-    # a changed reading of five documents of the first segment: their old versions are deleted there
-    changed = []
-    for d in docs[:5]:
-        rec = d.to_dict()
-        rec["answer"] = (rec.get("answer") or "") + " Réponse complétée: tram vélo logement."
-        changed.append(rec)
-    f = src / "changed.jsonl"
-    f.write_text("\n".join(json.dumps(r, ensure_ascii=False, default=str) for r in changed) + "\n", encoding="utf-8")
-    update_index([f], path)
-    return path
-
-
 def test_a_multi_segment_index_with_deletions_scores_as_whoosh(segmented_index):
     from parlsearch.search.engine import Engine
     with Engine.open(segmented_index) as engine:
@@ -200,3 +171,16 @@ def test_a_generated_index_of_20000_documents_scores_as_whoosh(tmp_path_factory)
         big = max(len(engine.executor().term_postings("question", "log")[0]), 0)
         assert big > 5000
         assert _check_engine(engine, JUDGED[:80] + SHAPES, FILTERS[:2]) > 100
+
+
+def test_word_nodes_are_the_parsers_for_every_word_of_the_corpus(engine):
+    """Engine.word_node builds a bare word's plan without the parser: the same plan as the parser's, for
+    every distinct word of the bundled corpus (8,600 words: elisions, compounds, digits, names)."""
+    from parlsearch.search.engine import _WORD
+    words = set()
+    for docnum in range(engine.doc_count):
+        doc = engine.document(docnum)
+        for text in (doc.subject, doc.question, doc.answer, doc.title_nl, doc.author, doc.minister):
+            words.update(m.group().lower() for m in _WORD.finditer(text or ""))
+    assert len(words) > 5000
+    assert [w for w in sorted(words) if engine.word_node(w) != engine.parsed_word_node(w)] == []

@@ -479,34 +479,6 @@ def test_show_open_launches_the_official_page(runner, bundled_index, monkeypatch
     assert opened == ["https://www.parlement.brussels/weblex-quest-det/?moncode=170262&base=1"]
 
 
-# -- whoosh internals read in bulk: equivalence with the public per-document API --------------------------
-
-def test_bulk_column_and_posting_reads_equal_whooshs_public_reads(index_copy, tmp_path):
-    from parlsearch.search.columns import posting_ids, whole_column
-    from parlsearch.search.engine import Engine
-    src = _write(tmp_path / "s.jsonl", [_record(900500 + i, "segment %d" % i, received="2025-0%d-01" % (i + 1))
-                                        for i in range(3)])
-    update_index([src], index_copy)
-    _write(src, [_record(900500, "segment changé", received="2024-01-01", answered="2024-02-01", answer="R")])
-    update_index([src], index_copy)
-    with Engine.open(index_copy) as engine:
-        leaves = engine.searcher.reader().leaf_readers()
-        assert len(leaves) > 1
-        checked = 0
-        for leaf, _ in leaves:
-            n = leaf.doc_count_all()
-            for field in ("minister_facet", "author_facet", "status_facet", "id", "date_received", "date_answered"):
-                creader = leaf.column_reader(field, translate=False)
-                whole = whole_column(creader, n)
-                if whole is not None:
-                    assert whole == [creader[i] for i in range(n)], field
-                    checked += 1
-            for field in ("type", "legislature", "number"):
-                for term in leaf.lexicon(field):
-                    assert posting_ids(leaf.postings(field, term)) == list(leaf.postings(field, term).all_ids())
-        assert checked >= 2 * 5
-
-
 def test_a_second_concurrent_watch_run_stops_with_exit_2(runner, xdg, bundled_index):
     import fcntl
     assert runner.invoke(cli, ["watch", "add", "t", "tram"]).exit_code == 0
