@@ -19,6 +19,9 @@ arrays read in place from a memory map are aligned):
                                      frequencies before it); uint16 when every position of the term is
                                      below 65,536 (a field of fewer words), else uint32
 
+The vocabulary (``.voc``): for each positional field, its name, a newline, then its terms (UTF-8, in
+order) separated by newlines; fields separated by a NUL byte. Terms of these fields never hold either.
+
 The term index (``.trm``) is W3's on-disk ordered hash, key = field number + term bytes; its value begins
 with W3's term statistics (total weight, document frequency, min/max length, max weight, min/max id: the
 same struct, so whoosh's statistics readers work unchanged) followed by this codec's extent: the record's
@@ -46,6 +49,10 @@ CODEC_VERSION = 1
 #: Extension of the array postings file of a segment (named after the segment: whoosh's clean-up of
 #: unreferenced segment files removes it with the segment).
 POSTINGS_EXT = ".arp"
+#: Extension of the segment's vocabulary file: the sorted terms of each positional field, one blob each,
+#: read in one go for fuzzy words, prefixes and spelling (walking whoosh's on-disk term index costs ~17
+#: key reads per lookup: 0.5 s of a fuzzy query at 20,000 documents; a sorted list and bisect, ~1 µs).
+VOCABULARY_EXT = ".voc"
 
 #: Layout flags of a record.
 FLOAT_WEIGHTS = 0x1  # weights stored as float32 (else uint16)
@@ -158,6 +165,9 @@ class ArrayFieldWriter(base.FieldWriter):
         self._positional = False
         self._btext = None
         self._pending = None
+        self._vocabulary: dict[str, list[bytes]] = {}
+        self._fieldname = None
+        self._storage = storage
         self.is_closed = False
 
     # -- whoosh's posting-by-posting API ------------------------------------------------------------------
@@ -165,7 +175,10 @@ class ArrayFieldWriter(base.FieldWriter):
     def start_field(self, fieldname, fieldobj):
         self._fieldid = self._fieldmap.setdefault(fieldname, len(self._fieldmap))
         self._fieldobj = fieldobj
+        self._fieldname = fieldname
         self._positional = fieldobj.format.supports("positions")
+        if self._positional:
+            self._vocabulary.setdefault(fieldname, [])
 
     def start_term(self, btext):
         self._btext = btext
@@ -191,6 +204,10 @@ class ArrayFieldWriter(base.FieldWriter):
     def close(self):
         self._tindex.close()
         self._postfile.close()
+        f = self._segment.create_file(self._storage, VOCABULARY_EXT)
+        f.write(b"\0".join(name.encode("utf-8") + b"\n" + b"\n".join(terms)
+                           for name, terms in sorted(self._vocabulary.items())))
+        f.close()
         self.is_closed = True
 
     # -- bulk API ------------------------------------------------------------------------------------------
@@ -216,6 +233,8 @@ class ArrayFieldWriter(base.FieldWriter):
         """A term whose statistics and record are computed by the caller (the vectorised bulk writer)."""
         info.record_offset = self._offset
         info.layout = layout
+        if self._positional:
+            self._vocabulary[self._fieldname].append(btext)
         self._postfile.write(data)
         self._offset += len(data)
         self._tindex.add(pack_ushort(self._fieldid) + btext, info.to_bytes())
@@ -227,9 +246,24 @@ class ArrayTermsReader(W3TermsReader):
     `buffer` is the ``.arp`` file's bytes (a memory map's view when the storage maps files): arrays are
     read from it in place (index/segments.py), and whoosh's matchers decode them into lists."""
 
-    def __init__(self, codec, dbfile, length, postfile):
+    def __init__(self, codec, dbfile, length, postfile, vocabulary=None):
         super().__init__(codec, dbfile, length, postfile)
         self.buffer = _buffer_of(postfile)
+        self._vocabulary_file = vocabulary
+        self._vocabularies = None
+
+    def vocabulary(self, fieldname: str) -> list[str] | None:
+        """The sorted terms of a positional field (None for other fields), read once."""
+        if self._vocabularies is None:
+            out = {}
+            f = self._vocabulary_file
+            if f is not None:
+                raw = bytes(_buffer_of(f))
+                for blob in raw.split(b"\0") if raw else ():
+                    name, _, terms = blob.partition(b"\n")
+                    out[name.decode("utf-8")] = terms.decode("utf-8").split("\n") if terms else []
+            self._vocabularies = out
+        return self._vocabularies.get(fieldname)
 
     def term_info(self, fieldname, tbytes):
         key = self._keycoder(fieldname, tbytes)
@@ -276,6 +310,8 @@ class ArrayTermsReader(W3TermsReader):
 
     def close(self):
         self.buffer = None
+        if self._vocabulary_file is not None:
+            self._vocabulary_file.close()
         super().close()
 
 
@@ -344,11 +380,15 @@ class ParlCodec(W3Codec):
         tilen = storage.file_length(tiname)
         tifile = storage.open_file(tiname)
         postfile = segment.open_file(storage, POSTINGS_EXT)
-        return ArrayTermsReader(self, tifile, tilen, postfile)
+        try:
+            vocabulary = segment.open_file(storage, VOCABULARY_EXT)
+        except Exception:  # a segment written before the vocabulary file existed: walk the term index
+            vocabulary = None
+        return ArrayTermsReader(self, tifile, tilen, postfile, vocabulary)
 
     def new_segment(self, storage, indexname):
         return W3Segment(self, indexname)
 
 
 __all__ = ["ParlCodec", "ArrayTermInfo", "ArrayTermsReader", "ArrayFieldWriter", "CODEC_VERSION",
-           "POSTINGS_EXT", "encode_record", "record_sections", "TermInfo"]
+           "POSTINGS_EXT", "VOCABULARY_EXT", "encode_record", "record_sections", "TermInfo"]

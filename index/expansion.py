@@ -68,10 +68,13 @@ def terms_within(reader, fieldname: str, text: str, maxdist: int, prefix: int = 
     prefix = min(prefix, len(text))  # whoosh's automaton fails on a prefix longer than the word
     spellfield = reader.schema[fieldname].spelling_fieldname(fieldname)
     dfa = _damerau_dfa(text, maxdist, prefix)
+    from .segments import ListCursor, vocabulary
     words = set()
     for leaf in _leaves(reader):
         if fieldname in leaf.indexed_field_names():
-            words.update(Automata.find_matches(dfa, leaf.cursor(spellfield)))
+            terms = vocabulary(leaf, fieldname)
+            cursor = ListCursor(terms) if terms is not None else leaf.cursor(spellfield)
+            words.update(Automata.find_matches(dfa, cursor))
     words = {w for w in words if distance(w, text, limit=maxdist) <= maxdist}
     return _bound(reader, fieldname, words, limit)
 
@@ -80,12 +83,26 @@ def expand_prefix(reader, fieldname: str, prefix: str, limit: int | None = None)
     """Words of `fieldname` starting with `prefix`, per segment; at most `limit` (the most frequent)."""
     if fieldname not in reader.schema:
         return []
+    from .segments import vocabulary
     from_bytes = reader.schema[fieldname].from_bytes
     words = set()
     for leaf in _leaves(reader):
         if fieldname in leaf.indexed_field_names():
-            words.update(from_bytes(b) for b in leaf.expand_prefix(fieldname, prefix))
+            terms = vocabulary(leaf, fieldname)
+            if terms is not None:
+                words.update(_prefixed(terms, prefix))
+            else:
+                words.update(from_bytes(b) for b in leaf.expand_prefix(fieldname, prefix))
     return _bound(reader, fieldname, words, limit)
+
+
+def _prefixed(terms: list[str], prefix: str):
+    """The terms of a sorted list that start with `prefix` (one bisect, then a scan of those only)."""
+    import bisect
+    i = bisect.bisect_left(terms, prefix)
+    while i < len(terms) and terms[i].startswith(prefix):
+        yield terms[i]
+        i += 1
 
 
 def fuzzy_query_class(limit: int | None = None):

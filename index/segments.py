@@ -290,6 +290,44 @@ def _probe(leaf) -> str:
     return ""
 
 
+def vocabulary(leaf, fieldname: str) -> list[str] | None:
+    """The sorted terms of a positional field of one segment (the codec's vocabulary file), or None when
+    the segment has none (another codec: then walk whoosh's term index)."""
+    terms = getattr(leaf, "_terms", None)
+    if FORCE_PUBLIC or not isinstance(terms, ArrayTermsReader):
+        return None
+    try:
+        return terms.vocabulary(fieldname)
+    except (OSError, ValueError, UnicodeDecodeError):
+        return None
+
+
+class ListCursor:
+    """whoosh's field cursor interface (text, find, next, first) over a sorted list of terms, for
+    whoosh.codec.base.Automata.find_matches: a find is one bisect instead of a binary search of the
+    on-disk term index."""
+
+    def __init__(self, terms: list[str]):
+        self.terms = terms
+        self.i = 0
+
+    def first(self):
+        self.i = 0
+        return self.text()
+
+    def text(self):
+        return self.terms[self.i] if self.i < len(self.terms) else None
+
+    def find(self, term):
+        import bisect
+        self.i = bisect.bisect_left(self.terms, term)
+        return self.text()
+
+    def next(self):
+        self.i += 1
+        return self.text()
+
+
 #: Set by tests to simulate a whoosh whose segment layout the adapter does not know.
 FORCE_PUBLIC = False
 

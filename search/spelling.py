@@ -88,9 +88,9 @@ class Vocabulary:
         if len(word) < MIN_HEAD or not word.isalpha():
             return []
         out = []
+        from ..index.expansion import expand_prefix
         for field, prefix in [(EXACT_FIELD, word)] + [(f, DUTCH.stem(word)) for f in _DUTCH_FIELDS]:
-            for btext in self.reader.expand_prefix(field, prefix):
-                term = btext.decode("utf-8") if isinstance(btext, bytes) else btext
+            for term in expand_prefix(self.reader, field, prefix):
                 if term != prefix and term.isalpha():
                     out.append((field, term))
                 if len(out) >= MAX_HEAD_EXPANSIONS:

@@ -46,3 +46,17 @@ def test_arrays_equal_whooshs_public_reads(segmented_index):
                 assert days[d] == long_to_datetime(int(raw[0][d])).date().toordinal()
             else:
                 assert days[d] == 0
+
+
+def test_each_segments_vocabulary_is_its_lexicon(segmented_index):
+    """The codec's vocabulary file (index/codec.py) holds, for every positional field, exactly the terms
+    whoosh's lexicon lists, in order; other fields have none (their terms are read from the term index)."""
+    with Engine.open(segmented_index) as engine:
+        for seg in engine.view.segments:
+            for fieldname in seg.leaf.indexed_field_names():
+                terms = S.vocabulary(seg.leaf, fieldname)
+                if engine.schema[fieldname].format.supports("positions"):
+                    lexicon = [b.decode("utf-8") for b in seg.leaf.lexicon(fieldname)]
+                    assert terms == lexicon and terms == sorted(terms), fieldname
+                else:
+                    assert terms is None, fieldname
