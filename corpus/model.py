@@ -287,13 +287,19 @@ class Document:
             h.update(b"\x01")
         return h.hexdigest()
 
+    def age(self) -> tuple:
+        """How far along its life a reading saw the question: answered beats unanswered, then the later answer or
+        publication date. The reception date is left out: every reading of a question shares it (a differing one
+        is a typo, not a later reading), and a correction of it must not count as an older reading."""
+        latest = max((d for d in (self.date_answered, self.date_published) if d), default=dt.date.min)
+        return (self.status == ANSWERED, latest)
+
     def richness(self) -> tuple:
-        """Sort key for choosing between two readings of the same question: answered, then latest, then fuller."""
-        latest = max((d for d in (self.date_answered, self.date_published, self.date_received) if d),
-                     default=dt.date.min)
+        """Sort key for choosing between two readings of the same question from different files: the newer one
+        (age), then the fuller one (fields filled, then length of text)."""
         filled = sum(1 for f in dataclasses.fields(self) if getattr(self, f.name) not in (None, ""))
         size = len(self.question) + len(self.answer or "") + len(self.question_nl or "") + len(self.answer_nl or "")
-        return (self.status == ANSWERED, latest, filled, size)
+        return self.age() + (filled, size)
 
     def to_dict(self) -> dict:
         """Every field as JSON-ready values (dates as ISO strings)."""
@@ -304,20 +310,42 @@ class Document:
         return out
 
 
-def merge(a: Document, b: Document) -> Document:
-    """Two readings of the same question: keep the richer one, filling its gaps from the other.
+def supersedes(later: Document, earlier: Document) -> bool:
+    """Whether the reading `later` (read after `earlier`: later in a run, or in a later run than the indexed
+    document) is the one to keep where the two disagree.
+
+    - Read again from the same file (the same `source`): the file was edited or downloaded again, so the later
+      reading wins unless it is older (`age`: it lost its answer, or an earlier answer date — an old copy put
+      back), so that a shortened correction is applied.
+    - From another file (a Weblex page and its JSON record, a listing row and its page): the richer reading
+      wins (`richness`: newer, then more fields, then more text), so a listing row's stand-in question never
+      replaces a page's text, and an older file read alone never turns an answered question unanswered.
+    - A tie goes to the later reading.
+    """
+    if later.source is not None and later.source == earlier.source:
+        return later.age() >= earlier.age()
+    return later.richness() >= earlier.richness()
+
+
+def merge(earlier: Document, later: Document) -> Document:
+    """Two readings of the same question, `earlier` read (or indexed) before `later`: the one that `supersedes`
+    the other is kept, and its gaps are filled from the other — a reading never erases a field it lacks.
+
+    The one merge of readings: within a run (corpus.reader.Deduplicator, in reading order; the late readings'
+    second pass of index.update) and across runs (index.update merges each changed reading with the indexed
+    document, `earlier`), so that indexing files in two runs gives the document that one run of both gives.
 
     A French and a Dutch reading (a Dutch page read alone carries its text in the main fields) become one
     document whose main fields are French and whose *_nl fields are Dutch.
     """
-    if {a.language, b.language} == {"fr", "nl"}:
-        best, other = (a, b) if a.language == "fr" else (b, a)
+    if {earlier.language, later.language} == {"fr", "nl"}:
+        best, other = (earlier, later) if earlier.language == "fr" else (later, earlier)
         dutch = {"title_nl": other.title_nl or other.title, "question_nl": other.question_nl or other.question,
                  "answer_nl": other.answer_nl or other.answer}
         other = dataclasses.replace(other, **{k: v for k, v in dutch.items() if v},
                                     title="", question="", answer=None, language="nl", subject="")
     else:
-        best, other = (a, b) if a.richness() >= b.richness() else (b, a)
+        best, other = (later, earlier) if supersedes(later, earlier) else (earlier, later)
     filled = {}
     for f in dataclasses.fields(Document):
         if f.name in ("content_hash", "source", "status", "language"):

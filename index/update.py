@@ -12,7 +12,7 @@ from typing import Callable, Iterable
 from ..corpus.model import merge
 from ..corpus.reader import Deduplicator, Problem, ReadTracker, bundled_corpus, iter_files, read_listed
 
-from .schema import index_fields
+from .schema import document_from_payload, index_fields
 from .store import (check_usable, create_index, damaged_index, is_unfinished_first_build, open_index, open_writer,
                     remove_unlisted_files, resolve_index_dir)
 
@@ -57,11 +57,42 @@ class UpdateSummary:
 def indexed_hashes(ix) -> dict[str, str]:
     """id → content hash of every document in the index (read from columns, not stored payloads)."""
     with ix.reader() as reader:
-        if reader.doc_count_all() == 0:
-            return {}
-        ids = reader.column_reader("id")
-        hashes = reader.column_reader("content_hash")
-        return {ids[n]: hashes[n] for n in reader.all_doc_ids()}
+        return _hashes(reader)
+
+
+def _hashes(reader) -> dict[str, str]:
+    if reader.doc_count_all() == 0:
+        return {}
+    ids = reader.column_reader("id")
+    hashes = reader.column_reader("content_hash")
+    return {ids[n]: hashes[n] for n in reader.all_doc_ids()}
+
+
+class _Indexed:
+    """The indexed documents a run plans against: their content hashes (from columns, all in memory: ~150 bytes
+    a document) and, on demand, the stored document of one id (its payload, read only for a reading whose hash
+    differs, to merge the two: an unchanged corpus reads no payload)."""
+
+    def __init__(self, ix, rebuild: bool):
+        self.reader = None if rebuild else ix.reader()
+        try:
+            self.hashes = {} if rebuild else _hashes(self.reader)
+        except BaseException:
+            self.close()
+            raise
+
+    def document(self, doc_id: str):
+        from whoosh.reading import TermNotFound
+        try:
+            docnum = self.reader.first_id("id", doc_id)
+        except (KeyError, TermNotFound):
+            return None
+        return document_from_payload(self.reader.stored_fields(docnum)["payload"])
+
+    def close(self) -> None:
+        if self.reader is not None:
+            self.reader.close()
+            self.reader = None
 
 
 #: Readings held before they are handed to the writer (~10 MB of text at the benchmark's 10 KB of indexed text
@@ -126,7 +157,7 @@ def _write(ix, index_dir: Path, files: list, *, rebuild: bool, jobs: int, wait: 
     summary = UpdateSummary(index_dir=index_dir)
     generation = ix.latest_generation()
     try:
-        known = {} if rebuild else indexed_hashes(ix)
+        indexed = _Indexed(ix, rebuild)
     except Exception as e:  # truncated or corrupted segment files
         raise damaged_index(index_dir, e) from None
     def writer_for_stream():
@@ -139,10 +170,10 @@ def _write(ix, index_dir: Path, files: list, *, rebuild: bool, jobs: int, wait: 
         writer.progress = report
         return writer
 
-    stream = _Stream(known, summary, writer_for_stream)
-    if rebuild:
-        stream.writer_now()
+    stream = _Stream(indexed, summary, writer_for_stream)
     try:
+        if rebuild:
+            stream.writer_now()
         total_bytes = sum(_file_size(f) for f in files if isinstance(f, Path))
         tracker = ReadTracker()
         records = 0
@@ -161,6 +192,7 @@ def _write(ix, index_dir: Path, files: list, *, rebuild: bool, jobs: int, wait: 
         report("reading", total_bytes, total_bytes, "bytes", records=records)
         summary.files = len(sources)
         stream.finish(files)
+        indexed.close()
         writer = stream.writer
         if writer is not None:
             _test_point("before-commit", ix)
@@ -171,6 +203,7 @@ def _write(ix, index_dir: Path, files: list, *, rebuild: bool, jobs: int, wait: 
             else:  # only unchanged documents after all (late readings merged back to the indexed version)
                 _cancel(writer, index_dir)
     except BaseException:
+        indexed.close()
         if stream.writer is not None and not getattr(stream.writer, "is_closed", False):
             _cancel(stream.writer, index_dir)
         raise
@@ -191,10 +224,15 @@ class _Stream:
 
     `open_writer()` is called on the first document to write. Readings of a question already handed to the
     writer ("late" readings) are set aside; `finish()` merges them by a second pass over the files that hold
-    them and replaces what was written (the earlier version is marked deleted in its new segment)."""
+    them and replaces what was written (the earlier version is marked deleted in its new segment).
 
-    def __init__(self, known: dict[str, str], summary: UpdateSummary, open_writer: Callable):
-        self.known = known
+    A question already indexed is merged with its indexed version by the same corpus.model.merge that merges
+    readings within the run (the indexed one read first): reading a file again never erases a field that an
+    earlier run's reading contributed, nor brings an answered question back to unanswered."""
+
+    def __init__(self, indexed: _Indexed, summary: UpdateSummary, open_writer: Callable):
+        self.indexed = indexed
+        self.known = indexed.hashes
         self.summary = summary
         self.open_writer = open_writer
         self.dedup = Deduplicator()
@@ -232,16 +270,24 @@ class _Stream:
     def _hand_over(self) -> None:
         docs, self.dedup.by_id = self.dedup.by_id, {}
         for doc in docs.values():
-            kind = self._kind(doc)
+            doc, kind = self._against_index(doc)
             ticket = self._put(doc, kind) if kind != "unchanged" else None
             self.placed[doc.id] = (ticket, kind, self.pending_files.pop(doc.id))
             self._count(kind, +1)
         if self.writer is not None:
             self.writer.progress("analysing", self.handed, None, "documents")
 
-    def _kind(self, doc) -> str:
+    def _against_index(self, doc) -> tuple:
+        """(the document to index, "new"/"updated"/"unchanged"): a reading that differs from the indexed version
+        is merged with it; the merge may give back the indexed version (the reading brought nothing newer)."""
         old = self.known.get(doc.id)
-        return "new" if old is None else "updated" if old != doc.content_hash else "unchanged"
+        if old is None:
+            return doc, "new"
+        if old != doc.content_hash:
+            indexed = self.indexed.document(doc.id)
+            if indexed is not None:
+                doc = merge(indexed, doc)
+        return doc, "updated" if old != doc.content_hash else "unchanged"
 
     def _count(self, kind: str, delta: int) -> None:
         setattr(self.summary, kind, getattr(self.summary, kind) + delta)
@@ -286,7 +332,7 @@ class _Stream:
 
     def _replace_late(self, doc) -> None:
         ticket, old_kind, _ = self.placed[doc.id]
-        kind = self._kind(doc)
+        doc, kind = self._against_index(doc)
         if ticket is not None:
             self._revoke(ticket)
         self._count(old_kind, -1)
