@@ -323,6 +323,37 @@ def create_index(index_dir: Path, replace_damaged: bool = False):
     return ix
 
 
+def missing_directories(index_dir) -> list[Path]:
+    """The directories that creating `index_dir` would create, deepest first (for remove_new_index)."""
+    out = []
+    path = Path(index_dir).absolute()
+    while not path.exists() and path != path.parent:
+        out.append(path)
+        path = path.parent
+    return out
+
+
+def remove_new_index(index_dir, created_dirs: list[Path]) -> None:
+    """Undo create_index for a run that read nothing: remove the index files (only names of ours) and then the
+    directories in `created_dirs` (deepest first) that are empty; a directory that existed is kept."""
+    index_dir = Path(index_dir)
+    try:
+        names = os.listdir(index_dir)
+    except OSError:
+        return
+    for name in names:
+        if is_own_file(name) and not (index_dir / name).is_dir():
+            try:
+                os.unlink(index_dir / name)
+            except OSError:
+                pass
+    for directory in created_dirs:
+        try:
+            directory.rmdir()
+        except OSError:  # not empty (something else was put there meanwhile), or not ours to remove
+            break
+
+
 def remove_unlisted_files(index_dir) -> int:
     """Delete index files that the newest table of contents does not list: segment files of a run that failed
     (a full disk, a file-size limit) and half-written tables of contents. Call it only while holding the write

@@ -13,8 +13,8 @@ from ..corpus.model import merge
 from ..corpus.reader import Deduplicator, Problem, ReadTracker, bundled_corpus, iter_files, read_listed
 
 from .schema import document_from_payload, index_fields
-from .store import (check_usable, create_index, damaged_index, is_unfinished_first_build, open_index, open_writer,
-                    remove_unlisted_files, resolve_index_dir)
+from .store import (check_usable, create_index, damaged_index, is_unfinished_first_build, missing_directories,
+                    open_index, open_writer, remove_new_index, remove_unlisted_files, resolve_index_dir)
 
 
 #: Below this many documents to write, --jobs is not worth forking for.
@@ -31,6 +31,12 @@ class UpdateSummary:
     documents: int = 0  # in the index after the update
     files: int = 0
     problems: list[Problem] = field(default_factory=list)
+    created: bool = True  # False: nothing was read for a new index, and none was left behind
+
+    @property
+    def read(self) -> int:
+        """Documents read (after merging readings of one question)."""
+        return self.new + self.updated + self.unchanged
 
     @property
     def rejected(self) -> list[Problem]:
@@ -51,6 +57,8 @@ class UpdateSummary:
         warnings = len(self.problems) - len(self.rejected)
         if warnings:
             text += "; %d warning%s" % (warnings, "" if warnings == 1 else "s")
+        if not self.created:
+            return text + ". No index created at %s" % self.index_dir
         return text + ". Index: %d documents in %s" % (self.documents, self.index_dir)
 
 
@@ -131,6 +139,7 @@ def update_index(paths: Iterable[str | os.PathLike] | None = None, index_dir=Non
     report = progress or _no_progress
     files = list(iter_files([bundled_corpus()] if not paths else list(paths)))
 
+    created_dirs = missing_directories(index_dir) if kind == "new" else []
     if kind != "index":
         ix = create_index(index_dir, replace_damaged=rebuild)
     else:
@@ -147,6 +156,11 @@ def update_index(paths: Iterable[str | os.PathLike] | None = None, index_dir=Non
     finally:
         ix.close()
         report("done", 0, 0, "")
+    if kind == "new" and not summary.read:
+        # Nothing could be read: leave no empty index behind (it would answer every search with nothing, and
+        # the directory would no longer count as new).
+        remove_new_index(index_dir, created_dirs)
+        summary.created = False
     return summary
 
 
@@ -196,12 +210,12 @@ def _write(ix, index_dir: Path, files: list, *, rebuild: bool, jobs: int, wait: 
         writer = stream.writer
         if writer is not None:
             _test_point("before-commit", ix)
-            if stream.handed or rebuild:
+            if stream.handed or (rebuild and summary.read):
                 writer.commit(mergetype=CLEAR) if rebuild else writer.commit()
                 if not getattr(writer, "reports_phases", False):
                     report("committing", 1, 1, "steps")
-            else:  # only unchanged documents after all (late readings merged back to the indexed version)
-                _cancel(writer, index_dir)
+            else:  # only unchanged documents after all (late readings merged back to the indexed version), or
+                _cancel(writer, index_dir)  # a rebuild that read nothing: the index it would replace stays
     except BaseException:
         indexed.close()
         if stream.writer is not None and not getattr(stream.writer, "is_closed", False):

@@ -11,7 +11,7 @@ import click
 
 from .. import __version__
 from .cli_common import (EXIT_ERROR, EXIT_INTERRUPTED, EXIT_MATCH, EXIT_NO_MATCH, EXIT_PARTIAL,  # noqa: F401
-                         fail, index_option, output_options, run_group)  # (shared with fetch and other modules)
+                         fail, index_option, output_options, run_group, set_debug)  # (shared with other modules)
 from .output import HIT_FORMATS, STATS_FORMATS
 
 
@@ -54,6 +54,8 @@ class LazyGroup(click.Group):
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", "-V", prog_name="parlsearch")
+@click.option("--debug", is_flag=True, expose_value=False, is_eager=True, callback=set_debug,
+              help="Show the Python traceback of an internal error (also: PARLSEARCH_DEBUG=1).")
 def cli():
     """Search the written questions and answers of the Brussels Parliament.
 
