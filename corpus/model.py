@@ -141,6 +141,22 @@ def strict_number(value, name: str) -> int:
     raise IdentifierError("%s is not a number: %r" % (name, str(value)[:20]))
 
 
+def number_of(value, name: str) -> int | None:
+    """A question number from JSON: an int, or text holding one run of ASCII digits ("161", "QE 161"); None for
+    an empty value. Text with no digits ("abc") or several runs ("12/34") is an IdentifierError: a number
+    silently dropped or picked from several would file the question under another id."""
+    if isinstance(value, str):
+        check_identifier(value, name)
+        runs = re.findall(r"[0-9]+", value)
+        if not runs and not value.strip():
+            return None
+        if len(runs) != 1:
+            raise IdentifierError("%s %r %s" % (name, value[:20], "holds more than one number" if runs
+                                                else "is not a number"))
+        return strict_number(runs[0], name)
+    return None if value is None else strict_number(value, name)
+
+
 def check_identifier(value, name: str) -> str | None:
     """An identifier as text, or IdentifierError when it holds control/escape/bidi characters or is too long.
 
@@ -158,6 +174,30 @@ def check_identifier(value, name: str) -> str | None:
     if len(text) > MAX_IDENTIFIER_CHARS:
         raise IdentifierError("%s is longer than %d characters" % (name, MAX_IDENTIFIER_CHARS))
     return text
+
+
+#: What a document id may hold: ASCII letters and digits, then also '-', '_' and '.' (RFC 3986's unreserved
+#: characters less '~'), at most MAX_IDENTIFIER_CHARS. An id is a path segment of the web page's links
+#: (/doc/ID) and of file names: a '/' made its link 404, '?' or '#' would cut it, '..' would leave the page.
+#: Every real id fits ("PRB-1-170312", "PRB-2019-2024-qe-1263").
+DOCUMENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,%d}" % (MAX_IDENTIFIER_CHARS - 1))
+
+
+def check_document_id(doc_id: str, given: bool) -> str:
+    """`doc_id` when it follows DOCUMENT_ID, else IdentifierError naming the first character that does not
+    (`given`: the record carried it; otherwise it was made from the record's assembly, legislature, type and
+    number)."""
+    if DOCUMENT_ID.fullmatch(doc_id):
+        return doc_id
+    bad = next((c for c in doc_id if not (c.isascii() and (c.isalnum() or c in "._-"))), None)
+    if bad is None:  # a first character that is '-', '_' or '.', or too long
+        why = "is longer than %d characters" % MAX_IDENTIFIER_CHARS if len(doc_id) > MAX_IDENTIFIER_CHARS \
+            else "does not start with a letter or digit"
+    else:
+        why = "holds %r" % bad
+    where = "" if given else " (made from the record's assemblee, legislature, type and numero)"
+    raise IdentifierError("the id %r%s %s: an id holds only ASCII letters, digits, '-', '_' and '.', starting "
+                          "with a letter or digit" % (doc_id[:80], where, why))
 
 
 #: Fields that make up a content-derived id (see make_id): what tells one question from another.
@@ -253,14 +293,7 @@ class Document:
             fields["moncode"] = str(strict_number(fields["moncode"], "moncode"))
         if fields.get("base") not in (None, ""):
             fields["base"] = strict_number(fields["base"], "base")
-        number = fields.get("number")
-        if isinstance(number, str):
-            check_identifier(number, "number")
-            digits = re.search(r"[0-9]+", number)  # "QE 123" → 123
-            number = strict_number(digits.group(), "number") if digits else None
-        elif number is not None:
-            number = strict_number(number, "number")
-        fields["number"] = number
+        number = fields["number"] = number_of(fields.get("number"), "number")
         fields["title"] = (fields.get("title") or "").strip()
         fields["question"] = (fields.get("question") or "").strip()
         if not fields.get("subject"):
@@ -268,11 +301,13 @@ class Document:
         if fields.get("minister") is None and fields.get("recipient"):
             fields["minister"], fields["portfolio"] = split_recipient(fields["recipient"])
         fields["status"] = ANSWERED if fields.get("answer") else UNANSWERED
-        if not fields.get("id"):
+        given = bool(fields.get("id"))
+        if not given:
             fields["id"] = make_id(
                 assembly=fields.get("assembly"), base=fields.get("base"), moncode=fields.get("moncode"),
                 legislature=fields["legislature"], type_=fields["type"], number=number, content=fields,
             )
+        fields["id"] = check_document_id(str(fields["id"]), given)
         fields.pop("content_hash", None)
         doc = cls(**fields)
         return dataclasses.replace(doc, content_hash=doc.compute_hash())
