@@ -29,6 +29,10 @@ INDEX_NAME = "MAIN"
 #: segment with one writer, ~10,500 per worker with two.
 WRITER_MEMORY_MB = 600
 META_FILE = "parlsearch-meta.json"
+#: The marker every metadata file written since issue 19 carries: `"format": "parlsearch-index"`. Earlier
+#: versions wrote `analyzer_version` and `schema_version` from the start; a JSON object with neither the marker
+#: nor those keys is someone else's (a user's own `parlsearch-meta.json`), and so is its directory.
+META_FORMAT = "parlsearch-index"
 #: The metadata file is a few hundred bytes; anything larger is not ours.
 META_MAX_BYTES = 64 * 1024
 
@@ -74,10 +78,22 @@ def _counts_as_content(name: str) -> bool:
     return not name.startswith(".nfs")
 
 
+def is_our_meta(meta) -> bool:
+    """True for the content of a metadata file parlsearch wrote (the META_FORMAT marker, or an earlier
+    version's version keys), however damaged its values (check_compatible then refuses it)."""
+    if not isinstance(meta, dict):
+        return False
+    return meta.get("format") == META_FORMAT or "analyzer_version" in meta or "schema_version" in meta
+
+
 def directory_kind(index_dir) -> str:
     """What `index_dir` is: "new" (missing or empty), "index" (a table of contents), "unfinished" (only our
     metadata or lock: a first build stopped before its first commit), "damaged" (segment files but no table of
-    contents), "foreign" (holds anything else, or is not a directory)."""
+    contents), "foreign" (holds anything else, or is not a directory).
+
+    An index is recognised by more than its file names: a metadata file that parlsearch did not write (a JSON
+    object without our marker, or, with no table of contents beside it, anything unreadable) makes the
+    directory foreign — never written, even by --rebuild, and its file never overwritten."""
     index_dir = Path(index_dir)
     try:
         names = os.listdir(index_dir)
@@ -90,8 +106,13 @@ def directory_kind(index_dir) -> str:
         return "new"
     if not all(is_own_file(n) for n in names):
         return "foreign"
+    meta = read_meta(index_dir) if META_FILE in names else None
+    if meta and not is_our_meta(meta):  # a JSON object, not ours
+        return "foreign"
     if any(_TOC_RE.match(n) for n in names):
-        return "index"
+        return "index"  # (an unreadable metadata file beside a table of contents: a damaged index of ours)
+    if meta is not None and not meta:  # unreadable, and nothing else of an index beside it
+        return "foreign"
     if any(_SEGMENT_RE.match(n) for n in names):
         return "damaged"
     return "unfinished"
@@ -169,7 +190,8 @@ def write_meta(index_dir: Path) -> None:
     index (informative: not checked when opening)."""
     from .whoosh_compat import whoosh_version
     tmp = index_dir / (META_FILE + ".tmp%d" % os.getpid())
-    meta = dict(current_meta(), whoosh_version=whoosh_version(), created=time.strftime("%Y-%m-%dT%H:%M:%S"))
+    meta = dict(current_meta(), format=META_FORMAT, whoosh_version=whoosh_version(),
+                created=time.strftime("%Y-%m-%dT%H:%M:%S"))
     try:
         with open(tmp, "w", encoding="utf-8") as f:
             json.dump(meta, f)
