@@ -5,6 +5,9 @@ files or our metadata file, and nothing that is not ours) or when it is new (doe
 directory holding anything else is refused and never written. Only files with the exact names whoosh gives
 index files (`_MAIN_<generation>.toc`, `MAIN_<16 letters or digits>.<extension>`) are ever deleted, so a
 user's `_MAIN_notes.txt` or `MAIN_budget.xlsx` cannot be removed even by whoosh's own clean-up.
+
+One module (~430 lines) because every part of it answers the same question — is this directory ours, and what
+may be done to it — from its listing, metadata and table of contents to what a failed run removes.
 """
 from __future__ import annotations
 

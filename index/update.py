@@ -1,4 +1,9 @@
-"""Bring an index up to date with a corpus: add new documents, update changed ones, skip the rest."""
+"""Bring an index up to date with a corpus: add new documents, update changed ones, skip the rest.
+
+One module (~460 lines) for one run: reading, the merge of each changed reading with its indexed version, the
+late readings' second pass and the commit share one stream's state (the placed documents, their tickets and
+files, the summary's counts); split across modules, that state would be passed around instead of kept in one
+place."""
 from __future__ import annotations
 
 import os
