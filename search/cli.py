@@ -116,8 +116,9 @@ def _open_engine(index_dir, build_if_missing: bool = True):
 def index_command(paths, index_dir, rebuild, jobs, wait, progress, quiet, show_problems):
     """Index PATHS (files or directories; default: the bundled corpus).
 
-    New documents are added, changed ones updated (by content hash), unchanged ones left alone. Every run
-    is one atomic commit: a run that dies leaves the previous commit searchable.
+    New documents are added, changed ones updated (by content hash), unchanged ones left alone; a question
+    already indexed is merged with what is read now (no field is erased, no answer lost). Every run is one
+    atomic commit: a run that dies leaves the previous commit searchable.
 
     \b
     Exit status: 0 every input read; 3 some files or records rejected (listed
