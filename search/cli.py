@@ -11,7 +11,7 @@ import click
 
 from .. import __version__
 from .cli_common import (EXIT_ERROR, EXIT_INTERRUPTED, EXIT_MATCH, EXIT_NO_MATCH, EXIT_PARTIAL,  # noqa: F401
-                         fail, index_option, output_options, run_group)  # (shared with fetch and other modules)
+                         fail, index_option, output_options, run_group, set_debug)  # (shared with other modules)
 from .output import HIT_FORMATS, STATS_FORMATS
 
 
@@ -54,6 +54,8 @@ class LazyGroup(click.Group):
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", "-V", prog_name="parlsearch")
+@click.option("--debug", is_flag=True, expose_value=False, is_eager=True, callback=set_debug,
+              help="Show the Python traceback of an internal error (also: PARLSEARCH_DEBUG=1).")
 def cli():
     """Search the written questions and answers of the Brussels Parliament.
 
@@ -114,8 +116,9 @@ def _open_engine(index_dir, build_if_missing: bool = True):
 def index_command(paths, index_dir, rebuild, jobs, wait, progress, quiet, show_problems):
     """Index PATHS (files or directories; default: the bundled corpus).
 
-    New documents are added, changed ones updated (by content hash), unchanged ones left alone. Every run
-    is one atomic commit: a run that dies leaves the previous commit searchable.
+    New documents are added, changed ones updated (by content hash), unchanged ones left alone; a question
+    already indexed is merged with what is read now (no field is erased, no answer lost). Every run is one
+    atomic commit: a run that dies leaves the previous commit searchable.
 
     \b
     Exit status: 0 every input read; 3 some files or records rejected (listed

@@ -20,12 +20,38 @@ import click
 EXIT_MATCH, EXIT_NO_MATCH, EXIT_ERROR, EXIT_PARTIAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
 PROG = "parlsearch"
+#: Set (to anything but "" or "0") to let an unexpected error raise its Python traceback, as `--debug` does.
+DEBUG_ENV = "PARLSEARCH_DEBUG"
+#: A process killed by SIGPIPE exits 128 + 13 in a shell: the status of a command whose reader went away
+#: (`parlsearch search … | head -1`), as grep's.
+EXIT_BROKEN_PIPE = 141
+_debug = False
 
 
 def error_line(message: str) -> str:
     """The one line every failure prints: 'parlsearch: error: …', with its own line breaks folded."""
     from .output import safe  # a message may quote input (a path, an id, a query): made inert like the rest
     return "%s: error: %s" % (PROG, safe(" ".join(str(message).split())))
+
+
+def set_debug(ctx, param, value) -> None:
+    """Callback of the global `--debug` option."""
+    global _debug
+    _debug = bool(value)
+
+
+def debugging() -> bool:
+    """True with `--debug` or $PARLSEARCH_DEBUG: an unexpected error shows its traceback."""
+    return _debug or os.environ.get(DEBUG_ENV, "") not in ("", "0")
+
+
+def internal_error(error: BaseException) -> str:
+    """The one line of an unexpected error (a bug): its type and message, and how to get the traceback."""
+    text = " ".join(str(error).split())
+    if len(text) > 200:
+        text = text[:200] + "…"
+    return "internal error: %s%s (run again with --debug for the traceback; please report it)" % (
+        type(error).__name__, ": " + text if text else "")
 
 
 def fail(message: str, status: int = EXIT_ERROR) -> None:
@@ -192,7 +218,11 @@ _NO_ARGS_IS_HELP = getattr(click.exceptions, "NoArgsIsHelpError", ())
 
 def run_group(group: click.Group, args=None, prog_name=None, **extra):
     """Run `group` so that every failure, click's usage errors included, is one line `parlsearch: error: …`
-    and exit status 2; Ctrl-C is status 130."""
+    and exit status 2; Ctrl-C is status 130. The top-level handler of every command: an exception no command
+    expected (a bug) is one line too, `internal error: Type: message`, exit 2 (1 would read as "no match"),
+    unless `--debug` or $PARLSEARCH_DEBUG asks for its traceback."""
+    global _debug
+    _debug = False  # set by --debug while the arguments are parsed (several runs share one process in tests)
     try:
         rv = click.Group.main(group, args, prog_name or PROG, standalone_mode=False, **extra)
     except _NO_ARGS_IS_HELP as e:  # bare `parlsearch`: the help, as click prints it
@@ -213,4 +243,21 @@ def run_group(group: click.Group, args=None, prog_name=None, **extra):
     except click.Abort:
         click.echo("%s: interrupted" % PROG, err=True)
         sys.exit(EXIT_INTERRUPTED)
+    except BrokenPipeError:  # the reader of our output went away: nothing to say, and no one to say it to
+        _silence_stdout()
+        sys.exit(EXIT_BROKEN_PIPE)
+    except Exception as e:  # noqa: BLE001  the top-level handler (see the docstring)
+        if debugging():
+            raise
+        fail(internal_error(e))
     sys.exit(rv if isinstance(rv, int) else EXIT_MATCH)
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so that the interpreter's final flush of a closed pipe raises nothing more."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass

@@ -301,11 +301,7 @@ def watch_list(as_json):
 def watch_run(names, index_dir, as_json, as_jsonl, atom_dir):
     """Run the saved searches NAMES (default: all) and report what is new or newly answered since their
     previous run. The first run of a search records a baseline and reports nothing."""
-    from .atom import feed_xml
-    from .output import to_json
-    from .query import QueryError
-    from .watch import RunLock, WatchError, check_watch, load_state, load_watches, pause_for_tests, save_state, \
-        write_atomically
+    from .watch import RunLock, WatchError, load_watches
     if as_json and as_jsonl:
         fail("--json and --jsonl are exclusive")
     try:
@@ -322,14 +318,28 @@ def watch_run(names, index_dir, as_json, as_jsonl, atom_dir):
     errors = []
     reports = []
     try:
-        with RunLock(), _open_engine(index_dir) as engine:  # one searcher: one committed view of the index
-            for watch in watches:
-                try:
-                    reports.append(check_watch(engine, watch, load_state(watch.name)))
-                except (QueryError, WatchError) as e:
-                    errors.append("%s: %s" % (watch.name, e))
-    except WatchError as e:
+        # The lock is held until the state is saved: a run that starts once this one has reported but not yet
+        # saved would read the old state and announce the same news again.
+        with RunLock():
+            _run_watches(watches, index_dir, as_json, as_jsonl, atom_dir, reports, errors)
+    except WatchError as e:  # the lock is taken by another run (each saved search's errors are in `errors`)
         fail(str(e))
+    if errors:
+        sys.exit(EXIT_ERROR)
+    sys.exit(EXIT_MATCH if any(r.events for r in reports) else EXIT_NO_MATCH)
+
+
+def _run_watches(watches, index_dir, as_json, as_jsonl, atom_dir, reports, errors):
+    """Check, report, then save each saved search's state (and feed), under the run lock."""
+    from .atom import feed_xml
+    from .query import QueryError
+    from .watch import WatchError, check_watch, load_state, pause_for_tests, save_state, write_atomically
+    with _open_engine(index_dir) as engine:  # one searcher: one committed view of the index
+        for watch in watches:
+            try:
+                reports.append(check_watch(engine, watch, load_state(watch.name)))
+            except (QueryError, WatchError) as e:
+                errors.append("%s: %s" % (watch.name, e))
     _print_run(reports, as_json, as_jsonl)
     for message in errors:
         click.echo("parlsearch: error: %s" % message, err=True)
@@ -344,9 +354,6 @@ def watch_run(names, index_dir, as_json, as_jsonl, atom_dir):
             save_state(report.watch.name, report.new_state)
     except OSError as e:
         fail("cannot save the state of the saved searches: %s (%s)" % (e.strerror or e, e.filename))
-    if errors:
-        sys.exit(EXIT_ERROR)
-    sys.exit(EXIT_MATCH if any(r.events for r in reports) else EXIT_NO_MATCH)
 
 
 def _print_run(reports, as_json, as_jsonl):

@@ -76,7 +76,9 @@ class ColumnValues:
     """
 
     def __init__(self, reader, fieldname: str):
-        leaves = reader.leaf_readers()
+        # An index without any segment (a first build interrupted before its first commit) reads as whoosh's
+        # EmptyReader, which has no columns at all: it holds no document to read a value for.
+        leaves = [(leaf, offset) for leaf, offset in reader.leaf_readers() if leaf.doc_count_all()]
         self._offsets = [offset for _, offset in leaves]
         self._readers = [leaf.column_reader(fieldname, translate=False) for leaf, _ in leaves]
         self._sizes = [leaf.doc_count_all() for leaf, _ in leaves]

@@ -220,12 +220,15 @@ class FastScorer:
         return lengths
 
     def idf(self, fieldname: str, btext: bytes) -> float:
+        if not self.searcher.doc_count_all():  # an empty index: whoosh's log(0 / (df + 1)) fails, no posting to score
+            return 0.0
         return self.searcher.idf(fieldname, btext)
 
     def word_idf(self, doc_frequency: int) -> float:
         """IDF of a word from the number of documents it matched, with whoosh's formula
         (log(N / (df + 1)) + 1), so word and term IDFs are on one scale."""
-        return math.log(self.searcher.doc_count_all() / (doc_frequency + 1)) + 1
+        n = self.searcher.doc_count_all()
+        return math.log(n / (doc_frequency + 1)) + 1 if n else 0.0  # (an empty index: nothing to weigh)
 
     # -- scoring ------------------------------------------------------------------------------------
 
@@ -414,6 +417,8 @@ class RangeFilter:
         self.high = convert(end) if end is not None else None
         docs = set()
         for segreader, offset in searcher.reader().leaf_readers():
+            if not segreader.doc_count_all():  # an index without segments (EmptyReader): no column, no document
+                continue
             column = sorted_column(segreader, fieldname)
             if column is None:
                 raise ValueError("%s has no numeric column" % fieldname)
