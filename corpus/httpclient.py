@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from .. import __version__
+from ..wording import plural
 
 DEFAULT_DELAY = 0.5
 DEFAULT_TIMEOUT = 30.0
@@ -264,7 +265,7 @@ class PoliteClient:
             except Transient as e:
                 attempt += 1
                 if attempt > self.retries:
-                    raise FetchError(url, "%s (gave up after %d attempts)" % (e, attempt)) from None
+                    raise FetchError(url, "%s (gave up after %s)" % (e, plural(attempt, "attempt"))) from None
                 backoff_wait = min(self.max_backoff, self.backoff * 2 ** (attempt - 1))
                 if e.retry_after is not None:
                     backoff_wait = min(self.max_backoff, max(backoff_wait, e.retry_after))

@@ -12,6 +12,7 @@ from typing import Callable, Iterable
 from ..corpus.model import merge
 from ..corpus.reader import Deduplicator, Problem, ReadTracker, bundled_corpus, iter_files, read_listed
 
+from ..wording import plural
 from .schema import index_fields
 from .store import (check_usable, create_index, damaged_index, is_unfinished_first_build, open_index, open_writer,
                     remove_unlisted_files, resolve_index_dir)
@@ -42,16 +43,16 @@ class UpdateSummary:
 
     def line(self) -> str:
         bad_files = len({p.path for p in self.rejected})
-        text = "%d new, %d updated, %d unchanged documents from %d file%s" % (
-            self.new, self.updated, self.unchanged, self.files, "" if self.files == 1 else "s")
+        text = "%d new, %d updated, %d unchanged documents from %s" % (  # (a list: the noun stays plural)
+            self.new, self.updated, self.unchanged, plural(self.files, "file"))
         if self.duplicates:
-            text += "; %d duplicate reading%s merged" % (self.duplicates, "" if self.duplicates == 1 else "s")
-        text += ("; %d rejected (%d file%s)" % (len(self.rejected), bad_files, "" if bad_files == 1 else "s")
+            text += "; %s merged" % plural(self.duplicates, "duplicate reading")
+        text += ("; %d rejected (%s)" % (len(self.rejected), plural(bad_files, "file"))
                  if self.rejected else "; 0 rejected")
         warnings = len(self.problems) - len(self.rejected)
         if warnings:
-            text += "; %d warning%s" % (warnings, "" if warnings == 1 else "s")
-        return text + ". Index: %d documents in %s" % (self.documents, self.index_dir)
+            text += "; %s" % plural(warnings, "warning")
+        return text + ". Index: %s in %s" % (plural(self.documents, "document"), self.index_dir)
 
 
 def indexed_hashes(ix) -> dict[str, str]:

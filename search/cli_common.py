@@ -207,6 +207,8 @@ def run_group(group: click.Group, args=None, prog_name=None, **extra):
             if word and word != e.option_name:
                 message = message.rstrip(".") + " (in '%s')." % word
             message += " Put '--' before a query with a word starting with '-': %s [OPTIONS] -- QUERY." % command
+        if not message.rstrip().endswith((".", "?", "!")):  # a sentence before the next one
+            message = message.rstrip() + "."
         fail("%s See '%s --help'." % (message, command))
     except click.ClickException as e:
         fail(e.format_message())

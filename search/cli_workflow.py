@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from ..wording import noun, plural
 from .cli import EXIT_ERROR, EXIT_MATCH, EXIT_NO_MATCH, _open_engine, fail, filter_options, _filters, index_option
 
 
@@ -80,7 +81,7 @@ def query_stats(text, filters, *, index_dir, fmt="text", top=10, by=None, delays
     elif delays:
         _print_delays(result, top)
     else:
-        _print_counts(result, text, top)
+        _print_counts(result, text, filters, top)
     sys.exit(EXIT_MATCH if result.total else EXIT_NO_MATCH)
 
 
@@ -107,13 +108,19 @@ def _delay_rows(delays):
         yield [getattr(row, n) for n in names]
 
 
-def _print_counts(counts, text, top):
+def _print_counts(counts, text, filters, top):
     from .output import summary_line
     from .engine import SearchResult
-    what = ('"%s"' % _label(text)) if text.strip() else "the filters"
-    click.echo("%d document%s match %s" % (counts.total, "" if counts.total == 1 else "s", what))
+    what = " ".join(part for part in (('"%s"' % _label(text)) if text.strip() else "",
+                                      _label(filters.as_options())) if part)
+    if what:  # the words and the filters, as typed: what was counted
+        click.echo("%s %s %s" % (plural(counts.total, "document"), noun(counts.total, "matches", "match"), what))
+    else:
+        click.echo("%s in the index" % plural(counts.total, "document"))
     if counts.dropped or counts.note:
         click.echo(summary_line(SearchResult(text, counts.total, [], counts.dropped, None, counts.note)))
+    if not counts.total:
+        return  # no breakdown of nothing
     titles = {"status": "By status", "year": "By year (received)", "minister": "By minister",
               "author": "By author", "type": "By type", "legislature": "By legislature",
               "answer_year": "By year (answered)"}
@@ -123,7 +130,7 @@ def _print_counts(counts, text, top):
         for name, n in rows[:top]:
             click.echo("  %6d  %s" % (n, _label(name)))
         if len(rows) > top:
-            click.echo("  … %d more" % (len(rows) - top))
+            click.echo("  … %d more (--top N)" % (len(rows) - top))
     if counts.by:
         _print_cross(counts, top)
 
@@ -156,9 +163,9 @@ def _print_cross(counts, top):
         click.echo("  %-*s %s %*d" % (width, _label(name)[:width], " ".join("%*d" % (cell, cells[c]) for c in columns),
                                        cell, sum(cells.values())))
     if len(rows) > top:
-        click.echo("  … %d more rows (--top N, or --csv for all)" % (len(rows) - top))
+        click.echo("  … %s (--top N, or --csv for all)" % plural(len(rows) - top, "more row"))
     if hidden:
-        click.echo("  (%d more columns not shown; totals count them; --csv for all)" % hidden)
+        click.echo("  (%s not shown; totals count them; --csv for all)" % plural(hidden, "more column"))
 
 
 def _print_delays(delays, top):
@@ -166,7 +173,7 @@ def _print_delays(delays, top):
         return "-" if v is None else str(v)
 
     click.echo("Answer delays in days, from reception to the answer date the Parliament publishes; "
-               "waiting as of %s (%d questions)" % (delays.as_of.isoformat(), delays.total))
+               "waiting as of %s (%s)" % (delays.as_of.isoformat(), plural(delays.total, "question")))
     click.echo("  %-30s %8s %7s %5s %5s %10s %8s %8s" % ("minister", "answered", "median", "p90", "max",
                                                        "unanswered", "waiting", "longest"))
     rows = delays.rows[:-1]
@@ -175,7 +182,7 @@ def _print_delays(delays, top):
             _label(r.minister)[:30], r.answered, num(r.median_days), num(r.p90_days), num(r.max_days),
             r.unanswered, num(r.waiting_median_days), num(r.waiting_max_days)))
     if len(rows) > top:
-        click.echo("  … %d more ministers (--top N)" % (len(rows) - top))
+        click.echo("  … %s (--top N)" % plural(len(rows) - top, "more minister"))
     total = delays.rows[-1]
     if total.answered_undated:
         click.echo("(%d answered without a published answer date: no delay counted)" % total.answered_undated)
@@ -284,11 +291,11 @@ def watch_list(as_json):
     if not rows:
         click.echo("no saved search (parlsearch watch add NAME QUERY); file: %s" % config_path())
         sys.exit(EXIT_NO_MATCH)
-    for r in rows:
-        filters = " ".join("--%s %s" % (k.replace("_", "-"), v) for k, v in r["filters"].items())
-        click.echo("%-20s %s%s  (last run: %s, %d seen)" % (safe(r["name"]), safe(r["query"]),
-                                                         (" " + safe(filters)) if filters else "",
-                                                         r["last_run"] or "never", r["seen"]))
+    names = [safe(w.name) for w in watches]
+    width = max(map(len, names))  # one column of names, whatever their length
+    for name, w, r in zip(names, watches, rows):
+        what = " ".join(part for part in (safe(w.query).strip(), safe(w.filters.as_options())) if part)
+        click.echo("%-*s  %s  (last run: %s, %d seen)" % (width, name, what, r["last_run"] or "never", r["seen"]))
 
 
 @watch_group.command("run")
@@ -365,7 +372,8 @@ def _print_run(reports, as_json, as_jsonl):
     for r in reports:
         name = safe(r.watch.name)
         if r.baseline:
-            click.echo("%s: baseline recorded (%d matching documents); news from the next run on" % (name, r.matches))
+            click.echo("%s: baseline recorded (%s); news from the next run on"
+                       % (name, plural(r.matches, "matching document")))
             continue
         new = sum(1 for e in r.events if e.kind == "new")
         answered = len(r.events) - new

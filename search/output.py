@@ -23,6 +23,7 @@ if TYPE_CHECKING:  # the corpus and the engine (whoosh) are imported only when t
     from ..corpus.model import Document  # `--help` and completion stay fast
     from .engine import Hit, SearchResult
 
+from ..wording import plural
 from .links import hyperlink, official_url, terminal_supports_links
 
 #: C0 controls except newline and tab, DEL, C1 controls, and the bidirectional controls that can
@@ -130,11 +131,6 @@ def text_hits(result: SearchResult, style: Style, offset: int = 0) -> list[str]:
     return lines
 
 
-def plural(n: int, word: str, words: str | None = None) -> str:
-    """'1 file', '2 files', '0 files' (`words` for irregular plurals)."""
-    return "%d %s" % (n, word if n == 1 else (words or word + "s"))
-
-
 def summary_line(result: SearchResult, offset: int = 0) -> str:
     """'12 results (showing 3–4)'; `offset` (ranks skipped) says why nothing is shown past the last result."""
     if result.note and not result.total:
@@ -183,7 +179,7 @@ def text_stats(stats: dict, style: Style, top: int = 10) -> list[str]:
         for name, count in rows[:top]:
             lines.append("  %6d  %s" % (count, safe(name)))
         if len(rows) > top:
-            lines.append("  … %d more" % (len(rows) - top))
+            lines.append("  … %d more (--top N)" % (len(rows) - top))
     return lines
 
 

@@ -43,6 +43,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, TextIO
 
+from ..wording import noun
 from .output import safe
 
 #: The phase name of the last event of a run: every phase still open is finished.
@@ -87,7 +88,7 @@ def counted(n: int, unit: str) -> str:
     if unit == "bytes":
         return amount(n, unit)
     one, many = _UNITS.get(unit, (unit, unit, unit, True))[:2]
-    return ("%s %s" % (_number(n), one if n == 1 else many)).rstrip()
+    return ("%s %s" % (_number(n), noun(n, one, many))).rstrip()
 
 
 def rate_text(per_second: float, unit: str, short: bool = False) -> str:
@@ -343,7 +344,7 @@ class ProgressDisplay:
 
 def counted_info(key: str, n: int) -> str:
     one, many = _COUNTS[key]
-    return "%s %s" % (_number(n), one if n == 1 else many)
+    return "%s %s" % (_number(n), noun(n, one, many))
 
 
 def _isatty(stream) -> bool:

@@ -158,7 +158,7 @@ def test_subprocess_exit_codes_and_messages(bundled_index, cli_env):
     ix = ["--index", str(bundled_index)]
     assert run("search", *ix, "zeppelinodrome", env=cli_env).returncode == 1
     for query, message in (('"open', "unbalanced quote"), ("(a OR b", "unbalanced parenthesis"),
-                           ("nope:thing", "unknown field"), ("date:2026-02-31", "invalid query")):
+                           ("nope:thing", "unknown field"), ("date:2026-02-31", "bad date")):
         proc = run("search", *ix, "--", query, env=cli_env)
         assert proc.returncode == 2, query
         assert message in proc.stderr and "Traceback" not in proc.stderr
