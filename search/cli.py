@@ -64,8 +64,8 @@ def cli():
     \b
     Exit status: 0 found (or done), 1 nothing found, 2 error (one line
     "parlsearch: error: …"), 3 index: some inputs rejected, 130 interrupted.
-    Every command takes --index DIR (default: $PARLSEARCH_INDEX, else
-    $XDG_DATA_HOME/parlsearch/index).
+    Every command that reads the index takes --index DIR (default:
+    $PARLSEARCH_INDEX, else $XDG_DATA_HOME/parlsearch/index).
     Shell completion (bash): eval "$(_PARLSEARCH_COMPLETE=bash_source parlsearch)"
     (zsh: zsh_source, fish: fish_source).
     """
@@ -184,7 +184,9 @@ def filter_options(command):
         click.option("--until", type=_Date(), help="Received on or before DATE."),
         click.option("--author", help="Author name (accents and case ignored)."),
         click.option("--minister", help="Minister name (accents and case ignored)."),
-        click.option("--status", type=click.Choice(STATUS_CHOICES)),
+        click.option("--status", type=click.Choice(STATUS_CHOICES),
+                     help="answered: an answer text is published; unanswered: none yet (repondu, sans-reponse: "
+                          "the same in French)."),
         click.option("--answered-since", type=_Date(), help="Answer date (as published) on or after DATE."),
         click.option("--answered-until", type=_Date(), help="Answer date (as published) on or before DATE."),
     ]
@@ -293,7 +295,8 @@ def show_command(doc_id, index_dir, legislature, open_page, out):
 @click.argument("doc_id", required=False)
 @index_option
 @click.option("--text", "draft", metavar="TEXT", help="A free text (a draft question) instead of DOC_ID; - reads stdin.")
-@click.option("--limit", "-n", type=click.IntRange(1), default=10, show_default=True)
+@click.option("--limit", "-n", type=click.IntRange(1), default=10, show_default=True,
+              help="At most this many questions (only those close enough are listed).")
 @output_options(HIT_FORMATS)
 def similar_command(doc_id, index_dir, draft, limit, out):
     """Questions most like DOC_ID (id or official code), or like a draft (--text): has this been asked
@@ -367,10 +370,12 @@ def eval_command(judgments, index_dir, as_json, min_pass):
 @click.option("--top", type=click.IntRange(1), default=None,
               help="Rows per breakdown (text: 10 by default; csv, tsv, jsonl: all by default; json: always all).")
 @filter_options
-@click.option("--by", metavar="FACET,FACET", help="A cross table, e.g. minister,year (see search/counting.py).")
+@click.option("--by", metavar="FACET,FACET",
+              help="A cross table of two of: minister, author, year, answer_year, status, type, legislature "
+                   "(e.g. minister,year).")
 @click.option("--delays", is_flag=True, help="Answer delays per minister (days from reception to answer).")
 @click.option("--as-of", type=_Date(), help="Waiting times as of DATE (default: today).")
-@output_options(STATS_FORMATS)
+@output_options(STATS_FORMATS, stats=True)
 def stats_command(words, index_dir, top, since, until, author, minister, status, answered_since, answered_until,
                   by, delays, as_of, out):
     """Documents in the index: by status, minister, author and year.

@@ -72,9 +72,10 @@ class Output:
         click.echo(text, nl=False, color=self.color if people else False)
 
 
-def output_options(formats: tuple[str, ...], pager: bool = True):
+def output_options(formats: tuple[str, ...], pager: bool = True, stats: bool = False):
     """`--format NAME` with its aliases (`--json`, `--jsonl`, `--csv`, `--tsv` for those offered), `--color`
-    and `--pager/--no-pager`. The command receives one `out` argument, an `Output`."""
+    and `--pager/--no-pager`. The command receives one `out` argument, an `Output`. `stats`: the formats are
+    described as `stats` prints them (rows of counts), else as hits and documents."""
     aliases = [name for name in ("json", "jsonl", "csv", "tsv") if name in formats]
 
     def decorate(command):
@@ -92,7 +93,8 @@ def output_options(formats: tuple[str, ...], pager: bool = True):
             return command(*args, **kw)
 
         from .output import FORMATS
-        described = "; ".join("%s: %s" % (name, FORMATS[name].help) for name in formats)
+        described = "; ".join("%s: %s" % (name, FORMATS[name].stats_help if stats else FORMATS[name].help)
+                              for name in formats)
         options = [click.option("--format", "output_format", type=click.Choice(formats), default=None,
                                 help="Output format (default: text). %s." % described)]
         options += [click.option("--" + name, "as_" + name, is_flag=True, help="Same as --format %s." % name)

@@ -238,9 +238,15 @@ def watch_group():
 @click.argument("name")
 @click.argument("words", nargs=-1)
 @filter_options
+@index_option
 @click.option("--replace", is_flag=True, help="Replace a saved search of that name (its next run is a baseline).")
-def watch_add(name, words, since, until, author, minister, status, answered_since, answered_until, replace):
-    """Save the search WORDS [filters] as NAME (same query language and filters as `search`)."""
+def watch_add(name, words, since, until, author, minister, status, answered_since, answered_until, index_dir,
+              replace):
+    """Save the search WORDS [filters] as NAME (same query language and filters as `search`).
+
+    The query is checked against the index (--index DIR, else the default one when it exists; none is
+    built) as `search` would read it, and the number of documents it matches now is shown.
+    """
     from .watch import Watch, WatchError, add_watch, config_path
     watch = Watch(name, " ".join(words), _filters(since, until, author, minister, status, answered_since,
                                                    answered_until))
@@ -250,13 +256,33 @@ def watch_add(name, words, since, until, author, minister, status, answered_sinc
             check_balanced(watch.query)
         except QueryError as e:
             fail("bad query: %s" % e)
+    matching = _matches_now(watch, index_dir)
     try:
         add_watch(watch, replace=replace)
     except WatchError as e:
         fail(str(e))
     except OSError as e:
         fail("cannot write %s: %s" % (config_path(), e.strerror or e))
-    click.echo("saved %s in %s; its first run records what matches now" % (name, config_path()))
+    if matching is None:
+        click.echo("saved %s in %s; its first run records what matches then" % (name, config_path()))
+    else:
+        click.echo("saved %s in %s; %s now, which its first run records as seen"
+                   % (name, config_path(), plural(matching, "document matches", "documents match")))
+
+
+def _matches_now(watch, index_dir) -> int | None:
+    """How many documents the saved search matches in the index now (a bad query fails as in `search`);
+    None when there is no index to ask: the default location is not built by `watch add`."""
+    from ..index.store import builds_on_first_use
+    from .counting import find_matches
+    from .query import QueryError
+    if builds_on_first_use(index_dir):
+        return None
+    with _open_engine(index_dir, build_if_missing=False) as engine:
+        try:
+            return len(find_matches(engine, watch.query, watch.filters).docnums)
+        except QueryError as e:
+            fail("bad query: %s" % e)
 
 
 @watch_group.command("remove")
@@ -272,7 +298,9 @@ def watch_remove(name):
 
 
 @watch_group.command("list")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True,
+              help='One JSON object: "config" (the file) and "watches", each with its name, query, filters, '
+                   'last run and how many documents it has seen.')
 def watch_list(as_json):
     """The saved searches, with when each last ran."""
     from .output import safe, to_json

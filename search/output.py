@@ -255,11 +255,12 @@ class Format:
     """One output format. Each renderer returns the whole text to print (ending with a newline)."""
 
     name: str
-    help: str
+    help: str  # as search, show and similar print it (hits, documents)
     hits: Callable[..., str]  # (SearchResult, Style, offset) → text; search and similar
     document: Callable[..., str]  # (Document, Style) → text; show
     stats: Callable[..., str] | None  # (stats dict, Style, top) → text; None: not offered by stats
     for_people: bool = False  # colour and pager apply
+    stats_help: str = ""  # as stats prints it (counts)
 
 
 #: Every format, by name: the only place formats are defined.
@@ -276,33 +277,37 @@ register(Format(
     hits=lambda result, style, offset=0: _lines(text_hits(result, style, offset)),
     document=lambda doc, style: _lines(text_document(doc, style)),
     stats=lambda stats, style, top=10: _lines(text_stats(stats, style, top)),
-    for_people=True))
+    for_people=True, stats_help="for people (coloured and paged on a terminal)"))
 register(Format(
     "line", "one line a hit: date id author → minister: subject",
     hits=lambda result, style, offset=0: _lines([line_hit(h, style) for h in result.hits]),
     document=lambda doc, style: _lines([line_hit(_doc_hit(doc), style)]),
     stats=None, for_people=True))
 register(Format(
-    "json", "one JSON object",
+    "json", "one JSON object: the query, the total and the hits",
     hits=lambda result, style, offset=0: to_json(result_dict(result)) + "\n",
     document=lambda doc, style: to_json(doc.to_dict()) + "\n",
-    stats=lambda stats, style, top=None: to_json(stats) + "\n"))
+    stats=lambda stats, style, top=None: to_json(stats) + "\n",
+    stats_help="one JSON object: the total and every breakdown"))
 register(Format(
-    "jsonl", "one JSON object a hit (stats: a row), one a line",
+    "jsonl", "one JSON object a hit, one a line",
     hits=lambda result, style, offset=0: _lines([to_json(hit_dict(h)) for h in result.hits]),
     document=lambda doc, style: to_json(doc.to_dict()) + "\n",
     stats=lambda stats, style, top=None: _lines([to_json(dict(zip(STATS_COLUMNS, r[:2] + [int(r[2])])))
-                                                 for r in _stats_rows(stats, top)])))
+                                                 for r in _stats_rows(stats, top)]),
+    stats_help="one JSON object a row (breakdown, value, count), one a line"))
 register(Format(
-    "csv", "a header row, then one hit (stats: one count) a row; RFC 4180, UTF-8",
+    "csv", "a header row, then one hit a row; RFC 4180, UTF-8",
     hits=lambda result, style, offset=0: csv_table(CSV_COLUMNS, [_hit_row(h) for h in result.hits]),
     document=lambda doc, style: csv_table(CSV_COLUMNS, [_hit_row(_doc_hit(doc))]),
-    stats=lambda stats, style, top=None: csv_table(STATS_COLUMNS, _stats_rows(stats, top))))
+    stats=lambda stats, style, top=None: csv_table(STATS_COLUMNS, _stats_rows(stats, top)),
+    stats_help="a header row, then one count a row (breakdown, value, count); RFC 4180, UTF-8"))
 register(Format(
     "tsv", "like csv, tab-separated; tabs and line breaks in a field become spaces",
     hits=lambda result, style, offset=0: tsv_table(CSV_COLUMNS, [_hit_row(h) for h in result.hits]),
     document=lambda doc, style: tsv_table(CSV_COLUMNS, [_hit_row(_doc_hit(doc))]),
-    stats=lambda stats, style, top=None: tsv_table(STATS_COLUMNS, _stats_rows(stats, top))))
+    stats=lambda stats, style, top=None: tsv_table(STATS_COLUMNS, _stats_rows(stats, top)),
+    stats_help="like csv, tab-separated; tabs and line breaks in a field become spaces"))
 
 #: Formats offered by commands that print hits or documents (search, similar, show), and by stats.
 HIT_FORMATS = tuple(FORMATS)
