@@ -142,7 +142,7 @@ def summary_line(result: SearchResult, offset: int = 0) -> str:
         elif not result.hits and result.total and offset >= result.total:
             text += " (none shown: --offset %d is past the last one)" % offset
         elif not result.hits and result.total:
-            text += " (none shown: --limit 0)"
+            text += " (none shown: --limit 0; --count prints the number alone)"
     if result.dropped:
         text += " (relaxed: dropped %s)" % ", ".join('"%s"' % safe(w) for w in result.dropped)
     if result.suggestion:
@@ -316,6 +316,31 @@ STATS_FORMATS = tuple(name for name, f in FORMATS.items() if f.stats is not None
 
 def render_hits(result: SearchResult, fmt: str, style: Style, offset: int = 0) -> str:
     return FORMATS[fmt].hits(result, style, offset)
+
+
+def stream_hits(result: SearchResult, more, fmt: str, style: Style):
+    """The text `render_hits` gives for `result` followed by the hits of `more` (an iterable of lists of
+    hits), piece by piece, for a machine format (not `text`): a long output never holds every document at once.
+
+    Row formats are rendered chunk by chunk with the header (csv, tsv) kept from the first only; json writes
+    the result's keys, then its hits one by one into the "hits" array — the same bytes as `render_hits`."""
+    from dataclasses import replace
+    if fmt == "json":
+        head = result_dict(replace(result, hits=[]))
+        closest = head.pop("closest", None)
+        head.pop("hits")
+        yield to_json(head)[:-1] + ', "hits": ['
+        first = True
+        for hits in [result.hits, *more]:
+            for hit in hits:
+                yield ("" if first else ", ") + to_json(hit_dict(hit))
+                first = False
+        yield "]" + (', "closest": %s' % to_json(closest) if closest else "") + "}\n"
+        return
+    header = FORMATS[fmt].hits(replace(result, hits=[], closest=[]), style)
+    yield FORMATS[fmt].hits(result, style)
+    for hits in more:
+        yield FORMATS[fmt].hits(replace(result, hits=hits), style)[len(header):]
 
 
 def render_document(doc: Document, fmt: str, style: Style) -> str:
