@@ -376,20 +376,24 @@ def similar_command(doc_id, index_dir, draft, limit, out):
     """
     from .coverage import MIN_SIMILAR_COVERAGE
     from .engine import MAX_SIMILAR_TEXT, SearchResult
-    from .output import render_hits
+    from .output import render_hits, similar_header
     if (doc_id is None) == (draft is None):
         fail("give either DOC_ID or --text TEXT (--text - reads the text from stdin)")
     if draft == "-":
         draft = click.get_text_stream("stdin").read(MAX_SIMILAR_TEXT)
     with _open_engine(index_dir) as engine:
+        source = None
         try:
-            hits = engine.similar(doc_id.strip(), limit=limit) if draft is None \
-                else engine.similar_text(draft, limit=limit)
+            if draft is None:
+                source = engine.get(doc_id.strip())
+                hits = engine.similar(doc_id.strip(), limit=limit)
+            else:
+                hits = engine.similar_text(draft, limit=limit)
         except KeyError:
             _no_document(doc_id)
     note = None if hits else "no question is close enough (similarity under %.2f)" % MIN_SIMILAR_COVERAGE
     result = SearchResult("similar:%s" % (doc_id if draft is None else "--text"), len(hits), hits, note=note)
-    out.emit(render_hits(result, out.format, out.style()))
+    out.emit(render_hits(result, out.format, out.style(), similar_to=similar_header(out.style(), source, draft)))
     sys.exit(EXIT_MATCH if hits else EXIT_NO_MATCH)
 
 

@@ -110,11 +110,15 @@ def meta_line(doc: Document, style: Style) -> str:
     return " · ".join(parts)
 
 
-def text_hits(result: SearchResult, style: Style, offset: int = 0) -> list[str]:
-    lines = []
+def text_hits(result: SearchResult, style: Style, offset: int = 0, similar_to: str | None = None) -> list[str]:
+    """Hits for people. `similar_to` (similar's results): a header saying what they are like, each hit's share
+    of the key words it covers, and a summary counting similar questions."""
+    lines = [similar_to, ""] if similar_to and result.hits else []
     for hit in result.hits:
         doc = hit.doc
-        lines.append("%s %s" % (style("%2d." % hit.rank, dim=True), style(safe(doc.subject or doc.title), bold=True)))
+        share = style("  (covers %d%% of the key words)" % round(100 * hit.score), dim=True) if similar_to else ""
+        lines.append("%s %s%s" % (style("%2d." % hit.rank, dim=True), style(safe(doc.subject or doc.title), bold=True),
+                                  share))
         lines.append("    " + meta_line(doc, style))
         url = official_url(doc.url)
         if url:  # the official page, a terminal hyperlink on terminals (search/links.py)
@@ -124,11 +128,22 @@ def text_hits(result: SearchResult, style: Style, offset: int = 0) -> list[str]:
         lines.append("")
     if result.closest:
         lines.append("no result; closest:")
-        for hit in result.closest:
-            lines.append("%s %s  %s" % (style("%2d." % hit.rank, dim=True), safe(hit.doc.subject or hit.doc.title),
+        for hit in result.closest:  # as --format line gives them: date, id, author → minister, subject
+            lines.append("%s %s  %s" % (style("%2d." % hit.rank, dim=True), line_hit(hit, style),
                                         style("(covers %d%% of the query)" % round(100 * hit.score), dim=True)))
-    lines.append(summary_line(result, offset))
+    if similar_to and result.hits:
+        lines.append(plural(result.total, "similar question"))
+    else:
+        lines.append(summary_line(result, offset))
     return lines
+
+
+def similar_header(style: Style, doc: Document | None = None, text: str | None = None) -> str:
+    """What `similar`'s results are like: the document (as --format line shows it) or the start of the text."""
+    if doc is not None:
+        return "Similar to " + line_hit(_doc_hit(doc), style)
+    words = " ".join(safe(text).split())
+    return 'Similar to the text "%s"' % (words if len(words) <= 70 else words[:69].rstrip() + "…")
 
 
 def summary_line(result: SearchResult, offset: int = 0) -> str:
@@ -155,10 +170,12 @@ def text_document(doc: Document, style: Style) -> list[str]:
     if doc.title_nl:
         lines.append(safe(doc.title_nl))
     lines.append(meta_line(doc, style))
-    facts = [("Legislature", doc.legislature), ("Session", doc.session), ("Number", doc.number),
-             ("Type", doc.type), ("Official code", doc.moncode), ("Recipient", doc.recipient),
+    from ..corpus.model import type_label
+    from ..corpus.reader import describe_source
+    facts = [("Legislature", doc.legislature), ("Session", doc.session), ("Type", type_label(doc)),
+             ("Official code", doc.moncode), ("Recipient", doc.recipient),
              ("Published", doc.date_published and doc.date_published.isoformat()), ("URL", doc.url),
-             ("Report", doc.report_url), ("Source", doc.source)]
+             ("Report", doc.report_url), ("Source", describe_source(doc.source))]
     for label, value in facts:
         if value not in (None, ""):
             lines.append("%-14s %s" % (label + ":", safe(str(value))))
@@ -256,7 +273,7 @@ class Format:
 
     name: str
     help: str  # as search, show and similar print it (hits, documents)
-    hits: Callable[..., str]  # (SearchResult, Style, offset) → text; search and similar
+    hits: Callable[..., str]  # (SearchResult, Style, offset, similar_to=…) → text; search and similar
     document: Callable[..., str]  # (Document, Style) → text; show
     stats: Callable[..., str] | None  # (stats dict, Style, top) → text; None: not offered by stats
     for_people: bool = False  # colour and pager apply
@@ -274,37 +291,37 @@ def register(fmt: Format) -> Format:
 
 register(Format(
     "text", "for people (coloured and paged on a terminal)",
-    hits=lambda result, style, offset=0: _lines(text_hits(result, style, offset)),
+    hits=lambda result, style, offset=0, similar_to=None: _lines(text_hits(result, style, offset, similar_to)),
     document=lambda doc, style: _lines(text_document(doc, style)),
     stats=lambda stats, style, top=10: _lines(text_stats(stats, style, top)),
     for_people=True, stats_help="for people (coloured and paged on a terminal)"))
 register(Format(
     "line", "one line a hit: date id author → minister: subject",
-    hits=lambda result, style, offset=0: _lines([line_hit(h, style) for h in result.hits]),
+    hits=lambda result, style, offset=0, **_: _lines([line_hit(h, style) for h in result.hits]),
     document=lambda doc, style: _lines([line_hit(_doc_hit(doc), style)]),
     stats=None, for_people=True))
 register(Format(
     "json", "one JSON object: the query, the total and the hits",
-    hits=lambda result, style, offset=0: to_json(result_dict(result)) + "\n",
+    hits=lambda result, style, offset=0, **_: to_json(result_dict(result)) + "\n",
     document=lambda doc, style: to_json(doc.to_dict()) + "\n",
     stats=lambda stats, style, top=None: to_json(stats) + "\n",
     stats_help="one JSON object: the total and every breakdown"))
 register(Format(
     "jsonl", "one JSON object a hit, one a line",
-    hits=lambda result, style, offset=0: _lines([to_json(hit_dict(h)) for h in result.hits]),
+    hits=lambda result, style, offset=0, **_: _lines([to_json(hit_dict(h)) for h in result.hits]),
     document=lambda doc, style: to_json(doc.to_dict()) + "\n",
     stats=lambda stats, style, top=None: _lines([to_json(dict(zip(STATS_COLUMNS, r[:2] + [int(r[2])])))
                                                  for r in _stats_rows(stats, top)]),
     stats_help="one JSON object a row (breakdown, value, count), one a line"))
 register(Format(
     "csv", "a header row, then one hit a row; RFC 4180, UTF-8",
-    hits=lambda result, style, offset=0: csv_table(CSV_COLUMNS, [_hit_row(h) for h in result.hits]),
+    hits=lambda result, style, offset=0, **_: csv_table(CSV_COLUMNS, [_hit_row(h) for h in result.hits]),
     document=lambda doc, style: csv_table(CSV_COLUMNS, [_hit_row(_doc_hit(doc))]),
     stats=lambda stats, style, top=None: csv_table(STATS_COLUMNS, _stats_rows(stats, top)),
     stats_help="a header row, then one count a row (breakdown, value, count); RFC 4180, UTF-8"))
 register(Format(
     "tsv", "like csv, tab-separated; tabs and line breaks in a field become spaces",
-    hits=lambda result, style, offset=0: tsv_table(CSV_COLUMNS, [_hit_row(h) for h in result.hits]),
+    hits=lambda result, style, offset=0, **_: tsv_table(CSV_COLUMNS, [_hit_row(h) for h in result.hits]),
     document=lambda doc, style: tsv_table(CSV_COLUMNS, [_hit_row(_doc_hit(doc))]),
     stats=lambda stats, style, top=None: tsv_table(STATS_COLUMNS, _stats_rows(stats, top)),
     stats_help="like csv, tab-separated; tabs and line breaks in a field become spaces"))
@@ -314,8 +331,9 @@ HIT_FORMATS = tuple(FORMATS)
 STATS_FORMATS = tuple(name for name, f in FORMATS.items() if f.stats is not None)
 
 
-def render_hits(result: SearchResult, fmt: str, style: Style, offset: int = 0) -> str:
-    return FORMATS[fmt].hits(result, style, offset)
+def render_hits(result: SearchResult, fmt: str, style: Style, offset: int = 0, similar_to: str | None = None) -> str:
+    """`similar_to`: the header of similar's results (see similar_header), for the formats that show one."""
+    return FORMATS[fmt].hits(result, style, offset, similar_to=similar_to)
 
 
 def stream_hits(result: SearchResult, more, fmt: str, style: Style):
