@@ -131,8 +131,20 @@ def _print_counts(counts, text, filters, top):
             click.echo("  %6d  %s" % (n, _label(name)))
         if len(rows) > top:
             click.echo("  … %d more (--top N)" % (len(rows) - top))
+        if facet == "status":
+            _print_answered_meaning(counts)
     if counts.by:
         _print_cross(counts, top)
+        if "status" in counts.by:
+            _print_answered_meaning(counts)
+
+
+def _print_answered_meaning(counts) -> None:
+    """Status goes by the answer text; delays by the answer date, which may come first: say how many differ."""
+    n = counts.answered_without_text
+    if n:
+        click.echo("  (status is the answer text: %s unanswered here %s a published answer date, which "
+                   "stats --delays counts as answered)" % (n, noun(n, "has", "have")))
 
 
 #: Columns of a cross table shown in text (a terminal line holds about this many 7-character cells).
@@ -174,16 +186,19 @@ def _print_delays(delays, top):
 
     click.echo("Answer delays in days, from reception to the answer date the Parliament publishes; "
                "waiting as of %s (%s)" % (delays.as_of.isoformat(), plural(delays.total, "question")))
-    click.echo("  %-30s %8s %7s %5s %5s %10s %8s %8s" % ("minister", "answered", "median", "p90", "max",
-                                                       "unanswered", "waiting", "longest"))
+    click.echo("  %-30s %8s %7s %7s %5s %5s %10s %8s %8s" % ("minister", "answered", "no text", "median", "p90",
+                                                            "max", "unanswered", "waiting", "longest"))
     rows = delays.rows[:-1]
     for r in rows[:top] + [delays.rows[-1]]:
-        click.echo("  %-30s %8d %7s %5s %5s %10d %8s %8s" % (
-            _label(r.minister)[:30], r.answered, num(r.median_days), num(r.p90_days), num(r.max_days),
-            r.unanswered, num(r.waiting_median_days), num(r.waiting_max_days)))
+        click.echo("  %-30s %8d %7s %7s %5s %5s %10d %8s %8s" % (
+            _label(r.minister)[:30], r.answered, r.answered_without_text or "-", num(r.median_days),
+            num(r.p90_days), num(r.max_days), r.unanswered, num(r.waiting_median_days), num(r.waiting_max_days)))
     if len(rows) > top:
         click.echo("  … %s (--top N)" % plural(len(rows) - top, "more minister"))
     total = delays.rows[-1]
+    if total.answered_without_text:
+        click.echo("(answered: with a published answer date; no text: %d of them without the answer text yet, "
+                   "which stats and --status count as unanswered)" % total.answered_without_text)
     if total.answered_undated:
         click.echo("(%d answered without a published answer date: no delay counted)" % total.answered_undated)
     if total.inconsistent:
