@@ -75,10 +75,17 @@ def result_dict(result: SearchResult) -> dict:
 
 
 class Style:
-    """Colour and bold only when wanted (a terminal, no NO_COLOR, or --color always)."""
+    """Colour and bold only when wanted (a terminal, no NO_COLOR, or --color always); lines wrapped to `width`
+    columns between words when the text goes to a terminal (None: as they are, for a pipe or a file)."""
 
-    def __init__(self, enabled: bool):
+    def __init__(self, enabled: bool, width: int | None = None):
         self.enabled = enabled
+        self.width = width
+
+    def wrap(self, lines: list[str], indent: int = 0) -> list[str]:
+        """Each line as rows of at most `width` columns, continued under a hanging indent (search/layout.py)."""
+        from .layout import wrap
+        return [row for line in lines for row in wrap(line, self.width, indent)]
 
     def __call__(self, text: str, **kw) -> str:
         return click.style(text, **kw) if self.enabled else text
@@ -135,7 +142,7 @@ def text_hits(result: SearchResult, style: Style, offset: int = 0, similar_to: s
         lines.append(plural(result.total, "similar question"))
     else:
         lines.append(summary_line(result, offset))
-    return lines
+    return style.wrap(lines, indent=4)  # under the text after " 1. ", and under indented lines
 
 
 def similar_header(style: Style, doc: Document | None = None, text: str | None = None) -> str:
@@ -170,6 +177,7 @@ def text_document(doc: Document, style: Style) -> list[str]:
     if doc.title_nl:
         lines.append(safe(doc.title_nl))
     lines.append(meta_line(doc, style))
+    lines = style.wrap(lines)
     from ..corpus.model import type_label
     from ..corpus.reader import describe_source
     facts = [("Legislature", doc.legislature), ("Session", doc.session), ("Type", type_label(doc)),
@@ -178,11 +186,11 @@ def text_document(doc: Document, style: Style) -> list[str]:
              ("Report", doc.report_url), ("Source", describe_source(doc.source))]
     for label, value in facts:
         if value not in (None, ""):
-            lines.append("%-14s %s" % (label + ":", safe(str(value))))
+            lines += style.wrap(["%-14s %s" % (label + ":", safe(str(value)))], indent=15)  # under the value
     for label, text in (("Question", doc.question), ("Answer", doc.answer), ("Vraag", doc.question_nl),
                         ("Antwoord", doc.answer_nl)):
         if text:
-            lines += ["", style(label, bold=True, underline=True), safe(text)]
+            lines += ["", style(label, bold=True, underline=True)] + style.wrap(safe(text).split("\n"))
     if not doc.answer:
         lines += ["", style("(no answer yet)", dim=True)]
     return lines
