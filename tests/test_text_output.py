@@ -121,3 +121,21 @@ def test_show_source_of_the_bundled_corpus_says_so_wherever_it_was_installed(old
 
 def test_show_source_of_this_installation_s_bundled_corpus(bundled_index):
     assert _source(bundled_index, "170285") == "bundled corpus (brussels-written-questions-2024-2029.json)"
+
+
+# -- watch list ----------------------------------------------------------------------------------------------
+
+def test_watch_list_aligns_searches_with_and_without_words(tmp_path, monkeypatch):
+    for name in ("CONFIG", "STATE", "DATA"):
+        monkeypatch.setenv("XDG_%s_HOME" % name, str(tmp_path / name.lower()))
+    runner = CliRunner()
+    for args in (["stib", "STIB retard", "--since", "2025"], ["open", "--status", "unanswered"],
+                 ["a-rather-long-saved-search-name", "logement", "--minister", "van den brandt"]):
+        assert runner.invoke(cli, ["watch", "add", *args]).exit_code == 0
+    rows = runner.invoke(cli, ["watch", "list"]).output.splitlines()
+    assert len(rows) == 3
+    starts = {re.match(r"\S+ +", row).end() for row in rows}
+    assert len(starts) == 1, rows  # what each one searches starts in one column
+    column = starts.pop()
+    assert [row[column:].split("  (last run")[0] for row in rows] == [
+        "STIB retard --since 2025-01-01", "--status unanswered", "logement --minister 'van den brandt'"]
