@@ -92,7 +92,8 @@ def update_index(paths: Iterable[str | os.PathLike] | None = None, index_dir=Non
     Documents stream from the readers to the writer in batches of BATCH_DOCS, so memory stays bounded
     whatever the size of the input (the writers roll their postings over into new segments at their memory
     limit). `progress(phase, done, total, unit, **info)` is told how the run goes: "reading" (bytes of
-    input, with `records`), "analysing" (documents handed to the writer), "writing" (documents whose
+    input, with `records`), "analysing" (documents handed to the writer, with `unchanged`: those passed over
+    so far), "writing" (documents whose
     segments are being written), "merging" (segments), "committing" (steps), and finally "done". A run
     killed before its commit leaves the previous commit intact and searchable.
     """
@@ -238,7 +239,7 @@ class _Stream:
             self.placed[doc.id] = (ticket, kind, self.pending_files.pop(doc.id))
             self._count(kind, +1)
         if self.writer is not None:
-            self.writer.progress("analysing", self.handed, None, "documents")
+            self.writer.progress("analysing", self.handed, None, "documents", unchanged=self.summary.unchanged)
 
     def _kind(self, doc) -> str:
         old = self.known.get(doc.id)

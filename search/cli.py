@@ -126,8 +126,9 @@ def index_command(paths, index_dir, rebuild, jobs, wait, progress, quiet, show_p
     from ..index.store import IndexProblem
     from ..index.update import update_index
     from .output import plural, safe
-    from .progress import ProgressDisplay
-    display = ProgressDisplay(enabled=False if quiet else progress)  # None: when stderr is a terminal
+    from .progress import WRITING_SHARE, ProgressDisplay
+    display = ProgressDisplay(enabled=False if quiet else progress,  # None: when stderr is a terminal
+                              later={"writing": WRITING_SHARE})  # in the time left from the start
     try:
         try:
             summary = update_index(list(paths) or None, index_dir, rebuild=rebuild, jobs=jobs, wait=wait,
