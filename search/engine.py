@@ -360,7 +360,9 @@ class Engine:
             return Plan(None, note="the query has no searchable word (only stopwords or punctuation)")
 
         def combine(qs):
-            qs = list(qs) + filters
+            # `*` beside other clauses or filters adds nothing, and whoosh's normalize() would turn
+            # And([Every(), author:x]) into Every(), dropping the filters (`search '*' --author x`).
+            qs = [q for q in list(qs) + filters if not (type(q) is wq.Every and not q.fieldname)] or [wq.Every()]
             return wq.And(qs).normalize() if len(qs) > 1 else qs[0]
 
         if not relaxable:
