@@ -1,6 +1,9 @@
 """The `parlsearch` command line: a thin click layer over corpus, index and search.
 
-Exit status follows grep: 0 something matched, 1 nothing matched, 2 an error (see `cli_common`).
+Exit status follows grep: 0 something matched, 1 nothing matched, 2 an error (see `cli_common`). This module
+holds the commands that read or build the index (index, search, show, similar, eval, stats); their options
+and help texts are most of its ~450 lines, the work is in the modules they call (fetch, serve and watch
+live in cli_fetch, cli_serve and cli_workflow).
 """
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ import click
 from .. import __version__
 from .cli_common import (EXIT_ERROR, EXIT_INTERRUPTED, EXIT_MATCH, EXIT_NO_MATCH, EXIT_PARTIAL,  # noqa: F401
                          fail, index_option, output_options, run_group)  # (shared with fetch and other modules)
+from .hit_delivery import MAX_MACHINE_HITS, SCREEN_HITS  # how many hits search writes, and how
 from .output import HIT_FORMATS, STATS_FORMATS
 
 
@@ -202,18 +206,6 @@ def _filters(since, until, author, minister, status, answered_since, answered_un
                          answered_since=answered_since, answered_until=answered_until)
 
 
-#: Hits `search` shows by default on a terminal (a screenful).
-SCREEN_HITS = 10
-#: What a machine format (csv, tsv, json, jsonl, line) writes by default into a pipe or a file: every match,
-#: up to this many (the web page's CSV download has the same bound). A script expects every row, as
-#: sqlite-utils gives; the bound keeps a `search --csv '*'` over a large index to seconds (10,000 hits of the
-#: 20,000-document benchmark corpus: 1.3-1.8 s of CPU).
-MAX_MACHINE_HITS = 10_000
-#: Hits asked of the engine at a time when a machine format writes into a pipe or a file, each chunk written
-#: before the next is read. On the 20,000-document benchmark corpus, `search --csv '*'` (10,000 hits) peaks
-#: at 40 MB of Python heap in chunks of 1,000 against 238 MB at once (tracemalloc); each further chunk costs
-#: one more ranking of the matches (~10-40 ms, against ~0.1 ms a hit to load and write).
-CHUNK_HITS = 1000
 
 
 @cli.command("search")
@@ -259,26 +251,25 @@ def search_command(words, index_dir, limit, offset, sort, since, until, author, 
     \b
     Exit status: 0 something matched, 1 nothing matched, 2 an error.
     """
-    from .output import render_hits, stream_hits
+    from .hit_delivery import CHUNK_HITS, default_limit, say_what_was_left_out, write_in_chunks
+    from .output import render_hits
     from .query import QueryError
     text = " ".join(words)
     filters = _filters(since, until, author, minister, status, answered_since, answered_until).queries()
     if not text.strip() and not any(filters):
         fail("no query: give words to search for, or a filter such as --author or --since")
-    machine = out.format != "text"
+    machine, tty = out.format != "text", sys.stdout.isatty()
     if count_only:
         given = [name for name, value in (("--limit", limit), ("--offset", offset or None), ("--closest", closest or None),
                                           ("--format %s" % out.format, machine or None)) if value is not None]
         if given:
             fail("--count prints the number of matches alone; it does not combine with %s" % ", ".join(given))
-        limit = 0
+        limit, why = 0, ""
     elif limit is None:
-        limit = MAX_MACHINE_HITS if machine and not sys.stdout.isatty() else SCREEN_HITS
-        default = "%s by default %s" % ("{:,}".format(limit), "in a pipe or a file" if limit == MAX_MACHINE_HITS
-                                         else "on a terminal")
+        limit, why = default_limit(out.format, tty)
     else:
-        default = None
-    streamed = machine and not sys.stdout.isatty()  # written chunk by chunk (CHUNK_HITS), not paged
+        why = "-n %d" % limit
+    streamed = machine and not tty  # into a pipe or a file: written chunk by chunk, never paged
     snippets = not count_only and out.format in ("text", "json", "jsonl")  # the formats that print them
 
     def run(at: int, n: int):
@@ -296,39 +287,15 @@ def search_command(words, index_dir, limit, offset, sort, since, until, author, 
             if count_only:
                 click.echo(result.total)
             elif streamed:
-                written = len(result.hits)
-
-                def more():  # the next chunks, read one at a time from the same view of the index
-                    nonlocal written
-                    while written < limit and offset + written < result.total:
-                        hits = run(offset + written, min(CHUNK_HITS, limit - written)).hits
-                        if not hits:
-                            return
-                        written += len(hits)
-                        yield hits
-
-                for piece in stream_hits(result, more(), out.format, out.style()):
-                    click.echo(piece, nl=False, color=out.color)
-                _say_what_was_left_out(result.total, offset, written, limit, default)
+                written = write_in_chunks(run, result, offset, limit, out.format, out.style(), out.color)
+                say_what_was_left_out(result.total, offset, written, why)
             else:
                 out.emit(render_hits(result, out.format, out.style(), offset))
                 if machine:
-                    _say_what_was_left_out(result.total, offset, len(result.hits), limit, default)
+                    say_what_was_left_out(result.total, offset, len(result.hits), why)
     except QueryError as e:
         fail("bad query: %s" % e)
     sys.exit(EXIT_MATCH if result.total else EXIT_NO_MATCH)
-
-
-def _say_what_was_left_out(total: int, offset: int, written: int, limit: int, default: str | None) -> None:
-    """One line on stderr when a machine format did not write every match after --offset: how many, why and how
-    to get them (the text format says it in its own summary line)."""
-    after = total - offset - written
-    if after <= 0:
-        return
-    from ..wording import plural
-    why = default or "-n %d" % limit
-    click.echo("parlsearch: %d of %s not written (%s); -n N or --offset %d for more"
-               % (after, plural(total, "match", "matches"), why, offset + written), err=True)
 
 
 # -- show / similar -----------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """Command-line layer of the researcher's workflow: `stats QUERY` (counts, cross tables, answer delays),
 `watch` (saved searches and alerts) and the lookups of `show`. The work is done in counting.py, delays.py,
-watch.py, atom.py, lookup.py and links.py; this module only parses, prints and sets the exit status."""
+watch.py, atom.py, lookup.py and links.py; this module only parses, prints and sets the exit status (its
+~430 lines are those commands' text layouts: counts, cross tables, delays, watch reports)."""
 from __future__ import annotations
 
 import csv

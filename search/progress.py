@@ -43,6 +43,8 @@ Choices, and why:
   tests drive it without sleeping.
 - What is shown is ours (phase names, numbers), but a phase may name what it works on (a legislature, a
   file): every line goes through the terminal sanitiser (search.output.safe).
+
+(~440 lines: the figures, the display and the estimate of the time left all read the same phases' state.)
 """
 from __future__ import annotations
 

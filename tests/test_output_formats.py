@@ -9,7 +9,7 @@ import re
 import pytest
 from click.testing import CliRunner
 
-from parlsearch.search import cli as cli_module
+from parlsearch.search import hit_delivery
 from parlsearch.search.cli import cli
 
 from helpers import on_a_pty, parlsearch_argv
@@ -68,7 +68,7 @@ def test_nothing_is_said_when_nothing_is_left_out(bundled_index):
 
 
 def test_the_bound_on_what_a_pipe_gets_by_default_is_said_when_it_cuts(bundled_index, monkeypatch):
-    monkeypatch.setattr(cli_module, "MAX_MACHINE_HITS", 30)
+    monkeypatch.setattr(hit_delivery, "MAX_MACHINE_HITS", 30)
     result = _search(bundled_index, "--jsonl", "*")
     assert len(_hits("jsonl", result.stdout)) == 30
     assert result.stderr == ("parlsearch: 77 of 107 matches not written (30 by default in a pipe or a file); "
@@ -80,9 +80,9 @@ def test_the_bound_on_what_a_pipe_gets_by_default_is_said_when_it_cuts(bundled_i
 def test_written_in_chunks_the_output_is_the_same_bytes(bundled_index, monkeypatch, fmt, limit, offset):
     """Chunks of 7 hits (a boundary inside and at the end of the limit) give exactly the output of one read."""
     args = ["--format", fmt, "--offset", str(offset), *(["-n", str(limit)] if limit else []), "*"]
-    monkeypatch.setattr(cli_module, "CHUNK_HITS", 10_000)
+    monkeypatch.setattr(hit_delivery, "CHUNK_HITS", 10_000)
     whole = _search(bundled_index, *args)
-    monkeypatch.setattr(cli_module, "CHUNK_HITS", 7)
+    monkeypatch.setattr(hit_delivery, "CHUNK_HITS", 7)
     chunked = _search(bundled_index, *args)
     assert chunked.exit_code == whole.exit_code == 0
     assert chunked.stdout == whole.stdout and chunked.stderr == whole.stderr
@@ -90,7 +90,7 @@ def test_written_in_chunks_the_output_is_the_same_bytes(bundled_index, monkeypat
 
 
 def test_json_streamed_is_the_same_object(bundled_index, monkeypatch):
-    monkeypatch.setattr(cli_module, "CHUNK_HITS", 4)
+    monkeypatch.setattr(hit_delivery, "CHUNK_HITS", 4)
     data = json.loads(_search(bundled_index, "--json", "-n", "10", "tram OR vélo OR bus").stdout)
     assert list(data) == ["query", "total", "dropped", "suggestion", "note", "corrected", "hits"]
     assert [h["rank"] for h in data["hits"]] == list(range(1, 11)) and data["total"] > 10
@@ -109,7 +109,7 @@ def test_chunks_are_read_one_at_a_time(bundled_index, monkeypatch):
         return result
 
     monkeypatch.setattr(Engine, "search", counting)
-    monkeypatch.setattr(cli_module, "CHUNK_HITS", 40)
+    monkeypatch.setattr(hit_delivery, "CHUNK_HITS", 40)
     import click
     echo = click.echo
     monkeypatch.setattr(click, "echo", lambda text=None, *a, **kw: (events.append(("write", str(text).count("PRB-"))),
