@@ -345,7 +345,7 @@ class PoliteClient:
             if dog.fired or isinstance(e, (socket.timeout, TimeoutError)):
                 raise Transient("timed out after %gs" % self.timeout) from None
             if isinstance(e, http.client.IncompleteRead):
-                raise Transient("truncated body (%d bytes read)" % len(e.partial)) from None
+                raise Transient("truncated body (%s read)" % plural(len(e.partial), "byte")) from None
             if isinstance(e, ssl.SSLCertVerificationError):
                 raise Permanent("TLS certificate not valid: %s" % _short(e.verify_message or e)) from None
             if isinstance(e, (http.client.HTTPException, OSError)):
@@ -377,5 +377,5 @@ class PoliteClient:
             raise Transient("timed out after %gs" % self.timeout)
         self.bytes += total
         if expected is not None and total < expected:
-            raise Transient("truncated body (%d of %d bytes)" % (total, expected))
+            raise Transient("truncated body (%d of %s)" % (total, plural(expected, "byte")))
         return b"".join(chunks)

@@ -11,7 +11,7 @@ from parlsearch.search.cli import cli
 from parlsearch.wording import noun, plural
 
 #: Nouns that messages put after a count, possibly behind one of ADJECTIVES ("… 1 more row").
-NOUNS = ("document", "file", "row", "column", "minister", "question", "attempt", "page", "request", "line",
+NOUNS = ("document", "file", "row", "column", "byte", "minister", "question", "attempt", "page", "request", "line",
          "reading", "warning", "problem", "failure", "result", "record", "segment", "index row")
 ADJECTIVES = r"(?:(?:more|matching|unreadable|duplicate)\s+)*"
 
@@ -122,6 +122,13 @@ def _progress(n, capsys):
     return "%s %s %s" % (counted(n, "documents"), counted(n, "segments"), counted_info("records", n))
 
 
+def _listing_row(n, capsys):
+    from parlsearch.corpus.weblex_index import RowError, parse_row
+    with pytest.raises(RowError) as e:
+        parse_row(["x"] * n)
+    return str(e.value)
+
+
 def _summary(n, capsys):
     from parlsearch.search.engine import SearchResult
     from parlsearch.search.output import summary_line
@@ -131,7 +138,8 @@ def _summary(n, capsys):
 SWEEP = {"index summary": lambda n, capsys: _update_summary(n), "fetch summary": lambda n, capsys: _fetch_summary(n),
          "http retries": lambda n, capsys: _gave_up(n) if n else "", "cp1252 lines": lambda n, c: _utf8_warning(n),
          "stats counts": _stats_text, "stats delays": _delays_text, "watch baseline": _watch_baseline,
-         "fetch problems": _listed, "progress": _progress, "search summary": _summary}
+         "fetch problems": _listed, "progress": _progress, "search summary": _summary,
+         "listing row": _listing_row}
 
 
 @pytest.mark.parametrize("name", sorted(SWEEP))
