@@ -187,6 +187,8 @@ def _print_delays(delays, top):
 
     click.echo("Answer delays in days, from reception to the answer date the Parliament publishes; "
                "waiting as of %s (%s)" % (delays.as_of.isoformat(), plural(delays.total, "question")))
+    if not delays.total:
+        return  # no table of nothing
     click.echo("  %-30s %8s %7s %7s %5s %5s %10s %8s %8s" % ("minister", "answered", "no text", "median", "p90",
                                                             "max", "unanswered", "waiting", "longest"))
     rows = delays.rows[:-1]

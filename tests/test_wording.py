@@ -209,6 +209,11 @@ def test_stats_of_nothing_prints_no_empty_headings(runner, bundled_index):
         assert result.output == '0 documents match "zeppelinodrome"\n', result.output
 
 
+def test_delays_of_nothing_print_no_table(runner, bundled_index):
+    result = runner.invoke(cli, ["stats", "--index", str(bundled_index), "--delays", "zeppelinodrome"])
+    assert result.exit_code == 1 and len(result.output.splitlines()) == 1 and "(0 questions)" in result.output
+
+
 def test_stats_with_more_values_than_shown_says_how_to_see_them(runner, bundled_index):
     out = runner.invoke(cli, ["stats", "--index", str(bundled_index), "*", "--top", "2"]).output
     assert re.search(r"^  … \d+ more \(--top N\)$", out, re.M), out
