@@ -181,56 +181,54 @@ def test_the_sweep_reaches_the_messages_it_means_to():
 
 # -- stats says what it counted ------------------------------------------------------------------------------
 
-@pytest.fixture
-def runner():
-    return CliRunner()
+def invoke(*args, **kw):
+    return CliRunner().invoke(cli, list(args), **kw)
 
 
-def test_stats_names_its_filters_as_well_as_its_words(runner, bundled_index):
+def test_stats_names_its_filters_as_well_as_its_words(bundled_index):
     ix = ["--index", str(bundled_index)]
-    with_filter = runner.invoke(cli, ["stats", *ix, "STIB", "--since", "2026", "--minister", "van den brandt"])
+    with_filter = invoke("stats", *ix, "STIB", "--since", "2026", "--minister", "van den brandt")
     first = with_filter.output.splitlines()[0]
     assert re.fullmatch(r"\d+ documents? match(es)? \"STIB\" --since 2026-01-01 --minister 'van den brandt'", first), first
-    only_filter = runner.invoke(cli, ["stats", *ix, "--status", "unanswered"]).output.splitlines()[0]
+    only_filter = invoke("stats", *ix, "--status", "unanswered").output.splitlines()[0]
     assert re.fullmatch(r"\d+ documents match --status unanswered", only_filter), only_filter
-    everything = runner.invoke(cli, ["stats", *ix, "--by", "minister,status"]).output.splitlines()[0]
+    everything = invoke("stats", *ix, "--by", "minister,status").output.splitlines()[0]
     assert everything == "107 documents in the index"
 
 
-def test_one_document_matches(runner, bundled_index):
-    out = runner.invoke(cli, ["stats", "--index", str(bundled_index), "id:PRB-1-170285"]).output
+def test_one_document_matches(bundled_index):
+    out = invoke("stats", "--index", str(bundled_index), "id:PRB-1-170285").output
     assert out.splitlines()[0] == '1 document matches "id:PRB-1-170285"'
 
 
-def test_stats_of_nothing_prints_no_empty_headings(runner, bundled_index):
+def test_stats_of_nothing_prints_no_empty_headings(bundled_index):
     for extra in ([], ["--by", "minister,year"]):
-        result = runner.invoke(cli, ["stats", "--index", str(bundled_index), "zeppelinodrome", *extra])
+        result = invoke("stats", "--index", str(bundled_index), "zeppelinodrome", *extra)
         assert result.exit_code == 1
         assert result.output == '0 documents match "zeppelinodrome"\n', result.output
 
 
-def test_delays_of_nothing_print_no_table(runner, bundled_index):
-    result = runner.invoke(cli, ["stats", "--index", str(bundled_index), "--delays", "zeppelinodrome"])
+def test_delays_of_nothing_print_no_table(bundled_index):
+    result = invoke("stats", "--index", str(bundled_index), "--delays", "zeppelinodrome")
     assert result.exit_code == 1 and len(result.output.splitlines()) == 1 and "(0 questions)" in result.output
 
 
-def test_stats_with_more_values_than_shown_says_how_to_see_them(runner, bundled_index):
-    out = runner.invoke(cli, ["stats", "--index", str(bundled_index), "*", "--top", "2"]).output
+def test_stats_with_more_values_than_shown_says_how_to_see_them(bundled_index):
+    out = invoke("stats", "--index", str(bundled_index), "*", "--top", "2").output
     assert re.search(r"^  … \d+ more \(--top N\)$", out, re.M), out
 
 
 # -- errors read as sentences, said once ---------------------------------------------------------------------
 
-def test_a_bad_date_option_is_a_sentence_before_the_help_hint(runner, bundled_index):
-    result = runner.invoke(cli, ["search", "--index", str(bundled_index), "--since", "2026-13", "tram"],
-                           prog_name="parlsearch")
+def test_a_bad_date_option_is_a_sentence_before_the_help_hint(bundled_index):
+    result = invoke("search", "--index", str(bundled_index), "--since", "2026-13", "tram", prog_name="parlsearch")
     assert result.exit_code == 2
     assert "2026-06-01). See '" in result.output, result.output
 
 
-def test_a_bad_date_in_a_query_is_said_once(runner, bundled_index):
+def test_a_bad_date_in_a_query_is_said_once(bundled_index):
     for command in ("search", "stats"):
-        result = runner.invoke(cli, [command, "--index", str(bundled_index), "date:2026-13"])
+        result = invoke(command, "--index", str(bundled_index), "date:2026-13")
         assert result.exit_code == 2
         assert result.output.startswith("parlsearch: error: bad query: bad date"), result.output
         assert result.output.count("query") == 1, result.output
