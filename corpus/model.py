@@ -239,6 +239,18 @@ _HASHED = (
 )
 
 
+def type_label(doc: "Document") -> str:
+    """The document's type as its assembly names it to readers ("Question écrite n° 177"), the raw code when
+    the assembly has no name for it."""
+    from .assembly import get_assembly
+    try:
+        labels = get_assembly(doc.assembly).type_labels
+    except KeyError:  # an assembly this version does not know
+        labels = {}
+    label = labels.get(doc.type, doc.type)
+    return label + (" n° %d" % doc.number if doc.number is not None else "")
+
+
 @dataclass(frozen=True)
 class Document:
     """One parliamentary question (with its answer, when there is one)."""

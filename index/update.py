@@ -17,6 +17,7 @@ from typing import Callable, Iterable
 from ..corpus.model import merge
 from ..corpus.reader import Deduplicator, Problem, ReadTracker, bundled_corpus, iter_files, read_listed
 
+from ..wording import plural
 from .schema import document_from_payload, index_fields
 from .store import (check_usable, create_index, damaged_index, is_unfinished_first_build, missing_directories,
                     open_index, open_writer, remove_new_index, remove_unlisted_files, resolve_index_dir)
@@ -53,18 +54,18 @@ class UpdateSummary:
 
     def line(self) -> str:
         bad_files = len({p.path for p in self.rejected})
-        text = "%d new, %d updated, %d unchanged documents from %d file%s" % (
-            self.new, self.updated, self.unchanged, self.files, "" if self.files == 1 else "s")
+        text = "%d new, %d updated, %d unchanged documents from %s" % (  # (a list: the noun stays plural)
+            self.new, self.updated, self.unchanged, plural(self.files, "file"))
         if self.duplicates:
-            text += "; %d duplicate reading%s merged" % (self.duplicates, "" if self.duplicates == 1 else "s")
-        text += ("; %d rejected (%d file%s)" % (len(self.rejected), bad_files, "" if bad_files == 1 else "s")
+            text += "; %s merged" % plural(self.duplicates, "duplicate reading")
+        text += ("; %d rejected (%s)" % (len(self.rejected), plural(bad_files, "file"))
                  if self.rejected else "; 0 rejected")
         warnings = len(self.problems) - len(self.rejected)
         if warnings:
-            text += "; %d warning%s" % (warnings, "" if warnings == 1 else "s")
+            text += "; %s" % plural(warnings, "warning")
         if not self.created:
             return text + ". No index created at %s" % self.index_dir
-        return text + ". Index: %d documents in %s" % (self.documents, self.index_dir)
+        return text + ". Index: %s in %s" % (plural(self.documents, "document"), self.index_dir)
 
 
 def indexed_hashes(ix) -> dict[str, str]:
@@ -135,7 +136,8 @@ def update_index(paths: Iterable[str | os.PathLike] | None = None, index_dir=Non
     Documents stream from the readers to the writer in batches of BATCH_DOCS, so memory stays bounded
     whatever the size of the input (the writers roll their postings over into new segments at their memory
     limit). `progress(phase, done, total, unit, **info)` is told how the run goes: "reading" (bytes of
-    input, with `records`), "analysing" (documents handed to the writer), "writing" (documents whose
+    input, with `records`), "analysing" (documents handed to the writer, with `unchanged`: those passed over
+    so far), "writing" (documents whose
     segments are being written), "merging" (segments), "committing" (steps), and finally "done". A run
     killed before its commit leaves the previous commit intact and searchable.
     """
@@ -294,7 +296,7 @@ class _Stream:
             self.placed[doc.id] = (ticket, kind, self.pending_files.pop(doc.id))
             self._count(kind, +1)
         if self.writer is not None:
-            self.writer.progress("analysing", self.handed, None, "documents")
+            self.writer.progress("analysing", self.handed, None, "documents", unchanged=self.summary.unchanged)
 
     def _against_index(self, doc) -> tuple:
         """(the document to index, "new"/"updated"/"unchanged"): a reading that differs from the indexed version

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import functools
 import os
-import re
 import sys
 from dataclasses import dataclass
 
 import click
+
+from .layout import display_width  # columns a line takes on a terminal
 
 #: Exit statuses, like grep: 0 something matched (or the command did what it was asked), 1 nothing matched,
 #: 2 an error (bad usage, bad query, an index that cannot be opened or written). `index` uses 3 when some
@@ -84,8 +85,15 @@ class Output:
     pager: bool
 
     def style(self):
+        """Colour as chosen; text for people wrapped to the terminal's width when stdout is a terminal."""
         from .output import Style
-        return Style(self.color)
+        width = None
+        if self.format == "text" and sys.stdout.isatty():  # (`line` is one line a hit by definition)
+            try:
+                width = os.get_terminal_size(sys.stdout.fileno()).columns or None
+            except (OSError, ValueError):
+                width = None
+        return Style(self.color, width)
 
     def emit(self, text: str) -> None:
         """Print `text` (which ends with its newline): through a pager when it is meant for people, stdout is a
@@ -98,9 +106,10 @@ class Output:
         click.echo(text, nl=False, color=self.color if people else False)
 
 
-def output_options(formats: tuple[str, ...], pager: bool = True):
+def output_options(formats: tuple[str, ...], pager: bool = True, stats: bool = False):
     """`--format NAME` with its aliases (`--json`, `--jsonl`, `--csv`, `--tsv` for those offered), `--color`
-    and `--pager/--no-pager`. The command receives one `out` argument, an `Output`."""
+    and `--pager/--no-pager`. The command receives one `out` argument, an `Output`. `stats`: the formats are
+    described as `stats` prints them (rows of counts), else as hits and documents."""
     aliases = [name for name in ("json", "jsonl", "csv", "tsv") if name in formats]
 
     def decorate(command):
@@ -118,7 +127,8 @@ def output_options(formats: tuple[str, ...], pager: bool = True):
             return command(*args, **kw)
 
         from .output import FORMATS
-        described = "; ".join("%s: %s" % (name, FORMATS[name].help) for name in formats)
+        described = "; ".join("%s: %s" % (name, FORMATS[name].stats_help if stats else FORMATS[name].help)
+                              for name in formats)
         options = [click.option("--format", "output_format", type=click.Choice(formats), default=None,
                                 help="Output format (default: text). %s." % described)]
         options += [click.option("--" + name, "as_" + name, is_flag=True, help="Same as --format %s." % name)
@@ -137,18 +147,6 @@ def output_options(formats: tuple[str, ...], pager: bool = True):
 
 # -- the pager ---------------------------------------------------------------------------------------------
 
-_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
-
-
-def display_width(line: str) -> int:
-    """Columns a line takes on a terminal: our colour codes none, combining marks none, wide (CJK) two."""
-    import unicodedata
-    width = 0
-    for ch in _ANSI.sub("", line):
-        if unicodedata.combining(ch) or unicodedata.category(ch) in ("Mn", "Me", "Cf"):
-            continue
-        width += 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
-    return width
 
 
 def screen_rows(text: str, columns: int) -> int:
@@ -183,12 +181,18 @@ def run_pager(text: str) -> bool:
     """Page `text`; False when there is no pager to run (the caller then prints it).
 
     Like git: `LESS=FRX` when LESS is unset, so less quits when the text fits one screen (F), passes our
-    colours through (R) and leaves the text on the screen when it quits (X); `LV=-c` for lv likewise.
+    colours through (R) and leaves the text on the screen when it quits (X); `LV=-c` for lv likewise. A LESS
+    of the user's own without R would show our colours as "ESC[1m": as bat does, less is also given -R on
+    its command line (which takes precedence over LESS); the text's escape sequences are only ours (document
+    text went through output.safe).
     """
     import subprocess
     argv = pager_command()
     if argv is None:
         return False
+    if os.path.basename(argv[0]) == "less" and not {"-r", "-R", "--raw-control-chars",
+                                                     "--RAW-CONTROL-CHARS"} & set(argv[1:]):
+        argv = argv + ["-R"]
     env = dict(os.environ)
     env.setdefault("LESS", "FRX")
     env.setdefault("LV", "-c")
@@ -237,6 +241,8 @@ def run_group(group: click.Group, args=None, prog_name=None, **extra):
             if word and word != e.option_name:
                 message = message.rstrip(".") + " (in '%s')." % word
             message += " Put '--' before a query with a word starting with '-': %s [OPTIONS] -- QUERY." % command
+        if not message.rstrip().endswith((".", "?", "!")):  # a sentence before the next one
+            message = message.rstrip() + "."
         fail("%s See '%s --help'." % (message, command))
     except click.ClickException as e:
         fail(e.format_message())

@@ -48,10 +48,15 @@ class Counts:
     by: tuple[str, ...] = ()
     dropped: list[str] = field(default_factory=list)
     note: str | None = None
+    #: When status is counted: the unanswered matches (no answer text) whose answer date is published already,
+    #: which answer delays count as answered (search/delays.py) — the two meanings of "answered" reconciled.
+    answered_without_text: int | None = None
 
     def to_dict(self) -> dict:
         out = {"query": self.query, "total": self.total, "dropped": self.dropped, "note": self.note,
                "facets": self.facets}
+        if self.answered_without_text is not None:
+            out["answered_without_text"] = self.answered_without_text
         if self.by:
             out["by"] = list(self.by)
             out["cross"] = self.cross
@@ -137,4 +142,8 @@ def count_matches(engine, text: str = "", filters=None, facets=FACETS, by=()) ->
         cross = {}
         for row in row_order:
             cross[row] = {col: pairs[(row, col)] for col in col_order}
-    return Counts(text, len(docnums), result, cross, by, matches.dropped, matches.note)
+    without_text = None
+    if "status" in tuple(facets) + by:
+        dated = date_values(reader, "date_answered", docnums)
+        without_text = sum(1 for status, d in zip(values("status"), dated) if status != "answered" and d is not None)
+    return Counts(text, len(docnums), result, cross, by, matches.dropped, matches.note, without_text)

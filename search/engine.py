@@ -360,7 +360,9 @@ class Engine:
             return Plan(None, note="the query has no searchable word (only stopwords or punctuation)")
 
         def combine(qs):
-            qs = list(qs) + filters
+            # `*` beside other clauses or filters adds nothing, and whoosh's normalize() would turn
+            # And([Every(), author:x]) into Every(), dropping the filters (`search '*' --author x`).
+            qs = [q for q in list(qs) + filters if not (type(q) is wq.Every and not q.fieldname)] or [wq.Every()]
             return wq.And(qs).normalize() if len(qs) > 1 else qs[0]
 
         if not relaxable:
@@ -691,7 +693,12 @@ class Engine:
         close = sorted((d for d in cov if cov[d] >= MIN_SIMILAR_COVERAGE
                         and sum(d in w.cover for w in words) >= MIN_SHARED_WORDS),
                        key=lambda d: (-round(cov[d], 6), -self._date_key(d)))[:limit]
-        return [self._stored_hit(i, d, round(cov[d], 4)) for i, d in enumerate(close, 1)]
+        hits = [self._stored_hit(i, d, round(cov[d], 4)) for i, d in enumerate(close, 1)]
+        if hits:  # each with the passage of its question (else answer) densest in the text's key words
+            terms = self._snippet_terms(wq.Or([w.query for w in words]))
+            for hit in hits:
+                hit.snippets = self._window_snippets(hit.doc, terms, top=1)
+        return hits
 
     def _key_words(self, text: str, min_df: int = 1) -> list[Word]:
         """The KEY_WORDS most informative words of a text (occurrences × idf of the exact form), as Words."""
