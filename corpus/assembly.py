@@ -52,6 +52,7 @@ class Assembly(Protocol):
     langs: tuple[str, ...]           # languages of its pages, main language first
     default_legislature: str
     types: Mapping[str, str]         # document type → short code used in ids
+    type_labels: Mapping[str, str]   # document type → its name for readers, in the assembly's language
     type_filters: Mapping[str, frozenset]  # fetch --type choice → types it selects ("all": every type)
 
     def make_id(self, *, base, moncode, legislature, type_: str, number) -> str:

@@ -72,6 +72,16 @@ TYPES = {
     "interpellation": "int",
 }
 
+#: Each type as the Parliament names it to readers (its pages say "Question écrite n° 160"): the one table
+#: behind the web page's labels and the text of `show`.
+TYPE_LABELS = {
+    "written_question": "Question écrite",
+    "oral_question": "Question orale",
+    "topical_question": "Question d’actualité",
+    "request_for_explanation": "Demande d’explications",
+    "interpellation": "Interpellation",
+}
+
 #: Spellings of a type in records and listings ("question_ecrite", "Question écrite"…) → type.
 TYPE_ALIASES = {
     "question_ecrite": "written_question",
@@ -274,6 +284,7 @@ class Brussels:
     langs = LANGS
     default_legislature = DEFAULT_LEGISLATURE
     types = TYPES
+    type_labels = TYPE_LABELS
     type_filters = TYPE_FILTERS
 
     make_id = staticmethod(make_id)

@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from .. import __version__
+from ..wording import plural
 
 DEFAULT_DELAY = 0.5
 DEFAULT_TIMEOUT = 30.0
@@ -264,7 +265,7 @@ class PoliteClient:
             except Transient as e:
                 attempt += 1
                 if attempt > self.retries:
-                    raise FetchError(url, "%s (gave up after %d attempts)" % (e, attempt)) from None
+                    raise FetchError(url, "%s (gave up after %s)" % (e, plural(attempt, "attempt"))) from None
                 backoff_wait = min(self.max_backoff, self.backoff * 2 ** (attempt - 1))
                 if e.retry_after is not None:
                     backoff_wait = min(self.max_backoff, max(backoff_wait, e.retry_after))
@@ -344,7 +345,7 @@ class PoliteClient:
             if dog.fired or isinstance(e, (socket.timeout, TimeoutError)):
                 raise Transient("timed out after %gs" % self.timeout) from None
             if isinstance(e, http.client.IncompleteRead):
-                raise Transient("truncated body (%d bytes read)" % len(e.partial)) from None
+                raise Transient("truncated body (%s read)" % plural(len(e.partial), "byte")) from None
             if isinstance(e, ssl.SSLCertVerificationError):
                 raise Permanent("TLS certificate not valid: %s" % _short(e.verify_message or e)) from None
             if isinstance(e, (http.client.HTTPException, OSError)):
@@ -376,5 +377,5 @@ class PoliteClient:
             raise Transient("timed out after %gs" % self.timeout)
         self.bytes += total
         if expected is not None and total < expected:
-            raise Transient("truncated body (%d of %d bytes)" % (total, expected))
+            raise Transient("truncated body (%d of %s)" % (total, plural(expected, "byte")))
         return b"".join(chunks)

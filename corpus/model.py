@@ -141,6 +141,22 @@ def strict_number(value, name: str) -> int:
     raise IdentifierError("%s is not a number: %r" % (name, str(value)[:20]))
 
 
+def number_of(value, name: str) -> int | None:
+    """A question number from JSON: an int, or text holding one run of ASCII digits ("161", "QE 161"); None for
+    an empty value. Text with no digits ("abc") or several runs ("12/34") is an IdentifierError: a number
+    silently dropped or picked from several would file the question under another id."""
+    if isinstance(value, str):
+        check_identifier(value, name)
+        runs = re.findall(r"[0-9]+", value)
+        if not runs and not value.strip():
+            return None
+        if len(runs) != 1:
+            raise IdentifierError("%s %r %s" % (name, value[:20], "holds more than one number" if runs
+                                                else "is not a number"))
+        return strict_number(runs[0], name)
+    return None if value is None else strict_number(value, name)
+
+
 def check_identifier(value, name: str) -> str | None:
     """An identifier as text, or IdentifierError when it holds control/escape/bidi characters or is too long.
 
@@ -158,6 +174,30 @@ def check_identifier(value, name: str) -> str | None:
     if len(text) > MAX_IDENTIFIER_CHARS:
         raise IdentifierError("%s is longer than %d characters" % (name, MAX_IDENTIFIER_CHARS))
     return text
+
+
+#: What a document id may hold: ASCII letters and digits, then also '-', '_' and '.' (RFC 3986's unreserved
+#: characters less '~'), at most MAX_IDENTIFIER_CHARS. An id is a path segment of the web page's links
+#: (/doc/ID) and of file names: a '/' made its link 404, '?' or '#' would cut it, '..' would leave the page.
+#: Every real id fits ("PRB-1-170312", "PRB-2019-2024-qe-1263").
+DOCUMENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,%d}" % (MAX_IDENTIFIER_CHARS - 1))
+
+
+def check_document_id(doc_id: str, given: bool) -> str:
+    """`doc_id` when it follows DOCUMENT_ID, else IdentifierError naming the first character that does not
+    (`given`: the record carried it; otherwise it was made from the record's assembly, legislature, type and
+    number)."""
+    if DOCUMENT_ID.fullmatch(doc_id):
+        return doc_id
+    bad = next((c for c in doc_id if not (c.isascii() and (c.isalnum() or c in "._-"))), None)
+    if bad is None:  # a first character that is '-', '_' or '.', or too long
+        why = "is longer than %d characters" % MAX_IDENTIFIER_CHARS if len(doc_id) > MAX_IDENTIFIER_CHARS \
+            else "does not start with a letter or digit"
+    else:
+        why = "holds %r" % bad
+    where = "" if given else " (made from the record's assemblee, legislature, type and numero)"
+    raise IdentifierError("the id %r%s %s: an id holds only ASCII letters, digits, '-', '_' and '.', starting "
+                          "with a letter or digit" % (doc_id[:80], where, why))
 
 
 #: Fields that make up a content-derived id (see make_id): what tells one question from another.
@@ -197,6 +237,18 @@ _HASHED = (
     "date_received", "date_published", "date_answered", "question", "answer", "question_nl", "answer_nl",
     "report_url",
 )
+
+
+def type_label(doc: "Document") -> str:
+    """The document's type as its assembly names it to readers ("Question écrite n° 177"), the raw code when
+    the assembly has no name for it."""
+    from .assembly import get_assembly
+    try:
+        labels = get_assembly(doc.assembly).type_labels
+    except KeyError:  # an assembly this version does not know
+        labels = {}
+    label = labels.get(doc.type, doc.type)
+    return label + (" n° %d" % doc.number if doc.number is not None else "")
 
 
 @dataclass(frozen=True)
@@ -253,14 +305,7 @@ class Document:
             fields["moncode"] = str(strict_number(fields["moncode"], "moncode"))
         if fields.get("base") not in (None, ""):
             fields["base"] = strict_number(fields["base"], "base")
-        number = fields.get("number")
-        if isinstance(number, str):
-            check_identifier(number, "number")
-            digits = re.search(r"[0-9]+", number)  # "QE 123" → 123
-            number = strict_number(digits.group(), "number") if digits else None
-        elif number is not None:
-            number = strict_number(number, "number")
-        fields["number"] = number
+        number = fields["number"] = number_of(fields.get("number"), "number")
         fields["title"] = (fields.get("title") or "").strip()
         fields["question"] = (fields.get("question") or "").strip()
         if not fields.get("subject"):
@@ -268,11 +313,13 @@ class Document:
         if fields.get("minister") is None and fields.get("recipient"):
             fields["minister"], fields["portfolio"] = split_recipient(fields["recipient"])
         fields["status"] = ANSWERED if fields.get("answer") else UNANSWERED
-        if not fields.get("id"):
+        given = bool(fields.get("id"))
+        if not given:
             fields["id"] = make_id(
                 assembly=fields.get("assembly"), base=fields.get("base"), moncode=fields.get("moncode"),
                 legislature=fields["legislature"], type_=fields["type"], number=number, content=fields,
             )
+        fields["id"] = check_document_id(str(fields["id"]), given)
         fields.pop("content_hash", None)
         doc = cls(**fields)
         return dataclasses.replace(doc, content_hash=doc.compute_hash())
@@ -287,13 +334,19 @@ class Document:
             h.update(b"\x01")
         return h.hexdigest()
 
+    def age(self) -> tuple:
+        """How far along its life a reading saw the question: answered beats unanswered, then the later answer or
+        publication date. The reception date is left out: every reading of a question shares it (a differing one
+        is a typo, not a later reading), and a correction of it must not count as an older reading."""
+        latest = max((d for d in (self.date_answered, self.date_published) if d), default=dt.date.min)
+        return (self.status == ANSWERED, latest)
+
     def richness(self) -> tuple:
-        """Sort key for choosing between two readings of the same question: answered, then latest, then fuller."""
-        latest = max((d for d in (self.date_answered, self.date_published, self.date_received) if d),
-                     default=dt.date.min)
+        """Sort key for choosing between two readings of the same question from different files: the newer one
+        (age), then the fuller one (fields filled, then length of text)."""
         filled = sum(1 for f in dataclasses.fields(self) if getattr(self, f.name) not in (None, ""))
         size = len(self.question) + len(self.answer or "") + len(self.question_nl or "") + len(self.answer_nl or "")
-        return (self.status == ANSWERED, latest, filled, size)
+        return self.age() + (filled, size)
 
     def to_dict(self) -> dict:
         """Every field as JSON-ready values (dates as ISO strings)."""
@@ -304,20 +357,42 @@ class Document:
         return out
 
 
-def merge(a: Document, b: Document) -> Document:
-    """Two readings of the same question: keep the richer one, filling its gaps from the other.
+def supersedes(later: Document, earlier: Document) -> bool:
+    """Whether the reading `later` (read after `earlier`: later in a run, or in a later run than the indexed
+    document) is the one to keep where the two disagree.
+
+    - Read again from the same file (the same `source`): the file was edited or downloaded again, so the later
+      reading wins unless it is older (`age`: it lost its answer, or an earlier answer date — an old copy put
+      back), so that a shortened correction is applied.
+    - From another file (a Weblex page and its JSON record, a listing row and its page): the richer reading
+      wins (`richness`: newer, then more fields, then more text), so a listing row's stand-in question never
+      replaces a page's text, and an older file read alone never turns an answered question unanswered.
+    - A tie goes to the later reading.
+    """
+    if later.source is not None and later.source == earlier.source:
+        return later.age() >= earlier.age()
+    return later.richness() >= earlier.richness()
+
+
+def merge(earlier: Document, later: Document) -> Document:
+    """Two readings of the same question, `earlier` read (or indexed) before `later`: the one that `supersedes`
+    the other is kept, and its gaps are filled from the other — a reading never erases a field it lacks.
+
+    The one merge of readings: within a run (corpus.reader.Deduplicator, in reading order; the late readings'
+    second pass of index.update) and across runs (index.update merges each changed reading with the indexed
+    document, `earlier`), so that indexing files in two runs gives the document that one run of both gives.
 
     A French and a Dutch reading (a Dutch page read alone carries its text in the main fields) become one
     document whose main fields are French and whose *_nl fields are Dutch.
     """
-    if {a.language, b.language} == {"fr", "nl"}:
-        best, other = (a, b) if a.language == "fr" else (b, a)
+    if {earlier.language, later.language} == {"fr", "nl"}:
+        best, other = (earlier, later) if earlier.language == "fr" else (later, earlier)
         dutch = {"title_nl": other.title_nl or other.title, "question_nl": other.question_nl or other.question,
                  "answer_nl": other.answer_nl or other.answer}
         other = dataclasses.replace(other, **{k: v for k, v in dutch.items() if v},
                                     title="", question="", answer=None, language="nl", subject="")
     else:
-        best, other = (a, b) if a.richness() >= b.richness() else (b, a)
+        best, other = (later, earlier) if supersedes(later, earlier) else (earlier, later)
     filled = {}
     for f in dataclasses.fields(Document):
         if f.name in ("content_hash", "source", "status", "language"):

@@ -62,6 +62,33 @@ def bundled_corpus() -> Path:
     return Path(__file__).resolve().parent / "data"
 
 
+def describe_source(source: str | None) -> str | None:
+    """Where a document was read from, for people: the path when the file is still there; "bundled corpus
+    (<file>)" for the corpus shipped with parlsearch, wherever the installation that indexed it was (a
+    path inside an old virtual environment means nothing to the reader); otherwise the path, said to be
+    gone (a relative one: relative to where `index` ran). None when the document does not say."""
+    if not source:
+        return None
+    path, bundled, inside = Path(source), bundled_corpus(), None
+    if path.is_absolute() and path.is_relative_to(bundled):
+        inside = path.relative_to(bundled)
+    else:  # …/parlsearch/corpus/data/<file>: the bundled corpus of another installation
+        parts = path.parts
+        for i in range(len(parts) - 3):
+            if parts[i:i + 3] == ("parlsearch", "corpus", "data"):
+                inside = Path(*parts[i + 3:])
+    if inside is not None and (bundled / inside).is_file():
+        return "bundled corpus (%s)" % inside.as_posix()
+    try:
+        if path.is_file():
+            return source
+    except OSError:  # a path the system refuses to look at (too long…)
+        pass
+    if not path.is_absolute():  # as given to `parlsearch index`: it may exist from the directory it ran in
+        return "%s (relative to where it was indexed)" % source
+    return "%s (no longer there)" % source
+
+
 def iter_files(paths: Iterable[str | os.PathLike]) -> Iterator[Path | Problem]:
     """Every regular file under the given paths; what cannot be read as one is a Problem (corpus.inputs)."""
     for item in inputs.iter_files(paths):

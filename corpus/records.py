@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from typing import Iterator
 
-from .model import Document, IdentifierError, check_identifier, parse_date, strict_number
+from .model import Document, IdentifierError, check_identifier, number_of, parse_date, strict_number
 from .text import Utf8Decoder, clean_line, clean_text
 
 #: Record key → document field. French keys are the corpus schema; English keys are our own exports.
@@ -25,6 +25,14 @@ _FIELD_KEYS = {"assembly": "assemblee", "number": "numero"}
 _BODY_FIELDS = {"question", "answer", "question_nl", "answer_nl"}
 _LINE_FIELDS = {"title", "title_nl", "author", "recipient"}
 _DATE_FIELDS = ("date_received", "date_published", "date_answered")
+#: Fields whose value must be JSON text (besides the body and line fields); a number, a boolean, a list or an
+#: object there rejects the record (a number as `url_source` reached the JSON output).
+_TEXT_FIELDS = {"assembly", "legislature", "session", "type", "language", "url", "report_url"}
+#: Fields that are a number, given as a JSON integer or as text holding it ("161", "QE 161").
+_NUMBER_FIELDS = {"moncode", "base", "number"}
+#: Longest URL accepted (url_source, lien_rapport): the sitemaps protocol's limit, far above the Parliament's
+#: 80-character links; a longer value is not a link.
+MAX_URL_CHARS = 2048
 
 #: Longest accepted JSON Lines line; longer lines are reported, not parsed.
 MAX_LINE_BYTES = 16 * 1024 * 1024
@@ -47,16 +55,11 @@ def document_from_record(record, source: str | None = None, warnings: list | Non
         name = _KEYS.get(key)
         if name is None or value is None:
             continue
+        _check_type(key, name, value)
         if name in _BODY_FIELDS:
-            if not isinstance(value, str):
-                raise RecordError("%s is not text" % key)
             value = clean_text(value)
         elif name in _LINE_FIELDS:
-            if not isinstance(value, str):
-                raise RecordError("%s is not text" % key)
             value = clean_line(value)
-        elif isinstance(value, (dict, list)):
-            raise RecordError("%s has an unexpected structure" % key)
         fields[name] = value
     if not fields.get("question"):
         raise RecordError("record has no question text")
@@ -74,6 +77,8 @@ def document_from_record(record, source: str | None = None, warnings: list | Non
         for name in _IDENTIFIER_FIELDS:
             if name in fields:
                 check_identifier(fields[name], _FIELD_KEYS.get(name, name))
+        if "number" in fields:
+            fields["number"] = number_of(fields["number"], _FIELD_KEYS["number"])
     except IdentifierError as e:
         raise RecordError(str(e)) from None
     for name in _DATE_FIELDS:
@@ -91,6 +96,23 @@ def document_from_record(record, source: str | None = None, warnings: list | Non
         return Document.create(**fields)
     except (TypeError, ValueError) as e:
         raise RecordError(str(e)) from None
+
+
+def _check_type(key: str, name: str, value) -> None:
+    """RecordError when `value` is not of the type field `name` (record key `key`) takes: every field of a
+    record is checked, so a bad one rejects the record with its reason instead of being dropped or passed on."""
+    if isinstance(value, (dict, list)):
+        raise RecordError("%s has an unexpected structure (a JSON %s)" % (key, "object" if isinstance(value, dict)
+                                                                          else "list"))
+    if name in _BODY_FIELDS or name in _LINE_FIELDS or name in _TEXT_FIELDS:
+        if not isinstance(value, str):
+            raise RecordError("%s is not text: %s" % (key, json.dumps(value)[:40]))
+        if name in ("url", "report_url") and len(value) > MAX_URL_CHARS:
+            raise RecordError("%s is longer than %d characters" % (key, MAX_URL_CHARS))
+    elif name in _NUMBER_FIELDS or name == "id":
+        if isinstance(value, bool) or not isinstance(value, (int, str)):
+            raise RecordError("%s is not %s: %s" % (key, "an id" if name == "id" else "a number",
+                                                    json.dumps(value)[:40]))
 
 
 def records_in_json(obj) -> list:

@@ -34,6 +34,7 @@ from .httpclient import (
 )
 from .model import parse_date
 from .reader import MAX_PAGE_BYTES
+from ..wording import plural
 
 #: A legislature's listing (JSON) is held in memory while it is checked: downloads stop at this size.
 MAX_LISTING_BYTES = 256 * 1024 * 1024
@@ -77,13 +78,11 @@ class FetchSummary:
         return not self.failed and not self.aborted and not self.interrupted
 
     def __str__(self) -> str:
-        text = ("%d new, %d changed, %d unchanged, %d up to date, %d failed (%d index row%s, %d request%s, "
-                "%.1fs)" % (self.new, self.changed, self.unchanged, self.up_to_date, self.failed,
-                            self.index_rows, "" if self.index_rows == 1 else "s",
-                            self.requests, "" if self.requests == 1 else "s", self.elapsed))
+        text = ("%d new, %d changed, %d unchanged, %d up to date, %d failed (%s, %s, %.1fs)"
+                % (self.new, self.changed, self.unchanged, self.up_to_date, self.failed,
+                   plural(self.index_rows, "index row"), plural(self.requests, "request"), self.elapsed))
         if self.bad_rows:
-            text += "; %d unreadable index row%s skipped" % (len(self.bad_rows), "" if len(self.bad_rows) == 1
-                                                              else "s")
+            text += "; %s skipped" % plural(len(self.bad_rows), "unreadable index row")
         if self.interrupted:
             text += " — interrupted; run again to continue"
         if self.aborted:
@@ -306,8 +305,8 @@ class Fetcher:
                 setattr(summary, outcome, getattr(summary, outcome) + 1)
             self.progress("page", key=task.row.key, lang=task.lang, outcome=outcome, reason=task.reason)
             if failures_in_a_row >= self.max_failures:
-                summary.aborted = ("%d pages in a row failed (last: %s); the site may be down or refusing us — "
-                                   "the cache is intact, run again later" % (failures_in_a_row,
+                summary.aborted = ("%s in a row failed (last: %s); the site may be down or refusing us — "
+                                   "the cache is intact, run again later" % (plural(failures_in_a_row, "page"),
                                                                               summary.failures[-1][1]))
                 return
 

@@ -6,6 +6,8 @@ import re
 import threading
 import unicodedata
 
+from ..wording import noun
+
 #: Horizontal spaces that pages use in place of a plain space (NBSP, narrow NBSP, thin spaces, tabs…).
 _HSPACE = re.compile(r"[\t\x0b\x0c\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]+")
 _ZERO_WIDTH = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
@@ -81,8 +83,8 @@ class Utf8Decoder:
         if not self.fallback_lines or not self.utf8_seen:
             return None
         more = self.fallback_lines - len(self.lines)
-        return "not valid UTF-8 on line%s %s%s: read as cp1252 there, the rest as UTF-8" % (
-            "s" if self.fallback_lines > 1 else "", ", ".join(map(str, self.lines)),
+        return "not valid UTF-8 on %s %s%s: read as cp1252 there, the rest as UTF-8" % (
+            noun(self.fallback_lines, "line"), ", ".join(map(str, self.lines)),
             " and %d more" % more if more > 0 else "")
 
 

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import Iterator
 from urllib.parse import parse_qs, urlsplit
 
+from ..wording import plural
 from . import brussels
 from .brussels import LISTING_TYPE_CODES, SITE
 from .model import (Document, IdentifierError, check_identifier, normalize_legislature, normalize_type, parse_date,
@@ -154,7 +155,7 @@ def parse_row(row) -> IndexRow:
     if not isinstance(row, list):
         raise RowError("row is a %s, not an array" % type(row).__name__)
     if len(row) < ROW_LENGTH:
-        raise RowError("row has %d columns, expected %d" % (len(row), ROW_LENGTH))
+        raise RowError("row has %s, expected %d" % (plural(len(row), "column"), ROW_LENGTH))
     if not all(isinstance(c, str) for c in row[:ROW_LENGTH]):
         raise RowError("row has non-text columns")
     link_fr, link_nl = _href(row[2]), _href(row[3])

@@ -462,6 +462,11 @@ def _die_with_parent() -> None:
 _LENGTH = struct.Struct("<Q")
 
 
+class WorkerTraceback(Exception):
+    """The traceback of an error in a worker process, as text: the cause of the error the parent raises, so that
+    `parlsearch --debug` shows where the worker failed while the user sees one line."""
+
+
 def _send(fd: int, obj) -> None:
     data = pickle.dumps(obj, pickle.HIGHEST_PROTOCOL)
     view = memoryview(_LENGTH.pack(len(data)) + data)
@@ -519,7 +524,11 @@ class _Worker:
                     result = ("ok", [(segment, segment.doc_count_all()) for segment in sub.finished_segments()])
                     code = 0
                 except BaseException as e:  # reported to the parent, which raises
-                    result = ("error", "%s: %s\n%s" % (type(e).__name__, e, traceback.format_exc()))
+                    detail = traceback.format_exc()
+                    if isinstance(e, OSError):  # a full disk, a file-size limit: the parent raises it as such
+                        result = ("oserror", (e.errno, e.strerror, e.filename, detail))
+                    else:
+                        result = ("error", ("%s: %s" % (type(e).__name__, e), detail))
                 # Stop reading first: a parent still sending batches gets a broken pipe and comes to read
                 # this answer, however long it is (an answer larger than the pipe's buffer would otherwise
                 # leave both processes waiting on each other).
@@ -555,8 +564,12 @@ class _Worker:
         if answer is None:
             raise RuntimeError("an indexing worker process died (exit status %d)" % status)
         kind, payload = answer
+        if kind == "oserror":  # reported like the same error in this process (`cannot write the index: …`)
+            errno, strerror, filename, detail = payload
+            raise OSError(errno, strerror, filename) from WorkerTraceback(detail)
         if kind != "ok":
-            raise RuntimeError("an indexing worker process failed: %s" % payload)
+            message, detail = payload
+            raise RuntimeError("an indexing worker process failed: %s" % message) from WorkerTraceback(detail)
         return payload
 
     def kill(self):

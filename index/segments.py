@@ -345,6 +345,8 @@ class IndexView:
         self.schema = searcher.schema
         segments = []
         for leaf, offset in reader.leaf_readers():
+            if not leaf.doc_count_all():  # an index without a segment yet (whoosh's EmptyReader): no arrays
+                continue
             reason = "simulated" if FORCE_PUBLIC else _check(leaf)
             if reason:
                 from .whoosh_compat import warn_once
@@ -364,7 +366,10 @@ class IndexView:
         return self.reader.doc_frequency(fieldname, btext)
 
     def idf(self, fieldname: str, btext: bytes) -> float:
-        """whoosh's idf: log(N / (df + 1)) + 1 over every document, deleted ones included."""
+        """whoosh's idf: log(N / (df + 1)) + 1 over every document, deleted ones included (0 for an empty
+        index, which has no posting to score)."""
+        if not self.doc_count:
+            return 0.0
         return math.log(self.doc_count / (self.doc_frequency(fieldname, btext) + 1)) + 1
 
     def avg_field_length(self, fieldname: str) -> float:

@@ -5,6 +5,9 @@ files or our metadata file, and nothing that is not ours) or when it is new (doe
 directory holding anything else is refused and never written. Only files with the exact names whoosh gives
 index files (`_MAIN_<generation>.toc`, `MAIN_<16 letters or digits>.<extension>`) are ever deleted, so a
 user's `_MAIN_notes.txt` or `MAIN_budget.xlsx` cannot be removed even by whoosh's own clean-up.
+
+One module (~430 lines) because every part of it answers the same question — is this directory ours, and what
+may be done to it — from its listing, metadata and table of contents to what a failed run removes.
 """
 from __future__ import annotations
 
@@ -29,6 +32,10 @@ INDEX_NAME = "MAIN"
 #: segment with one writer, ~10,500 per worker with two.
 WRITER_MEMORY_MB = 600
 META_FILE = "parlsearch-meta.json"
+#: The marker every metadata file written since issue 19 carries: `"format": "parlsearch-index"`. Earlier
+#: versions wrote `analyzer_version` and `schema_version` from the start; a JSON object with neither the marker
+#: nor those keys is someone else's (a user's own `parlsearch-meta.json`), and so is its directory.
+META_FORMAT = "parlsearch-index"
 #: The metadata file is a few hundred bytes; anything larger is not ours.
 META_MAX_BYTES = 64 * 1024
 
@@ -74,10 +81,22 @@ def _counts_as_content(name: str) -> bool:
     return not name.startswith(".nfs")
 
 
+def is_our_meta(meta) -> bool:
+    """True for the content of a metadata file parlsearch wrote (the META_FORMAT marker, or an earlier
+    version's version keys), however damaged its values (check_compatible then refuses it)."""
+    if not isinstance(meta, dict):
+        return False
+    return meta.get("format") == META_FORMAT or "analyzer_version" in meta or "schema_version" in meta
+
+
 def directory_kind(index_dir) -> str:
     """What `index_dir` is: "new" (missing or empty), "index" (a table of contents), "unfinished" (only our
     metadata or lock: a first build stopped before its first commit), "damaged" (segment files but no table of
-    contents), "foreign" (holds anything else, or is not a directory)."""
+    contents), "foreign" (holds anything else, or is not a directory).
+
+    An index is recognised by more than its file names: a metadata file that parlsearch did not write (a JSON
+    object without our marker, or, with no table of contents beside it, anything unreadable) makes the
+    directory foreign — never written, even by --rebuild, and its file never overwritten."""
     index_dir = Path(index_dir)
     try:
         names = os.listdir(index_dir)
@@ -90,8 +109,13 @@ def directory_kind(index_dir) -> str:
         return "new"
     if not all(is_own_file(n) for n in names):
         return "foreign"
+    meta = read_meta(index_dir) if META_FILE in names else None
+    if meta and not is_our_meta(meta):  # a JSON object, not ours
+        return "foreign"
     if any(_TOC_RE.match(n) for n in names):
-        return "index"
+        return "index"  # (an unreadable metadata file beside a table of contents: a damaged index of ours)
+    if meta is not None and not meta:  # unreadable, and nothing else of an index beside it
+        return "foreign"
     if any(_SEGMENT_RE.match(n) for n in names):
         return "damaged"
     return "unfinished"
@@ -169,7 +193,8 @@ def write_meta(index_dir: Path) -> None:
     index (informative: not checked when opening)."""
     from .whoosh_compat import whoosh_version
     tmp = index_dir / (META_FILE + ".tmp%d" % os.getpid())
-    meta = dict(current_meta(), whoosh_version=whoosh_version(), created=time.strftime("%Y-%m-%dT%H:%M:%S"))
+    meta = dict(current_meta(), format=META_FORMAT, whoosh_version=whoosh_version(),
+                created=time.strftime("%Y-%m-%dT%H:%M:%S"))
     try:
         with open(tmp, "w", encoding="utf-8") as f:
             json.dump(meta, f)
@@ -321,6 +346,37 @@ def create_index(index_dir: Path, replace_damaged: bool = False):
         remove_unlisted_files(index_dir)
         raise
     return ix
+
+
+def missing_directories(index_dir) -> list[Path]:
+    """The directories that creating `index_dir` would create, deepest first (for remove_new_index)."""
+    out = []
+    path = Path(index_dir).absolute()
+    while not path.exists() and path != path.parent:
+        out.append(path)
+        path = path.parent
+    return out
+
+
+def remove_new_index(index_dir, created_dirs: list[Path]) -> None:
+    """Undo create_index for a run that read nothing: remove the index files (only names of ours) and then the
+    directories in `created_dirs` (deepest first) that are empty; a directory that existed is kept."""
+    index_dir = Path(index_dir)
+    try:
+        names = os.listdir(index_dir)
+    except OSError:
+        return
+    for name in names:
+        if is_own_file(name) and not (index_dir / name).is_dir():
+            try:
+                os.unlink(index_dir / name)
+            except OSError:
+                pass
+    for directory in created_dirs:
+        try:
+            directory.rmdir()
+        except OSError:  # not empty (something else was put there meanwhile), or not ours to remove
+            break
 
 
 def remove_unlisted_files(index_dir) -> int:

@@ -1,4 +1,9 @@
-"""Bring an index up to date with a corpus: add new documents, update changed ones, skip the rest."""
+"""Bring an index up to date with a corpus: add new documents, update changed ones, skip the rest.
+
+One module (~460 lines) for one run: reading, the merge of each changed reading with its indexed version, the
+late readings' second pass and the commit share one stream's state (the placed documents, their tickets and
+files, the summary's counts); split across modules, that state would be passed around instead of kept in one
+place."""
 from __future__ import annotations
 
 import os
@@ -12,9 +17,10 @@ from typing import Callable, Iterable
 from ..corpus.model import merge
 from ..corpus.reader import Deduplicator, Problem, ReadTracker, bundled_corpus, iter_files, read_listed
 
-from .schema import index_fields
-from .store import (check_usable, create_index, damaged_index, is_unfinished_first_build, open_index, open_writer,
-                    remove_unlisted_files, resolve_index_dir)
+from ..wording import plural
+from .schema import document_from_payload, index_fields
+from .store import (check_usable, create_index, damaged_index, is_unfinished_first_build, missing_directories,
+                    open_index, open_writer, remove_new_index, remove_unlisted_files, resolve_index_dir)
 
 
 #: Below this many documents to write, --jobs is not worth forking for.
@@ -31,6 +37,12 @@ class UpdateSummary:
     documents: int = 0  # in the index after the update
     files: int = 0
     problems: list[Problem] = field(default_factory=list)
+    created: bool = True  # False: nothing was read for a new index, and none was left behind
+
+    @property
+    def read(self) -> int:
+        """Documents read (after merging readings of one question)."""
+        return self.new + self.updated + self.unchanged
 
     @property
     def rejected(self) -> list[Problem]:
@@ -42,26 +54,59 @@ class UpdateSummary:
 
     def line(self) -> str:
         bad_files = len({p.path for p in self.rejected})
-        text = "%d new, %d updated, %d unchanged documents from %d file%s" % (
-            self.new, self.updated, self.unchanged, self.files, "" if self.files == 1 else "s")
+        text = "%d new, %d updated, %d unchanged documents from %s" % (  # (a list: the noun stays plural)
+            self.new, self.updated, self.unchanged, plural(self.files, "file"))
         if self.duplicates:
-            text += "; %d duplicate reading%s merged" % (self.duplicates, "" if self.duplicates == 1 else "s")
-        text += ("; %d rejected (%d file%s)" % (len(self.rejected), bad_files, "" if bad_files == 1 else "s")
+            text += "; %s merged" % plural(self.duplicates, "duplicate reading")
+        text += ("; %d rejected (%s)" % (len(self.rejected), plural(bad_files, "file"))
                  if self.rejected else "; 0 rejected")
         warnings = len(self.problems) - len(self.rejected)
         if warnings:
-            text += "; %d warning%s" % (warnings, "" if warnings == 1 else "s")
-        return text + ". Index: %d documents in %s" % (self.documents, self.index_dir)
+            text += "; %s" % plural(warnings, "warning")
+        if not self.created:
+            return text + ". No index created at %s" % self.index_dir
+        return text + ". Index: %s in %s" % (plural(self.documents, "document"), self.index_dir)
 
 
 def indexed_hashes(ix) -> dict[str, str]:
     """id → content hash of every document in the index (read from columns, not stored payloads)."""
     with ix.reader() as reader:
-        if reader.doc_count_all() == 0:
-            return {}
-        ids = reader.column_reader("id")
-        hashes = reader.column_reader("content_hash")
-        return {ids[n]: hashes[n] for n in reader.all_doc_ids()}
+        return _hashes(reader)
+
+
+def _hashes(reader) -> dict[str, str]:
+    if reader.doc_count_all() == 0:
+        return {}
+    ids = reader.column_reader("id")
+    hashes = reader.column_reader("content_hash")
+    return {ids[n]: hashes[n] for n in reader.all_doc_ids()}
+
+
+class _Indexed:
+    """The indexed documents a run plans against: their content hashes (from columns, all in memory: ~150 bytes
+    a document) and, on demand, the stored document of one id (its payload, read only for a reading whose hash
+    differs, to merge the two: an unchanged corpus reads no payload)."""
+
+    def __init__(self, ix, rebuild: bool):
+        self.reader = None if rebuild else ix.reader()
+        try:
+            self.hashes = {} if rebuild else _hashes(self.reader)
+        except BaseException:
+            self.close()
+            raise
+
+    def document(self, doc_id: str):
+        from whoosh.reading import TermNotFound
+        try:
+            docnum = self.reader.first_id("id", doc_id)
+        except (KeyError, TermNotFound):
+            return None
+        return document_from_payload(self.reader.stored_fields(docnum)["payload"])
+
+    def close(self) -> None:
+        if self.reader is not None:
+            self.reader.close()
+            self.reader = None
 
 
 #: Readings held before they are handed to the writer (~10 MB of text at the benchmark's 10 KB of indexed text
@@ -91,7 +136,8 @@ def update_index(paths: Iterable[str | os.PathLike] | None = None, index_dir=Non
     Documents stream from the readers to the writer in batches of BATCH_DOCS, so memory stays bounded
     whatever the size of the input (the writers roll their postings over into new segments at their memory
     limit). `progress(phase, done, total, unit, **info)` is told how the run goes: "reading" (bytes of
-    input, with `records`), "analysing" (documents handed to the writer), "writing" (documents whose
+    input, with `records`), "analysing" (documents handed to the writer, with `unchanged`: those passed over
+    so far), "writing" (documents whose
     segments are being written), "merging" (segments), "committing" (steps), and finally "done". A run
     killed before its commit leaves the previous commit intact and searchable.
     """
@@ -100,6 +146,7 @@ def update_index(paths: Iterable[str | os.PathLike] | None = None, index_dir=Non
     report = progress or _no_progress
     files = list(iter_files([bundled_corpus()] if not paths else list(paths)))
 
+    created_dirs = missing_directories(index_dir) if kind == "new" else []
     if kind != "index":
         ix = create_index(index_dir, replace_damaged=rebuild)
     else:
@@ -116,6 +163,11 @@ def update_index(paths: Iterable[str | os.PathLike] | None = None, index_dir=Non
     finally:
         ix.close()
         report("done", 0, 0, "")
+    if kind == "new" and not summary.read:
+        # Nothing could be read: leave no empty index behind (it would answer every search with nothing, and
+        # the directory would no longer count as new).
+        remove_new_index(index_dir, created_dirs)
+        summary.created = False
     return summary
 
 
@@ -126,7 +178,7 @@ def _write(ix, index_dir: Path, files: list, *, rebuild: bool, jobs: int, wait: 
     summary = UpdateSummary(index_dir=index_dir)
     generation = ix.latest_generation()
     try:
-        known = {} if rebuild else indexed_hashes(ix)
+        indexed = _Indexed(ix, rebuild)
     except Exception as e:  # truncated or corrupted segment files
         raise damaged_index(index_dir, e) from None
     def writer_for_stream():
@@ -139,10 +191,10 @@ def _write(ix, index_dir: Path, files: list, *, rebuild: bool, jobs: int, wait: 
         writer.progress = report
         return writer
 
-    stream = _Stream(known, summary, writer_for_stream)
-    if rebuild:
-        stream.writer_now()
+    stream = _Stream(indexed, summary, writer_for_stream)
     try:
+        if rebuild:
+            stream.writer_now()
         total_bytes = sum(_file_size(f) for f in files if isinstance(f, Path))
         tracker = ReadTracker()
         records = 0
@@ -161,16 +213,18 @@ def _write(ix, index_dir: Path, files: list, *, rebuild: bool, jobs: int, wait: 
         report("reading", total_bytes, total_bytes, "bytes", records=records)
         summary.files = len(sources)
         stream.finish(files)
+        indexed.close()
         writer = stream.writer
         if writer is not None:
             _test_point("before-commit", ix)
-            if stream.handed or rebuild:
+            if stream.handed or (rebuild and summary.read):
                 writer.commit(mergetype=CLEAR) if rebuild else writer.commit()
                 if not getattr(writer, "reports_phases", False):
                     report("committing", 1, 1, "steps")
-            else:  # only unchanged documents after all (late readings merged back to the indexed version)
-                _cancel(writer, index_dir)
+            else:  # only unchanged documents after all (late readings merged back to the indexed version), or
+                _cancel(writer, index_dir)  # a rebuild that read nothing: the index it would replace stays
     except BaseException:
+        indexed.close()
         if stream.writer is not None and not getattr(stream.writer, "is_closed", False):
             _cancel(stream.writer, index_dir)
         raise
@@ -191,10 +245,15 @@ class _Stream:
 
     `open_writer()` is called on the first document to write. Readings of a question already handed to the
     writer ("late" readings) are set aside; `finish()` merges them by a second pass over the files that hold
-    them and replaces what was written (the earlier version is marked deleted in its new segment)."""
+    them and replaces what was written (the earlier version is marked deleted in its new segment).
 
-    def __init__(self, known: dict[str, str], summary: UpdateSummary, open_writer: Callable):
-        self.known = known
+    A question already indexed is merged with its indexed version by the same corpus.model.merge that merges
+    readings within the run (the indexed one read first): reading a file again never erases a field that an
+    earlier run's reading contributed, nor brings an answered question back to unanswered."""
+
+    def __init__(self, indexed: _Indexed, summary: UpdateSummary, open_writer: Callable):
+        self.indexed = indexed
+        self.known = indexed.hashes
         self.summary = summary
         self.open_writer = open_writer
         self.dedup = Deduplicator()
@@ -232,16 +291,24 @@ class _Stream:
     def _hand_over(self) -> None:
         docs, self.dedup.by_id = self.dedup.by_id, {}
         for doc in docs.values():
-            kind = self._kind(doc)
+            doc, kind = self._against_index(doc)
             ticket = self._put(doc, kind) if kind != "unchanged" else None
             self.placed[doc.id] = (ticket, kind, self.pending_files.pop(doc.id))
             self._count(kind, +1)
         if self.writer is not None:
-            self.writer.progress("analysing", self.handed, None, "documents")
+            self.writer.progress("analysing", self.handed, None, "documents", unchanged=self.summary.unchanged)
 
-    def _kind(self, doc) -> str:
+    def _against_index(self, doc) -> tuple:
+        """(the document to index, "new"/"updated"/"unchanged"): a reading that differs from the indexed version
+        is merged with it; the merge may give back the indexed version (the reading brought nothing newer)."""
         old = self.known.get(doc.id)
-        return "new" if old is None else "updated" if old != doc.content_hash else "unchanged"
+        if old is None:
+            return doc, "new"
+        if old != doc.content_hash:
+            indexed = self.indexed.document(doc.id)
+            if indexed is not None:
+                doc = merge(indexed, doc)
+        return doc, "updated" if old != doc.content_hash else "unchanged"
 
     def _count(self, kind: str, delta: int) -> None:
         setattr(self.summary, kind, getattr(self.summary, kind) + delta)
@@ -286,7 +353,7 @@ class _Stream:
 
     def _replace_late(self, doc) -> None:
         ticket, old_kind, _ = self.placed[doc.id]
-        kind = self._kind(doc)
+        doc, kind = self._against_index(doc)
         if ticket is not None:
             self._revoke(ticket)
         self._count(old_kind, -1)

@@ -1,6 +1,9 @@
 """The `parlsearch` command line: a thin click layer over corpus, index and search.
 
-Exit status follows grep: 0 something matched, 1 nothing matched, 2 an error (see `cli_common`).
+Exit status follows grep: 0 something matched, 1 nothing matched, 2 an error (see `cli_common`). This module
+holds the commands that read or build the index (index, search, show, similar, eval, stats); their options
+and help texts are most of its ~450 lines, the work is in the modules they call (fetch, serve and watch
+live in cli_fetch, cli_serve and cli_workflow).
 """
 from __future__ import annotations
 
@@ -11,7 +14,8 @@ import click
 
 from .. import __version__
 from .cli_common import (EXIT_ERROR, EXIT_INTERRUPTED, EXIT_MATCH, EXIT_NO_MATCH, EXIT_PARTIAL,  # noqa: F401
-                         fail, index_option, output_options, run_group)  # (shared with fetch and other modules)
+                         fail, index_option, output_options, run_group, set_debug)  # (shared with other modules)
+from .hit_delivery import MAX_MACHINE_HITS, SCREEN_HITS  # how many hits search writes, and how
 from .output import HIT_FORMATS, STATS_FORMATS
 
 
@@ -54,6 +58,8 @@ class LazyGroup(click.Group):
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", "-V", prog_name="parlsearch")
+@click.option("--debug", is_flag=True, expose_value=False, is_eager=True, callback=set_debug,
+              help="Show the Python traceback of an internal error (also: PARLSEARCH_DEBUG=1).")
 def cli():
     """Search the written questions and answers of the Brussels Parliament.
 
@@ -64,8 +70,8 @@ def cli():
     \b
     Exit status: 0 found (or done), 1 nothing found, 2 error (one line
     "parlsearch: error: …"), 3 index: some inputs rejected, 130 interrupted.
-    Every command takes --index DIR (default: $PARLSEARCH_INDEX, else
-    $XDG_DATA_HOME/parlsearch/index).
+    Every command that reads the index takes --index DIR (default:
+    $PARLSEARCH_INDEX, else $XDG_DATA_HOME/parlsearch/index).
     Shell completion (bash): eval "$(_PARLSEARCH_COMPLETE=bash_source parlsearch)"
     (zsh: zsh_source, fish: fish_source).
     """
@@ -114,8 +120,9 @@ def _open_engine(index_dir, build_if_missing: bool = True):
 def index_command(paths, index_dir, rebuild, jobs, wait, progress, quiet, show_problems):
     """Index PATHS (files or directories; default: the bundled corpus).
 
-    New documents are added, changed ones updated (by content hash), unchanged ones left alone. Every run
-    is one atomic commit: a run that dies leaves the previous commit searchable.
+    New documents are added, changed ones updated (by content hash), unchanged ones left alone; a question
+    already indexed is merged with what is read now (no field is erased, no answer lost). Every run is one
+    atomic commit: a run that dies leaves the previous commit searchable.
 
     \b
     Exit status: 0 every input read; 3 some files or records rejected (listed
@@ -126,8 +133,9 @@ def index_command(paths, index_dir, rebuild, jobs, wait, progress, quiet, show_p
     from ..index.store import IndexProblem
     from ..index.update import update_index
     from .output import plural, safe
-    from .progress import ProgressDisplay
-    display = ProgressDisplay(enabled=False if quiet else progress)  # None: when stderr is a terminal
+    from .progress import WRITING_SHARE, ProgressDisplay
+    display = ProgressDisplay(enabled=False if quiet else progress,  # None: when stderr is a terminal
+                              later={"writing": WRITING_SHARE})  # in the time left from the start
     try:
         try:
             summary = update_index(list(paths) or None, index_dir, rebuild=rebuild, jobs=jobs, wait=wait,
@@ -184,7 +192,9 @@ def filter_options(command):
         click.option("--until", type=_Date(), help="Received on or before DATE."),
         click.option("--author", help="Author name (accents and case ignored)."),
         click.option("--minister", help="Minister name (accents and case ignored)."),
-        click.option("--status", type=click.Choice(STATUS_CHOICES)),
+        click.option("--status", type=click.Choice(STATUS_CHOICES),
+                     help="answered: an answer text is published; unanswered: none yet (repondu, sans-reponse: "
+                          "the same in French)."),
         click.option("--answered-since", type=_Date(), help="Answer date (as published) on or after DATE."),
         click.option("--answered-until", type=_Date(), help="Answer date (as published) on or before DATE."),
     ]
@@ -199,11 +209,15 @@ def _filters(since, until, author, minister, status, answered_since, answered_un
                          answered_since=answered_since, answered_until=answered_until)
 
 
+
+
 @cli.command("search")
 @click.argument("words", nargs=-1)
 @index_option
-@click.option("--limit", "-n", type=click.IntRange(0), default=10, show_default=True,
-              help="Hits to show; -n 0 prints only the count.")
+@click.option("--limit", "-n", type=click.IntRange(0), default=None,
+              help="Hits to write (default: %d on a terminal; every match, up to %s, in csv, tsv, json, jsonl "
+                   "and line written to a pipe or a file). What is left out is said on stderr."
+                   % (SCREEN_HITS, "{:,}".format(MAX_MACHINE_HITS)))
 @click.option("--offset", type=click.IntRange(0), default=0, show_default=True, help="Hits to skip.")
 @click.option("--sort", type=click.Choice(["relevance", "date", "-date", "answered", "-answered"]),
               default="relevance", show_default=True,
@@ -212,9 +226,11 @@ def _filters(since, until, author, minister, status, answered_since, answered_un
 @filter_options
 @click.option("--exact", is_flag=True, help="Search the words as typed: no spelling correction.")
 @click.option("--closest", is_flag=True, help="When nothing answers, list the closest documents.")
+@click.option("--count", "count_only", is_flag=True,
+              help="Print only the number of matches, a bare number (like grep -c).")
 @output_options(HIT_FORMATS)
 def search_command(words, index_dir, limit, offset, sort, since, until, author, minister, status, answered_since,
-                   answered_until, exact, closest, out):
+                   answered_until, exact, closest, count_only, out):
     """Ranked search. WORDS form one query (a word starting with '-' goes after '--').
 
     \b
@@ -232,30 +248,56 @@ def search_command(words, index_dir, limit, offset, sort, since, until, author, 
       parlsearch search stationnement vélo
       parlsearch search '"parc du Cinquantenaire"' --since 2026
       parlsearch search 'auteur:maison statut:repondu logement'
-      parlsearch search -n 0 tram                # only the count
-      parlsearch search --csv -n 500 tram > tram.csv
+      parlsearch search --count tram             # only the number of matches
+      parlsearch search --csv tram > tram.csv    # every match (up to 10,000)
       parlsearch search -- -tram bus             # a query that starts with '-'
     \b
     Exit status: 0 something matched, 1 nothing matched, 2 an error.
     """
+    from .hit_delivery import CHUNK_HITS, default_limit, say_what_was_left_out, write_in_chunks
     from .output import render_hits
     from .query import QueryError
     text = " ".join(words)
     filters = _filters(since, until, author, minister, status, answered_since, answered_until).queries()
     if not text.strip() and not any(filters):
         fail("no query: give words to search for, or a filter such as --author or --since")
+    machine, tty = out.format != "text", sys.stdout.isatty()
+    if count_only:
+        given = [name for name, value in (("--limit", limit), ("--offset", offset or None), ("--closest", closest or None),
+                                          ("--format %s" % out.format, machine or None)) if value is not None]
+        if given:
+            fail("--count prints the number of matches alone; it does not combine with %s" % ", ".join(given))
+        limit, why = 0, ""
+    elif limit is None:
+        limit, why = default_limit(out.format, tty)
+    else:
+        why = "-n %d" % limit
+    streamed = machine and not tty  # into a pipe or a file: written chunk by chunk, never paged
+    snippets = not count_only and out.format in ("text", "json", "jsonl")  # the formats that print them
+
+    def run(at: int, n: int):
+        return engine.search(text, limit=n, offset=at, sort=sort, filters=filters, exact=exact, closest=closest,
+                             snippets=snippets)
+
     engine = _open_engine(index_dir)
     try:
         with engine:
-            result = engine.search(text, limit=limit, offset=offset, sort=sort, filters=filters, exact=exact,
-                                   closest=closest)
+            result = run(offset, min(limit, CHUNK_HITS) if streamed else limit)
+            if result.corrected:
+                from .output import safe
+                click.echo('parlsearch: results for "%s" (--exact searches "%s" as typed)'
+                           % (safe(result.corrected), safe(text)), err=True)
+            if count_only:
+                click.echo(result.total)
+            elif streamed:
+                written = write_in_chunks(run, result, offset, limit, out.format, out.style(), out.color)
+                say_what_was_left_out(result.total, offset, written, why)
+            else:
+                out.emit(render_hits(result, out.format, out.style(), offset))
+                if machine:
+                    say_what_was_left_out(result.total, offset, len(result.hits), why)
     except QueryError as e:
         fail("bad query: %s" % e)
-    if result.corrected:
-        from .output import safe
-        click.echo('parlsearch: results for "%s" (--exact searches "%s" as typed)'
-                   % (safe(result.corrected), safe(text)), err=True)
-    out.emit(render_hits(result, out.format, out.style(), offset))
     sys.exit(EXIT_MATCH if result.total else EXIT_NO_MATCH)
 
 
@@ -293,7 +335,8 @@ def show_command(doc_id, index_dir, legislature, open_page, out):
 @click.argument("doc_id", required=False)
 @index_option
 @click.option("--text", "draft", metavar="TEXT", help="A free text (a draft question) instead of DOC_ID; - reads stdin.")
-@click.option("--limit", "-n", type=click.IntRange(1), default=10, show_default=True)
+@click.option("--limit", "-n", type=click.IntRange(1), default=10, show_default=True,
+              help="At most this many questions (only those close enough are listed).")
 @output_options(HIT_FORMATS)
 def similar_command(doc_id, index_dir, draft, limit, out):
     """Questions most like DOC_ID (id or official code), or like a draft (--text): has this been asked
@@ -304,20 +347,24 @@ def similar_command(doc_id, index_dir, draft, limit, out):
     """
     from .coverage import MIN_SIMILAR_COVERAGE
     from .engine import MAX_SIMILAR_TEXT, SearchResult
-    from .output import render_hits
+    from .output import render_hits, similar_header
     if (doc_id is None) == (draft is None):
         fail("give either DOC_ID or --text TEXT (--text - reads the text from stdin)")
     if draft == "-":
         draft = click.get_text_stream("stdin").read(MAX_SIMILAR_TEXT)
     with _open_engine(index_dir) as engine:
+        source = None
         try:
-            hits = engine.similar(doc_id.strip(), limit=limit) if draft is None \
-                else engine.similar_text(draft, limit=limit)
+            if draft is None:
+                source = engine.get(doc_id.strip())
+                hits = engine.similar(doc_id.strip(), limit=limit)
+            else:
+                hits = engine.similar_text(draft, limit=limit)
         except KeyError:
             _no_document(doc_id)
     note = None if hits else "no question is close enough (similarity under %.2f)" % MIN_SIMILAR_COVERAGE
     result = SearchResult("similar:%s" % (doc_id if draft is None else "--text"), len(hits), hits, note=note)
-    out.emit(render_hits(result, out.format, out.style()))
+    out.emit(render_hits(result, out.format, out.style(), similar_to=similar_header(out.style(), source, draft)))
     sys.exit(EXIT_MATCH if hits else EXIT_NO_MATCH)
 
 
@@ -367,10 +414,12 @@ def eval_command(judgments, index_dir, as_json, min_pass):
 @click.option("--top", type=click.IntRange(1), default=None,
               help="Rows per breakdown (text: 10 by default; csv, tsv, jsonl: all by default; json: always all).")
 @filter_options
-@click.option("--by", metavar="FACET,FACET", help="A cross table, e.g. minister,year (see search/counting.py).")
+@click.option("--by", metavar="FACET,FACET",
+              help="A cross table of two of: minister, author, year, answer_year, status, type, legislature "
+                   "(e.g. minister,year).")
 @click.option("--delays", is_flag=True, help="Answer delays per minister (days from reception to answer).")
 @click.option("--as-of", type=_Date(), help="Waiting times as of DATE (default: today).")
-@output_options(STATS_FORMATS)
+@output_options(STATS_FORMATS, stats=True)
 def stats_command(words, index_dir, top, since, until, author, minister, status, answered_since, answered_until,
                   by, delays, as_of, out):
     """Documents in the index: by status, minister, author and year.

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import functools
 import os
-import re
 import sys
 from dataclasses import dataclass
 
 import click
+
+from .layout import display_width  # columns a line takes on a terminal
 
 #: Exit statuses, like grep: 0 something matched (or the command did what it was asked), 1 nothing matched,
 #: 2 an error (bad usage, bad query, an index that cannot be opened or written). `index` uses 3 when some
@@ -20,12 +21,38 @@ import click
 EXIT_MATCH, EXIT_NO_MATCH, EXIT_ERROR, EXIT_PARTIAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
 PROG = "parlsearch"
+#: Set (to anything but "" or "0") to let an unexpected error raise its Python traceback, as `--debug` does.
+DEBUG_ENV = "PARLSEARCH_DEBUG"
+#: A process killed by SIGPIPE exits 128 + 13 in a shell: the status of a command whose reader went away
+#: (`parlsearch search … | head -1`), as grep's.
+EXIT_BROKEN_PIPE = 141
+_debug = False
 
 
 def error_line(message: str) -> str:
     """The one line every failure prints: 'parlsearch: error: …', with its own line breaks folded."""
     from .output import safe  # a message may quote input (a path, an id, a query): made inert like the rest
     return "%s: error: %s" % (PROG, safe(" ".join(str(message).split())))
+
+
+def set_debug(ctx, param, value) -> None:
+    """Callback of the global `--debug` option."""
+    global _debug
+    _debug = bool(value)
+
+
+def debugging() -> bool:
+    """True with `--debug` or $PARLSEARCH_DEBUG: an unexpected error shows its traceback."""
+    return _debug or os.environ.get(DEBUG_ENV, "") not in ("", "0")
+
+
+def internal_error(error: BaseException) -> str:
+    """The one line of an unexpected error (a bug): its type and message, and how to get the traceback."""
+    text = " ".join(str(error).split())
+    if len(text) > 200:
+        text = text[:200] + "…"
+    return "internal error: %s%s (run again with --debug for the traceback; please report it)" % (
+        type(error).__name__, ": " + text if text else "")
 
 
 def fail(message: str, status: int = EXIT_ERROR) -> None:
@@ -58,8 +85,15 @@ class Output:
     pager: bool
 
     def style(self):
+        """Colour as chosen; text for people wrapped to the terminal's width when stdout is a terminal."""
         from .output import Style
-        return Style(self.color)
+        width = None
+        if self.format == "text" and sys.stdout.isatty():  # (`line` is one line a hit by definition)
+            try:
+                width = os.get_terminal_size(sys.stdout.fileno()).columns or None
+            except (OSError, ValueError):
+                width = None
+        return Style(self.color, width)
 
     def emit(self, text: str) -> None:
         """Print `text` (which ends with its newline): through a pager when it is meant for people, stdout is a
@@ -72,9 +106,10 @@ class Output:
         click.echo(text, nl=False, color=self.color if people else False)
 
 
-def output_options(formats: tuple[str, ...], pager: bool = True):
+def output_options(formats: tuple[str, ...], pager: bool = True, stats: bool = False):
     """`--format NAME` with its aliases (`--json`, `--jsonl`, `--csv`, `--tsv` for those offered), `--color`
-    and `--pager/--no-pager`. The command receives one `out` argument, an `Output`."""
+    and `--pager/--no-pager`. The command receives one `out` argument, an `Output`. `stats`: the formats are
+    described as `stats` prints them (rows of counts), else as hits and documents."""
     aliases = [name for name in ("json", "jsonl", "csv", "tsv") if name in formats]
 
     def decorate(command):
@@ -92,7 +127,8 @@ def output_options(formats: tuple[str, ...], pager: bool = True):
             return command(*args, **kw)
 
         from .output import FORMATS
-        described = "; ".join("%s: %s" % (name, FORMATS[name].help) for name in formats)
+        described = "; ".join("%s: %s" % (name, FORMATS[name].stats_help if stats else FORMATS[name].help)
+                              for name in formats)
         options = [click.option("--format", "output_format", type=click.Choice(formats), default=None,
                                 help="Output format (default: text). %s." % described)]
         options += [click.option("--" + name, "as_" + name, is_flag=True, help="Same as --format %s." % name)
@@ -111,18 +147,6 @@ def output_options(formats: tuple[str, ...], pager: bool = True):
 
 # -- the pager ---------------------------------------------------------------------------------------------
 
-_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
-
-
-def display_width(line: str) -> int:
-    """Columns a line takes on a terminal: our colour codes none, combining marks none, wide (CJK) two."""
-    import unicodedata
-    width = 0
-    for ch in _ANSI.sub("", line):
-        if unicodedata.combining(ch) or unicodedata.category(ch) in ("Mn", "Me", "Cf"):
-            continue
-        width += 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
-    return width
 
 
 def screen_rows(text: str, columns: int) -> int:
@@ -157,12 +181,18 @@ def run_pager(text: str) -> bool:
     """Page `text`; False when there is no pager to run (the caller then prints it).
 
     Like git: `LESS=FRX` when LESS is unset, so less quits when the text fits one screen (F), passes our
-    colours through (R) and leaves the text on the screen when it quits (X); `LV=-c` for lv likewise.
+    colours through (R) and leaves the text on the screen when it quits (X); `LV=-c` for lv likewise. A LESS
+    of the user's own without R would show our colours as "ESC[1m": as bat does, less is also given -R on
+    its command line (which takes precedence over LESS); the text's escape sequences are only ours (document
+    text went through output.safe).
     """
     import subprocess
     argv = pager_command()
     if argv is None:
         return False
+    if os.path.basename(argv[0]) == "less" and not {"-r", "-R", "--raw-control-chars",
+                                                     "--RAW-CONTROL-CHARS"} & set(argv[1:]):
+        argv = argv + ["-R"]
     env = dict(os.environ)
     env.setdefault("LESS", "FRX")
     env.setdefault("LV", "-c")
@@ -192,7 +222,11 @@ _NO_ARGS_IS_HELP = getattr(click.exceptions, "NoArgsIsHelpError", ())
 
 def run_group(group: click.Group, args=None, prog_name=None, **extra):
     """Run `group` so that every failure, click's usage errors included, is one line `parlsearch: error: …`
-    and exit status 2; Ctrl-C is status 130."""
+    and exit status 2; Ctrl-C is status 130. The top-level handler of every command: an exception no command
+    expected (a bug) is one line too, `internal error: Type: message`, exit 2 (1 would read as "no match"),
+    unless `--debug` or $PARLSEARCH_DEBUG asks for its traceback."""
+    global _debug
+    _debug = False  # set by --debug while the arguments are parsed (several runs share one process in tests)
     try:
         rv = click.Group.main(group, args, prog_name or PROG, standalone_mode=False, **extra)
     except _NO_ARGS_IS_HELP as e:  # bare `parlsearch`: the help, as click prints it
@@ -207,10 +241,29 @@ def run_group(group: click.Group, args=None, prog_name=None, **extra):
             if word and word != e.option_name:
                 message = message.rstrip(".") + " (in '%s')." % word
             message += " Put '--' before a query with a word starting with '-': %s [OPTIONS] -- QUERY." % command
+        if not message.rstrip().endswith((".", "?", "!")):  # a sentence before the next one
+            message = message.rstrip() + "."
         fail("%s See '%s --help'." % (message, command))
     except click.ClickException as e:
         fail(e.format_message())
     except click.Abort:
         click.echo("%s: interrupted" % PROG, err=True)
         sys.exit(EXIT_INTERRUPTED)
+    except BrokenPipeError:  # the reader of our output went away: nothing to say, and no one to say it to
+        _silence_stdout()
+        sys.exit(EXIT_BROKEN_PIPE)
+    except Exception as e:  # noqa: BLE001  the top-level handler (see the docstring)
+        if debugging():
+            raise
+        fail(internal_error(e))
     sys.exit(rv if isinstance(rv, int) else EXIT_MATCH)
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so that the interpreter's final flush of a closed pipe raises nothing more."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass

@@ -19,6 +19,7 @@ from ..corpus import sync
 from ..corpus.assembly import get_assembly
 from ..corpus.cache import CacheLocked
 from ..corpus.httpclient import DEFAULT_BACKOFF, DEFAULT_DELAY, DEFAULT_RETRIES, DEFAULT_TIMEOUT
+from ..wording import plural
 from .cli_common import EXIT_INTERRUPTED, EXIT_MATCH as EXIT_OK, EXIT_PARTIAL, fail, index_option
 from .output import safe
 from .progress import ProgressDisplay
@@ -46,7 +47,7 @@ class _FetchEvents:
             show("listing legislature %s" % info["legislature"], 1, 1, "steps", questions=info["rows"])
         elif event == "start":
             self.total = info["total"]
-            show.note("%d page%s to download" % (self.total, "" if self.total == 1 else "s"))
+            show.note("%s to download" % plural(self.total, "page"))
             show("fetching", 0, self.total, "pages")
         elif event == "page":
             self.pages += 1
@@ -57,10 +58,11 @@ class _FetchEvents:
 
 
 def _listed(lines: list[str], what: str) -> None:
+    """At most _MAX_LISTED_PROBLEMS lines, then how many more (`what`: the singular noun)."""
     for line in lines[:_MAX_LISTED_PROBLEMS]:
         click.echo(line, err=True)
     if len(lines) > _MAX_LISTED_PROBLEMS:
-        click.echo("… and %d more %s" % (len(lines) - _MAX_LISTED_PROBLEMS, what), err=True)
+        click.echo("… and %s" % plural(len(lines) - _MAX_LISTED_PROBLEMS, "more " + what), err=True)
 
 
 @click.command("fetch")
@@ -125,8 +127,8 @@ def fetch_command(legislatures, types, since, limit, lang, cache, base_url, dela
 
     click.echo("%s: %s" % (safe(summary.cache), summary))
     _listed(["skipped: index %s, row %d: %s" % (safe(slug), number, safe(reason))
-             for slug, number, reason in summary.bad_rows], "unreadable rows")
-    _listed(["failed: %s: %s" % (safe(url), safe(reason)) for url, reason in summary.failures], "failures")
+             for slug, number, reason in summary.bad_rows], "unreadable row")
+    _listed(["failed: %s: %s" % (safe(url), safe(reason)) for url, reason in summary.failures], "failure")
     if summary.interrupted:
         click.echo("parlsearch: interrupted; the cache is intact, run the same command again to continue",
                    err=True)

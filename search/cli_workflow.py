@@ -1,6 +1,7 @@
 """Command-line layer of the researcher's workflow: `stats QUERY` (counts, cross tables, answer delays),
 `watch` (saved searches and alerts) and the lookups of `show`. The work is done in counting.py, delays.py,
-watch.py, atom.py, lookup.py and links.py; this module only parses, prints and sets the exit status."""
+watch.py, atom.py, lookup.py and links.py; this module only parses, prints and sets the exit status (its
+~430 lines are those commands' text layouts: counts, cross tables, delays, watch reports)."""
 from __future__ import annotations
 
 import csv
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import click
 
+from ..wording import noun, plural
 from .cli import EXIT_ERROR, EXIT_MATCH, EXIT_NO_MATCH, _open_engine, fail, filter_options, _filters, index_option
 
 
@@ -80,7 +82,7 @@ def query_stats(text, filters, *, index_dir, fmt="text", top=10, by=None, delays
     elif delays:
         _print_delays(result, top)
     else:
-        _print_counts(result, text, top)
+        _print_counts(result, text, filters, top)
     sys.exit(EXIT_MATCH if result.total else EXIT_NO_MATCH)
 
 
@@ -107,13 +109,19 @@ def _delay_rows(delays):
         yield [getattr(row, n) for n in names]
 
 
-def _print_counts(counts, text, top):
+def _print_counts(counts, text, filters, top):
     from .output import summary_line
     from .engine import SearchResult
-    what = ('"%s"' % _label(text)) if text.strip() else "the filters"
-    click.echo("%d document%s match %s" % (counts.total, "" if counts.total == 1 else "s", what))
+    what = " ".join(part for part in (('"%s"' % _label(text)) if text.strip() else "",
+                                      _label(filters.as_options())) if part)
+    if what:  # the words and the filters, as typed: what was counted
+        click.echo("%s %s %s" % (plural(counts.total, "document"), noun(counts.total, "matches", "match"), what))
+    else:
+        click.echo("%s in the index" % plural(counts.total, "document"))
     if counts.dropped or counts.note:
         click.echo(summary_line(SearchResult(text, counts.total, [], counts.dropped, None, counts.note)))
+    if not counts.total:
+        return  # no breakdown of nothing
     titles = {"status": "By status", "year": "By year (received)", "minister": "By minister",
               "author": "By author", "type": "By type", "legislature": "By legislature",
               "answer_year": "By year (answered)"}
@@ -123,9 +131,21 @@ def _print_counts(counts, text, top):
         for name, n in rows[:top]:
             click.echo("  %6d  %s" % (n, _label(name)))
         if len(rows) > top:
-            click.echo("  … %d more" % (len(rows) - top))
+            click.echo("  … %d more (--top N)" % (len(rows) - top))
+        if facet == "status":
+            _print_answered_meaning(counts)
     if counts.by:
         _print_cross(counts, top)
+        if "status" in counts.by:
+            _print_answered_meaning(counts)
+
+
+def _print_answered_meaning(counts) -> None:
+    """Status goes by the answer text; delays by the answer date, which may come first: say how many differ."""
+    n = counts.answered_without_text
+    if n:
+        click.echo("  (status is the answer text: %s unanswered here %s a published answer date, which "
+                   "stats --delays counts as answered)" % (n, noun(n, "has", "have")))
 
 
 #: Columns of a cross table shown in text (a terminal line holds about this many 7-character cells).
@@ -156,9 +176,9 @@ def _print_cross(counts, top):
         click.echo("  %-*s %s %*d" % (width, _label(name)[:width], " ".join("%*d" % (cell, cells[c]) for c in columns),
                                        cell, sum(cells.values())))
     if len(rows) > top:
-        click.echo("  … %d more rows (--top N, or --csv for all)" % (len(rows) - top))
+        click.echo("  … %s (--top N, or --csv for all)" % plural(len(rows) - top, "more row"))
     if hidden:
-        click.echo("  (%d more columns not shown; totals count them; --csv for all)" % hidden)
+        click.echo("  (%s not shown; totals count them; --csv for all)" % plural(hidden, "more column"))
 
 
 def _print_delays(delays, top):
@@ -166,17 +186,22 @@ def _print_delays(delays, top):
         return "-" if v is None else str(v)
 
     click.echo("Answer delays in days, from reception to the answer date the Parliament publishes; "
-               "waiting as of %s (%d questions)" % (delays.as_of.isoformat(), delays.total))
-    click.echo("  %-30s %8s %7s %5s %5s %10s %8s %8s" % ("minister", "answered", "median", "p90", "max",
-                                                       "unanswered", "waiting", "longest"))
+               "waiting as of %s (%s)" % (delays.as_of.isoformat(), plural(delays.total, "question")))
+    if not delays.total:
+        return  # no table of nothing
+    click.echo("  %-30s %8s %7s %7s %5s %5s %10s %8s %8s" % ("minister", "answered", "no text", "median", "p90",
+                                                            "max", "unanswered", "waiting", "longest"))
     rows = delays.rows[:-1]
     for r in rows[:top] + [delays.rows[-1]]:
-        click.echo("  %-30s %8d %7s %5s %5s %10d %8s %8s" % (
-            _label(r.minister)[:30], r.answered, num(r.median_days), num(r.p90_days), num(r.max_days),
-            r.unanswered, num(r.waiting_median_days), num(r.waiting_max_days)))
+        click.echo("  %-30s %8d %7s %7s %5s %5s %10d %8s %8s" % (
+            _label(r.minister)[:30], r.answered, r.answered_without_text or "-", num(r.median_days),
+            num(r.p90_days), num(r.max_days), r.unanswered, num(r.waiting_median_days), num(r.waiting_max_days)))
     if len(rows) > top:
-        click.echo("  … %d more ministers (--top N)" % (len(rows) - top))
+        click.echo("  … %s (--top N)" % plural(len(rows) - top, "more minister"))
     total = delays.rows[-1]
+    if total.answered_without_text:
+        click.echo("(answered: with a published answer date; no text: %d of them without the answer text yet, "
+                   "which stats and --status count as unanswered)" % total.answered_without_text)
     if total.answered_undated:
         click.echo("(%d answered without a published answer date: no delay counted)" % total.answered_undated)
     if total.inconsistent:
@@ -231,9 +256,15 @@ def watch_group():
 @click.argument("name")
 @click.argument("words", nargs=-1)
 @filter_options
+@index_option
 @click.option("--replace", is_flag=True, help="Replace a saved search of that name (its next run is a baseline).")
-def watch_add(name, words, since, until, author, minister, status, answered_since, answered_until, replace):
-    """Save the search WORDS [filters] as NAME (same query language and filters as `search`)."""
+def watch_add(name, words, since, until, author, minister, status, answered_since, answered_until, index_dir,
+              replace):
+    """Save the search WORDS [filters] as NAME (same query language and filters as `search`).
+
+    The query is checked against the index (--index DIR, else the default one when it exists; none is
+    built) as `search` would read it, and the number of documents it matches now is shown.
+    """
     from .watch import Watch, WatchError, add_watch, config_path
     watch = Watch(name, " ".join(words), _filters(since, until, author, minister, status, answered_since,
                                                    answered_until))
@@ -243,13 +274,33 @@ def watch_add(name, words, since, until, author, minister, status, answered_sinc
             check_balanced(watch.query)
         except QueryError as e:
             fail("bad query: %s" % e)
+    matching = _matches_now(watch, index_dir)
     try:
         add_watch(watch, replace=replace)
     except WatchError as e:
         fail(str(e))
     except OSError as e:
         fail("cannot write %s: %s" % (config_path(), e.strerror or e))
-    click.echo("saved %s in %s; its first run records what matches now" % (name, config_path()))
+    if matching is None:
+        click.echo("saved %s in %s; its first run records what matches then" % (name, config_path()))
+    else:
+        click.echo("saved %s in %s; %s now, which its first run records as seen"
+                   % (name, config_path(), plural(matching, "document matches", "documents match")))
+
+
+def _matches_now(watch, index_dir) -> int | None:
+    """How many documents the saved search matches in the index now (a bad query fails as in `search`);
+    None when there is no index to ask: the default location is not built by `watch add`."""
+    from ..index.store import builds_on_first_use
+    from .counting import find_matches
+    from .query import QueryError
+    if builds_on_first_use(index_dir):
+        return None
+    with _open_engine(index_dir, build_if_missing=False) as engine:
+        try:
+            return len(find_matches(engine, watch.query, watch.filters).docnums)
+        except QueryError as e:
+            fail("bad query: %s" % e)
 
 
 @watch_group.command("remove")
@@ -265,7 +316,9 @@ def watch_remove(name):
 
 
 @watch_group.command("list")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True,
+              help='One JSON object: "config" (the file) and "watches", each with its name, query, filters, '
+                   'last run and how many documents it has seen.')
 def watch_list(as_json):
     """The saved searches, with when each last ran."""
     from .output import safe, to_json
@@ -284,11 +337,11 @@ def watch_list(as_json):
     if not rows:
         click.echo("no saved search (parlsearch watch add NAME QUERY); file: %s" % config_path())
         sys.exit(EXIT_NO_MATCH)
-    for r in rows:
-        filters = " ".join("--%s %s" % (k.replace("_", "-"), v) for k, v in r["filters"].items())
-        click.echo("%-20s %s%s  (last run: %s, %d seen)" % (safe(r["name"]), safe(r["query"]),
-                                                         (" " + safe(filters)) if filters else "",
-                                                         r["last_run"] or "never", r["seen"]))
+    names = [safe(w.name) for w in watches]
+    width = max(map(len, names))  # one column of names, whatever their length
+    for name, w, r in zip(names, watches, rows):
+        what = " ".join(part for part in (safe(w.query).strip(), safe(w.filters.as_options())) if part)
+        click.echo("%-*s  %s  (last run: %s, %d seen)" % (width, name, what, r["last_run"] or "never", r["seen"]))
 
 
 @watch_group.command("run")
@@ -301,11 +354,7 @@ def watch_list(as_json):
 def watch_run(names, index_dir, as_json, as_jsonl, atom_dir):
     """Run the saved searches NAMES (default: all) and report what is new or newly answered since their
     previous run. The first run of a search records a baseline and reports nothing."""
-    from .atom import feed_xml
-    from .output import to_json
-    from .query import QueryError
-    from .watch import RunLock, WatchError, check_watch, load_state, load_watches, pause_for_tests, save_state, \
-        write_atomically
+    from .watch import RunLock, WatchError, load_watches
     if as_json and as_jsonl:
         fail("--json and --jsonl are exclusive")
     try:
@@ -322,14 +371,28 @@ def watch_run(names, index_dir, as_json, as_jsonl, atom_dir):
     errors = []
     reports = []
     try:
-        with RunLock(), _open_engine(index_dir) as engine:  # one searcher: one committed view of the index
-            for watch in watches:
-                try:
-                    reports.append(check_watch(engine, watch, load_state(watch.name)))
-                except (QueryError, WatchError) as e:
-                    errors.append("%s: %s" % (watch.name, e))
-    except WatchError as e:
+        # The lock is held until the state is saved: a run that starts once this one has reported but not yet
+        # saved would read the old state and announce the same news again.
+        with RunLock():
+            _run_watches(watches, index_dir, as_json, as_jsonl, atom_dir, reports, errors)
+    except WatchError as e:  # the lock is taken by another run (each saved search's errors are in `errors`)
         fail(str(e))
+    if errors:
+        sys.exit(EXIT_ERROR)
+    sys.exit(EXIT_MATCH if any(r.events for r in reports) else EXIT_NO_MATCH)
+
+
+def _run_watches(watches, index_dir, as_json, as_jsonl, atom_dir, reports, errors):
+    """Check, report, then save each saved search's state (and feed), under the run lock."""
+    from .atom import feed_xml
+    from .query import QueryError
+    from .watch import WatchError, check_watch, load_state, pause_for_tests, save_state, write_atomically
+    with _open_engine(index_dir) as engine:  # one searcher: one committed view of the index
+        for watch in watches:
+            try:
+                reports.append(check_watch(engine, watch, load_state(watch.name)))
+            except (QueryError, WatchError) as e:
+                errors.append("%s: %s" % (watch.name, e))
     _print_run(reports, as_json, as_jsonl)
     for message in errors:
         click.echo("parlsearch: error: %s" % message, err=True)
@@ -344,9 +407,6 @@ def watch_run(names, index_dir, as_json, as_jsonl, atom_dir):
             save_state(report.watch.name, report.new_state)
     except OSError as e:
         fail("cannot save the state of the saved searches: %s (%s)" % (e.strerror or e, e.filename))
-    if errors:
-        sys.exit(EXIT_ERROR)
-    sys.exit(EXIT_MATCH if any(r.events for r in reports) else EXIT_NO_MATCH)
 
 
 def _print_run(reports, as_json, as_jsonl):
@@ -365,7 +425,8 @@ def _print_run(reports, as_json, as_jsonl):
     for r in reports:
         name = safe(r.watch.name)
         if r.baseline:
-            click.echo("%s: baseline recorded (%d matching documents); news from the next run on" % (name, r.matches))
+            click.echo("%s: baseline recorded (%s); news from the next run on"
+                       % (name, plural(r.matches, "matching document")))
             continue
         new = sum(1 for e in r.events if e.kind == "new")
         answered = len(r.events) - new

@@ -42,10 +42,15 @@ class Counts:
     by: tuple[str, ...] = ()
     dropped: list[str] = field(default_factory=list)
     note: str | None = None
+    #: When status is counted: the unanswered matches (no answer text) whose answer date is published already,
+    #: which answer delays count as answered (search/delays.py) — the two meanings of "answered" reconciled.
+    answered_without_text: int | None = None
 
     def to_dict(self) -> dict:
         out = {"query": self.query, "total": self.total, "dropped": self.dropped, "note": self.note,
                "facets": self.facets}
+        if self.answered_without_text is not None:
+            out["answered_without_text"] = self.answered_without_text
         if self.by:
             out["by"] = list(self.by)
             out["cross"] = self.cross
@@ -92,7 +97,12 @@ def count_matches(engine, text: str = "", filters=None, facets=FACETS, by=(), bu
     view = engine.view
     result = {name: facet_counts(view, mask, name) for name in facets}
     cross = cross_counts(view, mask, *by) if by else None
-    return Counts(text, int(np.count_nonzero(mask)), result, cross, by, plan.dropped, plan.note)
+    without_text = None
+    if "status" in tuple(facets) + by:
+        codes, values = view.codes("status_facet")
+        answered = np.array([v == "answered" for v in values], dtype=bool)[codes]
+        without_text = int(np.count_nonzero(mask & ~answered & (view.days("date_answered") > 0)))
+    return Counts(text, int(np.count_nonzero(mask)), result, cross, by, plan.dropped, plan.note, without_text)
 
 
 def index_stats(engine) -> dict:

@@ -8,6 +8,11 @@ when it has a published answer date on or before D, or an answer text but no dat
 delay can be computed); otherwise it is still waiting, for D − reception days. A question answered after D
 was therefore still waiting on D, so a past --as-of gives the picture as it was then.
 
+"Answered" here means a published answer date, which the Parliament sometimes publishes before the answer
+text: such a question counts as answered for its delay, while `stats` (status, `--by …,status`), `search
+statut:repondu` and `--status answered` — which go by the answer *text* — count it unanswered. Each row says
+how many of its answered questions have no text yet (`answered_without_text`), so the two views reconcile.
+
 Median and 90th percentile use the nearest-rank method on whole days: the p90 is a delay that some
 question really had (the 90th percentile of [10, 20, …, 100] is 90), never an interpolation.
 """
@@ -45,6 +50,7 @@ class DelayRow:
     waiting_max_days: int | None
     undated: int  # no reception date: neither delay nor wait can be computed
     inconsistent: int  # answer dated before the reception: a record error, left out of the delays
+    answered_without_text: int = 0  # of `answered`: the answer text not published yet (status unanswered)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -61,12 +67,12 @@ class Delays:
 
 
 def _row(name: str, delays: list[int], waits: list[int], undated_answers: int, undated: int,
-         inconsistent: int) -> DelayRow:
+         inconsistent: int, without_text: int) -> DelayRow:
     delays.sort()
     waits.sort()
     return DelayRow(name, len(delays), nearest_rank(delays, 0.5), nearest_rank(delays, 0.9),
                     delays[-1] if delays else None, undated_answers, len(waits), nearest_rank(waits, 0.5),
-                    waits[-1] if waits else None, undated, inconsistent)
+                    waits[-1] if waits else None, undated, inconsistent, without_text)
 
 
 def _dates(days) -> list:
@@ -88,6 +94,7 @@ def answer_delays(engine, text: str = "", filters=None, as_of: dt.date | None = 
     answered = _dates(view.days("date_answered")[mask])
     delays, waits = defaultdict(list), defaultdict(list)
     undated_answers, undated, inconsistent = defaultdict(int), defaultdict(int), defaultdict(int)
+    without_text = defaultdict(int)
     total = 0
     for minister, status, got, answer in zip(ministers, statuses, received, answered):
         if got is not None and got > as_of:
@@ -101,6 +108,8 @@ def answer_delays(engine, text: str = "", filters=None, as_of: dt.date | None = 
                     inconsistent[key] += 1
                 else:
                     delays[key].append((answer - got).days)
+                    if status != "answered":
+                        without_text[key] += 1
             elif answer is None and status == "answered":
                 undated_answers[key] += 1
             elif got is None:
@@ -109,7 +118,9 @@ def answer_delays(engine, text: str = "", filters=None, as_of: dt.date | None = 
                 waits[key].append((as_of - got).days)
     names = set(delays) | set(waits) | set(undated_answers) | set(undated) | set(inconsistent)
     names.discard(ALL)
-    rows = [_row(n, delays[n], waits[n], undated_answers[n], undated[n], inconsistent[n]) for n in names]
+    rows = [_row(n, delays[n], waits[n], undated_answers[n], undated[n], inconsistent[n], without_text[n])
+            for n in names]
     rows.sort(key=lambda r: (-r.unanswered, -(r.median_days or 0), r.minister))
-    rows.append(_row(ALL, delays[ALL], waits[ALL], undated_answers[ALL], undated[ALL], inconsistent[ALL]))
+    rows.append(_row(ALL, delays[ALL], waits[ALL], undated_answers[ALL], undated[ALL], inconsistent[ALL],
+                     without_text[ALL]))
     return Delays(as_of, total, rows)

@@ -567,7 +567,12 @@ class Engine:
             if own is not None:
                 close[own] = False
         order = rank(close, np.round(cov, 6), self.view.days("date_received"), limit)
-        return [self._stored_hit(i, d, round(float(cov[d]), 4)) for i, d in enumerate(order, 1)]
+        hits = [self._stored_hit(i, d, round(float(cov[d]), 4)) for i, d in enumerate(order, 1)]
+        if hits:  # each with the passage of its question (else answer) densest in the text's key words
+            terms = self.snippet_terms(P.Or(tuple(w.node for w in words)))
+            for hit in hits:
+                hit.snippets = self._window_snippets(hit.doc, terms, top=1)
+        return hits
 
     def _key_words(self, text: str, executor: Executor, min_df: int = 1) -> list[Word]:
         """The KEY_WORDS most informative words of a text (occurrences × idf of the exact form), as

@@ -71,6 +71,12 @@ class SearchFilters:
         return {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in asdict(self).items()
                 if v not in (None, "")}
 
+    def as_options(self) -> str:
+        """The filters as the options that set them (`--since 2026-01-01 --minister 'van den brandt'`): how
+        messages name what was searched (`stats`, `watch list`)."""
+        import shlex
+        return " ".join("--%s %s" % (k.replace("_", "-"), shlex.quote(str(v))) for k, v in self.to_dict().items())
+
     @classmethod
     def from_dict(cls, data: dict) -> "SearchFilters":
         """The inverse of to_dict; unknown keys and bad dates raise ValueError (a hand-edited file)."""

@@ -23,6 +23,7 @@ if TYPE_CHECKING:  # the corpus and the engine (whoosh) are imported only when t
     from ..corpus.model import Document  # `--help` and completion stay fast
     from .engine import Hit, SearchResult
 
+from ..wording import plural
 from .links import hyperlink, official_url, terminal_supports_links
 
 #: C0 controls except newline and tab, DEL, C1 controls, and the bidirectional controls that can
@@ -74,10 +75,17 @@ def result_dict(result: SearchResult) -> dict:
 
 
 class Style:
-    """Colour and bold only when wanted (a terminal, no NO_COLOR, or --color always)."""
+    """Colour and bold only when wanted (a terminal, no NO_COLOR, or --color always); lines wrapped to `width`
+    columns between words when the text goes to a terminal (None: as they are, for a pipe or a file)."""
 
-    def __init__(self, enabled: bool):
+    def __init__(self, enabled: bool, width: int | None = None):
         self.enabled = enabled
+        self.width = width
+
+    def wrap(self, lines: list[str], indent: int = 0) -> list[str]:
+        """Each line as rows of at most `width` columns, continued under a hanging indent (search/layout.py)."""
+        from .layout import wrap
+        return [row for line in lines for row in wrap(line, self.width, indent)]
 
     def __call__(self, text: str, **kw) -> str:
         return click.style(text, **kw) if self.enabled else text
@@ -109,11 +117,15 @@ def meta_line(doc: Document, style: Style) -> str:
     return " · ".join(parts)
 
 
-def text_hits(result: SearchResult, style: Style, offset: int = 0) -> list[str]:
-    lines = []
+def text_hits(result: SearchResult, style: Style, offset: int = 0, similar_to: str | None = None) -> list[str]:
+    """Hits for people. `similar_to` (similar's results): a header saying what they are like, each hit's share
+    of the key words it covers, and a summary counting similar questions."""
+    lines = [similar_to, ""] if similar_to and result.hits else []
     for hit in result.hits:
         doc = hit.doc
-        lines.append("%s %s" % (style("%2d." % hit.rank, dim=True), style(safe(doc.subject or doc.title), bold=True)))
+        share = style("  (covers %d%% of the key words)" % round(100 * hit.score), dim=True) if similar_to else ""
+        lines.append("%s %s%s" % (style("%2d." % hit.rank, dim=True), style(safe(doc.subject or doc.title), bold=True),
+                                  share))
         lines.append("    " + meta_line(doc, style))
         url = official_url(doc.url)
         if url:  # the official page, a terminal hyperlink on terminals (search/links.py)
@@ -123,16 +135,22 @@ def text_hits(result: SearchResult, style: Style, offset: int = 0) -> list[str]:
         lines.append("")
     if result.closest:
         lines.append("no result; closest:")
-        for hit in result.closest:
-            lines.append("%s %s  %s" % (style("%2d." % hit.rank, dim=True), safe(hit.doc.subject or hit.doc.title),
+        for hit in result.closest:  # as --format line gives them: date, id, author → minister, subject
+            lines.append("%s %s  %s" % (style("%2d." % hit.rank, dim=True), line_hit(hit, style),
                                         style("(covers %d%% of the query)" % round(100 * hit.score), dim=True)))
-    lines.append(summary_line(result, offset))
-    return lines
+    if similar_to and result.hits:
+        lines.append(plural(result.total, "similar question"))
+    else:
+        lines.append(summary_line(result, offset))
+    return style.wrap(lines, indent=4)  # under the text after " 1. ", and under indented lines
 
 
-def plural(n: int, word: str, words: str | None = None) -> str:
-    """'1 file', '2 files', '0 files' (`words` for irregular plurals)."""
-    return "%d %s" % (n, word if n == 1 else (words or word + "s"))
+def similar_header(style: Style, doc: Document | None = None, text: str | None = None) -> str:
+    """What `similar`'s results are like: the document (as --format line shows it) or the start of the text."""
+    if doc is not None:
+        return "Similar to " + line_hit(_doc_hit(doc), style)
+    words = " ".join(safe(text).split())
+    return 'Similar to the text "%s"' % (words if len(words) <= 70 else words[:69].rstrip() + "…")
 
 
 def summary_line(result: SearchResult, offset: int = 0) -> str:
@@ -146,7 +164,7 @@ def summary_line(result: SearchResult, offset: int = 0) -> str:
         elif not result.hits and result.total and offset >= result.total:
             text += " (none shown: --offset %d is past the last one)" % offset
         elif not result.hits and result.total:
-            text += " (none shown: --limit 0)"
+            text += " (none shown: --limit 0; --count prints the number alone)"
     if result.dropped:
         text += " (relaxed: dropped %s)" % ", ".join('"%s"' % safe(w) for w in result.dropped)
     if result.suggestion:
@@ -159,17 +177,20 @@ def text_document(doc: Document, style: Style) -> list[str]:
     if doc.title_nl:
         lines.append(safe(doc.title_nl))
     lines.append(meta_line(doc, style))
-    facts = [("Legislature", doc.legislature), ("Session", doc.session), ("Number", doc.number),
-             ("Type", doc.type), ("Official code", doc.moncode), ("Recipient", doc.recipient),
+    lines = style.wrap(lines)
+    from ..corpus.model import type_label
+    from ..corpus.reader import describe_source
+    facts = [("Legislature", doc.legislature), ("Session", doc.session), ("Type", type_label(doc)),
+             ("Official code", doc.moncode), ("Recipient", doc.recipient),
              ("Published", doc.date_published and doc.date_published.isoformat()), ("URL", doc.url),
-             ("Report", doc.report_url), ("Source", doc.source)]
+             ("Report", doc.report_url), ("Source", describe_source(doc.source))]
     for label, value in facts:
         if value not in (None, ""):
-            lines.append("%-14s %s" % (label + ":", safe(str(value))))
+            lines += style.wrap(["%-14s %s" % (label + ":", safe(str(value)))], indent=15)  # under the value
     for label, text in (("Question", doc.question), ("Answer", doc.answer), ("Vraag", doc.question_nl),
                         ("Antwoord", doc.answer_nl)):
         if text:
-            lines += ["", style(label, bold=True, underline=True), safe(text)]
+            lines += ["", style(label, bold=True, underline=True)] + style.wrap(safe(text).split("\n"))
     if not doc.answer:
         lines += ["", style("(no answer yet)", dim=True)]
     return lines
@@ -183,7 +204,7 @@ def text_stats(stats: dict, style: Style, top: int = 10) -> list[str]:
         for name, count in rows[:top]:
             lines.append("  %6d  %s" % (count, safe(name)))
         if len(rows) > top:
-            lines.append("  … %d more" % (len(rows) - top))
+            lines.append("  … %d more (--top N)" % (len(rows) - top))
     return lines
 
 
@@ -259,11 +280,12 @@ class Format:
     """One output format. Each renderer returns the whole text to print (ending with a newline)."""
 
     name: str
-    help: str
-    hits: Callable[..., str]  # (SearchResult, Style, offset) → text; search and similar
+    help: str  # as search, show and similar print it (hits, documents)
+    hits: Callable[..., str]  # (SearchResult, Style, offset, similar_to=…) → text; search and similar
     document: Callable[..., str]  # (Document, Style) → text; show
     stats: Callable[..., str] | None  # (stats dict, Style, top) → text; None: not offered by stats
     for_people: bool = False  # colour and pager apply
+    stats_help: str = ""  # as stats prints it (counts)
 
 
 #: Every format, by name: the only place formats are defined.
@@ -277,44 +299,74 @@ def register(fmt: Format) -> Format:
 
 register(Format(
     "text", "for people (coloured and paged on a terminal)",
-    hits=lambda result, style, offset=0: _lines(text_hits(result, style, offset)),
+    hits=lambda result, style, offset=0, similar_to=None: _lines(text_hits(result, style, offset, similar_to)),
     document=lambda doc, style: _lines(text_document(doc, style)),
     stats=lambda stats, style, top=10: _lines(text_stats(stats, style, top)),
-    for_people=True))
+    for_people=True, stats_help="for people (coloured and paged on a terminal)"))
 register(Format(
     "line", "one line a hit: date id author → minister: subject",
-    hits=lambda result, style, offset=0: _lines([line_hit(h, style) for h in result.hits]),
+    hits=lambda result, style, offset=0, **_: _lines([line_hit(h, style) for h in result.hits]),
     document=lambda doc, style: _lines([line_hit(_doc_hit(doc), style)]),
     stats=None, for_people=True))
 register(Format(
-    "json", "one JSON object",
-    hits=lambda result, style, offset=0: to_json(result_dict(result)) + "\n",
+    "json", "one JSON object: the query, the total and the hits",
+    hits=lambda result, style, offset=0, **_: to_json(result_dict(result)) + "\n",
     document=lambda doc, style: to_json(doc.to_dict()) + "\n",
-    stats=lambda stats, style, top=None: to_json(stats) + "\n"))
+    stats=lambda stats, style, top=None: to_json(stats) + "\n",
+    stats_help="one JSON object: the total and every breakdown"))
 register(Format(
-    "jsonl", "one JSON object a hit (stats: a row), one a line",
-    hits=lambda result, style, offset=0: _lines([to_json(hit_dict(h)) for h in result.hits]),
+    "jsonl", "one JSON object a hit, one a line",
+    hits=lambda result, style, offset=0, **_: _lines([to_json(hit_dict(h)) for h in result.hits]),
     document=lambda doc, style: to_json(doc.to_dict()) + "\n",
     stats=lambda stats, style, top=None: _lines([to_json(dict(zip(STATS_COLUMNS, r[:2] + [int(r[2])])))
-                                                 for r in _stats_rows(stats, top)])))
+                                                 for r in _stats_rows(stats, top)]),
+    stats_help="one JSON object a row (breakdown, value, count), one a line"))
 register(Format(
-    "csv", "a header row, then one hit (stats: one count) a row; RFC 4180, UTF-8",
-    hits=lambda result, style, offset=0: csv_table(CSV_COLUMNS, [_hit_row(h) for h in result.hits]),
+    "csv", "a header row, then one hit a row; RFC 4180, UTF-8",
+    hits=lambda result, style, offset=0, **_: csv_table(CSV_COLUMNS, [_hit_row(h) for h in result.hits]),
     document=lambda doc, style: csv_table(CSV_COLUMNS, [_hit_row(_doc_hit(doc))]),
-    stats=lambda stats, style, top=None: csv_table(STATS_COLUMNS, _stats_rows(stats, top))))
+    stats=lambda stats, style, top=None: csv_table(STATS_COLUMNS, _stats_rows(stats, top)),
+    stats_help="a header row, then one count a row (breakdown, value, count); RFC 4180, UTF-8"))
 register(Format(
     "tsv", "like csv, tab-separated; tabs and line breaks in a field become spaces",
-    hits=lambda result, style, offset=0: tsv_table(CSV_COLUMNS, [_hit_row(h) for h in result.hits]),
+    hits=lambda result, style, offset=0, **_: tsv_table(CSV_COLUMNS, [_hit_row(h) for h in result.hits]),
     document=lambda doc, style: tsv_table(CSV_COLUMNS, [_hit_row(_doc_hit(doc))]),
-    stats=lambda stats, style, top=None: tsv_table(STATS_COLUMNS, _stats_rows(stats, top))))
+    stats=lambda stats, style, top=None: tsv_table(STATS_COLUMNS, _stats_rows(stats, top)),
+    stats_help="like csv, tab-separated; tabs and line breaks in a field become spaces"))
 
 #: Formats offered by commands that print hits or documents (search, similar, show), and by stats.
 HIT_FORMATS = tuple(FORMATS)
 STATS_FORMATS = tuple(name for name, f in FORMATS.items() if f.stats is not None)
 
 
-def render_hits(result: SearchResult, fmt: str, style: Style, offset: int = 0) -> str:
-    return FORMATS[fmt].hits(result, style, offset)
+def render_hits(result: SearchResult, fmt: str, style: Style, offset: int = 0, similar_to: str | None = None) -> str:
+    """`similar_to`: the header of similar's results (see similar_header), for the formats that show one."""
+    return FORMATS[fmt].hits(result, style, offset, similar_to=similar_to)
+
+
+def stream_hits(result: SearchResult, more, fmt: str, style: Style):
+    """The text `render_hits` gives for `result` followed by the hits of `more` (an iterable of lists of
+    hits), piece by piece, for a machine format (not `text`): a long output never holds every document at once.
+
+    Row formats are rendered chunk by chunk with the header (csv, tsv) kept from the first only; json writes
+    the result's keys, then its hits one by one into the "hits" array — the same bytes as `render_hits`."""
+    from dataclasses import replace
+    if fmt == "json":
+        head = result_dict(replace(result, hits=[]))
+        closest = head.pop("closest", None)
+        head.pop("hits")
+        yield to_json(head)[:-1] + ', "hits": ['
+        first = True
+        for hits in [result.hits, *more]:
+            for hit in hits:
+                yield ("" if first else ", ") + to_json(hit_dict(hit))
+                first = False
+        yield "]" + (', "closest": %s' % to_json(closest) if closest else "") + "}\n"
+        return
+    header = FORMATS[fmt].hits(replace(result, hits=[], closest=[]), style)
+    yield FORMATS[fmt].hits(result, style)
+    for hits in more:
+        yield FORMATS[fmt].hits(replace(result, hits=hits), style)[len(header):]
 
 
 def render_document(doc: Document, fmt: str, style: Style) -> str:

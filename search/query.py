@@ -114,7 +114,7 @@ def period(value: str) -> tuple:
         day = dt.date(*parts)
         return day, day
     except ValueError:
-        raise QueryError("invalid query: bad date %r (%s)" % (value, DATE_HINT)) from None
+        raise QueryError("bad date %r (%s)" % (value, DATE_HINT)) from None
 
 
 def _compare(field: str, op: str, value: str) -> str:
@@ -407,7 +407,7 @@ def validate(q, schema) -> None:
     for node in iter_nodes(q):
         error = getattr(node, "error", None)
         if error:
-            raise QueryError("invalid query: %s" % _error_text(error))
+            raise QueryError(_error_text(error))
         fieldname = getattr(node, "fieldname", None)
         if fieldname is not None and fieldname not in schema:
             raise QueryError("unknown field %r (known fields: %s)" % (fieldname, KNOWN_FIELDS))
@@ -423,7 +423,7 @@ def check_terms(q, schema) -> None:
             try:
                 schema[fieldname].to_bytes(node.text)
             except Exception as e:
-                raise QueryError("invalid query: %s" % _error_text(e)) from None
+                raise QueryError(_error_text(e)) from None
 
 
 def _error_text(error) -> str:

@@ -39,6 +39,10 @@ FEED_ENTRIES = 100
 #: printing "parlsearch: paused at STAGE" on stderr, until it is killed (tests kill it to prove that an
 #: interrupted run loses nothing). Unset in normal use.
 PAUSE_ENV = "PARLSEARCH_WATCH_PAUSE"
+#: Largest watches.toml read: a saved search takes ~100 bytes, so 1 MiB is ten thousand of them.
+MAX_CONFIG_BYTES = 1 << 20
+#: Largest state file read: ~40 bytes a document seen (id and status), so 64 MiB is 1.5 million documents.
+MAX_STATE_BYTES = 64 << 20
 
 
 class WatchError(Exception):
@@ -68,7 +72,33 @@ def check_name(name: str) -> str:
     return name
 
 
-# -- atomic writes -----------------------------------------------------------------------------------
+# -- reading and writing files ---------------------------------------------------------------------------
+
+def read_regular(path: Path, limit: int) -> str | None:
+    """The text of `path` (UTF-8, a BOM allowed), None when it does not exist. Only a regular file of at most
+    `limit` bytes is read: it is opened without blocking (a FIFO in its place would hang the run until some
+    other process wrote to it) and checked once open; anything else is a WatchError naming the file."""
+    from ..corpus.inputs import NotRegular, open_regular
+    try:
+        f, size = open_regular(path)
+    except FileNotFoundError:
+        return None
+    except NotRegular as e:
+        raise WatchError("%s is %s, not a regular file" % (path, e)) from None
+    except OSError as e:
+        raise WatchError("cannot read %s: %s" % (path, e.strerror or e)) from None
+    with f:
+        try:
+            data = f.read(limit + 1)
+        except OSError as e:
+            raise WatchError("cannot read %s: %s" % (path, e.strerror or e)) from None
+    if len(data) > limit:
+        raise WatchError("%s is larger than %d MiB; this is not a file parlsearch wrote" % (path, limit >> 20))
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise WatchError("cannot read %s: not UTF-8 (%s)" % (path, e.reason)) from None
+
 
 def write_atomically(path: Path, text: str) -> None:
     """Replace `path` with `text` in one step (corpus/atomic.py): readers see the old or the new file."""
@@ -138,12 +168,9 @@ def _toml_loads(text: str) -> dict:
 
 def load_watches() -> list[Watch]:
     path = config_path()
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
+    text = read_regular(path, MAX_CONFIG_BYTES)
+    if text is None:
         return []
-    except (OSError, UnicodeDecodeError) as e:
-        raise WatchError("cannot read %s: %s" % (path, getattr(e, "strerror", None) or e)) from None
     data = _toml_loads(text)
     table = data.get("watch", {})
     if not isinstance(table, dict):
@@ -198,17 +225,49 @@ def remove_watch(name: str) -> None:
 
 # -- what each search has seen ------------------------------------------------------------------------
 
+#: The keys of a state entry (an announced event, kept for the Atom feed) and of a state, as save_state writes
+#: them: each entry value is text or null.
+_ENTRY_KEYS = ("event", "id", "title", "author", "minister", "date_received", "date_answered", "status", "url",
+               "seen_at")
+
+
+def _state_problem(data) -> str | None:
+    """Why `data` is not a state this version wrote (None when it is one): checked when read, so that a hand-
+    edited or damaged file is reported in one line instead of failing deep inside a run or a feed."""
+    if not isinstance(data, dict) or data.get("version") != STATE_VERSION:
+        return "not a state file of this version"
+    seen = data.get("seen")
+    if not isinstance(seen, dict) or not all(isinstance(v, str) for v in seen.values()):
+        return "'seen' is not an object of document ids and statuses"
+    entries = data.get("entries", [])
+    if not isinstance(entries, list):
+        return "'entries' is not a list"
+    for number, entry in enumerate(entries, 1):
+        if not isinstance(entry, dict) or not all(isinstance(entry.get(k), (str, type(None))) for k in _ENTRY_KEYS):
+            return "entry %d is not an object of texts" % number
+    for key in ("last_run", "baseline_at"):
+        if not isinstance(data.get(key), (str, type(None))):
+            return "'%s' is not text" % key
+    return None
+
+
 def load_state(name: str) -> dict | None:
     path = state_dir() / (name + ".json")
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
+        text = read_regular(path, MAX_STATE_BYTES)
+    except WatchError as e:
+        raise WatchError("%s; remove it to start a new baseline" % e) from None
+    if text is None:
         return None
-    except (OSError, ValueError) as e:
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError) as e:
+        reason = "nested too deeply" if isinstance(e, RecursionError) else str(e)
         raise WatchError("cannot read the state of %r (%s): %s; remove the file to start a new baseline"
-                         % (name, path, e)) from None
-    if not isinstance(data, dict) or data.get("version") != STATE_VERSION or not isinstance(data.get("seen"), dict):
-        raise WatchError("%s is not a state file of this version; remove it to start a new baseline" % path)
+                         % (name, path, reason)) from None
+    problem = _state_problem(data)
+    if problem:
+        raise WatchError("%s: %s; remove it to start a new baseline" % (path, problem))
     return data
 
 

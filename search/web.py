@@ -27,6 +27,7 @@ from markupsafe import Markup, escape
 from whoosh import highlight
 from whoosh import query as wq
 
+from ..corpus.brussels import TYPE_LABELS  # the Parliament's names of document types, shared with `show`
 from ..corpus.model import TYPES, normalize_legislature
 from ..index.analysis import analyze
 from .engine import MARK_END, MARK_START, SORTS, Engine, Hit, SearchResult, _Marker
@@ -62,9 +63,6 @@ SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
 }
 
-TYPE_LABELS = {"written_question": "Question écrite", "oral_question": "Question orale",
-               "topical_question": "Question d’actualité", "request_for_explanation": "Demande d’explications",
-               "interpellation": "Interpellation"}
 STATUS_LABELS = {"answered": "répondue", "unanswered": "sans réponse"}
 SORT_LABELS = {"relevance": "pertinence", "-date": "plus récentes d’abord", "date": "plus anciennes d’abord"}
 FACET_LABELS = {"minister": "Ministre", "author": "Auteur", "year": "Année (réception)", "status": "Statut"}

@@ -859,6 +859,7 @@ class ToyAssembly:
     langs = ("fr", "nl")
     default_legislature = "2025"
     types = {"written_question": "w", "oral_question": "o"}
+    type_labels = {"written_question": "Written question", "oral_question": "Oral question"}
     type_filters = {"written": frozenset({"written_question"}), "all": frozenset()}
 
     @dataclasses.dataclass(frozen=True)

@@ -129,7 +129,8 @@ def test_summary_line_past_the_end_and_plurals():
     """Issue 11 item 19: --offset past the end says so instead of "10 results" over nothing."""
     assert summary_line(SearchResult("tram", 10, []), offset=500) == \
         "10 results (none shown: --offset 500 is past the last one)"
-    assert summary_line(SearchResult("tram", 10, []), offset=0) == "10 results (none shown: --limit 0)"
+    assert summary_line(SearchResult("tram", 10, []), offset=0) == \
+        "10 results (none shown: --limit 0; --count prints the number alone)"
     assert summary_line(result_of(doc())) == "1 result"
     assert plural(1, "warning") == "1 warning" and plural(2, "file") == "2 files" and plural(0, "file") == "0 files"
 

@@ -73,11 +73,12 @@ def test_counts_rate_and_time_left_of_a_phase():
     show("reading", 0, 100_000_000, "bytes")
     clock.now = 10.0
     show("reading", 50_000_000, 100_000_000, "bytes", records=12_345, unknown_key="ignored")
-    assert screen(term.getvalue())[-1] == "reading 50.0/100.0 MB 50%, 12,345 records, 5.0 MB/s, 0:10 left"
+    assert screen(term.getvalue())[-1] == "reading 50.0/100.0 MB 50%, 12,345 records, 5.0 MB/s | 0:10 left"
     show("analysing", 0, None, "documents")
     clock.now = 20.0
     show("analysing", 4_000, 8_000, "documents")
-    assert screen(term.getvalue())[-1].endswith("| analysing 4,000/8,000 docs 50%, 400/s, 0:10 left")
+    # The run's time left: analysing needs 10 s more, but reading (no event for 10 s: 2.5 MB/s) needs 20.
+    assert screen(term.getvalue())[-1].endswith("| analysing 4,000/8,000 docs 50%, 400/s | 0:20 left")
 
 
 def test_the_summary_line_a_finished_phase_leaves():
@@ -106,16 +107,16 @@ def test_overlapping_phases_share_one_line_and_analysing_is_estimated_from_the_b
     clock.now = 10.0
     show("reading", 100_000_000, 400_000_000, "bytes")
     show("analysing", 1_000, None, "documents")
-    assert screen(term.getvalue())[-1] == ("reading 100.0/400.0 MB 25%, 10.0 MB/s, 0:30 left | "
-                                           "analysing 1,000/~4,000 docs, 100/s, ~0:30 left")
+    assert screen(term.getvalue())[-1] == ("reading 100.0/400.0 MB 25%, 10.0 MB/s | "
+                                           "analysing 1,000/~4,000 docs, 100/s | ~0:30 left")
     show("reading", 100_000_000, 400_000_000, "bytes", records=1_100)
-    assert screen(term.getvalue())[-1] == ("reading 100.0/400.0 MB 25%, 1,100 records, 10.0 MB/s, 0:30 left | "
-                                           "analysing 1,000/~4,400 docs, 100/s, ~0:34 left")
-    show("reading", 400_000_000, 400_000_000, "bytes", records=4_200)  # reading done: no estimate any more
+    assert screen(term.getvalue())[-1] == ("reading 100.0/400.0 MB 25%, 1,100 records, 10.0 MB/s | "
+                                           "analysing 1,000/~4,400 docs, 100/s | ~0:34 left")
+    show("reading", 400_000_000, 400_000_000, "bytes", records=4_200)  # reading done: its records are all there is
     assert screen(term.getvalue())[-2:] == ["reading: 400.0 MB, 4,200 records in 10.0 s, 40.0 MB/s",
-                                            "analysing 1,000 docs, 100/s"]
+                                            "analysing 1,000/~4,200 docs, 100/s | ~0:32 left"]
     show("analysing", 1_000, 4_200, "documents")  # the total known at last
-    assert screen(term.getvalue())[-1] == "analysing 1,000/4,200 docs 23%, 100/s, 0:32 left"
+    assert screen(term.getvalue())[-1] == "analysing 1,000/4,200 docs 23%, 100/s | 0:32 left"
 
 
 def test_unknown_totals_show_counts_and_rate_only_and_the_done_event_finishes_every_open_phase():
@@ -446,9 +447,10 @@ def test_fetch_retries_are_lines_of_their_own_above_the_fetching_line():
     lines = screen(term.getvalue())
     assert lines[:3] == ["listing legislature 24-29: 51 questions in 0.0 s", "4 pages to download",
                          "retry 1 in 0.5s: http://x.test/[31mq (timeout)"]
-    assert lines[3] == "fetching 1/4 pages 25%, 0.5/s, 0:06 left"
+    assert lines[3] == "fetching 1/4 pages 25%, 0.5/s"  # no time left in the run's first 3 s
+    clock.now = 4.0
     events("page", key="1-2", lang="fr", outcome="failed", reason="new")
-    assert screen(term.getvalue())[-1] == "fetching 2/4 pages 50%, 1 failed, 1.0/s, 0:02 left"
+    assert screen(term.getvalue())[-1] == "fetching 2/4 pages 50%, 1 failed, 0.5/s | 0:04 left"
 
 
 # -- a real terminal -----------------------------------------------------------------------------------------------
