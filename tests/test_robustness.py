@@ -273,7 +273,9 @@ def test_the_web_page_on_an_empty_index_answers(empty_index):
     assert client.get("/api/search?q=tram").get_json()["total"] == 0
 
 
-def test_the_whoosh_only_path_on_an_empty_index(empty_index):
-    with engine_module.Engine.open(empty_index, fast=False) as engine:
+def test_the_public_api_path_on_an_empty_index(empty_index, monkeypatch):
+    from parlsearch.index import segments
+    monkeypatch.setattr(segments, "FORCE_PUBLIC", True)
+    with engine_module.Engine.open(empty_index) as engine:
         assert engine.search("tram").total == 0
         assert engine.search("tram bus").total == 0
