@@ -30,8 +30,9 @@ from ..index.schema import DEFAULT_FIELD_WEIGHTS, document_from_payload
 from ..index.store import damaged_index, open_index
 
 from .coverage import MIN_SHARED_WORDS, MIN_SIMILAR_COVERAGE, Word, answers, coverage, measure, weigh
-from .query import (QueryError, check_balanced, check_terms, expanded_terms, fuzzy_note, make_parser, rewrite,
-                    validate)
+from .budget import UNBOUNDED
+from .limits import ExpansionCounter, check_multiterm_words, check_size, expanded_terms, fuzzy_note
+from .query import QueryError, check_balanced, check_terms, error_text, make_parser, rewrite, validate
 from .spelling import Vocabulary
 
 SORTS = ("relevance", "date", "-date", "answered", "-answered")
@@ -106,8 +107,15 @@ def _apply(text: str, corrections: dict[str, str]) -> str:
 
 
 def _parse_error(e: Exception) -> QueryError:
-    """whoosh's own exception, as the one-line explanation the user sees."""
-    return QueryError("cannot parse the query: %s" % (str(e).splitlines() or [type(e).__name__])[0])
+    """whoosh's own exception while parsing, as the one-line explanation the user sees: a bad date as every
+    bad date is; anything else is a shape of the query the parser does not handle (search/query.py handles
+    every one known; tests/test_search.py's property tests look for more), reported without whoosh's
+    internal message ("list index out of range")."""
+    text = error_text(e)
+    if text.startswith("bad date"):
+        return QueryError("invalid query: %s" % text)
+    return QueryError("cannot parse the query: check its operators (AND, OR, NOT, +, -), parentheses and "
+                      "field names")
 
 
 class _Marker(highlight.Formatter):
@@ -190,8 +198,7 @@ class Engine:
         top level is a plain AND of clauses (the only shape that may be relaxed)."""
         if not text or not text.strip():
             raise QueryError("empty query")
-        if len(text) > 4000:
-            raise QueryError("query too long (over 4000 characters)")
+        check_size(text)  # before whoosh sees the text (search/limits.py)
         check_balanced(text)
         try:
             tree = self.parser.process(rewrite(text))
@@ -323,37 +330,46 @@ class Engine:
                     return True
         return False
 
-    def _pin_expansions(self, q) -> None:
-        """Expand every fuzzy and prefix word of `q` once, from each segment's own vocabulary
+    def _pin_expansions(self, queries, budget) -> None:
+        """Expand every fuzzy and prefix word of `queries` once, from each segment's own vocabulary
         (index/expansion.py), and pin the words on the query node: whoosh would expand it again at
         every use (the coverage pass, counting, scoring of each segment, each hit's snippets) — 18
         expansions for one `stationement~` search of ten hits. The clamp of the edit distance
-        (bound_fuzzy) has been applied; the number of words was bounded by expanded_terms."""
+        (bound_fuzzy) has been applied. The words are counted across the query as they are found: an
+        expansion stops one word past what the clause limit leaves (search/limits.py), whatever the
+        index's size."""
         from ..index.expansion import expand_prefix, terms_within
         from .query import iter_nodes
         reader = self.searcher.reader()
-        for node in iter_nodes(q):
-            if isinstance(node, wq.FuzzyTerm):
-                words = terms_within(reader, node.fieldname, node.text, node.maxdist, node.prefixlength)
-            elif type(node) is wq.Prefix and node.text:
-                words = expand_prefix(reader, node.fieldname, node.text)
-            else:
-                continue
-            node._btexts = lambda _reader, words=tuple(words): list(words)
+        counter = ExpansionCounter()
+        for q in queries:
+            for node in iter_nodes(q):
+                if isinstance(node, wq.FuzzyTerm):
+                    words = terms_within(reader, node.fieldname, node.text, node.maxdist, node.prefixlength,
+                                         stop_after=counter.room(), budget=budget)
+                elif type(node) is wq.Prefix and node.text:
+                    words = expand_prefix(reader, node.fieldname, node.text, stop_after=counter.room(),
+                                          budget=budget)
+                else:
+                    continue
+                counter.add(len(words))
+                node._btexts = lambda _reader, words=tuple(words): list(words)
 
-    def plan(self, text: str, filters: list | None = None, exact: bool = False) -> "Plan":
+    def plan(self, text: str, filters: list | None = None, exact: bool = False, *, budget=None) -> "Plan":
         """What to run for `text`: the query, and for two or more bare words the documents that answer
-        under the coverage rule (search/coverage.py), with their coverage."""
+        under the coverage rule (search/coverage.py), with their coverage. `budget` (search/budget.py):
+        the CPU time it may take, checked as its work accumulates (QueryTooCostly); None: unbounded."""
+        budget = budget or UNBOUNDED
         if self._blocks is not None:
             self._blocks.clear()
         filters = [f for f in (filters or []) if f is not None]
         if filters and not (text or "").strip():  # only --author/--since…: everything they allow
             return Plan(wq.And(filters).normalize() if len(filters) > 1 else filters[0])
         clauses, relaxable = self.parse(text)
+        check_multiterm_words([q for _, q in clauses], self.schema)  # before any expansion
         if self.fast:  # before counting: the count then reads the pinned words, not whoosh's expansion
-            for _, q in clauses:
-                self._pin_expansions(q)
-        expanded_terms([q for _, q in clauses], self.searcher.reader())  # QueryError past the limit
+            self._pin_expansions([q for _, q in clauses], budget)
+        expanded_terms([q for _, q in clauses], self.searcher.reader(), budget=budget)  # QueryError past the limit
         if not clauses:
             if filters:
                 return Plan(wq.And(filters))
