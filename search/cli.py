@@ -11,7 +11,7 @@ import click
 
 from .. import __version__
 from .cli_common import (EXIT_ERROR, EXIT_INTERRUPTED, EXIT_MATCH, EXIT_NO_MATCH, EXIT_PARTIAL,  # noqa: F401
-                         fail, index_option, output_options, run_group)  # (shared with fetch and other modules)
+                         fail, index_option, max_cpu_option, output_options, run_group)  # (shared with fetch and other modules)
 from .output import HIT_FORMATS, STATS_FORMATS
 
 
@@ -212,9 +212,10 @@ def _filters(since, until, author, minister, status, answered_since, answered_un
 @filter_options
 @click.option("--exact", is_flag=True, help="Search the words as typed: no spelling correction.")
 @click.option("--closest", is_flag=True, help="When nothing answers, list the closest documents.")
+@max_cpu_option
 @output_options(HIT_FORMATS)
 def search_command(words, index_dir, limit, offset, sort, since, until, author, minister, status, answered_since,
-                   answered_until, exact, closest, out):
+                   answered_until, exact, closest, max_cpu, out):
     """Ranked search. WORDS form one query (a word starting with '-' goes after '--').
 
     \b
@@ -238,6 +239,7 @@ def search_command(words, index_dir, limit, offset, sort, since, until, author, 
     \b
     Exit status: 0 something matched, 1 nothing matched, 2 an error.
     """
+    from .budget import Budget
     from .output import render_hits
     from .query import QueryError
     text = " ".join(words)
@@ -248,7 +250,7 @@ def search_command(words, index_dir, limit, offset, sort, since, until, author, 
     try:
         with engine:
             result = engine.search(text, limit=limit, offset=offset, sort=sort, filters=filters, exact=exact,
-                                   closest=closest)
+                                   closest=closest, budget=Budget(max_cpu))
     except QueryError as e:
         fail("bad query: %s" % e)
     if result.corrected:
@@ -294,27 +296,32 @@ def show_command(doc_id, index_dir, legislature, open_page, out):
 @index_option
 @click.option("--text", "draft", metavar="TEXT", help="A free text (a draft question) instead of DOC_ID; - reads stdin.")
 @click.option("--limit", "-n", type=click.IntRange(1), default=10, show_default=True)
+@max_cpu_option
 @output_options(HIT_FORMATS)
-def similar_command(doc_id, index_dir, draft, limit, out):
+def similar_command(doc_id, index_dir, draft, limit, max_cpu, out):
     """Questions most like DOC_ID (id or official code), or like a draft (--text): has this been asked
     before? Only questions close enough are listed (see the README); none may be.
 
     \b
     Exit status: 0 something similar found, 1 none (or no such document), 2 an error.
     """
+    from .budget import Budget
     from .coverage import MIN_SIMILAR_COVERAGE
     from .engine import MAX_SIMILAR_TEXT, SearchResult
     from .output import render_hits
+    from .query import QueryError
     if (doc_id is None) == (draft is None):
         fail("give either DOC_ID or --text TEXT (--text - reads the text from stdin)")
     if draft == "-":
         draft = click.get_text_stream("stdin").read(MAX_SIMILAR_TEXT)
     with _open_engine(index_dir) as engine:
         try:
-            hits = engine.similar(doc_id.strip(), limit=limit) if draft is None \
-                else engine.similar_text(draft, limit=limit)
+            hits = engine.similar(doc_id.strip(), limit=limit, budget=Budget(max_cpu)) if draft is None \
+                else engine.similar_text(draft, limit=limit, budget=Budget(max_cpu))
         except KeyError:
             _no_document(doc_id)
+        except QueryError as e:  # the budget spent (QueryTooCostly)
+            fail(str(e))
     note = None if hits else "no question is close enough (similarity under %.2f)" % MIN_SIMILAR_COVERAGE
     result = SearchResult("similar:%s" % (doc_id if draft is None else "--text"), len(hits), hits, note=note)
     out.emit(render_hits(result, out.format, out.style()))
@@ -370,9 +377,10 @@ def eval_command(judgments, index_dir, as_json, min_pass):
 @click.option("--by", metavar="FACET,FACET", help="A cross table, e.g. minister,year (see search/counting.py).")
 @click.option("--delays", is_flag=True, help="Answer delays per minister (days from reception to answer).")
 @click.option("--as-of", type=_Date(), help="Waiting times as of DATE (default: today).")
+@max_cpu_option
 @output_options(STATS_FORMATS)
 def stats_command(words, index_dir, top, since, until, author, minister, status, answered_since, answered_until,
-                  by, delays, as_of, out):
+                  by, delays, as_of, max_cpu, out):
     """Documents in the index: by status, minister, author and year.
 
     --json: one object whose "documents" key is the document count; --csv,
@@ -390,7 +398,7 @@ def stats_command(words, index_dir, top, since, until, author, minister, status,
     if words or filters or by or delays or as_of:
         from .cli_workflow import query_stats
         query_stats(" ".join(words), filters, index_dir=index_dir, fmt=out.format,
-                    top=10 if top is None else top, by=by, delays=delays, as_of=as_of)
+                    top=10 if top is None else top, by=by, delays=delays, as_of=as_of, max_cpu=max_cpu)
         return
     from ..index.stats import index_stats
     from .output import render_stats

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from whoosh import query as wq
 
 from ..index.schema import TOPIC_FIELDS
+from .budget import CHECK_EVERY
 
 #: Share of the query's information a partial answer must cover. Measured on the four judged sets (156
 #: cases): the expected documents that lack some query word cover 0.507–0.78 (one outlier at 0.42), the
@@ -198,27 +199,35 @@ class Cover(Mapping):
         return bool(self._docs)
 
 
-def measure(word: Word, searcher, read_blocks=None) -> None:
+def measure(word: Word, searcher, read_blocks=None, budget=None) -> None:
     """Fill word.cover (a Cover): one pass over the postings of the word's field queries (read_blocks:
-    a shared reader of posting blocks, index.postings.iter_blocks by default)."""
+    a shared reader of posting blocks, index.postings.iter_blocks by default), checking `budget`
+    (search/budget.py) at every block of up to 128 postings, or every CHECK_EVERY postings of a matcher."""
     subqueries = word.query.subqueries if isinstance(word.query, wq.Or) else [word.query]
     cover = Cover()
+    check = budget.check if budget is not None else (lambda: None)
     for sub in subqueries:
         topic = _fieldname(sub) in TOPIC_FIELDS
         blocks = _term_blocks(sub, searcher, read_blocks)
         if blocks is not None:
             if topic:
                 for ids, _ in blocks:
+                    check()
                     cover.add_topic(ids)
             else:
                 occurrences = {}
                 for ids, weights in blocks:
+                    check()
                     occurrences.update(zip(ids, weights))
                 cover.add_body(occurrences)
             continue
         boost = sub.boost or 1.0  # the matcher's weight carries the field's weight: taken back out
         m = sub.matcher(searcher)
+        seen = 0
         while m.is_active():
+            seen += 1
+            if not seen % CHECK_EVERY:
+                check()
             docnum = m.id()
             if topic:
                 cover.add_topic((docnum,))
@@ -241,14 +250,17 @@ def weigh(words: list[Word], doc_count: int) -> None:
             w.info = known or 1.0
 
 
-def coverage(words: list[Word], docnums) -> dict[int, float]:
-    """docnum → share of the query's information the document covers (0..1)."""
+def coverage(words: list[Word], docnums, budget=None) -> dict[int, float]:
+    """docnum → share of the query's information the document covers (0..1); `budget` is checked at each
+    word (one pass over the candidates or the word's documents)."""
     total = sum(w.info for w in words) or 1.0
     # Word by word over each word's cover (its postings), not document by document over every word: a
     # pasted paragraph's 25 words meet thousands of candidates. The same sums, in the same word order.
     docnums = docnums if isinstance(docnums, (set, frozenset, dict)) else set(docnums)
     acc = dict.fromkeys(docnums, 0)
     for w in words:
+        if budget is not None:
+            budget.check()
         info = w.info
         cover = w.cover
         if isinstance(cover, Cover):
@@ -267,7 +279,7 @@ def coverage(words: list[Word], docnums) -> dict[int, float]:
     return {d: a / total for d, a in acc.items()}
 
 
-def answers(words: list[Word], allowed=None, minimum: float = MIN_COVERAGE):
+def answers(words: list[Word], allowed=None, minimum: float = MIN_COVERAGE, budget=None):
     """(documents that answer, coverage) under the rule above: the coverage of those documents when
     some hold every word, else of every candidate (the closest ones are listed when none answers);
     `allowed` restricts the candidates (documents matching the query's other clauses and filters)."""
@@ -278,7 +290,7 @@ def answers(words: list[Word], allowed=None, minimum: float = MIN_COVERAGE):
         candidates &= allowed
     complete = candidates.intersection(*(w.cover.keys() for w in words))
     if complete:  # the answers are those: only their coverage is needed (their rank)
-        return complete, coverage(words, complete)
-    cov = coverage(words, candidates)
+        return complete, coverage(words, complete, budget)
+    cov = coverage(words, candidates, budget)
     return {d for d, c in cov.items()
             if c >= minimum and sum(d in w.cover for w in words) >= MIN_SHARED_WORDS}, cov

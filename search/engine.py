@@ -30,10 +30,10 @@ from ..index.schema import DEFAULT_FIELD_WEIGHTS, document_from_payload
 from ..index.store import damaged_index, open_index
 
 from .coverage import MIN_SHARED_WORDS, MIN_SIMILAR_COVERAGE, Word, answers, coverage, measure, weigh
-from .budget import UNBOUNDED
+from .budget import UNBOUNDED, QueryTooCostly, budget_collector, checked
 from .limits import ExpansionCounter, check_multiterm_words, check_size, expanded_terms, fuzzy_note
 from .query import QueryError, check_balanced, check_terms, error_text, make_parser, rewrite, validate
-from .spelling import Vocabulary
+from .spelling import MAX_CORRECTED_WORDS, Vocabulary
 
 SORTS = ("relevance", "date", "-date", "answered", "-answered")
 #: Fields whose text snippets are drawn from, in order of preference.
@@ -267,10 +267,12 @@ class Engine:
         q = self.parser.parse(word)
         return q.normalize() if q is not None else wq.NullQuery
 
-    def _read_words(self, clauses, exact: bool):
-        """Bare-word clauses as coverage Words, unknown words corrected or decompounded (unless `exact`);
-        returns (words, corrections as {typed: replacement})."""
+    def _read_words(self, clauses, exact: bool, budget=UNBOUNDED):
+        """Bare-word clauses as coverage Words, unknown words corrected or decompounded (unless `exact`; at
+        most MAX_CORRECTED_WORDS of them); returns (words, corrections as {typed: replacement}, how many
+        unknown words were left uncorrected for that limit)."""
         words, corrections, seen = [], {}, set()
+        tries = skipped = 0
         typed_words = [self._word_text(node) for node, _ in clauses]
         queries = [q for _, q in clauses]
         for i in range(len(clauses) - 1):  # two typed words that the index holds as one ("fiets netwerk")
@@ -287,10 +289,16 @@ class Engine:
                 # so its postings are only read once, by the scorer.
                 words.append(word)
                 continue
-            measure(word, self.searcher, self._blocks)
+            measure(word, self.searcher, self._blocks, budget)
             replacement = [word]
             if not word.cover and not exact:
-                fix = self.vocabulary.correct(typed)
+                tries += 1
+                if tries > MAX_CORRECTED_WORDS:
+                    skipped += 1
+                    fix = None
+                else:
+                    budget.check()
+                    fix = self.vocabulary.correct(typed)
                 if fix is not None:
                     replacement = []
                     for text in fix.words:
@@ -299,7 +307,7 @@ class Engine:
                         if heads:  # a compound head also meets the compounds it begins
                             wq_ = wq.Or([wq_] + [wq.Term(f, t, boost=self.weights.get(f, 1.0)) for f, t in heads])
                         w = Word(text, wq_)
-                        measure(w, self.searcher, self._blocks)
+                        measure(w, self.searcher, self._blocks, budget)
                         replacement.append(w)
                     if fix.reported:
                         corrections[typed] = " ".join(fix.words)
@@ -309,7 +317,7 @@ class Engine:
                     seen.add(key)
                     words.append(w)
         weigh(words, self.searcher.doc_count_all())
-        return words, corrections
+        return words, corrections, skipped
 
     def _has_postings(self, q) -> bool:
         """Does some plain term of a word's query (a Term, or an Or of them) have a live posting? The
@@ -330,7 +338,7 @@ class Engine:
                     return True
         return False
 
-    def _pin_expansions(self, queries, budget) -> None:
+    def _pin_expansions(self, queries, budget=UNBOUNDED) -> None:
         """Expand every fuzzy and prefix word of `queries` once, from each segment's own vocabulary
         (index/expansion.py), and pin the words on the query node: whoosh would expand it again at
         every use (the coverage pass, counting, scoring of each segment, each hit's snippets) — 18
@@ -382,26 +390,31 @@ class Engine:
         if not relaxable:
             return Plan(combine(q for _, q in clauses))
         fixed = [q for n, q in clauses if not self._is_bare_word(n)]
-        words, corrections = self._read_words([(n, q) for n, q in clauses if self._is_bare_word(n)], exact)
+        words, corrections, uncorrected = self._read_words(
+            [(n, q) for n, q in clauses if self._is_bare_word(n)], exact, budget)
         corrected = _apply(text, corrections) if corrections else None
+        note = None
+        if uncorrected:
+            note = "spelling correction stopped after %d unknown words (%d more searched as typed)" \
+                % (MAX_CORRECTED_WORDS, uncorrected)
         if len(words) < 2:
-            return Plan(combine(fixed + [w.query for w in words]), corrected=corrected)
+            return Plan(combine(fixed + [w.query for w in words]), corrected=corrected, note=note)
         allowed = None
         if fixed or filters:
-            allowed = self._allowed(fixed + filters)
-        docs, cov = answers(words, allowed)
+            allowed = self._allowed(fixed + filters, budget)
+        docs, cov = answers(words, allowed, budget=budget)
         anyword = wq.Or([w.query for w in words])
         q = combine(fixed + [anyword])
         if not docs:
             closest = sorted(cov, key=lambda d: -cov[d])[:CLOSEST]
-            return Plan(None, corrected=corrected, closest=[(d, cov[d]) for d in closest])
+            return Plan(None, corrected=corrected, closest=[(d, cov[d]) for d in closest], note=note)
         dropped = []
         best = max(docs, key=lambda d: cov[d])
         if not all(best in w.cover for w in words):
             dropped = [w.text for w in words if best not in w.cover]
-        return Plan(q, dropped=dropped, corrected=corrected, docs=docs, coverage=cov)
+        return Plan(q, dropped=dropped, corrected=corrected, docs=docs, coverage=cov, note=note)
 
-    def _allowed(self, queries: list) -> set:
+    def _allowed(self, queries: list, budget=UNBOUNDED) -> set:
         """The documents matching every one of `queries` (the clauses beside a query's bare words, and
         the filters): a date or number range from its sorted column (search.scoring.RangeFilter, one
         slice), anything else by whoosh."""
@@ -409,32 +422,33 @@ class Engine:
         sets = []
         for q in queries:
             flt = range_filter(self.searcher, q) if self.fast else None
-            sets.append(flt.docs if flt is not None else set(self.searcher.docs_for_query(q)))
+            sets.append(flt.docs if flt is not None else set(checked(self.searcher.docs_for_query(q), budget)))
         sets.sort(key=len)
         return set(sets[0]).intersection(*sets[1:])
 
     def search(self, text: str, *, limit: int = 10, offset: int = 0, sort: str = "relevance",
                filters: list | None = None, snippets: bool = True, exact: bool = False,
-               closest: bool = False) -> SearchResult:
+               closest: bool = False, budget=None) -> SearchResult:
         """Ranked hits for `text`. `exact` turns spelling correction off; `closest` lists the nearest
-        documents when the coverage rule leaves no answer."""
+        documents when the coverage rule leaves no answer. `budget` (search/budget.py): the CPU time the
+        search may take (QueryTooCostly past it); None: unbounded."""
         try:
             return self._search(text, limit=limit, offset=offset, sort=sort, filters=filters,
-                                snippets=snippets, exact=exact, closest=closest)
+                                snippets=snippets, exact=exact, closest=closest, budget=budget or UNBOUNDED)
         finally:
             if self._blocks is not None:
                 self._blocks.clear()
 
-    def _search(self, text, *, limit, offset, sort, filters, snippets, exact, closest) -> SearchResult:
+    def _search(self, text, *, limit, offset, sort, filters, snippets, exact, closest, budget) -> SearchResult:
         if sort not in SORTS:
             raise QueryError("unknown sort %r (%s)" % (sort, ", ".join(SORTS)))
-        plan = self.plan(text, filters, exact)
+        plan = self.plan(text, filters, exact, budget=budget)
         note = plan.note or fuzzy_note(text)
         if plan.query is None:
             near = []
             if closest and plan.closest:
                 near = [self._stored_hit(i, docnum, cov) for i, (docnum, cov) in enumerate(plan.closest, 1)]
-            suggestion = self.suggest(text) if exact else None
+            suggestion = self.suggest(text, budget) if exact else None
             return SearchResult(text, 0, [], note=note, corrected=plan.corrected, closest=near,
                                 suggestion=suggestion)
         want = offset + limit
@@ -442,25 +456,25 @@ class Engine:
             # Every match scored (no block skipping): whoosh's skipping top-k path miscounts some queries
             # on multi-segment indexes, and counting its total afterwards costs a second pass anyway.
             cov = plan.coverage or {}
-            scores = self._fast_scores(plan.query, plan.docs)
+            scores = self._fast_scores(plan.query, plan.docs, budget)
             if scores is not None:
-                return self._fast_result(text, plan, note, scores, cov, offset, want, snippets, exact)
-            results = self.searcher.search(plan.query, limit=None, filter=plan.docs)
+                return self._fast_result(text, plan, note, scores, cov, offset, want, snippets, exact, budget)
+            results = self._whoosh_search(plan.query, budget, limit=None, filter=plan.docs)
             window = sorted(results.top_n, key=lambda sd: (-round(sd[0] * cov.get(sd[1], 1.0), 6),
                                                            -self._date_key(sd[1])))[:want]
             ranked = [WhooshHit(results, docnum, pos, score * cov.get(docnum, 1.0))
                       for pos, (score, docnum) in enumerate(window)]
         elif sort in ("answered", "-answered"):  # by answer date, undated last (search/sorting.py)
             from .sorting import answer_date_facet
-            results = self.searcher.search(plan.query, limit=want, filter=plan.docs,
-                                           sortedby=answer_date_facet(sort == "-answered"))
+            results = self._whoosh_search(plan.query, budget, limit=want, filter=plan.docs,
+                                          sortedby=answer_date_facet(sort == "-answered"))
             ranked = list(results)
         elif sort == "date":  # oldest first; whoosh's missing-date sentinel (2**64 - 1) sorts dateless last
-            results = self.searcher.search(plan.query, limit=want, sortedby="date_received", filter=plan.docs)
+            results = self._whoosh_search(plan.query, budget, limit=want, sortedby="date_received", filter=plan.docs)
             ranked = list(results)
         else:  # newest first, dateless still last (reversed, the sentinel would put them first)
-            results = self.searcher.search(plan.query, limit=None, sortedby="date_received", reverse=True,
-                                           filter=plan.docs)
+            results = self._whoosh_search(plan.query, budget, limit=None, sortedby="date_received", reverse=True,
+                                          filter=plan.docs)
             keyed = sorted(results.top_n, key=lambda kd: self._date_key(kd[1]) == 0)  # stable: date order kept
             ranked = [WhooshHit(results, docnum, pos, key) for pos, (key, docnum) in enumerate(keyed[:want])]
         total = len(results)
@@ -479,11 +493,17 @@ class Engine:
             else:
                 found = self._snippets(h, doc)
             hits.append(Hit(i, score, doc, found))
-        suggestion = self.suggest(text) if total == 0 and exact else None
+        suggestion = self.suggest(text, budget) if total == 0 and exact else None
         return SearchResult(text, total, hits, dropped=plan.dropped, suggestion=suggestion, note=note,
                             corrected=plan.corrected)
 
-    def _fast_scores(self, q, allowed) -> dict | None:
+    def _whoosh_search(self, q, budget, **kwargs):
+        """whoosh's Searcher.search (same keywords), checking `budget` as documents are collected."""
+        collector = budget_collector(self.searcher.collector(**kwargs), budget)
+        self.searcher.search_with_collector(q, collector)
+        return collector.results()
+
+    def _fast_scores(self, q, allowed, budget=UNBOUNDED) -> dict | None:
         """{docnum: BM25F score} of every document matching `q` within `allowed`, by the term-at-a-time
         scorer (search/scoring.py: the same scores as whoosh's, ~10× cheaper a posting), for the shapes
         it computes exactly: a word, an OR of words' terms, an AND of such words, phrases (positions read
@@ -518,14 +538,15 @@ class Engine:
             allowed = _all_of(containers + ([allowed] if allowed is not None else []))
         if self._scorer is None:
             self._scorer = FastScorer(self.searcher, blocks=self._blocks)
-        scores = self._scorer.score(terms, require_all=require_all, allowed=allowed, words=False).scores
+        scores = self._scorer.score(terms, require_all=require_all, allowed=allowed, words=False,
+                                    budget=budget).scores
         if ranges:  # whoosh scores a constant-score range 1.0 (its boost) in every document it matches
             extra = float(len(ranges))
             scores = {d: s + extra for d, s in scores.items()}
         return scores
 
     def _fast_result(self, text, plan, note, scores: dict, cov: dict, offset: int, want: int,
-                     snippets: bool, exact: bool) -> SearchResult:
+                     snippets: bool, exact: bool, budget) -> SearchResult:
         """The relevance-sorted page from the fast scorer's scores, in the whoosh path's order (score ×
         coverage rounded to 1e-6, then newest first). Only the documents tied with the page's last
         score read their date, not every match."""
@@ -550,7 +571,7 @@ class Engine:
             score = float(scores[docnum] * cov.get(docnum, 1.0))
             hits.append(Hit(i, score, doc, self._window_snippets(doc, terms) if snippets else []))
         total = len(scores)
-        suggestion = self.suggest(text) if total == 0 and exact else None
+        suggestion = self.suggest(text, budget) if total == 0 and exact else None
         return SearchResult(text, total, hits, dropped=plan.dropped, suggestion=suggestion, note=note,
                             corrected=plan.corrected)
 
@@ -636,16 +657,21 @@ class Engine:
             out.append(lead[:200] + ("…" if len(lead) > 200 else ""))
         return out
 
-    def suggest(self, text: str) -> str | None:
-        """With --exact: the query with its unknown words replaced by the index's closest spellings,
-        offered only if that query finds something ("did you mean")."""
+    def suggest(self, text: str, budget=None) -> str | None:
+        """With --exact: the query with its unknown words replaced by the index's closest spellings (the
+        first MAX_CORRECTED_WORDS unknown words), offered only if that query finds something ("did you
+        mean")."""
+        budget = budget or UNBOUNDED
         changed = False
+        tries = 0
 
         def fix(m):
-            nonlocal changed
+            nonlocal changed, tries
             word = m.group()
-            if self.vocabulary.known(fold(word)):
+            if tries >= MAX_CORRECTED_WORDS or self.vocabulary.known(fold(word)):
                 return word
+            tries += 1
+            budget.check()
             candidate = self.vocabulary.closest(fold(word))
             if not candidate:
                 return word
@@ -656,7 +682,9 @@ class Engine:
         if not changed:
             return None
         try:
-            plan = self.plan(suggestion, exact=True)
+            plan = self.plan(suggestion, exact=True, budget=budget)
+        except QueryTooCostly:
+            raise
         except QueryError:
             return None
         return suggestion if plan.query is not None and self._exists(plan.query) else None
@@ -668,21 +696,23 @@ class Engine:
         stored = self.searcher.document(id=doc_id) or self.searcher.document(moncode=doc_id)
         return document_from_payload(stored["payload"]) if stored else None
 
-    def similar(self, doc_id: str, limit: int = 10) -> list[Hit]:
+    def similar(self, doc_id: str, limit: int = 10, budget=None) -> list[Hit]:
         """Questions most like this one ("has this been asked before?"), excluding itself; only those
-        close enough (the threshold of similar_text)."""
+        close enough (the threshold of similar_text). `budget` as for search()."""
         doc = self.get(doc_id)
         if doc is None:
             raise KeyError(doc_id)
         # The subject names the topic: its words count three times among the question's.
         text = "\n".join(t for t in (doc.subject, doc.subject, doc.subject, doc.question) if t)
-        return self.similar_text(text, limit=limit, exclude=doc.id)
+        return self.similar_text(text, limit=limit, exclude=doc.id, budget=budget)
 
-    def similar_text(self, text: str, limit: int = 10, exclude: str | None = None) -> list[Hit]:
+    def similar_text(self, text: str, limit: int = 10, exclude: str | None = None, budget=None) -> list[Hit]:
         """Existing questions closest to a free text (a draft question), best first, scored by the share
-        of the text's key words they cover (search/coverage.py); none under MIN_SIMILAR_COVERAGE."""
+        of the text's key words they cover (search/coverage.py); none under MIN_SIMILAR_COVERAGE.
+        `budget` as for search()."""
+        budget = budget or UNBOUNDED
         # Excluding a document of the index: its own words (df 1) can meet no other document.
-        words = self._key_words(text, min_df=2 if exclude else 1)
+        words = self._key_words(text, min_df=2 if exclude else 1, budget=budget)
         if not words:
             return []
         # Only a document holding one of the "essential" words can be close: the least informative words
@@ -703,13 +733,13 @@ class Engine:
         if exclude is not None:
             own = self.searcher.document_number(id=exclude)
             candidates.discard(own)
-        cov = coverage(words, candidates)
+        cov = coverage(words, candidates, budget)
         close = sorted((d for d in cov if cov[d] >= MIN_SIMILAR_COVERAGE
                         and sum(d in w.cover for w in words) >= MIN_SHARED_WORDS),
                        key=lambda d: (-round(cov[d], 6), -self._date_key(d)))[:limit]
         return [self._stored_hit(i, d, round(cov[d], 4)) for i, d in enumerate(close, 1)]
 
-    def _key_words(self, text: str, min_df: int = 1) -> list[Word]:
+    def _key_words(self, text: str, min_df: int = 1, budget=UNBOUNDED) -> list[Word]:
         """The KEY_WORDS most informative words of a text (occurrences × idf of the exact form), as Words."""
         text = normalize(text or "")[:MAX_SIMILAR_TEXT]
         counts: dict[str, int] = {}
@@ -718,7 +748,7 @@ class Engine:
             counts[word] = counts.get(word, 0) + 1
         n = self.searcher.doc_count_all()
         ranked = []
-        for word, count in counts.items():
+        for word, count in checked(counts.items(), budget):
             terms = analyze(word, "exact")
             if len(terms) != 1 or self._is_stop_text(word):
                 continue
@@ -728,7 +758,7 @@ class Engine:
         words = []
         for _, word in sorted(ranked)[:KEY_WORDS]:
             w = Word(word, self._word_query(word))
-            measure(w, self.searcher, self._blocks)
+            measure(w, self.searcher, self._blocks, budget)
             if w.cover:
                 words.append(w)
         weigh(words, n)

@@ -20,10 +20,7 @@ from whoosh.matching import binary
 
 from ..corpus.model import normalize_legislature, normalize_session
 from ..index.schema import DEFAULT_FIELD_WEIGHTS
-
-
-class QueryError(ValueError):
-    """A malformed query; str() is a one-line explanation for the user."""
+from .errors import QueryError  # noqa: F401 (imported from here by the rest of the package)
 
 
 #: Names users may type before a colon → schema field.
