@@ -375,6 +375,7 @@ class Engine:
             return Plan(wq.And(filters).normalize() if len(filters) > 1 else filters[0])
         clauses, relaxable = self.parse(text)
         check_multiterm_words([q for _, q in clauses], self.schema)  # before any expansion
+        budget.check()
         if self.fast:  # before counting: the count then reads the pinned words, not whoosh's expansion
             self._pin_expansions([q for _, q in clauses], budget)
         expanded_terms([q for _, q in clauses], self.searcher.reader(), budget=budget)  # QueryError past the limit
@@ -498,7 +499,8 @@ class Engine:
                             corrected=plan.corrected)
 
     def _whoosh_search(self, q, budget, **kwargs):
-        """whoosh's Searcher.search (same keywords), checking `budget` as documents are collected."""
+        """whoosh's Searcher.search (same keywords), checking `budget` before and as documents are collected."""
+        budget.check()
         collector = budget_collector(self.searcher.collector(**kwargs), budget)
         self.searcher.search_with_collector(q, collector)
         return collector.results()
