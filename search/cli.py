@@ -253,10 +253,10 @@ def search_command(words, index_dir, limit, offset, sort, since, until, author, 
                                    closest=closest, budget=Budget(max_cpu))
     except QueryError as e:
         fail("bad query: %s" % e)
-    if result.corrected:
+    if result.corrections:  # only the words changed: a pasted paragraph is not echoed back
         from .output import safe
-        click.echo('parlsearch: results for "%s" (--exact searches "%s" as typed)'
-                   % (safe(result.corrected), safe(text)), err=True)
+        changed = ", ".join('"%s" as "%s"' % (safe(typed), safe(searched)) for typed, searched in result.corrections)
+        click.echo("parlsearch: searched %s (--exact searches the words as typed)" % changed, err=True)
     out.emit(render_hits(result, out.format, out.style(), offset))
     sys.exit(EXIT_MATCH if result.total else EXIT_NO_MATCH)
 

@@ -59,6 +59,7 @@ class Word:
     query: wq.Query
     cover: Mapping = field(default_factory=dict)  # docnum → share of this word covered (a Cover once measured)
     info: float = 0.0
+    typed: str | None = None  # a corrected word: the word as the user typed it (what notes show)
 
 
 def _fieldname(q) -> str | None:

@@ -69,10 +69,12 @@ class SearchResult:
     query: str
     total: int
     hits: list[Hit]
-    dropped: list[str] = field(default_factory=list)  # words relaxed away, as typed
+    dropped: list[str] = field(default_factory=list)  # words relaxed away, as typed (without punctuation)
     suggestion: str | None = None  # "did you mean" on zero results (with exact=True)
     note: str | None = None  # e.g. "the query has no searchable word"
-    corrected: str | None = None  # the query as searched after spelling correction ("results for …")
+    corrected: str | None = None  # the query as searched after spelling correction (the whole text)
+    #: each word spelling correction changed, as typed (without punctuation), and what it searched instead
+    corrections: list[tuple[str, str]] = field(default_factory=list)
     closest: list[Hit] = field(default_factory=list)  # with closest=True and no answer: the nearest
 
 
@@ -84,6 +86,7 @@ class Plan:
     dropped: list[str] = field(default_factory=list)
     note: str | None = None
     corrected: str | None = None
+    corrections: list = field(default_factory=list)  # [(typed, searched)]
     docs: set | None = None
     coverage: dict | None = None
     closest: list = field(default_factory=list)  # [(docnum, coverage)] when nothing answers
@@ -97,6 +100,16 @@ def _flatten(group):
             yield from _flatten(node)
         else:
             yield node
+
+
+#: Punctuation around a typed word ("festivals," "«tram»" "(gratuits)"): not part of the word the user meant.
+_AROUND_WORD = re.compile(r"^[\W_]+|[\W_]+$")
+
+
+def _as_typed(text: str) -> str:
+    """A typed word without the punctuation around it, for notes and spelling correction; itself when
+    nothing else is left ("--")."""
+    return _AROUND_WORD.sub("", text) or text
 
 
 def _apply(text: str, corrections: dict[str, str]) -> str:
@@ -282,7 +295,7 @@ class Engine:
                 queries[i] = wq.Or([queries[i]] + terms)
                 queries[i + 1] = wq.Or([queries[i + 1]] + terms)
         lone = len(clauses) == 1
-        for typed, q in zip(typed_words, queries):
+        for typed, q in zip(map(_as_typed, typed_words), queries):
             word = Word(typed, q)
             if lone and self._has_postings(q):
                 # One word found in the index: no coverage rule applies to it (plan() needs two words),
@@ -306,7 +319,7 @@ class Engine:
                         heads = fix.heads.get(text)
                         if heads:  # a compound head also meets the compounds it begins
                             wq_ = wq.Or([wq_] + [wq.Term(f, t, boost=self.weights.get(f, 1.0)) for f, t in heads])
-                        w = Word(text, wq_)
+                        w = Word(text, wq_, typed=typed)
                         measure(w, self.searcher, self._blocks, budget)
                         replacement.append(w)
                     if fix.reported:
@@ -394,12 +407,14 @@ class Engine:
         words, corrections, uncorrected = self._read_words(
             [(n, q) for n, q in clauses if self._is_bare_word(n)], exact, budget)
         corrected = _apply(text, corrections) if corrections else None
+        changed = list(corrections.items())
         note = None
         if uncorrected:
             note = "spelling correction stopped after %d unknown words (%d more searched as typed)" \
                 % (MAX_CORRECTED_WORDS, uncorrected)
         if len(words) < 2:
-            return Plan(combine(fixed + [w.query for w in words]), corrected=corrected, note=note)
+            return Plan(combine(fixed + [w.query for w in words]), corrected=corrected, corrections=changed,
+                        note=note)
         allowed = None
         if fixed or filters:
             allowed = self._allowed(fixed + filters, budget)
@@ -408,12 +423,15 @@ class Engine:
         q = combine(fixed + [anyword])
         if not docs:
             closest = sorted(cov, key=lambda d: -cov[d])[:CLOSEST]
-            return Plan(None, corrected=corrected, closest=[(d, cov[d]) for d in closest], note=note)
+            return Plan(None, corrected=corrected, corrections=changed, closest=[(d, cov[d]) for d in closest],
+                        note=note)
         dropped = []
         best = max(docs, key=lambda d: cov[d])
         if not all(best in w.cover for w in words):
-            dropped = [w.text for w in words if best not in w.cover]
-        return Plan(q, dropped=dropped, corrected=corrected, docs=docs, coverage=cov, note=note)
+            # as typed (a corrected word as the user typed it), each once
+            dropped = list(dict.fromkeys(w.typed or w.text for w in words if best not in w.cover))
+        return Plan(q, dropped=dropped, corrected=corrected, corrections=changed, docs=docs, coverage=cov,
+                    note=note)
 
     def _allowed(self, queries: list, budget=UNBOUNDED) -> set:
         """The documents matching every one of `queries` (the clauses beside a query's bare words, and
@@ -450,8 +468,8 @@ class Engine:
             if closest and plan.closest:
                 near = [self._stored_hit(i, docnum, cov) for i, (docnum, cov) in enumerate(plan.closest, 1)]
             suggestion = self.suggest(text, budget) if exact else None
-            return SearchResult(text, 0, [], note=note, corrected=plan.corrected, closest=near,
-                                suggestion=suggestion)
+            return SearchResult(text, 0, [], note=note, corrected=plan.corrected, corrections=plan.corrections,
+                                closest=near, suggestion=suggestion)
         want = offset + limit
         if sort == "relevance":
             # Every match scored (no block skipping): whoosh's skipping top-k path miscounts some queries
@@ -496,7 +514,7 @@ class Engine:
             hits.append(Hit(i, score, doc, found))
         suggestion = self.suggest(text, budget) if total == 0 and exact else None
         return SearchResult(text, total, hits, dropped=plan.dropped, suggestion=suggestion, note=note,
-                            corrected=plan.corrected)
+                            corrected=plan.corrected, corrections=plan.corrections)
 
     def _whoosh_search(self, q, budget, **kwargs):
         """whoosh's Searcher.search (same keywords), checking `budget` before and as documents are collected."""
@@ -575,7 +593,7 @@ class Engine:
         total = len(scores)
         suggestion = self.suggest(text, budget) if total == 0 and exact else None
         return SearchResult(text, total, hits, dropped=plan.dropped, suggestion=suggestion, note=note,
-                            corrected=plan.corrected)
+                            corrected=plan.corrected, corrections=plan.corrections)
 
     def _snippet_terms(self, q) -> dict:
         """{field: the indexed terms the query asks for there}, fuzzy and prefix words as the index words

@@ -510,7 +510,7 @@ def test_cli_correction_closest_and_similar_text(bundled_index):
     assert r.exit_code == 0
     data = json.loads(r.stdout)
     assert data["corrected"] == "tram 55 saturation" and data["hits"][0]["moncode"] == "170245"
-    assert 'results for "tram 55 saturation"' in r.stderr
+    assert 'searched "tram55" as "tram 55"' in r.stderr  # only the word changed (issue 19)
     r = runner.invoke(cli, ["search", "--index", ix, "--json", "--exact", "tram55", "saturation"])
     assert r.exit_code == 1 and json.loads(r.stdout)["corrected"] is None
     r = runner.invoke(cli, ["search", "--index", ix, "--no-pager", "--closest", "fusion des zones de police"])
