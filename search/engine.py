@@ -29,7 +29,8 @@ from ..index.analysis import LANGUAGES, analyze, fold, normalize
 from ..index.schema import DEFAULT_FIELD_WEIGHTS, document_from_payload
 from ..index.store import damaged_index, open_index
 
-from .coverage import MIN_SHARED_WORDS, MIN_SIMILAR_COVERAGE, Word, answers, coverage, measure, weigh
+from .coverage import (MIN_SHARED_WORDS, MIN_SIMILAR_COVERAGE, Word, answers, coverage, familiarity, measure,
+                       weigh)
 from .budget import UNBOUNDED, QueryTooCostly, budget_collector, checked
 from .limits import ExpansionCounter, check_multiterm_words, check_size, expanded_terms, fuzzy_note
 from .query import QueryError, check_balanced, check_terms, error_text, make_parser, rewrite, validate
@@ -731,15 +732,21 @@ class Engine:
         of the text's key words they cover (search/coverage.py); none under MIN_SIMILAR_COVERAGE.
         `budget` as for search()."""
         budget = budget or UNBOUNDED
+        terms = self._text_terms(text, budget)
+        # A text mostly unknown to the index (gibberish, another language) is judged on all its words, not on
+        # the few the index knows: its coverage is scaled down (search/coverage.py, familiarity).
+        scale = familiarity(sum(c for _, c, df in terms if df), sum(c for _, c, df in terms if not df))
+        if scale < MIN_SIMILAR_COVERAGE:
+            return []
         # Excluding a document of the index: its own words (df 1) can meet no other document.
-        words = self._key_words(text, min_df=2 if exclude else 1, budget=budget)
+        words = self._key_words(text, min_df=2 if exclude else 1, budget=budget, terms=terms)
         if not words:
             return []
         # Only a document holding one of the "essential" words can be close: the least informative words
-        # together carry less than MIN_SIMILAR_COVERAGE of the text's information (MaxScore's split),
-        # so a document holding none but those cannot reach it. The common words' thousands of
-        # documents are then never candidates (exactly the same answers; tests/test_search.py).
-        need = MIN_SIMILAR_COVERAGE * sum(w.info for w in words) * (1 - 1e-9)
+        # together carry less than MIN_SIMILAR_COVERAGE (over the scale) of the text's information
+        # (MaxScore's split), so a document holding none but those cannot reach it. The common words'
+        # thousands of documents are then never candidates (exactly the same answers; tests/test_search.py).
+        need = MIN_SIMILAR_COVERAGE / scale * sum(w.info for w in words) * (1 - 1e-9)
         carried, low = 0.0, set()
         for i, w in sorted(enumerate(words), key=lambda iw: iw[1].info):
             if carried + w.info >= need:
@@ -754,25 +761,34 @@ class Engine:
             own = self.searcher.document_number(id=exclude)
             candidates.discard(own)
         cov = coverage(words, candidates, budget)
+        if scale < 1.0:
+            cov = {d: c * scale for d, c in cov.items()}
         close = sorted((d for d in cov if cov[d] >= MIN_SIMILAR_COVERAGE
                         and sum(d in w.cover for w in words) >= MIN_SHARED_WORDS),
                        key=lambda d: (-round(cov[d], 6), -self._date_key(d)))[:limit]
         return [self._stored_hit(i, d, round(cov[d], 4)) for i, d in enumerate(close, 1)]
 
-    def _key_words(self, text: str, min_df: int = 1, budget=UNBOUNDED) -> list[Word]:
-        """The KEY_WORDS most informative words of a text (occurrences × idf of the exact form), as Words."""
+    def _text_terms(self, text: str, budget=UNBOUNDED) -> list[tuple[str, int, int]]:
+        """(word, occurrences, documents holding it) of each distinct word of a free text that may be a key
+        word: one term of the exact form, no stopword (a document frequency of 0: unknown to the index)."""
         text = normalize(text or "")[:MAX_SIMILAR_TEXT]
         counts: dict[str, int] = {}
         for m in _WORD.finditer(text):
             word = m.group().lower()
             counts[word] = counts.get(word, 0) + 1
-        n = self.searcher.doc_count_all()
-        ranked = []
+        out = []
         for word, count in checked(counts.items(), budget):
             terms = analyze(word, "exact")
-            if len(terms) != 1 or self._is_stop_text(word):
-                continue
-            df = self.vocabulary.frequency(terms[0])
+            if len(terms) == 1 and not self._is_stop_text(word):
+                out.append((word, count, self.vocabulary.frequency(terms[0])))
+        return out
+
+    def _key_words(self, text: str, min_df: int = 1, budget=UNBOUNDED, terms=None) -> list[Word]:
+        """The KEY_WORDS most informative words of a text (occurrences × idf of the exact form), as Words
+        (`terms`: the text's _text_terms, when already read)."""
+        n = self.searcher.doc_count_all()
+        ranked = []
+        for word, count, df in self._text_terms(text, budget) if terms is None else terms:
             if df >= min_df:  # a word in every document ranks last (log 1 = 0) but still counts
                 ranked.append((-count * math.log(n / df), word))
         words = []
