@@ -1,5 +1,11 @@
 """The query language: whoosh's parser with French/English field names, dates, phrases that respect
-stopword gaps, and one-line errors for malformed queries."""
+stopword gaps, and one-line errors for malformed queries.
+
+Size (~480 lines): besides the surface rewrites and the checks of a parsed query, it holds the parser plugins
+that correct whoosh's own syntax handling (phrases with gaps, + and - inside parentheses, fuzzy distances of
+several digits, comparisons that compare nothing, and the last pass that builds binary groups in linear
+time); each is small and belongs with the parser it configures. What a query may cost is search/limits.py.
+"""
 from __future__ import annotations
 
 import calendar
