@@ -224,7 +224,7 @@ class Engine:
         if isinstance(tree, syntax.AndNotGroup) and len(tree) == 2 and isinstance(tree[0], syntax.GroupNode) \
                 and len(tree[0]) == 0:
             # Only negative words ("-tram"): every document but those.
-            negative = tree[1].query(self.parser)
+            negative = self._query_of(tree[1])
             validate(negative, self.schema)
             return [(tree, wq.AndNot(wq.Every(), negative.normalize()))], False
         relaxable = isinstance(tree, syntax.AndGroup) or not isinstance(tree, syntax.GroupNode)
@@ -232,10 +232,7 @@ class Engine:
             list(tree) if isinstance(tree, syntax.GroupNode) else [tree]
         clauses = []
         for node in nodes:
-            try:
-                q = node.query(self.parser)
-            except Exception as e:
-                raise _parse_error(e) from None
+            q = self._query_of(node)
             if q is None or self._is_stopword(node):
                 continue
             validate(q, self.schema)
@@ -245,10 +242,17 @@ class Engine:
                 continue
             clauses.append((node, q))
         if not isinstance(tree, syntax.AndGroup) and isinstance(tree, syntax.GroupNode) and clauses:
-            q = tree.query(self.parser)
+            q = self._query_of(tree)
             validate(q, self.schema)
             return [(tree, q.normalize())], False
         return clauses, relaxable
+
+    def _query_of(self, node):
+        """The whoosh query of a syntax node; whoosh's own errors (a bad date inside a range…) as QueryError."""
+        try:
+            return node.query(self.parser)
+        except Exception as e:  # whoosh raises assorted errors on odd syntax
+            raise _parse_error(e) from None
 
     def _is_bare_word(self, node) -> bool:
         """A word typed without a field (which the multifield parser spread over the default fields)."""

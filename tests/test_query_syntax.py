@@ -57,6 +57,13 @@ def test_date_comparisons_find_exactly_the_documents_on_each_side(engine, op, va
     assert dt.date(2026, 7, 1) in dates.values() and dt.date(2026, 6, 29) in dates.values()  # boundary days
 
 
+@pytest.mark.parametrize("text", ["-date:>&", "-date:<x tram", "(date:>=zz OR tram)", "-(date:<2026-13)"])
+def test_a_bad_date_anywhere_is_a_query_error(engine, text):
+    """A negated or grouped comparison with no date raised whoosh's own Exception, not a QueryError."""
+    with pytest.raises(QueryError, match="bad date"):
+        engine.search(text)
+
+
 # -- parentheses inside a phrase are words -------------------------------------------------------------------
 
 @pytest.mark.parametrize("text", ['"1) la mobilité"', '"(a) et (b"', 'tram "2) b" (bus OR "c)")', '")"'])
