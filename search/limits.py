@@ -60,7 +60,7 @@ MAX_FUZZY_LENGTH = 40
 
 _QUOTED = re.compile(r'"[^"]*"')
 _OPERATOR = re.compile(r"(?:^|(?<=[\s(]))[-+](?=\S)|(?<![^\s()])(?:AND|OR|NOT|ANDNOT|ANDMAYBE|REQUIRE)(?![^\s()])")
-_FUZZY_TYPED = re.compile(r'(?<![^\s(])([^\s"()~:]+:)?([^\s"()~]+)~([0-9]*)')
+_FUZZY_TYPED = re.compile(r'(?<![^\s(])[-+]?([^\s"()~:+-][^\s"()~:]*:)?([^\s"()~]+)~([0-9]*)')
 _WILDCARDS = "*?"
 
 

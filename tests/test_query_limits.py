@@ -227,3 +227,10 @@ def test_a_word_longer_than_any_language_word_is_not_corrected(engine, monkeypat
     engine.search(long_word + " tram")
     engine.search(long_word, exact=True)
     assert scans == []
+
+
+@pytest.mark.parametrize("text, typed, searched", [("-tram~2 bus", "tram~2", "tram~1"), ("+bus~3", "bus~3", "bus~1"),
+                                                   ("titre:tram~9", "titre:tram~9", "titre:tram~1"),
+                                                   ("(ab~)", "ab~", "ab")])
+def test_the_fuzzy_note_names_the_word_as_typed(text, typed, searched):
+    assert "(%s searched as %s;" % (typed, searched) in limits.fuzzy_note(text)
