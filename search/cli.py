@@ -11,7 +11,8 @@ import click
 
 from .. import __version__
 from .cli_common import (EXIT_ERROR, EXIT_INTERRUPTED, EXIT_MATCH, EXIT_NO_MATCH, EXIT_PARTIAL,  # noqa: F401
-                         fail, index_option, max_cpu_option, output_options, run_group)  # (shared with fetch and other modules)
+                         fail, index_option, max_cpu_option, output_options,  # (shared with fetch and others)
+                         run_group)
 from .output import HIT_FORMATS, STATS_FORMATS
 
 

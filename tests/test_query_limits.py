@@ -118,13 +118,18 @@ def _fuzzy_nodes(engine, text):
     return [n for _, q in engine.parse(text)[0] for n in iter_nodes(q) if isinstance(n, wq.FuzzyTerm)]
 
 
+@pytest.mark.parametrize("length, edits", [(1, 0), (2, 0), (3, 1), (5, 1), (6, 2), (40, 2)])
+def test_fuzzy_edits_by_length(length, edits):
+    assert limits.max_fuzzy_edits(length) == edits
+
+
 @pytest.mark.parametrize("word", ["ab", "bus", "tram", "parcs", "projet", "mobilite", "stationnement"])
 def test_fuzzy_edits_follow_the_word_length(engine, word):
     """Elasticsearch's AUTO: no edit up to 2 letters, one for 3-5, two from 6 (of the word as indexed)."""
     nodes = _fuzzy_nodes(engine, word + "~2")
     assert nodes
     for node in nodes:
-        assert node.maxdist == limits.max_fuzzy_edits(len(node.text)) == min(2, {2: 0}.get(len(node.text), 1 if len(node.text) <= 5 else 2))
+        assert node.maxdist == limits.max_fuzzy_edits(len(node.text))
 
 
 def test_a_short_fuzzy_word_stands_for_few_words(engine, expansions):

@@ -72,8 +72,8 @@ def test_a_bracket_inside_a_phrase_is_not_a_parenthesis(engine, text):
     engine.search(text, limit=1)  # no QueryError
 
 
-@pytest.mark.parametrize("text, message", [('"1) la mobilité" )', "has no matching"), ('("1) la mobilité"', "never closed"),
-                                           ('"1) la mobilité', "unbalanced quote")])
+@pytest.mark.parametrize("text, message", [('"1) la mobilité" )', "has no matching"),
+                                           ('("1) la mobilité"', "never closed"), ('"1) la mobilité', "unbalanced quote")])
 def test_brackets_outside_phrases_must_balance(text, message):
     with pytest.raises(QueryError, match=message):
         check_balanced(text)
