@@ -91,10 +91,6 @@ def max_fuzzy_edits(length: int) -> int:
     return 0 if length <= 2 else 1 if length <= 5 else MAX_EDIT_DISTANCE
 
 
-def _distance_words(n: int) -> str:
-    return "no edit" if n == 0 else "one edit" if n == 1 else "%d edits" % n
-
-
 def fuzzy_note(text: str) -> str | None:
     """The note shown when a typed edit distance is more than the word allows (the first such word)."""
     for m in _FUZZY_TYPED.finditer(text or ""):
