@@ -9,12 +9,18 @@ words (tests/test_expansion.py checks it against MultiReader.terms_within) at a 
 own term list instead of merging all of them through a heap.
 
 `limit` bounds how many terms a word may expand to (each expansion is one more posting list to read):
-the most frequent (summed document frequency over segments), then alphabetical, are kept.
+the most frequent (summed document frequency over segments), then alphabetical, are kept. `stop_after`
+instead stops the walk as soon as that many words are found (search/limits.py counts a query's expansions
+against its clause limit: one past the limit is enough to refuse it), and `budget` (search/budget.py) is
+checked every CHECK_EVERY words found.
 """
 from __future__ import annotations
 
 from functools import lru_cache
 from heapq import nsmallest
+
+#: Words found between two checks of a budget (a check costs ~0.3 µs, a word found ~2-20 µs).
+CHECK_EVERY = 64
 
 
 @lru_cache(maxsize=128)
@@ -52,14 +58,26 @@ def _bound(reader, fieldname: str, words, limit: int | None) -> list[str]:
                                                   for w in words)))
 
 
+def _collect(words: set, found, stop_after: int | None, budget) -> bool:
+    """Add the words of `found` to `words`, stopping once `stop_after` are held (False then)."""
+    for i, word in enumerate(found):
+        words.add(word)
+        if budget is not None and not i % CHECK_EVERY:
+            budget.check()
+        if stop_after is not None and len(words) >= stop_after:
+            return False
+    return True
+
+
 def terms_within(reader, fieldname: str, text: str, maxdist: int, prefix: int = 0,
-                 limit: int | None = None) -> list[str]:
+                 limit: int | None = None, stop_after: int | None = None, budget=None) -> list[str]:
     """Words of `fieldname` within `maxdist` Damerau-Levenshtein edits of `text` (sharing its first
     `prefix` characters): the same set as whoosh's MultiReader.terms_within, from each segment's own
     sorted term list walked by one automaton (_damerau_dfa), each word confirmed with whoosh's own
     distance().
 
-    Sorted; at most `limit` words (the most frequent) when limit is given."""
+    Sorted; at most `limit` words (the most frequent) when limit is given; the first `stop_after` words
+    the walk meets (in no useful order: for counting) when that is given."""
     from whoosh.codec.base import Automata
     from whoosh.support.levenshtein import distance
 
@@ -69,22 +87,24 @@ def terms_within(reader, fieldname: str, text: str, maxdist: int, prefix: int = 
     spellfield = reader.schema[fieldname].spelling_fieldname(fieldname)
     dfa = _damerau_dfa(text, maxdist, prefix)
     words = set()
-    for leaf in _leaves(reader):
-        if fieldname in leaf.indexed_field_names():
-            words.update(Automata.find_matches(dfa, leaf.cursor(spellfield)))
-    words = {w for w in words if distance(w, text, limit=maxdist) <= maxdist}
+    confirmed = (w for leaf in _leaves(reader) if fieldname in leaf.indexed_field_names()
+                 for w in Automata.find_matches(dfa, leaf.cursor(spellfield))
+                 if distance(w, text, limit=maxdist) <= maxdist)
+    _collect(words, confirmed, stop_after, budget)
     return _bound(reader, fieldname, words, limit)
 
 
-def expand_prefix(reader, fieldname: str, prefix: str, limit: int | None = None) -> list[str]:
-    """Words of `fieldname` starting with `prefix`, per segment; at most `limit` (the most frequent)."""
+def expand_prefix(reader, fieldname: str, prefix: str, limit: int | None = None, stop_after: int | None = None,
+                  budget=None) -> list[str]:
+    """Words of `fieldname` starting with `prefix`, per segment; at most `limit` (the most frequent), or
+    the first `stop_after` found (see terms_within)."""
     if fieldname not in reader.schema:
         return []
     from_bytes = reader.schema[fieldname].from_bytes
     words = set()
-    for leaf in _leaves(reader):
-        if fieldname in leaf.indexed_field_names():
-            words.update(from_bytes(b) for b in leaf.expand_prefix(fieldname, prefix))
+    found = (from_bytes(b) for leaf in _leaves(reader) if fieldname in leaf.indexed_field_names()
+             for b in leaf.expand_prefix(fieldname, prefix))
+    _collect(words, found, stop_after, budget)
     return _bound(reader, fieldname, words, limit)
 
 

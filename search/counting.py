@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from whoosh import query as wq
 
+from .budget import checked
 from .columns import date_values, term_values, text_values
 from .filters import SearchFilters
 
@@ -71,21 +72,22 @@ def _as_queries(filters) -> list:
     return [f for f in filters if f is not None]
 
 
-def find_matches(engine, text: str, filters=None) -> Matches:
+def find_matches(engine, text: str, filters=None, budget=None) -> Matches:
     """Every document `engine.search(text, filters=…)` would count, as sorted document numbers.
 
-    `filters` is a SearchFilters or a list of whoosh queries. No words and no filters: the whole index."""
+    `filters` is a SearchFilters or a list of whoosh queries. No words and no filters: the whole index.
+    `budget` (search/budget.py): the CPU time the query may take, as in Engine.search (QueryTooCostly)."""
     queries = _as_queries(filters)
     searcher = engine.searcher
     if not (text or "").strip() and not queries:
         return Matches(sorted(searcher.reader().all_doc_ids()))
-    plan = engine.plan(text or "", queries)
+    plan = engine.plan(text or "", queries, budget=budget)
     if plan.query is None:
         return Matches([], plan.dropped, plan.note)
     if isinstance(plan.query, wq.Every):
         docs = searcher.reader().all_doc_ids()
     else:
-        docs = searcher.docs_for_query(plan.query)
+        docs = checked(searcher.docs_for_query(plan.query), budget)
     if plan.docs is not None:  # the coverage rule's answers (search/coverage.py), as Engine.search filters
         docs = (d for d in docs if d in plan.docs)
     return Matches(sorted(docs), plan.dropped, plan.note)
@@ -113,16 +115,17 @@ def _ordered(counter: Counter, facet: str) -> dict[str, int]:
     return dict(sorted(counter.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
-def count_matches(engine, text: str = "", filters=None, facets=FACETS, by=()) -> Counts:
+def count_matches(engine, text: str = "", filters=None, facets=FACETS, by=(), budget=None) -> Counts:
     """Counts of every match of `text` + `filters` for each of `facets`, and the cross table of the two
-    facets of `by` (rows, columns) when given. Raises QueryError on a bad query, ValueError on a bad facet."""
+    facets of `by` (rows, columns) when given. Raises QueryError on a bad query (QueryTooCostly past
+    `budget`, as find_matches), ValueError on a bad facet."""
     by = tuple(by or ())
     if len(by) not in (0, 2):
         raise ValueError("a cross table needs two facets (for example minister,year), got %d" % len(by))
     for name in tuple(facets) + by:
         if name not in ALL_FACETS:
             raise ValueError("unknown facet %r (%s)" % (name, ", ".join(ALL_FACETS)))
-    matches = find_matches(engine, text, filters)
+    matches = find_matches(engine, text, filters, budget=budget)
     reader = engine.searcher.reader()
     docnums = matches.docnums
     cache: dict[str, list[str]] = {}

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from whoosh import query as wq
 
 from ..index.schema import TOPIC_FIELDS
+from .budget import CHECK_EVERY
 
 #: Share of the query's information a partial answer must cover. Measured on the four judged sets (156
 #: cases): the expected documents that lack some query word cover 0.507–0.78 (one outlier at 0.42), the
@@ -38,6 +39,15 @@ MIN_SHARED_WORDS = 2
 #: Cinquantenaire questions 0.275), the best unrelated question 0.15–0.25; an off-topic draft finds
 #: nothing.
 MIN_SIMILAR_COVERAGE = 0.26
+
+
+#: `similar --text`: share of a text's word occurrences that may be unknown to the index before its
+#: similarity is scaled down (familiarity). Measured on the bundled index (107 documents): real French
+#: questions of another parliament (300 of the Chamber's 2020 questions) have 1–53% of their word occurrences
+#: unknown (median 19%, 90th percentile 30%); base64 and hex gibberish 83–100% (median 98%), whose few known
+#: pieces ("o", "e", "4") made it "similar" to ten questions; Dutch texts against the mostly French index
+#: 38–89% (median 74%), their "similar" questions French ones met through numbers only.
+TOLERATED_UNKNOWN = 0.25
 
 
 #: coverage() works a word's shares out document by document (Cover.add_to, ~0.4 µs each) when the
@@ -58,6 +68,7 @@ class Word:
     query: wq.Query
     cover: Mapping = field(default_factory=dict)  # docnum → share of this word covered (a Cover once measured)
     info: float = 0.0
+    typed: str | None = None  # a corrected word: the word as the user typed it (what notes show)
 
 
 def _fieldname(q) -> str | None:
@@ -198,27 +209,35 @@ class Cover(Mapping):
         return bool(self._docs)
 
 
-def measure(word: Word, searcher, read_blocks=None) -> None:
+def measure(word: Word, searcher, read_blocks=None, budget=None) -> None:
     """Fill word.cover (a Cover): one pass over the postings of the word's field queries (read_blocks:
-    a shared reader of posting blocks, index.postings.iter_blocks by default)."""
+    a shared reader of posting blocks, index.postings.iter_blocks by default), checking `budget`
+    (search/budget.py) at every block of up to 128 postings, or every CHECK_EVERY postings of a matcher."""
     subqueries = word.query.subqueries if isinstance(word.query, wq.Or) else [word.query]
     cover = Cover()
+    check = budget.check if budget is not None else (lambda: None)
     for sub in subqueries:
         topic = _fieldname(sub) in TOPIC_FIELDS
         blocks = _term_blocks(sub, searcher, read_blocks)
         if blocks is not None:
             if topic:
                 for ids, _ in blocks:
+                    check()
                     cover.add_topic(ids)
             else:
                 occurrences = {}
                 for ids, weights in blocks:
+                    check()
                     occurrences.update(zip(ids, weights))
                 cover.add_body(occurrences)
             continue
         boost = sub.boost or 1.0  # the matcher's weight carries the field's weight: taken back out
         m = sub.matcher(searcher)
+        seen = 0
         while m.is_active():
+            seen += 1
+            if not seen % CHECK_EVERY:
+                check()
             docnum = m.id()
             if topic:
                 cover.add_topic((docnum,))
@@ -227,6 +246,23 @@ def measure(word: Word, searcher, read_blocks=None) -> None:
                 cover.add_share(docnum, tf / (tf + BODY_SATURATION))
             m.next()
     word.cover = cover
+
+
+def familiarity(known: int, unknown: int) -> float:
+    """The factor a free text's coverage is multiplied by, from its word occurrences known and unknown to the
+    index: 1 while at most TOLERATED_UNKNOWN are unknown, then the known share over 1 - TOLERATED_UNKNOWN.
+
+    Why: the key words are chosen among the words the index knows (an unknown word has no document to
+    cover), so a text made mostly of unknown words was judged by its few known ones alone: gibberish whose
+    pieces "o", "e" and "4" happen to be indexed was "similar" to ten questions. Counting the unknown words
+    in the text's whole, a text 96% unknown can be covered at most 0.04 / 0.75 ≈ 5% (nothing reaches
+    MIN_SIMILAR_COVERAGE); a draft with a few unknown names or typos (up to a quarter of its words) is
+    judged exactly as before, and one half unknown (a draft with a pasted attachment) keeps two thirds of
+    its coverage."""
+    total = known + unknown
+    if not total:
+        return 1.0
+    return min(1.0, known / total / (1.0 - TOLERATED_UNKNOWN))
 
 
 def weigh(words: list[Word], doc_count: int) -> None:
@@ -241,14 +277,17 @@ def weigh(words: list[Word], doc_count: int) -> None:
             w.info = known or 1.0
 
 
-def coverage(words: list[Word], docnums) -> dict[int, float]:
-    """docnum → share of the query's information the document covers (0..1)."""
+def coverage(words: list[Word], docnums, budget=None) -> dict[int, float]:
+    """docnum → share of the query's information the document covers (0..1); `budget` is checked at each
+    word (one pass over the candidates or the word's documents)."""
     total = sum(w.info for w in words) or 1.0
     # Word by word over each word's cover (its postings), not document by document over every word: a
     # pasted paragraph's 25 words meet thousands of candidates. The same sums, in the same word order.
     docnums = docnums if isinstance(docnums, (set, frozenset, dict)) else set(docnums)
     acc = dict.fromkeys(docnums, 0)
     for w in words:
+        if budget is not None:
+            budget.check()
         info = w.info
         cover = w.cover
         if isinstance(cover, Cover):
@@ -267,7 +306,7 @@ def coverage(words: list[Word], docnums) -> dict[int, float]:
     return {d: a / total for d, a in acc.items()}
 
 
-def answers(words: list[Word], allowed=None, minimum: float = MIN_COVERAGE):
+def answers(words: list[Word], allowed=None, minimum: float = MIN_COVERAGE, budget=None):
     """(documents that answer, coverage) under the rule above: the coverage of those documents when
     some hold every word, else of every candidate (the closest ones are listed when none answers);
     `allowed` restricts the candidates (documents matching the query's other clauses and filters)."""
@@ -278,7 +317,7 @@ def answers(words: list[Word], allowed=None, minimum: float = MIN_COVERAGE):
         candidates &= allowed
     complete = candidates.intersection(*(w.cover.keys() for w in words))
     if complete:  # the answers are those: only their coverage is needed (their rank)
-        return complete, coverage(words, complete)
-    cov = coverage(words, candidates)
+        return complete, coverage(words, complete, budget)
+    cov = coverage(words, candidates, budget)
     return {d for d, c in cov.items()
             if c >= minimum and sum(d in w.cover for w in words) >= MIN_SHARED_WORDS}, cov

@@ -76,10 +76,11 @@ def _row(name: str, delays: list[int], waits: list[int], undated_answers: int, u
                     waits[-1] if waits else None, undated, inconsistent, without_text)
 
 
-def answer_delays(engine, text: str = "", filters=None, as_of: dt.date | None = None) -> Delays:
-    """Delays per minister over every match of `text` + `filters` (the whole index when both are empty)."""
+def answer_delays(engine, text: str = "", filters=None, as_of: dt.date | None = None, budget=None) -> Delays:
+    """Delays per minister over every match of `text` + `filters` (the whole index when both are empty);
+    `budget` bounds the search's work as in search.counting.find_matches."""
     as_of = as_of or dt.date.today()
-    matches = find_matches(engine, text, filters)
+    matches = find_matches(engine, text, filters, budget=budget)
     reader = engine.searcher.reader()
     docnums = matches.docnums
     ministers = text_values(reader, "minister_facet", docnums, UNKNOWN)

@@ -4,10 +4,11 @@
         result = engine.search("stationnement vélo", limit=10)
         for hit in result.hits: print(hit.rank, hit.doc.subject, hit.snippet)
 
-Size (~600 lines): `Engine` is the one place where a query's plan (parsing, spelling correction, the coverage
-rule) meets its execution (the fast scorer or whoosh, sorting, snippets, `similar`); the pieces it drives live
-in their own modules (query, spelling, coverage, scoring, snippets, expansion). Splitting the class further
-would pass its searcher, caches and plan between modules for no gain in clarity.
+Size (~800 lines, over the project's 600: its rewrite into a query plan and collectors is the next step):
+`Engine` is the one place where a query's plan (parsing, spelling correction, the coverage rule) meets its
+execution (the fast scorer or whoosh, sorting, snippets, `similar`); the pieces it drives live in their own
+modules (query, limits, budget, spelling, coverage, scoring, snippets, expansion). Every query path takes a
+`budget` (search/budget.py) and checks it where its work accumulates.
 """
 from __future__ import annotations
 
@@ -29,10 +30,12 @@ from ..index.analysis import LANGUAGES, analyze, fold, normalize
 from ..index.schema import DEFAULT_FIELD_WEIGHTS, document_from_payload
 from ..index.store import damaged_index, open_index
 
-from .coverage import MIN_SHARED_WORDS, MIN_SIMILAR_COVERAGE, Word, answers, coverage, measure, weigh
-from .query import (QueryError, check_balanced, check_terms, expanded_terms, fuzzy_note, make_parser, rewrite,
-                    validate)
-from .spelling import Vocabulary
+from .coverage import (MIN_SHARED_WORDS, MIN_SIMILAR_COVERAGE, Word, answers, coverage, familiarity, measure,
+                       weigh)
+from .budget import UNBOUNDED, QueryTooCostly, budget_collector, checked
+from .limits import ExpansionCounter, check_multiterm_words, check_size, expanded_terms, fuzzy_note
+from .query import QueryError, check_balanced, check_terms, error_text, make_parser, rewrite, validate
+from .spelling import MAX_CORRECTED_WORDS, Vocabulary
 
 SORTS = ("relevance", "date", "-date", "answered", "-answered")
 #: Fields whose text snippets are drawn from, in order of preference.
@@ -68,10 +71,12 @@ class SearchResult:
     query: str
     total: int
     hits: list[Hit]
-    dropped: list[str] = field(default_factory=list)  # words relaxed away, as typed
+    dropped: list[str] = field(default_factory=list)  # words relaxed away, as typed (without punctuation)
     suggestion: str | None = None  # "did you mean" on zero results (with exact=True)
     note: str | None = None  # e.g. "the query has no searchable word"
-    corrected: str | None = None  # the query as searched after spelling correction ("results for …")
+    corrected: str | None = None  # the query as searched after spelling correction (the whole text)
+    #: each word spelling correction changed, as typed (without punctuation), and what it searched instead
+    corrections: list[tuple[str, str]] = field(default_factory=list)
     closest: list[Hit] = field(default_factory=list)  # with closest=True and no answer: the nearest
 
 
@@ -83,6 +88,7 @@ class Plan:
     dropped: list[str] = field(default_factory=list)
     note: str | None = None
     corrected: str | None = None
+    corrections: list = field(default_factory=list)  # [(typed, searched)]
     docs: set | None = None
     coverage: dict | None = None
     closest: list = field(default_factory=list)  # [(docnum, coverage)] when nothing answers
@@ -98,6 +104,16 @@ def _flatten(group):
             yield node
 
 
+#: Punctuation around a typed word ("festivals," "«tram»" "(gratuits)"): not part of the word the user meant.
+_AROUND_WORD = re.compile(r"^[\W_]+|[\W_]+$")
+
+
+def _as_typed(text: str) -> str:
+    """A typed word without the punctuation around it, for notes and spelling correction; itself when
+    nothing else is left ("--")."""
+    return _AROUND_WORD.sub("", text) or text
+
+
 def _apply(text: str, corrections: dict[str, str]) -> str:
     """The query text with each corrected word replaced where it stands as a whole word."""
     for typed, replacement in corrections.items():
@@ -106,8 +122,15 @@ def _apply(text: str, corrections: dict[str, str]) -> str:
 
 
 def _parse_error(e: Exception) -> QueryError:
-    """whoosh's own exception, as the one-line explanation the user sees."""
-    return QueryError("cannot parse the query: %s" % (str(e).splitlines() or [type(e).__name__])[0])
+    """whoosh's own exception while parsing, as the one-line explanation the user sees: a bad date as every
+    bad date is; anything else is a shape of the query the parser does not handle (search/query.py handles
+    every one known; tests/test_search.py's property tests look for more), reported without whoosh's
+    internal message ("list index out of range")."""
+    text = error_text(e)
+    if text.startswith("bad date"):
+        return QueryError(text)
+    return QueryError("cannot parse the query: check its operators (AND, OR, NOT, +, -), parentheses and "
+                      "field names")
 
 
 class _Marker(highlight.Formatter):
@@ -190,8 +213,7 @@ class Engine:
         top level is a plain AND of clauses (the only shape that may be relaxed)."""
         if not text or not text.strip():
             raise QueryError("empty query")
-        if len(text) > 4000:
-            raise QueryError("query too long (over 4000 characters)")
+        check_size(text)  # before whoosh sees the text (search/limits.py)
         check_balanced(text)
         try:
             tree = self.parser.process(rewrite(text))
@@ -202,7 +224,7 @@ class Engine:
         if isinstance(tree, syntax.AndNotGroup) and len(tree) == 2 and isinstance(tree[0], syntax.GroupNode) \
                 and len(tree[0]) == 0:
             # Only negative words ("-tram"): every document but those.
-            negative = tree[1].query(self.parser)
+            negative = self._query_of(tree[1])
             validate(negative, self.schema)
             return [(tree, wq.AndNot(wq.Every(), negative.normalize()))], False
         relaxable = isinstance(tree, syntax.AndGroup) or not isinstance(tree, syntax.GroupNode)
@@ -210,10 +232,7 @@ class Engine:
             list(tree) if isinstance(tree, syntax.GroupNode) else [tree]
         clauses = []
         for node in nodes:
-            try:
-                q = node.query(self.parser)
-            except Exception as e:
-                raise _parse_error(e) from None
+            q = self._query_of(node)
             if q is None or self._is_stopword(node):
                 continue
             validate(q, self.schema)
@@ -223,10 +242,17 @@ class Engine:
                 continue
             clauses.append((node, q))
         if not isinstance(tree, syntax.AndGroup) and isinstance(tree, syntax.GroupNode) and clauses:
-            q = tree.query(self.parser)
+            q = self._query_of(tree)
             validate(q, self.schema)
             return [(tree, q.normalize())], False
         return clauses, relaxable
+
+    def _query_of(self, node):
+        """The whoosh query of a syntax node; whoosh's own errors (a bad date inside a range…) as QueryError."""
+        try:
+            return node.query(self.parser)
+        except Exception as e:  # whoosh raises assorted errors on odd syntax
+            raise _parse_error(e) from None
 
     def _is_bare_word(self, node) -> bool:
         """A word typed without a field (which the multifield parser spread over the default fields)."""
@@ -260,10 +286,12 @@ class Engine:
         q = self.parser.parse(word)
         return q.normalize() if q is not None else wq.NullQuery
 
-    def _read_words(self, clauses, exact: bool):
-        """Bare-word clauses as coverage Words, unknown words corrected or decompounded (unless `exact`);
-        returns (words, corrections as {typed: replacement})."""
+    def _read_words(self, clauses, exact: bool, budget=UNBOUNDED):
+        """Bare-word clauses as coverage Words, unknown words corrected or decompounded (unless `exact`; at
+        most MAX_CORRECTED_WORDS of them); returns (words, corrections as {typed: replacement}, how many
+        unknown words were left uncorrected for that limit)."""
         words, corrections, seen = [], {}, set()
+        tries = skipped = 0
         typed_words = [self._word_text(node) for node, _ in clauses]
         queries = [q for _, q in clauses]
         for i in range(len(clauses) - 1):  # two typed words that the index holds as one ("fiets netwerk")
@@ -273,17 +301,23 @@ class Engine:
                 queries[i] = wq.Or([queries[i]] + terms)
                 queries[i + 1] = wq.Or([queries[i + 1]] + terms)
         lone = len(clauses) == 1
-        for typed, q in zip(typed_words, queries):
+        for typed, q in zip(map(_as_typed, typed_words), queries):
             word = Word(typed, q)
             if lone and self._has_postings(q):
                 # One word found in the index: no coverage rule applies to it (plan() needs two words),
                 # so its postings are only read once, by the scorer.
                 words.append(word)
                 continue
-            measure(word, self.searcher, self._blocks)
+            measure(word, self.searcher, self._blocks, budget)
             replacement = [word]
             if not word.cover and not exact:
-                fix = self.vocabulary.correct(typed)
+                tries += 1
+                if tries > MAX_CORRECTED_WORDS:
+                    skipped += 1
+                    fix = None
+                else:
+                    budget.check()
+                    fix = self.vocabulary.correct(typed)
                 if fix is not None:
                     replacement = []
                     for text in fix.words:
@@ -291,8 +325,8 @@ class Engine:
                         heads = fix.heads.get(text)
                         if heads:  # a compound head also meets the compounds it begins
                             wq_ = wq.Or([wq_] + [wq.Term(f, t, boost=self.weights.get(f, 1.0)) for f, t in heads])
-                        w = Word(text, wq_)
-                        measure(w, self.searcher, self._blocks)
+                        w = Word(text, wq_, typed=typed)
+                        measure(w, self.searcher, self._blocks, budget)
                         replacement.append(w)
                     if fix.reported:
                         corrections[typed] = " ".join(fix.words)
@@ -302,7 +336,7 @@ class Engine:
                     seen.add(key)
                     words.append(w)
         weigh(words, self.searcher.doc_count_all())
-        return words, corrections
+        return words, corrections, skipped
 
     def _has_postings(self, q) -> bool:
         """Does some plain term of a word's query (a Term, or an Or of them) have a live posting? The
@@ -323,37 +357,47 @@ class Engine:
                     return True
         return False
 
-    def _pin_expansions(self, q) -> None:
-        """Expand every fuzzy and prefix word of `q` once, from each segment's own vocabulary
+    def _pin_expansions(self, queries, budget=UNBOUNDED) -> None:
+        """Expand every fuzzy and prefix word of `queries` once, from each segment's own vocabulary
         (index/expansion.py), and pin the words on the query node: whoosh would expand it again at
         every use (the coverage pass, counting, scoring of each segment, each hit's snippets) — 18
         expansions for one `stationement~` search of ten hits. The clamp of the edit distance
-        (bound_fuzzy) has been applied; the number of words was bounded by expanded_terms."""
+        (bound_fuzzy) has been applied. The words are counted across the query as they are found: an
+        expansion stops one word past what the clause limit leaves (search/limits.py), whatever the
+        index's size."""
         from ..index.expansion import expand_prefix, terms_within
         from .query import iter_nodes
         reader = self.searcher.reader()
-        for node in iter_nodes(q):
-            if isinstance(node, wq.FuzzyTerm):
-                words = terms_within(reader, node.fieldname, node.text, node.maxdist, node.prefixlength)
-            elif type(node) is wq.Prefix and node.text:
-                words = expand_prefix(reader, node.fieldname, node.text)
-            else:
-                continue
-            node._btexts = lambda _reader, words=tuple(words): list(words)
+        counter = ExpansionCounter()
+        for q in queries:
+            for node in iter_nodes(q):
+                if isinstance(node, wq.FuzzyTerm):
+                    words = terms_within(reader, node.fieldname, node.text, node.maxdist, node.prefixlength,
+                                         stop_after=counter.room(), budget=budget)
+                elif type(node) is wq.Prefix and node.text:
+                    words = expand_prefix(reader, node.fieldname, node.text, stop_after=counter.room(),
+                                          budget=budget)
+                else:
+                    continue
+                counter.add(len(words))
+                node._btexts = lambda _reader, words=tuple(words): list(words)
 
-    def plan(self, text: str, filters: list | None = None, exact: bool = False) -> "Plan":
+    def plan(self, text: str, filters: list | None = None, exact: bool = False, *, budget=None) -> "Plan":
         """What to run for `text`: the query, and for two or more bare words the documents that answer
-        under the coverage rule (search/coverage.py), with their coverage."""
+        under the coverage rule (search/coverage.py), with their coverage. `budget` (search/budget.py):
+        the CPU time it may take, checked as its work accumulates (QueryTooCostly); None: unbounded."""
+        budget = budget or UNBOUNDED
         if self._blocks is not None:
             self._blocks.clear()
         filters = [f for f in (filters or []) if f is not None]
         if filters and not (text or "").strip():  # only --author/--since…: everything they allow
             return Plan(wq.And(filters).normalize() if len(filters) > 1 else filters[0])
         clauses, relaxable = self.parse(text)
+        check_multiterm_words([q for _, q in clauses], self.schema)  # before any expansion
+        budget.check()
         if self.fast:  # before counting: the count then reads the pinned words, not whoosh's expansion
-            for _, q in clauses:
-                self._pin_expansions(q)
-        expanded_terms([q for _, q in clauses], self.searcher.reader())  # QueryError past the limit
+            self._pin_expansions([q for _, q in clauses], budget)
+        expanded_terms([q for _, q in clauses], self.searcher.reader(), budget=budget)  # QueryError past the limit
         if not clauses:
             if filters:
                 return Plan(wq.And(filters))
@@ -368,26 +412,36 @@ class Engine:
         if not relaxable:
             return Plan(combine(q for _, q in clauses))
         fixed = [q for n, q in clauses if not self._is_bare_word(n)]
-        words, corrections = self._read_words([(n, q) for n, q in clauses if self._is_bare_word(n)], exact)
+        words, corrections, uncorrected = self._read_words(
+            [(n, q) for n, q in clauses if self._is_bare_word(n)], exact, budget)
         corrected = _apply(text, corrections) if corrections else None
+        changed = list(corrections.items())
+        note = None
+        if uncorrected:
+            note = "spelling correction stopped after %d unknown words (%d more searched as typed)" \
+                % (MAX_CORRECTED_WORDS, uncorrected)
         if len(words) < 2:
-            return Plan(combine(fixed + [w.query for w in words]), corrected=corrected)
+            return Plan(combine(fixed + [w.query for w in words]), corrected=corrected, corrections=changed,
+                        note=note)
         allowed = None
         if fixed or filters:
-            allowed = self._allowed(fixed + filters)
-        docs, cov = answers(words, allowed)
+            allowed = self._allowed(fixed + filters, budget)
+        docs, cov = answers(words, allowed, budget=budget)
         anyword = wq.Or([w.query for w in words])
         q = combine(fixed + [anyword])
         if not docs:
             closest = sorted(cov, key=lambda d: -cov[d])[:CLOSEST]
-            return Plan(None, corrected=corrected, closest=[(d, cov[d]) for d in closest])
+            return Plan(None, corrected=corrected, corrections=changed, closest=[(d, cov[d]) for d in closest],
+                        note=note)
         dropped = []
         best = max(docs, key=lambda d: cov[d])
         if not all(best in w.cover for w in words):
-            dropped = [w.text for w in words if best not in w.cover]
-        return Plan(q, dropped=dropped, corrected=corrected, docs=docs, coverage=cov)
+            # as typed (a corrected word as the user typed it), each once
+            dropped = list(dict.fromkeys(w.typed or w.text for w in words if best not in w.cover))
+        return Plan(q, dropped=dropped, corrected=corrected, corrections=changed, docs=docs, coverage=cov,
+                    note=note)
 
-    def _allowed(self, queries: list) -> set:
+    def _allowed(self, queries: list, budget=UNBOUNDED) -> set:
         """The documents matching every one of `queries` (the clauses beside a query's bare words, and
         the filters): a date or number range from its sorted column (search.scoring.RangeFilter, one
         slice), anything else by whoosh."""
@@ -395,58 +449,59 @@ class Engine:
         sets = []
         for q in queries:
             flt = range_filter(self.searcher, q) if self.fast else None
-            sets.append(flt.docs if flt is not None else set(self.searcher.docs_for_query(q)))
+            sets.append(flt.docs if flt is not None else set(checked(self.searcher.docs_for_query(q), budget)))
         sets.sort(key=len)
         return set(sets[0]).intersection(*sets[1:])
 
     def search(self, text: str, *, limit: int = 10, offset: int = 0, sort: str = "relevance",
                filters: list | None = None, snippets: bool = True, exact: bool = False,
-               closest: bool = False) -> SearchResult:
+               closest: bool = False, budget=None) -> SearchResult:
         """Ranked hits for `text`. `exact` turns spelling correction off; `closest` lists the nearest
-        documents when the coverage rule leaves no answer."""
+        documents when the coverage rule leaves no answer. `budget` (search/budget.py): the CPU time the
+        search may take (QueryTooCostly past it); None: unbounded."""
         try:
             return self._search(text, limit=limit, offset=offset, sort=sort, filters=filters,
-                                snippets=snippets, exact=exact, closest=closest)
+                                snippets=snippets, exact=exact, closest=closest, budget=budget or UNBOUNDED)
         finally:
             if self._blocks is not None:
                 self._blocks.clear()
 
-    def _search(self, text, *, limit, offset, sort, filters, snippets, exact, closest) -> SearchResult:
+    def _search(self, text, *, limit, offset, sort, filters, snippets, exact, closest, budget) -> SearchResult:
         if sort not in SORTS:
             raise QueryError("unknown sort %r (%s)" % (sort, ", ".join(SORTS)))
-        plan = self.plan(text, filters, exact)
+        plan = self.plan(text, filters, exact, budget=budget)
         note = plan.note or fuzzy_note(text)
         if plan.query is None:
             near = []
             if closest and plan.closest:
                 near = [self._stored_hit(i, docnum, cov) for i, (docnum, cov) in enumerate(plan.closest, 1)]
-            suggestion = self.suggest(text) if exact else None
-            return SearchResult(text, 0, [], note=note, corrected=plan.corrected, closest=near,
-                                suggestion=suggestion)
+            suggestion = self.suggest(text, budget) if exact else None
+            return SearchResult(text, 0, [], note=note, corrected=plan.corrected, corrections=plan.corrections,
+                                closest=near, suggestion=suggestion)
         want = offset + limit
         if sort == "relevance":
             # Every match scored (no block skipping): whoosh's skipping top-k path miscounts some queries
             # on multi-segment indexes, and counting its total afterwards costs a second pass anyway.
             cov = plan.coverage or {}
-            scores = self._fast_scores(plan.query, plan.docs)
+            scores = self._fast_scores(plan.query, plan.docs, budget)
             if scores is not None:
-                return self._fast_result(text, plan, note, scores, cov, offset, want, snippets, exact)
-            results = self.searcher.search(plan.query, limit=None, filter=plan.docs)
+                return self._fast_result(text, plan, note, scores, cov, offset, want, snippets, exact, budget)
+            results = self._whoosh_search(plan.query, budget, limit=None, filter=plan.docs)
             window = sorted(results.top_n, key=lambda sd: (-round(sd[0] * cov.get(sd[1], 1.0), 6),
                                                            -self._date_key(sd[1])))[:want]
             ranked = [WhooshHit(results, docnum, pos, score * cov.get(docnum, 1.0))
                       for pos, (score, docnum) in enumerate(window)]
         elif sort in ("answered", "-answered"):  # by answer date, undated last (search/sorting.py)
             from .sorting import answer_date_facet
-            results = self.searcher.search(plan.query, limit=want, filter=plan.docs,
-                                           sortedby=answer_date_facet(sort == "-answered"))
+            results = self._whoosh_search(plan.query, budget, limit=want, filter=plan.docs,
+                                          sortedby=answer_date_facet(sort == "-answered"))
             ranked = list(results)
         elif sort == "date":  # oldest first; whoosh's missing-date sentinel (2**64 - 1) sorts dateless last
-            results = self.searcher.search(plan.query, limit=want, sortedby="date_received", filter=plan.docs)
+            results = self._whoosh_search(plan.query, budget, limit=want, sortedby="date_received", filter=plan.docs)
             ranked = list(results)
         else:  # newest first, dateless still last (reversed, the sentinel would put them first)
-            results = self.searcher.search(plan.query, limit=None, sortedby="date_received", reverse=True,
-                                           filter=plan.docs)
+            results = self._whoosh_search(plan.query, budget, limit=None, sortedby="date_received", reverse=True,
+                                          filter=plan.docs)
             keyed = sorted(results.top_n, key=lambda kd: self._date_key(kd[1]) == 0)  # stable: date order kept
             ranked = [WhooshHit(results, docnum, pos, key) for pos, (key, docnum) in enumerate(keyed[:want])]
         total = len(results)
@@ -465,11 +520,18 @@ class Engine:
             else:
                 found = self._snippets(h, doc)
             hits.append(Hit(i, score, doc, found))
-        suggestion = self.suggest(text) if total == 0 and exact else None
+        suggestion = self.suggest(text, budget) if total == 0 and exact else None
         return SearchResult(text, total, hits, dropped=plan.dropped, suggestion=suggestion, note=note,
-                            corrected=plan.corrected)
+                            corrected=plan.corrected, corrections=plan.corrections)
 
-    def _fast_scores(self, q, allowed) -> dict | None:
+    def _whoosh_search(self, q, budget, **kwargs):
+        """whoosh's Searcher.search (same keywords), checking `budget` before and as documents are collected."""
+        budget.check()
+        collector = budget_collector(self.searcher.collector(**kwargs), budget)
+        self.searcher.search_with_collector(q, collector)
+        return collector.results()
+
+    def _fast_scores(self, q, allowed, budget=UNBOUNDED) -> dict | None:
         """{docnum: BM25F score} of every document matching `q` within `allowed`, by the term-at-a-time
         scorer (search/scoring.py: the same scores as whoosh's, ~10× cheaper a posting), for the shapes
         it computes exactly: a word, an OR of words' terms, an AND of such words, phrases (positions read
@@ -504,14 +566,15 @@ class Engine:
             allowed = _all_of(containers + ([allowed] if allowed is not None else []))
         if self._scorer is None:
             self._scorer = FastScorer(self.searcher, blocks=self._blocks)
-        scores = self._scorer.score(terms, require_all=require_all, allowed=allowed, words=False).scores
+        scores = self._scorer.score(terms, require_all=require_all, allowed=allowed, words=False,
+                                    budget=budget).scores
         if ranges:  # whoosh scores a constant-score range 1.0 (its boost) in every document it matches
             extra = float(len(ranges))
             scores = {d: s + extra for d, s in scores.items()}
         return scores
 
     def _fast_result(self, text, plan, note, scores: dict, cov: dict, offset: int, want: int,
-                     snippets: bool, exact: bool) -> SearchResult:
+                     snippets: bool, exact: bool, budget) -> SearchResult:
         """The relevance-sorted page from the fast scorer's scores, in the whoosh path's order (score ×
         coverage rounded to 1e-6, then newest first). Only the documents tied with the page's last
         score read their date, not every match."""
@@ -536,9 +599,9 @@ class Engine:
             score = float(scores[docnum] * cov.get(docnum, 1.0))
             hits.append(Hit(i, score, doc, self._window_snippets(doc, terms) if snippets else []))
         total = len(scores)
-        suggestion = self.suggest(text) if total == 0 and exact else None
+        suggestion = self.suggest(text, budget) if total == 0 and exact else None
         return SearchResult(text, total, hits, dropped=plan.dropped, suggestion=suggestion, note=note,
-                            corrected=plan.corrected)
+                            corrected=plan.corrected, corrections=plan.corrections)
 
     def _snippet_terms(self, q) -> dict:
         """{field: the indexed terms the query asks for there}, fuzzy and prefix words as the index words
@@ -622,16 +685,21 @@ class Engine:
             out.append(lead[:200] + ("…" if len(lead) > 200 else ""))
         return out
 
-    def suggest(self, text: str) -> str | None:
-        """With --exact: the query with its unknown words replaced by the index's closest spellings,
-        offered only if that query finds something ("did you mean")."""
+    def suggest(self, text: str, budget=None) -> str | None:
+        """With --exact: the query with its unknown words replaced by the index's closest spellings (the
+        first MAX_CORRECTED_WORDS unknown words), offered only if that query finds something ("did you
+        mean")."""
+        budget = budget or UNBOUNDED
         changed = False
+        tries = 0
 
         def fix(m):
-            nonlocal changed
+            nonlocal changed, tries
             word = m.group()
-            if self.vocabulary.known(fold(word)):
+            if tries >= MAX_CORRECTED_WORDS or self.vocabulary.known(fold(word)):
                 return word
+            tries += 1
+            budget.check()
             candidate = self.vocabulary.closest(fold(word))
             if not candidate:
                 return word
@@ -642,7 +710,9 @@ class Engine:
         if not changed:
             return None
         try:
-            plan = self.plan(suggestion, exact=True)
+            plan = self.plan(suggestion, exact=True, budget=budget)
+        except QueryTooCostly:
+            raise
         except QueryError:
             return None
         return suggestion if plan.query is not None and self._exists(plan.query) else None
@@ -654,28 +724,36 @@ class Engine:
         stored = self.searcher.document(id=doc_id) or self.searcher.document(moncode=doc_id)
         return document_from_payload(stored["payload"]) if stored else None
 
-    def similar(self, doc_id: str, limit: int = 10) -> list[Hit]:
+    def similar(self, doc_id: str, limit: int = 10, budget=None) -> list[Hit]:
         """Questions most like this one ("has this been asked before?"), excluding itself; only those
-        close enough (the threshold of similar_text)."""
+        close enough (the threshold of similar_text). `budget` as for search()."""
         doc = self.get(doc_id)
         if doc is None:
             raise KeyError(doc_id)
         # The subject names the topic: its words count three times among the question's.
         text = "\n".join(t for t in (doc.subject, doc.subject, doc.subject, doc.question) if t)
-        return self.similar_text(text, limit=limit, exclude=doc.id)
+        return self.similar_text(text, limit=limit, exclude=doc.id, budget=budget)
 
-    def similar_text(self, text: str, limit: int = 10, exclude: str | None = None) -> list[Hit]:
+    def similar_text(self, text: str, limit: int = 10, exclude: str | None = None, budget=None) -> list[Hit]:
         """Existing questions closest to a free text (a draft question), best first, scored by the share
-        of the text's key words they cover (search/coverage.py); none under MIN_SIMILAR_COVERAGE."""
+        of the text's key words they cover (search/coverage.py); none under MIN_SIMILAR_COVERAGE.
+        `budget` as for search()."""
+        budget = budget or UNBOUNDED
+        terms = self._text_terms(text, budget)
+        # A text mostly unknown to the index (gibberish, another language) is judged on all its words, not on
+        # the few the index knows: its coverage is scaled down (search/coverage.py, familiarity).
+        scale = familiarity(sum(c for _, c, df in terms if df), sum(c for _, c, df in terms if not df))
+        if scale < MIN_SIMILAR_COVERAGE:
+            return []
         # Excluding a document of the index: its own words (df 1) can meet no other document.
-        words = self._key_words(text, min_df=2 if exclude else 1)
+        words = self._key_words(text, min_df=2 if exclude else 1, budget=budget, terms=terms)
         if not words:
             return []
         # Only a document holding one of the "essential" words can be close: the least informative words
-        # together carry less than MIN_SIMILAR_COVERAGE of the text's information (MaxScore's split),
-        # so a document holding none but those cannot reach it. The common words' thousands of
-        # documents are then never candidates (exactly the same answers; tests/test_search.py).
-        need = MIN_SIMILAR_COVERAGE * sum(w.info for w in words) * (1 - 1e-9)
+        # together carry less than MIN_SIMILAR_COVERAGE (over the scale) of the text's information
+        # (MaxScore's split), so a document holding none but those cannot reach it. The common words'
+        # thousands of documents are then never candidates (exactly the same answers; tests/test_search.py).
+        need = MIN_SIMILAR_COVERAGE / scale * sum(w.info for w in words) * (1 - 1e-9)
         carried, low = 0.0, set()
         for i, w in sorted(enumerate(words), key=lambda iw: iw[1].info):
             if carried + w.info >= need:
@@ -689,7 +767,9 @@ class Engine:
         if exclude is not None:
             own = self.searcher.document_number(id=exclude)
             candidates.discard(own)
-        cov = coverage(words, candidates)
+        cov = coverage(words, candidates, budget)
+        if scale < 1.0:
+            cov = {d: c * scale for d, c in cov.items()}
         close = sorted((d for d in cov if cov[d] >= MIN_SIMILAR_COVERAGE
                         and sum(d in w.cover for w in words) >= MIN_SHARED_WORDS),
                        key=lambda d: (-round(cov[d], 6), -self._date_key(d)))[:limit]
@@ -700,26 +780,33 @@ class Engine:
                 hit.snippets = self._window_snippets(hit.doc, terms, top=1)
         return hits
 
-    def _key_words(self, text: str, min_df: int = 1) -> list[Word]:
-        """The KEY_WORDS most informative words of a text (occurrences × idf of the exact form), as Words."""
+    def _text_terms(self, text: str, budget=UNBOUNDED) -> list[tuple[str, int, int]]:
+        """(word, occurrences, documents holding it) of each distinct word of a free text that may be a key
+        word: one term of the exact form, no stopword (a document frequency of 0: unknown to the index)."""
         text = normalize(text or "")[:MAX_SIMILAR_TEXT]
         counts: dict[str, int] = {}
         for m in _WORD.finditer(text):
             word = m.group().lower()
             counts[word] = counts.get(word, 0) + 1
+        out = []
+        for word, count in checked(counts.items(), budget):
+            terms = analyze(word, "exact")
+            if len(terms) == 1 and not self._is_stop_text(word):
+                out.append((word, count, self.vocabulary.frequency(terms[0])))
+        return out
+
+    def _key_words(self, text: str, min_df: int = 1, budget=UNBOUNDED, terms=None) -> list[Word]:
+        """The KEY_WORDS most informative words of a text (occurrences × idf of the exact form), as Words
+        (`terms`: the text's _text_terms, when already read)."""
         n = self.searcher.doc_count_all()
         ranked = []
-        for word, count in counts.items():
-            terms = analyze(word, "exact")
-            if len(terms) != 1 or self._is_stop_text(word):
-                continue
-            df = self.vocabulary.frequency(terms[0])
+        for word, count, df in self._text_terms(text, budget) if terms is None else terms:
             if df >= min_df:  # a word in every document ranks last (log 1 = 0) but still counts
                 ranked.append((-count * math.log(n / df), word))
         words = []
         for _, word in sorted(ranked)[:KEY_WORDS]:
             w = Word(word, self._word_query(word))
-            measure(w, self.searcher, self._blocks)
+            measure(w, self.searcher, self._blocks, budget)
             if w.cover:
                 words.append(w)
         weigh(words, n)

@@ -232,11 +232,13 @@ class FastScorer:
 
     # -- scoring ------------------------------------------------------------------------------------
 
-    def _accumulate(self, t: WeightedTerm, scores: dict, docs: set, candidates, allowed, seen: set) -> int:
+    def _accumulate(self, t: WeightedTerm, scores: dict, docs: set, candidates, allowed, seen: set,
+                    budget=None) -> int:
         """Add one term's BM25F contribution to `scores` and its documents to `docs`, over every
         segment's posting blocks; only documents in `candidates` and `allowed` (when given); every
         document of the term, filtered or not, to `seen` (either None: not collected). Returns the
-        number of postings read."""
+        number of postings read. `budget` (search/budget.py) is checked at every block (up to 128
+        postings, ~40 µs of work against ~0.3 µs a check)."""
         if t.field not in self.schema:
             return 0
         field = self.schema[t.field]
@@ -250,6 +252,8 @@ class FastScorer:
             if scorable:
                 lengths = self._segment_lengths(i, t.field)
             for ids, weights in self.blocks(segreader, t.field, btext):
+                if budget is not None:
+                    budget.check()
                 visited += len(ids)
                 if offset:
                     ids = [d + offset for d in ids]
@@ -317,7 +321,7 @@ class FastScorer:
         return found
 
     def score(self, terms: Iterable[WeightedTerm], *, require_all: bool = False, allowed=None,
-              word_idf: list | None = None, words: bool = True) -> ScoredDocs:
+              word_idf: list | None = None, words: bool = True, budget=None) -> ScoredDocs:
         """Score every document matching the terms.
 
         require_all: a document must match every word (AND of words; OR of each word's terms).
@@ -327,7 +331,7 @@ class FastScorer:
         matches (any of its terms; filters and require_all do not change it).
         words=False: scores and total only (what a ranked page needs); the documents of each word are
         not collected, so word masks, coverage and word IDFs are unavailable (word_idf is empty): two
-        set updates a posting fewer."""
+        set updates a posting fewer. budget: a search.budget.Budget checked at every posting block."""
         terms = list(terms)
         nwords = max((t.word for t in terms), default=-1) + 1
         if allowed is not None and hasattr(allowed, "matcher") and hasattr(allowed, "docs"):  # a whoosh query
@@ -359,14 +363,14 @@ class FastScorer:
                     groups.setdefault(t.group, []).append(t)
                 else:
                     visited += self._accumulate(t, scores, docs_w if words or require_all else None, candidates,
-                                                allowed, seen_w if words else None)
+                                                allowed, seen_w if words else None, budget)
             for members in groups.values():
                 partial: dict = {}
                 together = seen_together = None
                 for t in members:
                     docs_t: set = set()
                     seen_t: set = set()
-                    visited += self._accumulate(t, partial, docs_t, candidates, allowed, seen_t)
+                    visited += self._accumulate(t, partial, docs_t, candidates, allowed, seen_t, budget)
                     together = docs_t if together is None else together & docs_t
                     seen_together = seen_t if seen_together is None else seen_together & seen_t
                 if members[0].offset >= 0 and seen_together:
