@@ -133,12 +133,13 @@ def search_title(form: SearchForm, result: SearchResult | None) -> str:
     if form.empty and not form.errors and result is None:
         return "Recherche"
     what = "« %s »" % _short(form.q) if form.q else "Recherche sans mots"
-    active = ", ".join("%s %s" % (FILTER_LABELS[name], getattr(form, name)) for name in FILTER_LABELS
+    active = ", ".join("%s %s" % (FILTER_LABELS[name], _shown(name, getattr(form, name))) for name in FILTER_LABELS
                        if getattr(form, name) and not form.has_error(name))
     if active:
-        what += " (%s)" % active
+        what += " (%s)" % _short(active)
     if form.errors:
-        return "Erreur (%s) — %s" % (", ".join(LABELS.get(e.parameter, e.parameter) for e in form.errors), what)
+        fields = ", ".join(LABELS.get(e.parameter) or "requête" for e in form.errors)
+        return "Erreur (%s) — %s" % (fields, what)
     if not result.total:
         return "%s — aucun résultat" % what
     count = "%d résultat%s" % (result.total, "s" if result.total != 1 else "")
@@ -403,15 +404,18 @@ def create_app(index_dir, engine: Engine | None = None, engines: int = WORKERS,
     return app
 
 
+def _shown(name: str, value: str) -> str:
+    """A filter's value as the page shows it (statuses and types by their French labels)."""
+    return {"status": STATUS_LABELS, "type": TYPE_LABELS}.get(name, {}).get(value, value)
+
+
 def _active(form: SearchForm) -> list[tuple[str, str, str]]:
     """[(label, value, url of the same search without that filter)] for the filters in use."""
     out = []
     for name, label in FILTER_LABELS.items():
         value = getattr(form, name)
         if value and not form.has_error(name):
-            shown = STATUS_LABELS.get(value, value) if name == "status" else TYPE_LABELS.get(value, value) \
-                if name == "type" else value
-            out.append((label, shown, url_for("search_page", **form.params(page=None, **{name: ""}))))
+            out.append((label, _shown(name, value), url_for("search_page", **form.params(page=None, **{name: ""}))))
     return out
 
 

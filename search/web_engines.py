@@ -6,7 +6,8 @@ lock made every request wait for the whole search of the one before it (issue 19
 lock, so the server answered nothing else). Each worker thread now checks an Engine out for its request
 and back in afterwards; requests run side by side (as far as the GIL lets CPU-bound Python run: they
 interleave every few milliseconds instead of waiting for each other's end). The pool never holds more than
-`size` engines: the server's worker count, so it never makes a request wait for an engine either.
+`size` engines: the server's worker count (search/web_server.py, WORKERS), so it never makes a request
+wait for an engine either.
 
 Freshness: at every checkout the engine compares the newest commit on disk with the one it reads
 (`searcher.up_to_date()`, a directory listing) and is replaced by a newly opened one when another process
@@ -26,14 +27,11 @@ from pathlib import Path
 from .budget import Budget
 from .engine import Engine
 
-#: Engines open at once when the server does not say (`create_app(…, engines=N)`): its worker count.
-DEFAULT_ENGINES = 4
-
 
 class EnginePool:
     """At most `size` Engines over the index at `index_dir`, each used by one request at a time."""
 
-    def __init__(self, index_dir, engine: Engine | None = None, size: int = DEFAULT_ENGINES):
+    def __init__(self, index_dir, engine: Engine | None = None, *, size: int):
         if size < 1:
             raise ValueError("an engine pool needs at least one engine")
         self.index_dir = Path(index_dir)
@@ -105,11 +103,6 @@ class EnginePool:
             self._cond.notify_all()
         for engine in idle:
             engine.close()
-
-
-def request_budget(seconds: float | None) -> Budget:
-    """The CPU budget of one request (search/budget.py: this thread's CPU time from now on)."""
-    return Budget(seconds)
 
 
 _TAKES_BUDGET: dict = {}
