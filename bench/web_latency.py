@@ -13,7 +13,8 @@ Load (`--load`): a real `parlsearch serve --port 0` in a child process (`--pytho
 so that another checkout's server can be measured with the same clients), and client threads in this
 process, each with its own keep-alive connection, each sending the HTML page of QUERIES one after another
 (a closed loop: a client sends its next request when the last answer arrived). For each number of
-clients: p50, p95 and max of the latency clients see, and requests per second. Then the mixed load: one
+clients: p50, p95 and max of the latency clients see, requests per second, and the server process's CPU time per request (user + system, from
+/proc: the figure that does not depend on what else the machine runs). Then the mixed load: one
 client repeats `--costly` (a legal query that takes long) while another sends the keyword queries: the
 latency of the keyword queries shows whether a request waits behind another's whole search.
 
@@ -129,15 +130,22 @@ def clients_run(host, port, n_clients: int, rounds: int, paths: list[str]) -> tu
     return latencies, time.perf_counter() - start, len(errors)
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process and its finished threads (Linux /proc)."""
+    import os
+    fields = open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
-def row(label: str, latencies: list[float], wall: float, errors: int) -> str:
-    return "%-34s %6d %9.0f %9.0f %9.0f %8.1f %6d" % (
+def row(label: str, latencies: list[float], wall: float, errors: int, cpu: float) -> str:
+    return "%-34s %6d %9.0f %9.0f %9.0f %8.1f %9.1f %6d" % (
         label, len(latencies), 1000 * percentile(latencies, 50), 1000 * percentile(latencies, 95),
-        1000 * max(latencies), len(latencies) / wall, errors)
+        1000 * max(latencies), len(latencies) / wall, 1000 * cpu / len(latencies), errors)
 
 
 def load(args) -> int:
@@ -145,11 +153,13 @@ def load(args) -> int:
     paths = ["/?" + urllib.parse.urlencode({"q": q}) for q in QUERIES]
     try:
         clients_run(host, port, 8, 1, paths)  # warm-up: every worker thread opens its engine
-        print("%-34s %6s %9s %9s %9s %8s %6s" % ("clients", "reqs", "p50 ms", "p95 ms", "max ms", "req/s",
-                                                 "errors"))
+        print("%-34s %6s %9s %9s %9s %8s %9s %6s" % ("clients", "reqs", "p50 ms", "p95 ms", "max ms", "req/s",
+                                                     "cpu ms/req", "errors"))
         for n in args.clients:
+            cpu = cpu_seconds(proc.pid)
             latencies, wall, errors = clients_run(host, port, n, args.rounds, paths)
-            print(row("%d client%s, keyword pages" % (n, "s" if n > 1 else ""), latencies, wall, errors))
+            cpu = cpu_seconds(proc.pid) - cpu
+            print(row("%d client%s, keyword pages" % (n, "s" if n > 1 else ""), latencies, wall, errors, cpu))
         # Mixed: one client repeats the costly query while one client sends keyword pages.
         costly_path = "/?" + urllib.parse.urlencode({"q": args.costly})
         conn = http.client.HTTPConnection(host, port, timeout=600)
@@ -165,10 +175,12 @@ def load(args) -> int:
 
         thread = threading.Thread(target=costly_client)
         thread.start()
+        cpu = cpu_seconds(proc.pid)
         latencies, wall, errors = clients_run(host, port, 1, args.rounds, paths)
+        cpu = cpu_seconds(proc.pid) - cpu
         stop.set()
         thread.join()
-        print(row("1 client beside a costly one", latencies, wall, errors))
+        print(row("1 client beside a costly one", latencies, wall, errors, cpu))
         print("costly query alone: %.0f ms (status %d); beside the keyword client: p50 %.0f ms over %d" % (
             1000 * costly_seconds, costly_status, 1000 * statistics.median(costly_times), len(costly_times)))
         conn.close()

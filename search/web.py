@@ -130,7 +130,7 @@ def _short(text: str, limit: int = TITLE_CHARS) -> str:
 def search_title(form: SearchForm, result: SearchResult | None) -> str:
     """The <title> of a search page: the query, its filters, the count and the page, so that each state of
     the search (results, page 2, filtered, nothing found, refused) has its own title in tabs and history."""
-    if form.empty and not form.errors and result is None:
+    if not form.errors and result is None and form.empty:
         return "Recherche"
     what = "« %s »" % _short(form.q) if form.q else "Recherche sans mots"
     active = ", ".join("%s %s" % (FILTER_LABELS[name], _shown(name, getattr(form, name))) for name in FILTER_LABELS

@@ -33,12 +33,12 @@ from waitress.server import create_server
 from waitress.task import ErrorTask
 from waitress.utilities import Error
 
-#: Worker threads, and so engines open at once (search/web_engines.py): a keyword page needs 20–40 ms
-#: of CPU, a costly query at most its budget (search/budget.py, 5 s); with 8 workers, 7 costly requests
-#: in flight still leave one to a keyword query (CPU-bound Python shares one core's worth of GIL: more
-#: workers add no throughput, only the chance for a short request to start at once). Each worker keeps
-#: one open Engine (a searcher and its caches).
-WORKERS = 8
+#: Worker threads, and so engines open at once (search/web_engines.py). CPU-bound Python shares one
+#: core's worth of GIL, so more workers add no throughput, only the chance for a short request to start at
+#: once beside long ones (a keyword page needs 20–40 ms of CPU, a costly query at most its 5-s budget);
+#: each keeps an Engine whose caches grow with the index (18 MB each at 20,000 documents, after pages with
+#: facets). 4 (waitress's default): a keyword page still starts beside three costly requests.
+WORKERS = 4
 #: Open connections at once; the server stops accepting past it (the kernel's backlog queues the rest).
 #: A connection costs a socket and a buffer, no thread; a browser opens at most 6 to one host.
 CONNECTION_LIMIT = 100

@@ -3,8 +3,10 @@ honoured by every route that counts or searches, no parameter silently ignored, 
 surface — English, machine-readable errors from /api/, French on the pages."""
 import json
 import re
+import urllib.parse
 
 import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 pytest.importorskip("flask")
 
@@ -127,3 +129,17 @@ def test_api_search_closest(client, engine):
     data = api(client, "/api/search", q=query, closest=1)
     assert [h["id"] for h in data["closest"]] == [h.doc.id for h in expected.closest]
     assert "closest" not in api(client, "/api/search", q=query)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.dictionaries(st.sampled_from(web.SearchForm.PARAMS + ("closest", "bogus")),
+                       st.text(alphabet=st.sampled_from('ab1-2:"*()~ zé\x00\u202e'), max_size=12), max_size=5))
+def test_any_url_gets_a_page_or_a_named_refusal(client, params):
+    """Whatever a URL holds, the page answers 200 or 400 and the API 200 or a 400 naming its reason —
+    never a 500."""
+    page = client.get("/?" + urllib.parse.urlencode(params))
+    assert page.status_code in (200, 400)
+    response = client.get("/api/search?" + urllib.parse.urlencode(params))
+    assert response.status_code in (200, 400)
+    if response.status_code == 400:
+        assert json.loads(response.data)["code"]

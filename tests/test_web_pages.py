@@ -40,7 +40,7 @@ def test_each_search_state_has_its_own_title(client):
     assert all(t.endswith(" · parlsearch") for t in states.values())
     assert "« logement »" in states["results"] and "résultat" in states["results"]
     assert "page 2" in states["page 2"] and "page" not in states["results"].replace("parlsearch", "")
-    assert "statut answered" in states["filtered"] or "statut" in states["filtered"]
+    assert "(statut répondue)" in states["filtered"]
     assert "aucun résultat" in states["nothing"]
     assert states["refused"].startswith("Erreur (Reçue depuis)")
 
@@ -68,6 +68,12 @@ def test_a_bad_date_keeps_the_search_and_names_the_field(client):
     assert page.find("a", href="#since")  # the summary links to the field
     assert "selected" in page.find("option", value="answered")[0] and "selected" in page.find("option", value="20")[0]
     assert "open" in page.find("details")[0]  # the filters are shown, the field visible
+
+
+def test_a_bad_filter_alone_is_shown_in_its_field(client):
+    page = Page(html(get(client, "/", 400, until="2026-13")))
+    assert page.find("input", id="until")[0]["aria-invalid"] == "true"
+    assert page.title.startswith("Erreur (Reçue jusqu’au) — Recherche sans mots")
 
 
 def test_a_bad_query_is_shown_in_its_field(client):
