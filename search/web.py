@@ -9,7 +9,7 @@ no document content ever becomes markup. Only GET is served (HEAD and OPTIONS to
 is bounded (search/web_form.py), each request has a CPU budget (search/web_engines.py), and each response
 carries a Content-Security-Policy that allows no script at all (search/web_server.py).
 
-Size (~430 lines): the routes and the safe-markup helpers of one small application; reading the URL
+Size (~440 lines): the routes and the safe-markup helpers of one small application; reading the URL
 (web_form.py), the engines (web_engines.py), the CSV download (web_csv.py), serving (web_server.py), the
 counting (web_facets.py), the links (links.py) and the rendering of hits (output.py) live elsewhere.
 """
