@@ -59,6 +59,11 @@ FLOAT_WEIGHTS = 0x1  # weights stored as float32 (else uint16)
 HAS_POSITIONS = 0x2  # a positions section follows the weights
 WIDE_POSITIONS = 0x4  # positions stored as uint32 (else uint16)
 
+class DamagedRecord(ValueError):
+    """A posting record that cannot be what the writer wrote (out of its file, or naming documents the segment
+    does not have): the segment's file was damaged after it was written."""
+
+
 _STATS = W3TermInfo._struct  # !BfIBBfII: flags (0), weight, df, min length, max length, max weight, min/max id
 _EXTENT = struct.Struct("<QB")
 _LITTLE = sys.byteorder == "little"
@@ -390,5 +395,5 @@ class ParlCodec(W3Codec):
         return W3Segment(self, indexname)
 
 
-__all__ = ["ParlCodec", "ArrayTermInfo", "ArrayTermsReader", "ArrayFieldWriter", "CODEC_VERSION",
+__all__ = ["DamagedRecord", "ParlCodec", "ArrayTermInfo", "ArrayTermsReader", "ArrayFieldWriter", "CODEC_VERSION",
            "POSTINGS_EXT", "VOCABULARY_EXT", "encode_record", "record_sections", "TermInfo"]

@@ -9,12 +9,18 @@ words (tests/test_expansion.py checks it against MultiReader.terms_within) at a 
 own term list instead of merging all of them through a heap.
 
 `limit` bounds how many terms a word may expand to (each expansion is one more posting list to read):
-the most frequent (summed document frequency over segments), then alphabetical, are kept.
+the most frequent (summed document frequency over segments), then alphabetical, are kept. `stop_after`
+instead stops the walk as soon as that many words are found (search/limits.py counts a query's expansions
+against its clause limit: one past the limit is enough to refuse it), and `budget` (search/budget.py) is
+checked every CHECK_EVERY words found.
 """
 from __future__ import annotations
 
 from functools import lru_cache
 from heapq import nsmallest
+
+#: Words found between two checks of a budget (a check costs ~0.3 µs, a word found ~2-20 µs).
+CHECK_EVERY = 64
 
 
 @lru_cache(maxsize=128)
@@ -52,14 +58,26 @@ def _bound(reader, fieldname: str, words, limit: int | None) -> list[str]:
                                                   for w in words)))
 
 
+def _collect(words: set, found, stop_after: int | None, budget) -> bool:
+    """Add the words of `found` to `words`, stopping once `stop_after` are held (False then)."""
+    for i, word in enumerate(found):
+        words.add(word)
+        if budget is not None and not i % CHECK_EVERY:
+            budget.check()
+        if stop_after is not None and len(words) >= stop_after:
+            return False
+    return True
+
+
 def terms_within(reader, fieldname: str, text: str, maxdist: int, prefix: int = 0,
-                 limit: int | None = None) -> list[str]:
+                 limit: int | None = None, stop_after: int | None = None, budget=None) -> list[str]:
     """Words of `fieldname` within `maxdist` Damerau-Levenshtein edits of `text` (sharing its first
     `prefix` characters): the same set as whoosh's MultiReader.terms_within, from each segment's own
     sorted term list walked by one automaton (_damerau_dfa), each word confirmed with whoosh's own
     distance().
 
-    Sorted; at most `limit` words (the most frequent) when limit is given."""
+    Sorted; at most `limit` words (the most frequent) when limit is given; the first `stop_after` words
+    the walk meets (in no useful order: for counting) when that is given."""
     from whoosh.codec.base import Automata
     from whoosh.support.levenshtein import distance
 
@@ -69,30 +87,33 @@ def terms_within(reader, fieldname: str, text: str, maxdist: int, prefix: int = 
     spellfield = reader.schema[fieldname].spelling_fieldname(fieldname)
     dfa = _damerau_dfa(text, maxdist, prefix)
     from .segments import ListCursor, vocabulary
+    def cursor(leaf):
+        terms = vocabulary(leaf, fieldname)
+        return ListCursor(terms) if terms is not None else leaf.cursor(spellfield)
     words = set()
-    for leaf in _leaves(reader):
-        if fieldname in leaf.indexed_field_names():
-            terms = vocabulary(leaf, fieldname)
-            cursor = ListCursor(terms) if terms is not None else leaf.cursor(spellfield)
-            words.update(Automata.find_matches(dfa, cursor))
-    words = {w for w in words if distance(w, text, limit=maxdist) <= maxdist}
+    confirmed = (w for leaf in _leaves(reader) if fieldname in leaf.indexed_field_names()
+                 for w in Automata.find_matches(dfa, cursor(leaf))
+                 if distance(w, text, limit=maxdist) <= maxdist)
+    _collect(words, confirmed, stop_after, budget)
     return _bound(reader, fieldname, words, limit)
 
 
-def expand_prefix(reader, fieldname: str, prefix: str, limit: int | None = None) -> list[str]:
-    """Words of `fieldname` starting with `prefix`, per segment; at most `limit` (the most frequent)."""
+def expand_prefix(reader, fieldname: str, prefix: str, limit: int | None = None, stop_after: int | None = None,
+                  budget=None) -> list[str]:
+    """Words of `fieldname` starting with `prefix`, per segment; at most `limit` (the most frequent), or
+    the first `stop_after` found (see terms_within)."""
     if fieldname not in reader.schema:
         return []
     from .segments import vocabulary
     from_bytes = reader.schema[fieldname].from_bytes
+    def found(leaf):
+        terms = vocabulary(leaf, fieldname)
+        if terms is not None:
+            return _prefixed(terms, prefix)
+        return (from_bytes(b) for b in leaf.expand_prefix(fieldname, prefix))
     words = set()
-    for leaf in _leaves(reader):
-        if fieldname in leaf.indexed_field_names():
-            terms = vocabulary(leaf, fieldname)
-            if terms is not None:
-                words.update(_prefixed(terms, prefix))
-            else:
-                words.update(from_bytes(b) for b in leaf.expand_prefix(fieldname, prefix))
+    _collect(words, (w for leaf in _leaves(reader) if fieldname in leaf.indexed_field_names() for w in found(leaf)),
+             stop_after, budget)
     return _bound(reader, fieldname, words, limit)
 
 
@@ -159,7 +180,8 @@ def expand_query(q, reader, limit: int | None = None):
     return wq.Term(q.fieldname, words[0], boost=q.boost) if len(terms) == 1 else wq.Or(terms, boost=q.boost)
 
 
-def expand_wildcard(reader, fieldname: str, pattern: str, limit: int | None = None) -> list[str]:
+def expand_wildcard(reader, fieldname: str, pattern: str, limit: int | None = None, stop_after: int | None = None,
+                    budget=None) -> list[str]:
     """Words of `fieldname` matching a wildcard pattern (`*` any run of characters, `?` one character), as
     whoosh's Wildcard reads it: the words sharing the pattern's literal prefix, tested with one regex."""
     import re
@@ -168,14 +190,9 @@ def expand_wildcard(reader, fieldname: str, pattern: str, limit: int | None = No
     cut = min([i for i in (pattern.find("*"), pattern.find("?")) if i >= 0], default=len(pattern))
     prefix = pattern[:cut]
     regex = re.compile(_wildcard_regex(pattern))
-    from_bytes = reader.schema[fieldname].from_bytes
     words = set()
-    for leaf in _leaves(reader):
-        if fieldname in leaf.indexed_field_names():
-            for b in leaf.expand_prefix(fieldname, prefix):
-                word = from_bytes(b)
-                if regex.fullmatch(word):
-                    words.add(word)
+    found = (w for w in expand_prefix(reader, fieldname, prefix, budget=budget) if regex.fullmatch(w))
+    _collect(words, found, stop_after, budget)
     return _bound(reader, fieldname, words, limit)
 
 
@@ -185,23 +202,24 @@ def _wildcard_regex(pattern: str) -> str:
 
 
 def expand_range(reader, fieldname: str, low: str, high: str | None, include_low: bool = True,
-                 include_high: bool = True, limit: int | None = None) -> list[str]:
+                 include_high: bool = True, limit: int | None = None, stop_after: int | None = None,
+                 budget=None) -> list[str]:
     """Words of `fieldname` between `low` and `high` (a term range, `field:[a TO b]`; None: open)."""
     if fieldname not in reader.schema:
         return []
     field = reader.schema[fieldname]
     blow = field.to_bytes(low) if low else b""
     bhigh = field.to_bytes(high) if high else None
-    words = set()
-    for leaf in _leaves(reader):
-        if fieldname not in leaf.indexed_field_names():
-            continue
+    def found(leaf):
         for fname, btext in leaf.terms_from(fieldname, blow):
             if fname != fieldname:
-                break
+                return
             if bhigh is not None and (btext > bhigh or (btext == bhigh and not include_high)):
-                break
+                return
             if btext == blow and not include_low:
                 continue
-            words.add(field.from_bytes(btext))
+            yield field.from_bytes(btext)
+    words = set()
+    _collect(words, (w for leaf in _leaves(reader) if fieldname in leaf.indexed_field_names() for w in found(leaf)),
+             stop_after, budget)
     return _bound(reader, fieldname, words, limit)

@@ -27,7 +27,7 @@ import sys
 
 import numpy as np
 
-from .codec import FLOAT_WEIGHTS, HAS_POSITIONS, WIDE_POSITIONS, ArrayTermsReader, record_sections
+from .codec import FLOAT_WEIGHTS, HAS_POSITIONS, WIDE_POSITIONS, ArrayTermsReader, DamagedRecord, record_sections
 
 #: whoosh stores a DATETIME as microseconds since datetime.min (util.times.datetime_to_long).
 _US_PER_DAY = 86_400_000_000
@@ -107,13 +107,20 @@ class _Segment:
         (i0, ilen), (w0, wlen, wcode), p0 = record_sections(info.layout, df)
         start = info.record_offset
         buf = self._buffer
-        ids = np.frombuffer(buf, dtype="<u4", count=df, offset=start + i0)
-        weights = np.frombuffer(buf, dtype="<f4" if wcode == "f" else "<u2", count=df, offset=start + w0)
-        flat = None
-        if positions and p0 is not None:
-            total = int(weights.sum(dtype=np.int64))
-            flat = np.frombuffer(buf, dtype="<u4" if info.layout & WIDE_POSITIONS else "<u2", count=total,
-                                 offset=start + p0)
+        try:
+            ids = np.frombuffer(buf, dtype="<u4", count=df, offset=start + i0)
+            weights = np.frombuffer(buf, dtype="<f4" if wcode == "f" else "<u2", count=df, offset=start + w0)
+            flat = None
+            if positions and p0 is not None:
+                total = int(weights.sum(dtype=np.int64))
+                flat = np.frombuffer(buf, dtype="<u4" if info.layout & WIDE_POSITIONS else "<u2", count=total,
+                                     offset=start + p0)
+        except (ValueError, OverflowError) as e:  # a record that does not fit in its file
+            raise DamagedRecord("the posting record of %s:%r is out of its file (%s)" % (fieldname, btext, e)) \
+                from None
+        if ids[-1] >= self.doc_count:  # the last id is the largest: one comparison guards every later index
+            raise DamagedRecord("the posting record of %s:%r names a document the segment does not have"
+                                % (fieldname, btext))
         starts = None
         if flat is not None:
             starts = np.zeros(df + 1, dtype=np.int64)

@@ -23,6 +23,7 @@ import zlib
 from pathlib import Path
 
 from .analysis import ANALYZER_VERSION
+from .codec import DamagedRecord
 from .schema import SCHEMA_VERSION, build_schema
 
 INDEX_NAME = "MAIN"
@@ -246,7 +247,7 @@ def index_exists(index_dir) -> bool:
 #: What reading a damaged segment raises from deep inside whoosh (measured: 200 flipped bytes in a segment
 #: give zlib.error in 32 of 60 commands; truncations give struct.error and EOFError); whoosh also raises a bare
 #: Exception for a bad block tag ("Block tag error").
-DAMAGED_READ_ERRORS = (zlib.error, struct.error, pickle.UnpicklingError, EOFError)
+DAMAGED_READ_ERRORS = (zlib.error, struct.error, pickle.UnpicklingError, EOFError, DamagedRecord)
 
 _last_opened: list[Path] = []
 

@@ -14,7 +14,8 @@ import click
 
 from .. import __version__
 from .cli_common import (EXIT_ERROR, EXIT_INTERRUPTED, EXIT_MATCH, EXIT_NO_MATCH, EXIT_PARTIAL,  # noqa: F401
-                         fail, index_option, output_options, run_group, set_debug)  # (shared with other modules)
+                         fail, index_option, max_cpu_option, output_options, run_group,  # (shared with others)
+                         set_debug)
 from .hit_delivery import MAX_MACHINE_HITS, SCREEN_HITS  # how many hits search writes, and how
 from .output import HIT_FORMATS, STATS_FORMATS
 
@@ -228,9 +229,10 @@ def _filters(since, until, author, minister, status, answered_since, answered_un
 @click.option("--closest", is_flag=True, help="When nothing answers, list the closest documents.")
 @click.option("--count", "count_only", is_flag=True,
               help="Print only the number of matches, a bare number (like grep -c).")
+@max_cpu_option
 @output_options(HIT_FORMATS)
 def search_command(words, index_dir, limit, offset, sort, since, until, author, minister, status, answered_since,
-                   answered_until, exact, closest, count_only, out):
+                   answered_until, exact, closest, count_only, max_cpu, out):
     """Ranked search. WORDS form one query (a word starting with '-' goes after '--').
 
     \b
@@ -254,6 +256,7 @@ def search_command(words, index_dir, limit, offset, sort, since, until, author, 
     \b
     Exit status: 0 something matched, 1 nothing matched, 2 an error.
     """
+    from .budget import Budget
     from .hit_delivery import CHUNK_HITS, default_limit, say_what_was_left_out, write_in_chunks
     from .output import render_hits
     from .query import QueryError
@@ -277,16 +280,17 @@ def search_command(words, index_dir, limit, offset, sort, since, until, author, 
 
     def run(at: int, n: int):
         return engine.search(text, limit=n, offset=at, sort=sort, filters=filters, exact=exact, closest=closest,
-                             snippets=snippets)
+                             snippets=snippets, budget=Budget(max_cpu))
 
     engine = _open_engine(index_dir)
     try:
         with engine:
             result = run(offset, min(limit, CHUNK_HITS) if streamed else limit)
-            if result.corrected:
+            if result.corrections:  # only the words changed: a pasted paragraph is not echoed back
                 from .output import safe
-                click.echo('parlsearch: results for "%s" (--exact searches "%s" as typed)'
-                           % (safe(result.corrected), safe(text)), err=True)
+                changed = ", ".join('"%s" as "%s"' % (safe(typed), safe(searched))
+                                    for typed, searched in result.corrections)
+                click.echo("parlsearch: searched %s (--exact searches the words as typed)" % changed, err=True)
             if count_only:
                 click.echo(result.total)
             elif streamed:
@@ -337,17 +341,20 @@ def show_command(doc_id, index_dir, legislature, open_page, out):
 @click.option("--text", "draft", metavar="TEXT", help="A free text (a draft question) instead of DOC_ID; - reads stdin.")
 @click.option("--limit", "-n", type=click.IntRange(1), default=10, show_default=True,
               help="At most this many questions (only those close enough are listed).")
+@max_cpu_option
 @output_options(HIT_FORMATS)
-def similar_command(doc_id, index_dir, draft, limit, out):
+def similar_command(doc_id, index_dir, draft, limit, max_cpu, out):
     """Questions most like DOC_ID (id or official code), or like a draft (--text): has this been asked
     before? Only questions close enough are listed (see the README); none may be.
 
     \b
     Exit status: 0 something similar found, 1 none (or no such document), 2 an error.
     """
+    from .budget import Budget
     from .coverage import MIN_SIMILAR_COVERAGE
     from .engine import MAX_SIMILAR_TEXT, SearchResult
     from .output import render_hits, similar_header
+    from .query import QueryError
     if (doc_id is None) == (draft is None):
         fail("give either DOC_ID or --text TEXT (--text - reads the text from stdin)")
     if draft == "-":
@@ -357,11 +364,13 @@ def similar_command(doc_id, index_dir, draft, limit, out):
         try:
             if draft is None:
                 source = engine.get(doc_id.strip())
-                hits = engine.similar(doc_id.strip(), limit=limit)
+                hits = engine.similar(doc_id.strip(), limit=limit, budget=Budget(max_cpu))
             else:
-                hits = engine.similar_text(draft, limit=limit)
+                hits = engine.similar_text(draft, limit=limit, budget=Budget(max_cpu))
         except KeyError:
             _no_document(doc_id)
+        except QueryError as e:  # the budget spent (QueryTooCostly)
+            fail(str(e))
     note = None if hits else "no question is close enough (similarity under %.2f)" % MIN_SIMILAR_COVERAGE
     result = SearchResult("similar:%s" % (doc_id if draft is None else "--text"), len(hits), hits, note=note)
     out.emit(render_hits(result, out.format, out.style(), similar_to=similar_header(out.style(), source, draft)))
@@ -419,9 +428,10 @@ def eval_command(judgments, index_dir, as_json, min_pass):
                    "(e.g. minister,year).")
 @click.option("--delays", is_flag=True, help="Answer delays per minister (days from reception to answer).")
 @click.option("--as-of", type=_Date(), help="Waiting times as of DATE (default: today).")
+@max_cpu_option
 @output_options(STATS_FORMATS, stats=True)
 def stats_command(words, index_dir, top, since, until, author, minister, status, answered_since, answered_until,
-                  by, delays, as_of, out):
+                  by, delays, as_of, max_cpu, out):
     """Documents in the index: by status, minister, author and year.
 
     --json: one object whose "documents" key is the document count; --csv,
@@ -439,7 +449,7 @@ def stats_command(words, index_dir, top, since, until, author, minister, status,
     if words or filters or by or delays or as_of:
         from .cli_workflow import query_stats
         query_stats(" ".join(words), filters, index_dir=index_dir, fmt=out.format,
-                    top=10 if top is None else top, by=by, delays=delays, as_of=as_of)
+                    top=10 if top is None else top, by=by, delays=delays, as_of=as_of, max_cpu=max_cpu)
         return
     from .counting import index_stats
     from .output import render_stats

@@ -66,6 +66,15 @@ index_option = click.option(
     help="Index directory (default: $PARLSEARCH_INDEX, else $XDG_DATA_HOME/parlsearch/index).")
 
 
+def max_cpu_option(f):
+    """--max-cpu SECONDS: the query's CPU budget (search/budget.py); past it, one error line and exit 2."""
+    from .budget import DEFAULT_CLI_SECONDS
+    return click.option(
+        "--max-cpu", "max_cpu", type=click.FloatRange(0, min_open=True), default=DEFAULT_CLI_SECONDS,
+        show_default=True, metavar="SECONDS",
+        help="CPU seconds the query may use; past them it stops with an error (exit 2).")(f)
+
+
 # -- output options ---------------------------------------------------------------------------------------
 
 def want_color(choice: str) -> bool:

@@ -10,7 +10,8 @@ import sys
 
 import click
 
-INSTALL_HINT = "pip install 'parlsearch[web]'"
+#: parlsearch is not published on a package index: the extra installs from a checkout of its sources.
+INSTALL_HINT = "pip install '.[web]' in parlsearch's source directory (or: pip install flask waitress)"
 LOOPBACK = "127.0.0.1"
 
 
@@ -30,11 +31,15 @@ def _is_loopback(host: str) -> bool:
               help="Address to listen on. Anything but a loopback address exposes the page, without "
                    "authentication, to the network.")
 @click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True, help="0: any free port.")
+@click.option("--allow-host", "allow_hosts", multiple=True, metavar="NAME",
+              help="Also answer requests for this host name (repeatable): the name a reverse proxy or other "
+                   "machines use. Requests naming any other host are refused (DNS rebinding).")
 @click.option("--open", "open_browser", is_flag=True, help="Open the page in the web browser.")
-def serve_command(index_dir, host, port, open_browser):
+def serve_command(index_dir, host, port, allow_hosts, open_browser):
     """A local web page over the index: search with facets, documents, similar questions, JSON and CSV.
 
-    Read-only; stops with Ctrl-C.
+    Read-only; stops with Ctrl-C. Answers requests for 127.0.0.1, localhost, [::1] and the --host address
+    only, unless --allow-host names another.
     """
     try:
         from .web import create_app, make_server
@@ -49,7 +54,7 @@ def serve_command(index_dir, host, port, open_browser):
     engine = _open_engine(index_dir)
     app = create_app(engine.ix.storage.folder, engine)
     try:
-        server = make_server(app, host, port)
+        server = make_server(app, host, port, allow_hosts=allow_hosts)
     except OSError as e:
         engine.close()
         fail("cannot listen on %s:%d: %s" % (host, port, e.strerror or e))

@@ -49,9 +49,10 @@ def _parse_by(by: str | None) -> tuple:
 STATS_QUERY_FORMATS = ("text", "json", "jsonl", "csv", "tsv")
 
 
-def query_stats(text, filters, *, index_dir, fmt="text", top=10, by=None, delays=False, as_of=None):
+def query_stats(text, filters, *, index_dir, fmt="text", top=10, by=None, delays=False, as_of=None, max_cpu=None):
     """`parlsearch stats [QUERY] [filters] [--by A,B] [--delays]`: counts over every match, printed in `fmt`
     (text, json, jsonl: one row an object, csv, tsv: rows as in the output layer's stats tables)."""
+    from .budget import Budget
     from .counting import FACETS, count_matches
     from .delays import answer_delays
     from .output import to_json
@@ -62,10 +63,11 @@ def query_stats(text, filters, *, index_dir, fmt="text", top=10, by=None, delays
     engine = _open_engine(index_dir)
     try:
         with engine:
+            budget = Budget(max_cpu)  # None: unbounded
             if delays:
-                result = answer_delays(engine, text, filters, as_of=as_of)
+                result = answer_delays(engine, text, filters, as_of=as_of, budget=budget)
             else:
-                result = count_matches(engine, text, filters, facets=() if pair else FACETS, by=pair)
+                result = count_matches(engine, text, filters, facets=() if pair else FACETS, by=pair, budget=budget)
     except QueryError as e:
         fail("bad query: %s" % e)
     if fmt == "json":

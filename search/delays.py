@@ -81,10 +81,11 @@ def _dates(days) -> list:
     return [cache.setdefault(o, dt.date.fromordinal(o) if o > 0 else None) for o in days.tolist()]
 
 
-def answer_delays(engine, text: str = "", filters=None, as_of: dt.date | None = None) -> Delays:
-    """Delays per minister over every match of `text` + `filters` (the whole index when both are empty)."""
+def answer_delays(engine, text: str = "", filters=None, as_of: dt.date | None = None, budget=None) -> Delays:
+    """Delays per minister over every match of `text` + `filters` (the whole index when both are empty);
+    `budget` bounds the search's work as in search.counting.find_matches."""
     as_of = as_of or dt.date.today()
-    _, mask = match_mask(engine, text, filters)
+    _, mask = match_mask(engine, text, filters, budget)
     view = engine.view
     codes, names = view.codes("minister_facet")
     ministers = [names[c] or UNKNOWN for c in codes[mask]]

@@ -31,12 +31,14 @@ from ..index.segments import IndexView
 from ..index.store import damaged_index, open_index
 
 from . import plan as P
+from .budget import UNBOUNDED, QueryTooCostly
 from .collect import rank, sort_by_date
-from .coverage import MIN_SHARED_WORDS, MIN_SIMILAR_COVERAGE, Word, answers, coverage, measure, shared_words, \
-    weigh
+from .coverage import MIN_SHARED_WORDS, MIN_SIMILAR_COVERAGE, Word, answers, coverage, familiarity, measure, \
+    shared_words, weigh
 from .execute import Executor
-from .query import QueryError, check_balanced, check_terms, fuzzy_note, make_parser, rewrite, validate
-from .spelling import Vocabulary
+from .limits import MAX_EXPANDED_TERMS, ExpansionCounter, check_multiterm_words, check_size, fuzzy_note
+from .query import QueryError, check_balanced, check_terms, error_text, make_parser, rewrite, validate
+from .spelling import MAX_CORRECTED_WORDS, Vocabulary
 
 SORTS = ("relevance", "date", "-date", "answered", "-answered")
 #: Fields whose text snippets are drawn from, in order of preference.
@@ -49,9 +51,6 @@ CLOSEST = 3
 KEY_WORDS = 25
 #: Characters of a free text read by `similar --text` (a long draft's topic is in its first pages).
 MAX_SIMILAR_TEXT = 20_000
-#: Most index words that the prefixes, wildcards, fuzzy words and ranges of one query may stand for
-#: (Lucene's default clause limit); see search/query.py.
-from .query import MAX_EXPANDED_TERMS  # noqa: E402
 _WORD = re.compile(r"[^\W_](?:[\w'-]*[^\W_])?")
 
 
@@ -75,10 +74,12 @@ class SearchResult:
     query: str
     total: int
     hits: list[Hit]
-    dropped: list[str] = field(default_factory=list)  # words relaxed away, as typed
+    dropped: list[str] = field(default_factory=list)  # words relaxed away, as typed (without punctuation)
     suggestion: str | None = None  # "did you mean" on zero results (with exact=True)
     note: str | None = None  # e.g. "the query has no searchable word"
-    corrected: str | None = None  # the query as searched after spelling correction ("results for …")
+    corrected: str | None = None  # the query as searched after spelling correction (the whole text)
+    #: each word spelling correction changed, as typed (without punctuation), and what it searched instead
+    corrections: list[tuple[str, str]] = field(default_factory=list)
     closest: list[Hit] = field(default_factory=list)  # with closest=True and no answer: the nearest
 
 
@@ -90,6 +91,7 @@ class Plan:
     dropped: list[str] = field(default_factory=list)
     note: str | None = None
     corrected: str | None = None
+    corrections: list = field(default_factory=list)  # [(typed, searched)]
     docs: np.ndarray | None = None  # bool mask of the coverage rule's answers
     coverage: np.ndarray | None = None  # float share of the query's information, per document
     closest: list = field(default_factory=list)  # [(docnum, coverage)] when nothing answers
@@ -112,6 +114,16 @@ def _flatten(group):
             yield node
 
 
+#: Punctuation around a typed word ("festivals," "«tram»" "(gratuits)"): not part of the word the user meant.
+_AROUND_WORD = re.compile(r"^[\W_]+|[\W_]+$")
+
+
+def _as_typed(text: str) -> str:
+    """A typed word without the punctuation around it, for notes and spelling correction; itself when
+    nothing else is left ("--")."""
+    return _AROUND_WORD.sub("", text) or text
+
+
 def _apply(text: str, corrections: dict[str, str]) -> str:
     """The query text with each corrected word replaced where it stands as a whole word."""
     for typed, replacement in corrections.items():
@@ -120,8 +132,15 @@ def _apply(text: str, corrections: dict[str, str]) -> str:
 
 
 def _parse_error(e: Exception) -> QueryError:
-    """whoosh's own exception, as the one-line explanation the user sees."""
-    return QueryError("cannot parse the query: %s" % (str(e).splitlines() or [type(e).__name__])[0])
+    """whoosh's own exception while parsing, as the one-line explanation the user sees: a bad date as every
+    bad date is; anything else is a shape of the query the parser does not handle (search/query.py handles
+    every one known; tests/test_search.py's property tests look for more), reported without whoosh's
+    internal message ("list index out of range")."""
+    text = error_text(e)
+    if text.startswith("bad date"):
+        return QueryError(text)
+    return QueryError("cannot parse the query: check its operators (AND, OR, NOT, +, -), parentheses and "
+                      "field names")
 
 
 class _Marker(highlight.Formatter):
@@ -181,7 +200,7 @@ class Engine:
         return self.view.doc_count
 
     def executor(self, budget=None) -> Executor:
-        return Executor(self.view, budget=budget, expand=self.expand)
+        return Executor(self.view, budget=budget if budget is not UNBOUNDED else None, expand=self.expand)
 
     # -- parsing -----------------------------------------------------------------------------------
 
@@ -190,8 +209,7 @@ class Engine:
         top level is a plain AND of clauses (the only shape that may be relaxed)."""
         if not text or not text.strip():
             raise QueryError("empty query")
-        if len(text) > 4000:
-            raise QueryError("query too long (over 4000 characters)")
+        check_size(text)  # before whoosh sees the text (search/limits.py)
         check_balanced(text)
         try:
             tree = self.parser.process(rewrite(text))
@@ -202,7 +220,7 @@ class Engine:
         if isinstance(tree, syntax.AndNotGroup) and len(tree) == 2 and isinstance(tree[0], syntax.GroupNode) \
                 and len(tree[0]) == 0:
             # Only negative words ("-tram"): every document but those.
-            negative = tree[1].query(self.parser)
+            negative = self._query_of(tree[1])
             validate(negative, self.schema)
             return [(tree, wq.AndNot(wq.Every(), negative.normalize()))], False
         relaxable = isinstance(tree, syntax.AndGroup) or not isinstance(tree, syntax.GroupNode)
@@ -210,10 +228,7 @@ class Engine:
             list(tree) if isinstance(tree, syntax.GroupNode) else [tree]
         clauses = []
         for node in nodes:
-            try:
-                q = node.query(self.parser)
-            except Exception as e:
-                raise _parse_error(e) from None
+            q = self._query_of(node)
             if q is None or self._is_stopword(node):
                 continue
             validate(q, self.schema)
@@ -223,10 +238,17 @@ class Engine:
                 continue
             clauses.append((node, q))
         if not isinstance(tree, syntax.AndGroup) and isinstance(tree, syntax.GroupNode) and clauses:
-            q = tree.query(self.parser)
+            q = self._query_of(tree)
             validate(q, self.schema)
             return [(tree, q.normalize())], False
         return clauses, relaxable
+
+    def _query_of(self, node):
+        """The whoosh query of a syntax node; whoosh's own errors (a bad date inside a range…) as QueryError."""
+        try:
+            return node.query(self.parser)
+        except Exception as e:  # whoosh raises assorted errors on odd syntax
+            raise _parse_error(e) from None
 
     def _is_bare_word(self, node) -> bool:
         """A word typed without a field (which the multifield parser spread over the default fields)."""
@@ -285,49 +307,56 @@ class Engine:
 
     # -- expansions ----------------------------------------------------------------------------------
 
-    def expand(self, node: P.Expansion) -> list:
-        """The index words an expansion stands for in this view (computed once per engine; the number per
-        query is bounded by check_expansions)."""
+    def expand(self, node: P.Expansion, counter: ExpansionCounter | None = None, budget=None) -> list:
+        """The index words an expansion stands for in this view, computed once per engine and cached.
+        With a `counter` (search/limits.py), the words are counted against the query's clause limit as
+        they are found: a walk stops one word past what the limit leaves and the counter raises QueryError,
+        so a cut list is never cached."""
         words = self._expansions.get(node)
+        hint = (ExpansionCounter.FIELD_HINT % node.field) if node.kind == "every" else None
         if words is None:
             from ..index import expansion as X
             reader = self.searcher.reader()
+            stop = counter.room() if counter is not None else None
+            budget = budget if budget is not UNBOUNDED else None
             if node.kind == "fuzzy":
-                words = X.terms_within(reader, node.field, node.text, node.maxdist, node.prefixlength)
+                words = X.terms_within(reader, node.field, node.text, node.maxdist, node.prefixlength,
+                                       stop_after=stop, budget=budget)
             elif node.kind == "prefix":
-                words = X.expand_prefix(reader, node.field, node.text)
+                words = X.expand_prefix(reader, node.field, node.text, stop_after=stop, budget=budget)
             elif node.kind == "wildcard":
-                words = X.expand_wildcard(reader, node.field, node.text)
+                words = X.expand_wildcard(reader, node.field, node.text, stop_after=stop, budget=budget)
             elif node.kind == "range":
                 words = X.expand_range(reader, node.field, node.text, node.high, node.include_low,
-                                       node.include_high)
+                                       node.include_high, stop_after=stop, budget=budget)
             else:  # "every": every word of the field
-                words = X.expand_prefix(reader, node.field, "")
+                words = X.expand_prefix(reader, node.field, "", stop_after=stop, budget=budget)
+            if counter is not None:
+                counter.add(len(words), hint)
             if len(self._expansions) > 1000:
                 self._expansions.clear()
             self._expansions[node] = words
+        elif counter is not None:
+            counter.add(len(words), hint)
         return words
 
-    def check_expansions(self, nodes) -> int:
-        """How many index words the expansions of `nodes` stand for; QueryError past MAX_EXPANDED_TERMS."""
-        total = 0
+    def check_expansions(self, nodes, budget=None) -> int:
+        """Expand every fuzzy, prefix, wildcard and range word of `nodes` once, counting the index words
+        they stand for: QueryError past MAX_EXPANDED_TERMS (search/limits.py)."""
+        counter = ExpansionCounter()
         for node in nodes:
             for x in P.expansions_in(node) if node is not None else ():
-                total += len(self.expand(x))
-                if total > MAX_EXPANDED_TERMS:
-                    hint = ("%s:* stands for every word of that field; search words, or * for every document"
-                            % x.field) if x.kind == "every" else \
-                        "type more letters before the * or ?, or a smaller ~ distance"
-                    raise QueryError("the query's prefixes, wildcards or fuzzy words stand for more than %d "
-                                     "words of the index (%s)" % (MAX_EXPANDED_TERMS, hint))
-        return total
+                self.expand(x, counter, budget)
+        return counter.total
 
     # -- planning ------------------------------------------------------------------------------------
 
-    def _read_words(self, clauses, exact: bool, executor: Executor):
+    def _read_words(self, clauses, exact: bool, executor: Executor, budget=UNBOUNDED):
         """Bare-word clauses as measured coverage Words, unknown words corrected or decompounded (unless
-        `exact`); returns (words, corrections as {typed: replacement})."""
+        `exact`; at most MAX_CORRECTED_WORDS of them); returns (words, corrections as {typed: replacement},
+        how many unknown words were left uncorrected for that limit)."""
         words, corrections, seen = [], {}, set()
+        tries = skipped = 0
         typed_words = [self._word_text(node) for node, _ in clauses]
         nodes = [self.node_of(q) for _, q in clauses]
         for i in range(len(clauses) - 1):  # two typed words that the index holds as one ("fiets netwerk")
@@ -336,12 +365,18 @@ class Engine:
                 terms = tuple(P.Term(f, t, self.weights.get(f, 1.0)) for f, t in whole)
                 nodes[i] = P.Or((nodes[i],) + terms)
                 nodes[i + 1] = P.Or((nodes[i + 1],) + terms)
-        for typed, node in zip(typed_words, nodes):
+        for typed, node in zip(map(_as_typed, typed_words), nodes):
             word = Word(typed, node)
             measure(word, executor)
             replacement = [word]
             if not word.df and not exact:
-                fix = self.vocabulary.correct(typed)
+                tries += 1
+                if tries > MAX_CORRECTED_WORDS:
+                    skipped += 1
+                    fix = None
+                else:
+                    budget.check()
+                    fix = self.vocabulary.correct(typed)
                 if fix is not None:
                     replacement = []
                     for text in fix.words:
@@ -349,7 +384,7 @@ class Engine:
                         heads = fix.heads.get(text)
                         if heads:  # a compound head also meets the compounds it begins
                             wnode = P.Or((wnode,) + tuple(P.Term(f, t, self.weights.get(f, 1.0)) for f, t in heads))
-                        w = Word(text, wnode)
+                        w = Word(text, wnode, typed=typed)
                         measure(w, executor)
                         replacement.append(w)
                     if fix.reported:
@@ -360,17 +395,21 @@ class Engine:
                     seen.add(key)
                     words.append(w)
         weigh(words, self.doc_count)
-        return words, corrections
+        return words, corrections, skipped
 
     def plan(self, text: str, filters: list | None = None, exact: bool = False, budget=None) -> Plan:
         """What to run for `text`: its plan node, and for two or more bare words the documents that answer
-        under the coverage rule (search/coverage.py), with their coverage."""
+        under the coverage rule (search/coverage.py), with their coverage. `budget` (search/budget.py): the
+        CPU time it may take, checked as its work accumulates (QueryTooCostly); None: unbounded."""
+        budget = budget or UNBOUNDED
         executor = self.executor(budget)
         filters = [self.node_of(f) for f in (filters or []) if f is not None]
         if filters and not (text or "").strip():  # only --author/--since…: everything they allow
             return Plan(_combine(filters), executor=executor)
         clauses, relaxable = self.parse(text)
-        self.check_expansions([self.node_of(q) for _, q in clauses])  # QueryError past the limit
+        check_multiterm_words([q for _, q in clauses], self.schema)  # before any expansion
+        budget.check()
+        self.check_expansions([self.node_of(q) for _, q in clauses], budget)  # QueryError past the limit
         if not clauses:
             if filters:
                 return Plan(_combine(filters), executor=executor)
@@ -380,11 +419,16 @@ class Engine:
             return Plan(_combine([self.node_of(q) for _, q in clauses] + filters), executor=executor)
         fixed = [self.node_of(q) for n, q in clauses if not self._is_bare_word(n)]
         bare = [(n, q) for n, q in clauses if self._is_bare_word(n)]
-        words, corrections = self._read_words(bare, exact, executor)
+        words, corrections, uncorrected = self._read_words(bare, exact, executor, budget)
         corrected = _apply(text, corrections) if corrections else None
+        changed = list(corrections.items())
+        note = None
+        if uncorrected:
+            note = "spelling correction stopped after %d unknown words (%d more searched as typed)" \
+                % (MAX_CORRECTED_WORDS, uncorrected)
         if len(words) < 2:
             return Plan(_combine(fixed + [w.node for w in words] + filters), corrected=corrected,
-                        executor=executor)
+                        corrections=changed, note=note, executor=executor)
         allowed = None
         if fixed or filters:
             allowed = executor.run(_combine(fixed + filters)).mask
@@ -394,11 +438,13 @@ class Engine:
             candidates = np.flatnonzero(cov > 0) if len(cov) else cov
             order = np.lexsort((candidates, -cov[candidates]))[:CLOSEST] if len(candidates) else []
             closest = [(int(candidates[i]), float(cov[candidates[i]])) for i in order]
-            return Plan(None, corrected=corrected, closest=closest, executor=executor)
+            return Plan(None, corrected=corrected, corrections=changed, closest=closest, note=note,
+                        executor=executor)
         best = int(np.flatnonzero(docs)[np.argmax(cov[docs])])
-        dropped = [w.text for w in words if not w.has[best]]
-        return Plan(node, dropped=dropped, corrected=corrected, docs=docs, coverage=cov, executor=executor,
-                    words=words)
+        # as typed (a corrected word as the user typed it), each once
+        dropped = list(dict.fromkeys(w.typed or w.text for w in words if not w.has[best]))
+        return Plan(node, dropped=dropped, corrected=corrected, corrections=changed, docs=docs, coverage=cov,
+                    note=note, executor=executor, words=words)
 
     # -- searching -----------------------------------------------------------------------------------
 
@@ -428,9 +474,9 @@ class Engine:
             near = []
             if closest and plan.closest:
                 near = [self._stored_hit(i, docnum, cov) for i, (docnum, cov) in enumerate(plan.closest, 1)]
-            suggestion = self.suggest(text) if exact else None
-            return SearchResult(text, 0, [], note=note, corrected=plan.corrected, closest=near,
-                                suggestion=suggestion)
+            suggestion = self.suggest(text, budget) if exact else None
+            return SearchResult(text, 0, [], note=note, corrected=plan.corrected, corrections=plan.corrections,
+                                closest=near, suggestion=suggestion)
         result = plan.executor.run(plan.node)
         mask = result.mask if plan.docs is None else result.mask & plan.docs
         total = int(np.count_nonzero(mask))
@@ -453,9 +499,9 @@ class Engine:
             from .explain import explain as explain_hit
             for hit in hits:
                 hit.explanation = explain_hit(self, plan, hit.docnum)
-        suggestion = self.suggest(text) if total == 0 and exact else None
+        suggestion = self.suggest(text, budget) if total == 0 and exact else None
         return SearchResult(text, total, hits, dropped=plan.dropped, suggestion=suggestion, note=note,
-                            corrected=plan.corrected)
+                            corrected=plan.corrected, corrections=plan.corrections)
 
     def snippet_terms(self, node: P.Node, fieldnames=SNIPPET_FIELDS) -> dict:
         """{field: the indexed terms the plan asks for there}, expansions as the index words they stand
@@ -492,16 +538,21 @@ class Engine:
         """Ordinal of the reception date (0: none), to break score ties newest first."""
         return int(self.view.days("date_received")[docnum])
 
-    def suggest(self, text: str) -> str | None:
-        """With --exact: the query with its unknown words replaced by the index's closest spellings,
-        offered only if that query finds something ("did you mean")."""
+    def suggest(self, text: str, budget=None) -> str | None:
+        """With --exact: the query with its unknown words replaced by the index's closest spellings (the
+        first MAX_CORRECTED_WORDS unknown words), offered only if that query finds something ("did you
+        mean")."""
+        budget = budget or UNBOUNDED
         changed = False
+        tries = 0
 
         def fix(m):
-            nonlocal changed
+            nonlocal changed, tries
             word = m.group()
-            if self.vocabulary.known(fold(word)):
+            if tries >= MAX_CORRECTED_WORDS or self.vocabulary.known(fold(word)):
                 return word
+            tries += 1
+            budget.check()
             candidate = self.vocabulary.closest(fold(word))
             if not candidate:
                 return word
@@ -512,7 +563,9 @@ class Engine:
         if not changed:
             return None
         try:
-            plan, mask = self.matches(suggestion, exact=True)
+            plan, mask = self.matches(suggestion, exact=True, budget=budget)
+        except QueryTooCostly:
+            raise
         except QueryError:
             return None
         return suggestion if mask.any() else None
@@ -554,13 +607,21 @@ class Engine:
 
     def similar_text(self, text: str, limit: int = 10, exclude: str | None = None, budget=None) -> list[Hit]:
         """Existing questions closest to a free text (a draft question), best first, scored by the share
-        of the text's key words they cover (search/coverage.py); none under MIN_SIMILAR_COVERAGE."""
+        of the text's key words they cover (search/coverage.py); none under MIN_SIMILAR_COVERAGE.
+        `budget` as for search()."""
+        budget = budget or UNBOUNDED
         executor = self.executor(budget)
+        terms = self._text_terms(text, budget)
+        # A text mostly unknown to the index (gibberish, another language) is judged on all its words, not on
+        # the few the index knows: its coverage is scaled down (search/coverage.py, familiarity).
+        scale = familiarity(sum(c for _, c, df in terms if df), sum(c for _, c, df in terms if not df))
+        if scale < MIN_SIMILAR_COVERAGE:
+            return []
         # Excluding a document of the index: its own words (df 1) can meet no other document.
-        words = self._key_words(text, executor, min_df=2 if exclude else 1)
+        words = self._key_words(terms, executor, min_df=2 if exclude else 1)
         if not words:
             return []
-        cov = coverage(words)
+        cov = coverage(words) * scale
         close = (cov >= MIN_SIMILAR_COVERAGE) & (shared_words(words) >= MIN_SHARED_WORDS)
         if exclude is not None:
             own = self.searcher.document_number(id=exclude)
@@ -569,26 +630,36 @@ class Engine:
         order = rank(close, np.round(cov, 6), self.view.days("date_received"), limit)
         hits = [self._stored_hit(i, d, round(float(cov[d]), 4)) for i, d in enumerate(order, 1)]
         if hits:  # each with the passage of its question (else answer) densest in the text's key words
-            terms = self.snippet_terms(P.Or(tuple(w.node for w in words)))
+            snippet_terms = self.snippet_terms(P.Or(tuple(w.node for w in words)))
             for hit in hits:
-                hit.snippets = self._window_snippets(hit.doc, terms, top=1)
+                hit.snippets = self._window_snippets(hit.doc, snippet_terms, top=1)
         return hits
 
-    def _key_words(self, text: str, executor: Executor, min_df: int = 1) -> list[Word]:
-        """The KEY_WORDS most informative words of a text (occurrences × idf of the exact form), as
-        measured Words."""
+    def _text_terms(self, text: str, budget=UNBOUNDED) -> list[tuple[str, int, int]]:
+        """(word, occurrences, documents holding it) of each distinct word of a free text that may be a key
+        word: one term of the exact form, no stopword (a document frequency of 0: unknown to the index)."""
         text = normalize(text or "")[:MAX_SIMILAR_TEXT]
         counts: dict[str, int] = {}
         for m in _WORD.finditer(text):
             word = m.group().lower()
             counts[word] = counts.get(word, 0) + 1
+        out = []
+        for i, (word, count) in enumerate(counts.items()):
+            if not i % 64:
+                budget.check()
+            terms = analyze(word, "exact")
+            if len(terms) == 1 and not self._is_stop_text(word):
+                out.append((word, count, self.vocabulary.frequency(terms[0])))
+        return out
+
+    def _key_words(self, terms, executor: Executor, min_df: int = 1) -> list[Word]:
+        """The KEY_WORDS most informative words of a text (occurrences × idf of the exact form), as
+        measured Words; `terms` is the text's _text_terms (or the text itself)."""
+        if isinstance(terms, str):
+            terms = self._text_terms(terms)
         n = self.doc_count
         ranked = []
-        for word, count in counts.items():
-            terms = analyze(word, "exact")
-            if len(terms) != 1 or self._is_stop_text(word):
-                continue
-            df = self.vocabulary.frequency(terms[0])
+        for word, count, df in terms:
             if df >= min_df:  # a word in every document ranks last (log 1 = 0) but still counts
                 ranked.append((-count * math.log(n / df), word))
         words = []

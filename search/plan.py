@@ -29,7 +29,7 @@ Every node's `boost` multiplies its score.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field as dc_field
+from dataclasses import dataclass
 
 
 class Node:
@@ -141,16 +141,6 @@ class Not(Node):
 
     def children(self):
         return (self.item,)
-
-
-@dataclass
-class Word:
-    """One bare word of a query as the coverage rule sees it: as typed (or corrected), and its node (an Or
-    of the word's terms over the default fields, forms and compounds)."""
-    text: str
-    node: Node
-    info: float = 0.0
-    extra: dict = dc_field(default_factory=dict)
 
 
 class Unsupported(ValueError):

@@ -1,5 +1,11 @@
 """The query language: whoosh's parser with French/English field names, dates, phrases that respect
-stopword gaps, and one-line errors for malformed queries."""
+stopword gaps, and one-line errors for malformed queries.
+
+Size (~480 lines): besides the surface rewrites and the checks of a parsed query, it holds the parser plugins
+that correct whoosh's own syntax handling (phrases with gaps, + and - inside parentheses, fuzzy distances of
+several digits, comparisons that compare nothing, and the last pass that builds binary groups in linear
+time); each is small and belongs with the parser it configures. What a query may cost is search/limits.py.
+"""
 from __future__ import annotations
 
 import calendar
@@ -12,17 +18,15 @@ from whoosh import query as wq
 from whoosh.matching import NullMatcher, WrappingMatcher
 from whoosh.qparser import (FieldAliasPlugin, FuzzyTermPlugin, GtLtPlugin, MultifieldParser, PhrasePlugin,
                             PlusMinusPlugin, SingleQuotePlugin, syntax)
-from whoosh.qparser.plugins import EveryPlugin, FieldsPlugin
+from whoosh.qparser.plugins import EveryPlugin, FieldsPlugin, Plugin
 from whoosh.query.spans import SpanWrappingMatcher
 from whoosh.util import make_binary_tree
+from whoosh.util.text import rcompile
 from whoosh.matching import binary
 
 from ..corpus.model import normalize_legislature, normalize_session
 from ..index.schema import DEFAULT_FIELD_WEIGHTS
-
-
-class QueryError(ValueError):
-    """A malformed query; str() is a one-line explanation for the user."""
+from .errors import QueryError  # noqa: F401 (imported from here by the rest of the package)
 
 
 #: Names users may type before a colon → schema field.
@@ -129,6 +133,8 @@ def _compare(field: str, op: str, value: str) -> str:
     return "%s:[%s TO]" % (field, first.isoformat())
 
 
+#: A comparison that follows no field name ("numero:>5" does): punctuation.
+_STRAY_COMPARISON = re.compile(r"(?<![:<>=])(?:<=|>=|=<|=>|<|>)")
 #: A "*" standing alone: every document (whoosh would expand it to every word of every default field).
 _LONE_STAR = re.compile(r"(?:^|(?<=[\s(]))\*(?=[\s)]|$)")
 _KNOWN_NAMES = {n for k, v in FIELD_ALIASES.items() for n in [k] + v}
@@ -151,9 +157,11 @@ def _field_name(name: str) -> str:
 def rewrite(text: str) -> str:
     """Surface syntax whoosh does not know: date ranges with "..", date comparisons on whole periods,
     one-digit months, keyword values in French, field names in any case; the question mark that ends a
-    typed question is punctuation, not a wildcard ("v?lo" inside a word still is); an AND or OR with
-    nothing on one side is dropped rather than searched as a word."""
+    typed question is punctuation, not a wildcard ("v?lo" inside a word still is), and so is a < or > that
+    does not follow a field name ("<tram", "a > b"); an AND or OR with nothing on one side is dropped
+    rather than searched as a word."""
     text = _TRAILING_QUESTION_MARK.sub(" ", text)
+    text = _STRAY_COMPARISON.sub(" ", text)
     text = _LONE_STAR.sub("*:*", text)
     text = _FIELD_NAME.sub(lambda m: _field_name(m.group(1)) + ":", text)
     text = _DANGLING_OPERATORS.sub(" ", text)
@@ -320,6 +328,100 @@ class NestedPlusMinusPlugin(PlusMinusPlugin):
         return result
 
 
+class WideFuzzyTermPlugin(FuzzyTermPlugin):
+    """whoosh's fuzzy syntax, with any number of digits: whoosh's reads one ("tram~10" was "tram~1" and the
+    word "0"). The distance is then clamped by search.limits.bound_fuzzy, as for ~3..9."""
+
+    expr = rcompile(r"(?<=\S)~(?P<maxdist>[0-9]+)?(/(?P<prefix>[0-9]+))?")
+
+    def create(self, parser, match):
+        def number(digits, default):  # int() of thousands of digits is refused by Python: all are "large"
+            return default if not digits else int(digits) if len(digits) <= 9 else 10 ** 9
+        return self.FuzzinessNode(number(match.group("maxdist"), 1), number(match.group("prefix"), 0),
+                                  match.group(0))
+
+
+class SafeGtLtPlugin(GtLtPlugin):
+    """whoosh's `field:>value` ranges, also inside parentheses, and a < or > that compares nothing (a query
+    starting with one, "(2026=>x)") is punctuation: whoosh read the node before it from an empty list
+    (IndexError "list index out of range") or left it in a group, where building the query failed."""
+
+    def do_gtlt(self, parser, group):
+        newgroup = group.empty_copy()
+        i = 0
+        while i < len(group):
+            node = group[i]
+            if isinstance(node, self.GtLtNode):
+                following = group[i + 1] if i + 1 < len(group) else None
+                if newgroup and isinstance(newgroup[-1], syntax.FieldnameNode) and following is not None \
+                        and following.has_text:
+                    newgroup.append(self.make_range(following, node.rel))
+                    i += 1
+            elif isinstance(node, syntax.GroupNode):
+                newgroup.append(self.do_gtlt(parser, node))
+            else:
+                newgroup.append(node)
+            i += 1
+        return newgroup
+
+
+def _binary_query_once(self, parser):
+    """whoosh's BinaryGroup.query, building each side's query once: whoosh's builds both sides, then builds
+    them again for the result, so each nested level doubled the work (2**depth node.query() calls)."""
+    qa, qb = (node.query(parser) for node in self.nodes)
+    if qa is None and qb is None:
+        q = wq.NullQuery
+    elif qa is None or qb is None:
+        q = qa if qb is None else qb
+    else:
+        q = self.qclass(qa, qb)
+    return syntax.attach(q, self)
+
+
+_LINEAR_CLASSES: dict = {}
+
+
+def _linear(cls):
+    """The subclass of a whoosh BinaryGroup class that builds each side once (itself when it is one)."""
+    if getattr(cls, "query", None) is _binary_query_once:
+        return cls
+    sub = _LINEAR_CLASSES.get(cls)
+    if sub is None:
+        sub = _LINEAR_CLASSES[cls] = type(cls.__name__, (cls,), {"query": _binary_query_once,
+                                                                 "__doc__": cls.__doc__})
+    return sub
+
+
+class TidyTreePlugin(Plugin):
+    """The parser's last filter: binary groups (AndNot, AndMaybe, Require: `-(…)`, `+a b`, ANDNOT…) build
+    their sides once (_binary_query_once; search/limits.py has the measurements), and nodes that would make
+    building the query fail are dropped: an operator left with no operand ("NOT NOT tram" leaves an empty
+    NOT), a binary group left with one side (kept as that side), a stray < or >."""
+
+    def filters(self, parser):
+        return [(self.tidy, 10_000)]
+
+    def tidy(self, parser, group):
+        kept = []
+        for node in group:
+            if isinstance(node, (syntax.Operator, GtLtPlugin.GtLtNode)):
+                continue
+            if isinstance(node, syntax.GroupNode):
+                node = self.tidy(parser, node)
+                if isinstance(node, syntax.Wrapper) and not len(node):
+                    continue
+                if isinstance(node, syntax.BinaryGroup):
+                    if len(node) != 2:
+                        kept.extend(node.nodes)
+                        continue
+                    node.__class__ = _linear(type(node))
+            kept.append(node)
+        group.nodes[:] = kept
+        if isinstance(group, syntax.BinaryGroup) and len(group) == 2:  # the top of the tree
+            group.__class__ = _linear(type(group))
+        return group
+
+
 def make_parser(schema, weights: dict[str, float] | None = None) -> MultifieldParser:
     """The parser for user queries: bare words AND-ed across the full-text fields, with field weights."""
     weights = weights or DEFAULT_FIELD_WEIGHTS
@@ -331,63 +433,11 @@ def make_parser(schema, weights: dict[str, float] | None = None) -> MultifieldPa
     parser.add_plugin(GapPhrasePlugin())
     # + and - are operators only at the start of a word: "titres-services" is one compound word.
     parser.add_plugin(NestedPlusMinusPlugin(plusexpr=r"(?:^|(?<=[\s(]))\+(?=\S)", minusexpr=r"(?:^|(?<=[\s(]))-(?=\S)"))
-    parser.add_plugin(FuzzyTermPlugin())
-    parser.add_plugin(GtLtPlugin())
+    parser.add_plugin(WideFuzzyTermPlugin())
+    parser.add_plugin(SafeGtLtPlugin())
     parser.add_plugin(FieldAliasPlugin({k: v for k, v in FIELD_ALIASES.items() if v}))
+    parser.add_plugin(TidyTreePlugin())
     return parser
-
-
-#: Largest edit distance of a fuzzy word ("tram~8" is searched as "tram~2"): Lucene's maximum. The cost
-#: of whoosh's Levenshtein automaton grows exponentially with it: "stationnement~8" took 107 s and 1.1 GB
-#: on 107 documents.
-MAX_EDIT_DISTANCE = 2
-#: Most index words that the prefixes, wildcards, fuzzy words and ranges of one query may stand for
-#: (Lucene's default clause limit). Each is one posting list to merge: "a*" at 20k documents was
-#: thousands of words and 7-21 s. Past it, the query is refused with a message (exit 2).
-MAX_EXPANDED_TERMS = 1024
-
-_FUZZY_TYPED = re.compile(r'(?<=[^\s"~])~([0-9]+)')
-
-
-def fuzzy_note(text: str) -> str | None:
-    """The note shown when a typed edit distance is over MAX_EDIT_DISTANCE."""
-    over = [m.group(0) for m in _FUZZY_TYPED.finditer(text or "") if int(m.group(1)[:1]) > MAX_EDIT_DISTANCE]
-    if not over:
-        return None
-    return "edit distance limited to %d (%s searched as ~%d)" % (MAX_EDIT_DISTANCE, over[0], MAX_EDIT_DISTANCE)
-
-
-def bound_fuzzy(q) -> None:
-    """Clamp every fuzzy word of a parsed query: edit distance at most MAX_EDIT_DISTANCE, and a prefix
-    no longer than the (analysed) word ("tram~1/5" and "tram~/9" made whoosh raise IndexError)."""
-    for node in iter_nodes(q):
-        if isinstance(node, wq.FuzzyTerm):
-            node.maxdist = max(0, min(node.maxdist, MAX_EDIT_DISTANCE))
-            node.prefixlength = max(0, min(node.prefixlength, len(node.text)))
-
-
-def expanded_terms(queries, reader, limit: int | None = None) -> int:
-    """How many index words the multi-word parts of `queries` stand for, counting at most `limit` + 1
-    (so that the count itself stays cheap). Raises QueryError past `limit` (default MAX_EXPANDED_TERMS)."""
-    limit = MAX_EXPANDED_TERMS if limit is None else limit
-    total = 0
-    for q in queries:
-        for node in iter_nodes(q):
-            if isinstance(node, wq.Every) and node.fieldname not in (None, "", "*"):
-                texts = reader.lexicon(node.fieldname) if node.fieldname in reader.schema else ()
-                hint = "%s:* stands for every word of that field; search words, or * for every document" \
-                       % node.fieldname
-            elif isinstance(node, wq.MultiTerm) and node.field() in reader.schema:
-                texts = node._btexts(reader)
-                hint = "type more letters before the * or ?, or a smaller ~ distance"
-            else:
-                continue
-            for _ in texts:
-                total += 1
-                if total > limit:
-                    raise QueryError("the query's prefixes, wildcards or fuzzy words stand for more than %d "
-                                     "words of the index (%s)" % (limit, hint))
-    return total
 
 
 def iter_nodes(q):
@@ -401,13 +451,14 @@ def validate(q, schema) -> None:
     """Unknown fields and errors hidden in the parsed query (bad dates…) become QueryError.
 
     Call before normalize(), which silently drops the error placeholders whoosh leaves behind. Fuzzy
-    words are clamped on the way (bound_fuzzy).
+    words are clamped on the way (search.limits.bound_fuzzy).
     """
+    from .limits import bound_fuzzy  # limits imports this module
     bound_fuzzy(q)
     for node in iter_nodes(q):
         error = getattr(node, "error", None)
         if error:
-            raise QueryError(_error_text(error))
+            raise QueryError(error_text(error))
         fieldname = getattr(node, "fieldname", None)
         if fieldname is not None and fieldname not in schema:
             raise QueryError("unknown field %r (known fields: %s)" % (fieldname, KNOWN_FIELDS))
@@ -423,11 +474,12 @@ def check_terms(q, schema) -> None:
             try:
                 schema[fieldname].to_bytes(node.text)
             except Exception as e:
-                raise QueryError(_error_text(e)) from None
+                raise QueryError(error_text(e)) from None
 
 
-def _error_text(error) -> str:
+def error_text(error) -> str:
+    """An exception raised while parsing or converting a query, as one line for the user."""
     msg = str(error)
     if any(w in msg.lower() for w in ("date", "month", "day", "year", "int()")):
         return "bad date (%s)" % DATE_HINT
-    return str(msg).splitlines()[0][:160]
+    return (msg.splitlines() or [type(error).__name__])[0][:160]

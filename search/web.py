@@ -1,220 +1,60 @@
 """`parlsearch serve`: a local web page over the same Engine as the CLI (search, document, similar, JSON, CSV).
 
-Flask (with its Jinja2 templates and werkzeug server) is the optional extra `parlsearch[web]`; nothing here
-is imported by the rest of the package. The pages are plain HTML forms and links (no JavaScript).
+Flask (with its Jinja2 templates) and waitress are the optional extra `web`; nothing here is imported by
+the rest of the package. The pages are plain HTML forms and links (no JavaScript).
 
 Safety: every value a template prints is escaped by Jinja2's autoescape and stripped of control characters
 (`_finalize`); highlighted text is escaped piece by piece *before* the <mark> tags are put in (`marked`), so
-no document content ever becomes markup. Only GET routes exist, every input is bounded, and each response
-carries a Content-Security-Policy that allows no script at all.
+no document content ever becomes markup. Only GET is served (HEAD and OPTIONS too are refused), every input
+is bounded (search/web_form.py), each request has a CPU budget (search/web_engines.py), and each response
+carries a Content-Security-Policy that allows no script at all (search/web_server.py).
 
-Size (~550 lines): the routes, the form reading and the safe-markup helpers of one small application; the
-counting (search/counting.py via web_facets.py), the links (search/links.py) and the rendering of hits
-(search/output.py) are shared with the command line and live elsewhere.
+Size (~440 lines): the routes and the safe-markup helpers of one small application; reading the URL
+(web_form.py), the engines (web_engines.py), the CSV download (web_csv.py), serving (web_server.py), the
+counting (web_facets.py), the links (links.py) and the rendering of hits (output.py) live elsewhere.
 """
 from __future__ import annotations
 
 import datetime as dt
 import re
-import threading
-import urllib.parse
-from contextlib import contextmanager
-from dataclasses import dataclass, fields
-from pathlib import Path
 
-from flask import Flask, Response, abort, render_template, request, url_for
+from flask import Flask, Response, abort, g, render_template, request, url_for
 from markupsafe import Markup, escape
 from whoosh import highlight
-from whoosh import query as wq
 
-from ..corpus.brussels import TYPE_LABELS  # the Parliament's names of document types, shared with `show`
-from ..corpus.model import TYPES, normalize_legislature
-from ..index.analysis import analyze
-from .engine import MARK_END, MARK_START, SORTS, Engine, Hit, SearchResult, _Marker
-from .links import official_url
-from .output import CSV_COLUMNS, _hit_row, csv_table, result_dict, safe, to_json
-from .query import QueryError, period
+from .budget import DEFAULT_WEB_SECONDS, Budget
 from .counting import index_stats
+from .engine import MARK_END, MARK_START, Engine, SearchResult, _Marker
+from .links import official_url
+from .output import CSV_COLUMNS, result_dict, safe, to_json
+from .query import QueryError
+from .web_csv import content_disposition, csv_text
+from .web_engines import EnginePool
 from .web_facets import FACETS, UNKNOWN, facet_counts, matching
+from .web_form import (DEFAULT_PAGE_SIZE, LABELS, MAX_DRAFT_CHARS, MAX_FIELD_CHARS, MAX_OFFSET,
+                       MAX_QUERY_CHARS, PAGE_SIZES, SORT_LABELS, STATUS_LABELS, TYPE_LABELS, InputError,
+                       SearchForm, bad_query, text_param, unknown_params)
+from .web_server import CONTENT_SECURITY_POLICY, SECURITY_HEADERS, WORKERS, make_server
 
-#: Longest query accepted (the engine refuses 4000; a typed query is far shorter, a pasted one goes to /similar).
-MAX_QUERY_CHARS = 2000
-#: Longest draft question for "has this been asked before?" (a long written question is ~3000 characters).
-MAX_DRAFT_CHARS = 6000
-#: Longest filter value (a name, a legislature).
-MAX_FIELD_CHARS = 200
-PAGE_SIZES = (10, 20, 50, 100)
-#: As the command line (`search -n 10`): each hit costs its snippets (most of a page's time).
-DEFAULT_PAGE_SIZE = 10
-#: Deepest result reachable by paging: beyond it, narrow the query (keeps each request's work bounded).
-MAX_OFFSET = 10_000
+__all__ = ["CONTENT_SECURITY_POLICY", "CSV_COLUMNS", "DEFAULT_PAGE_SIZE", "MAX_DRAFT_CHARS", "MAX_OFFSET",
+           "MAX_QUERY_CHARS", "SearchForm", "answer_delay", "create_app", "csv_text", "make_server", "marked",
+           "official_link", "paragraphs"]
+
 #: Rows in a CSV download (the whole result list up to this; every hit costs one stored document).
 MAX_CSV_ROWS = 10_000
 #: Values listed per facet beside the results.
 FACET_ROWS = 12
 SIMILAR_COUNT = 10
-
-CONTENT_SECURITY_POLICY = ("default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
-                           "base-uri 'none'; frame-ancestors 'none'")
-SECURITY_HEADERS = {
-    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-    "X-Frame-Options": "DENY",
-}
-
-STATUS_LABELS = {"answered": "répondue", "unanswered": "sans réponse"}
-SORT_LABELS = {"relevance": "pertinence", "-date": "plus récentes d’abord", "date": "plus anciennes d’abord"}
+#: Longest piece of a query or draft shown in a page title.
+TITLE_CHARS = 60
 FACET_LABELS = {"minister": "Ministre", "author": "Auteur", "year": "Année (réception)", "status": "Statut"}
-_PERIOD = re.compile(r"\d{4}(?:-\d{1,2}(?:-\d{1,2})?)?")
-
-
-class BadRequest(ValueError):
-    """An input the page refuses (too long, not a date…); str() is shown to the reader."""
-
-
-# -- the warm engine ----------------------------------------------------------------------------------
-
-class WarmEngine:
-    """One Engine kept open across requests, replaced by a fresh one when another process has committed.
-
-    whoosh searchers are not safe to share between threads, so requests take turns (a lock): a search
-    takes milliseconds and the server is for one person. `searcher.up_to_date()` compares the newest
-    generation on disk with the one this searcher reads (a directory listing, no file read), so checking at
-    every request is cheap; a whole new Engine is opened rather than `searcher.refresh()` because the Engine
-    also caches the schema, parser and date column of its view.
-    """
-
-    def __init__(self, index_dir, engine: Engine | None = None):
-        self.index_dir = Path(index_dir)
-        self._engine = engine if engine is not None else Engine.open(self.index_dir)
-        self._lock = threading.Lock()
-        self.reopened = 0  # how many newer commits were picked up (for tests and the stats page)
-
-    def _refresh(self) -> None:
-        try:
-            if self._engine.searcher.up_to_date():
-                return
-            fresh = Engine.open(self.index_dir)
-        except Exception:  # a commit half-way or a damaged newer commit: keep answering from the view we have
-            return
-        stale, self._engine = self._engine, fresh
-        stale.close()
-        self.reopened += 1
-
-    @contextmanager
-    def use(self):
-        with self._lock:
-            self._refresh()
-            yield self._engine
-
-    def close(self) -> None:
-        with self._lock:
-            self._engine.close()
-
-
-# -- reading the form ---------------------------------------------------------------------------------
-
-def _text(args, name: str, limit: int = MAX_FIELD_CHARS) -> str:
-    value = (args.get(name) or "").strip()
-    if len(value) > limit:
-        raise BadRequest("« %s » dépasse %d caractères" % (name, limit))
-    return value
-
-
-def _date(value: str, last: bool) -> dt.date | None:
-    """2026, 2026-06 or 2026-06-01 → its first day (or last, for an upper bound)."""
-    if not value:
-        return None
-    if not _PERIOD.fullmatch(value):
-        raise BadRequest("date « %s » non reconnue (2026, 2026-06 ou 2026-06-01)" % value)
-    try:
-        first, final = period(value)
-    except QueryError:
-        raise BadRequest("date « %s » invalide" % value) from None
-    return final if last else first
-
-
-@dataclass
-class SearchForm:
-    """What the search page's URL holds: the query, the filters, the order and the page."""
-
-    q: str = ""
-    author: str = ""
-    minister: str = ""
-    status: str = ""
-    type: str = ""
-    legislature: str = ""
-    since: str = ""
-    until: str = ""
-    answered_since: str = ""
-    answered_until: str = ""
-    sort: str = "relevance"
-    page: int = 1
-    n: int = DEFAULT_PAGE_SIZE
-
-    @classmethod
-    def from_args(cls, args) -> "SearchForm":
-        form = cls(q=_text(args, "q", MAX_QUERY_CHARS))
-        for name in ("author", "minister", "legislature", "since", "until", "answered_since", "answered_until"):
-            setattr(form, name, _text(args, name))
-        form.status = _text(args, "status")
-        if form.status not in ("", *STATUS_LABELS):
-            raise BadRequest("statut inconnu")
-        form.type = _text(args, "type")
-        if form.type not in ("", *TYPES):
-            raise BadRequest("type inconnu")
-        form.sort = _text(args, "sort") or "relevance"
-        if form.sort not in SORTS:
-            raise BadRequest("tri inconnu")
-        try:
-            form.page = int(args.get("page") or 1)
-            form.n = int(args.get("n") or DEFAULT_PAGE_SIZE)
-        except ValueError:
-            raise BadRequest("page ou taille de page non numérique") from None
-        if form.n not in PAGE_SIZES:
-            raise BadRequest("taille de page : %s" % ", ".join(map(str, PAGE_SIZES)))
-        if form.page < 1 or form.offset >= MAX_OFFSET:
-            raise BadRequest("page hors limites (au plus %d résultats parcourus ; précisez la recherche)"
-                             % MAX_OFFSET)
-        form.filters()  # dates checked now
-        return form
-
-    @property
-    def offset(self) -> int:
-        return (self.page - 1) * self.n
-
-    @property
-    def empty(self) -> bool:
-        return not self.q and not any(self.filters())
-
-    def filters(self) -> list:
-        """The filters as whoosh queries, as the CLI's --author/--minister/--status/--since/--until build them."""
-        out = []
-        for field in ("author", "minister"):
-            terms = analyze(getattr(self, field), "names", index=True) if getattr(self, field) else []
-            if terms:
-                out.append(wq.And([wq.Term(field, t) for t in terms]))
-        if self.status:
-            out.append(wq.Term("status", self.status))
-        if self.type:
-            out.append(wq.Term("type", self.type))
-        if self.legislature:
-            out.append(wq.Term("legislature", normalize_legislature(self.legislature)))
-        for field, start, end in (("date_received", self.since, self.until),
-                                  ("date_answered", self.answered_since, self.answered_until)):
-            first, last = _date(start, False), _date(end, True)
-            if first or last:
-                out.append(wq.DateRange(field, first and dt.datetime.combine(first, dt.time.min),
-                                        last and dt.datetime.combine(last, dt.time.max)))
-        return out
-
-    def params(self, **changes) -> dict:
-        """URL parameters of this form (defaults left out, so permalinks stay short), with `changes`."""
-        values = {f.name: getattr(self, f.name) for f in fields(self)}
-        values.update(changes)
-        defaults = SearchForm()
-        return {k: v for k, v in values.items() if v not in ("", None) and v != getattr(defaults, k)}
+#: Filter fields → their label in the list of active filters.
+FILTER_LABELS = {"minister": "ministre", "author": "auteur", "status": "statut", "type": "type",
+                 "legislature": "législature", "since": "reçue depuis", "until": "reçue jusqu’au",
+                 "answered_since": "répondue depuis", "answered_until": "répondue jusqu’au"}
+#: What each JSON route reads; any other parameter is an error (search/web_form.py, unknown_params).
+API_SEARCH_PARAMS = SearchForm.PARAMS + ("closest",)
+API_STATS_PARAMS = ("q", *SearchForm.FILTERS)
 
 
 # -- rendering helpers --------------------------------------------------------------------------------
@@ -282,35 +122,28 @@ def answer_delay(doc, today: dt.date | None = None) -> str | None:
     return None
 
 
-def similar_to_text(engine: Engine, text: str, limit: int = SIMILAR_COUNT) -> list[Hit]:
-    """The questions closest to a draft: the engine's free-text similar when it has one, else whoosh's
-    more-like-this over the draft's key terms (the same weighting as Engine.similar for a stored question)."""
-    method = getattr(engine, "similar_text", None)
-    if method is not None:
-        return list(method(text, limit=limit))
-    terms = []
-    for fieldname, n, boost in (("subject", 8, 3.0), ("question", 20, 1.0)):
-        try:
-            key_terms = engine.searcher.key_terms_from_text(fieldname, text, numterms=n)
-        except ZeroDivisionError:  # whoosh's scorer on a draft none of whose words the index holds
-            key_terms = []
-        for term, weight in key_terms:
-            terms.append(wq.Term(fieldname, term, boost=boost * weight))
-    if not terms:
-        return []
-    from ..index.schema import document_from_payload
-    results = engine.searcher.search(wq.Or(terms), limit=limit)
-    return [Hit(i, float(h.score), document_from_payload(h["payload"]), []) for i, h in enumerate(results, 1)]
+def _short(text: str, limit: int = TITLE_CHARS) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
 
 
-def csv_text(hits: list[Hit]) -> str:
-    """The command line's CSV (search/output.py: RFC 4180, CRLF, header row, cells made inert), with two more
-    guards for a file a spreadsheet opens from a download: a text cell that it would read as a formula (=, +,
-    -, @ first) gets a leading apostrophe (the documents come from outside), and line breaks become spaces."""
-    def cell(value: str) -> str:
-        value = value.replace("\n", " ")
-        return "'" + value if value[:1] in ("=", "+", "-", "@") else value
-    return csv_table(CSV_COLUMNS, [[cell(v) for v in _hit_row(hit)] for hit in hits])
+def search_title(form: SearchForm, result: SearchResult | None) -> str:
+    """The <title> of a search page: the query, its filters, the count and the page, so that each state of
+    the search (results, page 2, filtered, nothing found, refused) has its own title in tabs and history."""
+    if not form.errors and result is None and form.empty:
+        return "Recherche"
+    what = "« %s »" % _short(form.q) if form.q else "Recherche sans mots"
+    active = ", ".join("%s %s" % (FILTER_LABELS[name], _shown(name, getattr(form, name))) for name in FILTER_LABELS
+                       if getattr(form, name) and not form.has_error(name))
+    if active:
+        what += " (%s)" % _short(active)
+    if form.errors:
+        fields = ", ".join(LABELS.get(e.parameter) or "requête" for e in form.errors)
+        return "Erreur (%s) — %s" % (fields, what)
+    if not result.total:
+        return "%s — aucun résultat" % what
+    count = "%d résultat%s" % (result.total, "s" if result.total != 1 else "")
+    return "%s — %s%s" % (what, count, ", page %d" % form.page if form.page > 1 else "")
 
 
 def _finalize(value):
@@ -323,157 +156,12 @@ def _finalize(value):
     return value
 
 
-# -- the application ----------------------------------------------------------------------------------
+def _json(obj, status: int = 200) -> Response:
+    return Response(to_json(obj), status=status, mimetype="application/json")
 
-def create_app(index_dir, engine: Engine | None = None) -> Flask:
-    """The Flask application over the index at `index_dir` (`engine`: an already open Engine on it)."""
-    app = Flask(__name__)
-    app.config["MAX_CONTENT_LENGTH"] = 64 * 1024
-    app.jinja_env.autoescape = True
-    app.jinja_env.finalize = _finalize
-    app.jinja_env.filters.update(marked=marked, paragraphs=paragraphs)
-    warm = WarmEngine(index_dir, engine)
-    app.extensions["parlsearch"] = warm
 
-    @app.context_processor
-    def labels():
-        return dict(TYPE_LABELS=TYPE_LABELS, STATUS_LABELS=STATUS_LABELS, SORT_LABELS=SORT_LABELS,
-                    FACET_LABELS=FACET_LABELS, PAGE_SIZES=PAGE_SIZES, UNKNOWN=UNKNOWN)
-
-    @app.after_request
-    def headers(response):
-        for name, value in SECURITY_HEADERS.items():
-            response.headers[name] = value
-        return response
-
-    @app.errorhandler(BadRequest)
-    def bad_request(e):
-        if request.path.startswith("/api/"):
-            return _json({"error": str(e)}, 400)
-        return render_template("error.html", message=str(e)), 400
-
-    @app.errorhandler(404)
-    def not_found(e):
-        if request.path.startswith("/api/"):
-            return _json({"error": "not found"}, 404)
-        return render_template("error.html", message="Page ou document introuvable."), 404
-
-    @app.errorhandler(500)
-    def server_error(e):
-        if request.path.startswith("/api/"):
-            return _json({"error": "internal error"}, 500)
-        return render_template("error.html", message="Erreur interne : la recherche n’a pas abouti."), 500
-
-    @app.errorhandler(405)
-    def not_allowed(e):
-        return _json({"error": "read-only: only GET is served"}, 405) if request.path.startswith("/api/") \
-            else (render_template("error.html", message="Lecture seule : seules les requêtes GET sont servies."), 405)
-
-    def run_search(form: SearchForm, limit: int, offset: int, snippets: bool = True, facets: bool = True):
-        with warm.use() as engine:
-            try:
-                result = engine.search(form.q, limit=limit, offset=offset, sort=form.sort,
-                                       filters=form.filters(), snippets=snippets)
-                facets = facet_counts(engine, form.q, form.filters()) if facets else None
-            except QueryError as e:
-                raise BadRequest("requête invalide : %s" % e) from None
-        return result, facets
-
-    @app.get("/")
-    def search_page():
-        form = SearchForm.from_args(request.args)
-        if form.empty:
-            with warm.use() as engine:
-                facets = facet_counts(engine, "", [])
-            return render_template("search.html", form=form, result=None, facets=facets, pages=[],
-                                   facet_links=_facet_links(form, facets))
-        result, facets = run_search(form, form.n, form.offset)
-        last = min(-(-result.total // form.n), MAX_OFFSET // form.n) if result.total else 1
-        pages = [p for p in range(max(1, form.page - 3), min(last, form.page + 3) + 1)]
-        return render_template("search.html", form=form, result=result, facets=facets, pages=pages,
-                               last_page=last, facet_links=_facet_links(form, facets), active=_active(form),
-                               permalink=url_for("search_page", _external=True, **form.params()),
-                               csv_link=url_for("search_csv", **form.params(page=None, n=None)))
-
-    @app.get("/search.csv")
-    def search_csv():
-        form = SearchForm.from_args(request.args)
-        if form.empty:
-            raise BadRequest("rien à exporter : donnez une recherche ou un filtre")
-        result, _ = run_search(form, MAX_CSV_ROWS, 0, snippets=False, facets=False)
-        return Response(csv_text(result.hits), mimetype="text/csv",
-                        headers={"Content-Disposition": 'attachment; filename="parlsearch.csv"'},
-                        content_type="text/csv; charset=utf-8; header=present")
-
-    @app.get("/doc/<doc_id>")
-    def doc_page(doc_id):
-        q_text = _text(request.args, "q", MAX_QUERY_CHARS)
-        with warm.use() as engine:
-            doc = engine.get(_doc_id(doc_id))
-            if doc is None:
-                abort(404)
-            q = None
-            if q_text:
-                try:
-                    q = matching(engine, q_text)[0]
-                except QueryError:
-                    q = None
-            texts = {name: highlight_whole(engine, q, field, getattr(doc, name))
-                     for name, field in (("question", "question"), ("answer", "answer"),
-                                         ("question_nl", "body_nl"), ("answer_nl", "body_nl"))}
-            similar = engine.similar(doc.id, limit=SIMILAR_COUNT)
-        return render_template("doc.html", doc=doc, texts=texts, similar=similar, q=q_text,
-                               link=official_link(doc.url), report_link=official_link(doc.report_url),
-                               delay=answer_delay(doc), type_label=TYPE_LABELS.get(doc.type, doc.type))
-
-    @app.get("/similar")
-    def similar_page():
-        text = _text(request.args, "text", MAX_DRAFT_CHARS)
-        hits = None
-        if text:
-            with warm.use() as engine:
-                hits = similar_to_text(engine, text)
-        return render_template("similar.html", text=text, hits=hits)
-
-    @app.get("/api/search")
-    def api_search():
-        form = SearchForm.from_args(request.args)
-        if form.empty:
-            raise BadRequest("no query: give q or a filter")
-        result, _ = run_search(form, form.n, form.offset, facets=False)
-        return _json(result_dict(result))
-
-    @app.get("/api/doc/<doc_id>")
-    def api_doc(doc_id):
-        with warm.use() as engine:
-            doc = engine.get(_doc_id(doc_id))
-        if doc is None:
-            abort(404)
-        return _json(doc.to_dict())
-
-    @app.get("/api/similar")
-    def api_similar():
-        doc_id, text = _text(request.args, "id"), _text(request.args, "text", MAX_DRAFT_CHARS)
-        if bool(doc_id) == bool(text):
-            raise BadRequest("give either id (a document) or text (a draft question)")
-        with warm.use() as engine:
-            if doc_id:
-                try:
-                    hits = engine.similar(_doc_id(doc_id), limit=SIMILAR_COUNT)
-                except KeyError:
-                    abort(404)
-            else:
-                hits = similar_to_text(engine, text)
-        return _json(result_dict(SearchResult("similar:%s" % (doc_id or text), len(hits), hits)))
-
-    @app.get("/api/stats")
-    def api_stats():
-        with warm.use() as engine:
-            stats = index_stats(engine)
-        stats["index"] = str(warm.index_dir)
-        return _json(stats)
-
-    return app
+def _api_error(code: str, message: str, status: int) -> Response:
+    return _json({"error": message, "code": code, "parameter": None}, status)
 
 
 def _doc_id(value: str) -> str:
@@ -483,14 +171,242 @@ def _doc_id(value: str) -> str:
     return value
 
 
-def _json(obj, status: int = 200) -> Response:
-    return Response(to_json(obj), status=status, mimetype="application/json")
+def _flag(args, name: str) -> bool:
+    value = (args.get(name) or "").strip()
+    if value not in ("", "0", "1"):
+        raise InputError("bad_choice", name, "%s : 0 ou 1." % name, "%s: 0 or 1, not %r" % (name, value[:40]))
+    return value == "1"
 
 
-#: Filter fields → their label in the list of active filters.
-FILTER_LABELS = {"minister": "ministre", "author": "auteur", "status": "statut", "type": "type",
-                 "legislature": "législature", "since": "reçue depuis", "until": "reçue jusqu’au",
-                 "answered_since": "répondue depuis", "answered_until": "répondue jusqu’au"}
+# -- the application ----------------------------------------------------------------------------------
+
+def create_app(index_dir, engine: Engine | None = None, engines: int = WORKERS,
+               budget_seconds: float | None = DEFAULT_WEB_SECONDS) -> Flask:
+    """The Flask application over the index at `index_dir` (`engine`: an already open Engine on it), with at
+    most `engines` engines open (one per worker thread) and `budget_seconds` of CPU a request."""
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = 64 * 1024
+    app.config["PARLSEARCH_BUDGET_SECONDS"] = budget_seconds
+    app.jinja_env.autoescape = True
+    app.jinja_env.finalize = _finalize
+    app.jinja_env.filters.update(marked=marked, paragraphs=paragraphs)
+    pool = EnginePool(index_dir, engine, size=engines)
+    app.extensions["parlsearch"] = pool
+
+    @app.context_processor
+    def labels():
+        return dict(TYPE_LABELS=TYPE_LABELS, STATUS_LABELS=STATUS_LABELS, SORT_LABELS=SORT_LABELS,
+                    FACET_LABELS=FACET_LABELS, PAGE_SIZES=PAGE_SIZES, UNKNOWN=UNKNOWN, LABELS=LABELS)
+
+    @app.before_request
+    def read_only_and_budgeted():
+        if request.method != "GET":  # also HEAD and OPTIONS, which Flask would otherwise answer itself
+            abort(405)
+        g.budget = Budget(app.config["PARLSEARCH_BUDGET_SECONDS"])
+
+    @app.after_request
+    def headers(response):
+        for name, value in SECURITY_HEADERS.items():
+            response.headers[name] = value
+        return response
+
+    def is_api() -> bool:
+        return request.path.startswith("/api/")
+
+    def error_page(message: str, status: int, title: str):
+        return render_template("error.html", message=message, title=title), status
+
+    @app.errorhandler(InputError)
+    def bad_request(e):
+        return _json(e.to_dict(), 400) if is_api() else error_page(e.french, 400, "Erreur : requête refusée")
+
+    @app.errorhandler(404)
+    def not_found(e):
+        return _api_error("not_found", "not found", 404) if is_api() \
+            else error_page("Page ou document introuvable.", 404, "Erreur : page ou document introuvable")
+
+    @app.errorhandler(500)
+    def server_error(e):
+        return _api_error("internal_error", "internal error", 500) if is_api() \
+            else error_page("Erreur interne : la recherche n’a pas abouti.", 500, "Erreur interne")
+
+    @app.errorhandler(405)
+    def not_allowed(e):
+        response = _api_error("method_not_allowed", "read-only: only GET is served", 405) if is_api() \
+            else app.make_response(error_page("Lecture seule : seules les requêtes GET sont servies.", 405,
+                                              "Erreur : méthode refusée"))
+        response.headers["Allow"] = "GET"
+        return response
+
+    def engine_call(method, *args, **kwargs):
+        """An engine call under this request's budget; a refused or too costly query → InputError on q."""
+        try:
+            return method(*args, budget=g.budget, **kwargs)
+        except QueryError as e:
+            raise bad_query(e, app.config["PARLSEARCH_BUDGET_SECONDS"]) from None
+
+    def run_search(form: SearchForm, limit: int, offset: int, snippets=True, facets=True, closest=False):
+        with pool.use() as engine:
+            result = engine_call(engine.search, form.q, limit=limit, offset=offset, sort=form.sort,
+                                 filters=form.filters(), snippets=snippets, closest=closest)
+            counts = engine_call(facet_counts, engine, form.q, form.filters()) if facets else None
+        return result, counts
+
+    def render_search(form: SearchForm, result=None, facets=None, status: int = 200, **more):
+        links = _facet_links(form, facets) if facets else {f: [] for f in FACETS}
+        return render_template("search.html", form=form, result=result, facets=facets or {}, facet_links=links,
+                               title=search_title(form, result), active=_active(form), **more), status
+
+    @app.get("/")
+    def search_page():
+        form = SearchForm.from_args(request.args)
+        if form.errors:  # shown in the form, the search kept as typed
+            return render_search(form, status=400)
+        if form.empty:
+            with pool.use() as engine:
+                facets = engine_call(facet_counts, engine, "", [])
+            return render_search(form, facets=facets)
+        try:
+            result, facets = run_search(form, form.n, form.offset, closest=True)
+        except InputError as e:
+            form.errors.append(e)
+            return render_search(form, status=400)
+        last = min(-(-result.total // form.n), MAX_OFFSET // form.n) if result.total else 1
+        pages = [p for p in range(max(1, form.page - 3), min(last, form.page + 3) + 1)]
+        csv_params = form.params(page=None, n=None)
+        return render_search(form, result, facets, pages=pages, last_page=last,
+                             permalink=url_for("search_page", _external=True, **form.params()),
+                             csv_link=url_for("search_csv", **csv_params),
+                             spreadsheet_link=url_for("search_csv", bom=1, **csv_params),
+                             json_link=url_for("api_search", **form.params()),
+                             paste_link=url_for("similar_page", text=form.q) if form.q else None)
+
+    @app.get("/search.csv")
+    def search_csv():
+        form = SearchForm.from_args(request.args)
+        form.check()
+        bom = _flag(request.args, "bom")
+        if form.empty:
+            raise InputError("no_query", "q", "Rien à exporter : donnez une recherche ou un filtre.",
+                             "no query: give q or a filter")
+        result, _ = run_search(form, MAX_CSV_ROWS, 0, snippets=False, facets=False)
+        words = form.q or " ".join(getattr(form, name) for name in SearchForm.FILTERS if getattr(form, name))
+        return Response(csv_text(result.hits, bom=bom), content_type="text/csv; charset=utf-8; header=present",
+                        headers={"Content-Disposition": content_disposition(words)})
+
+    @app.get("/doc/<doc_id>")
+    def doc_page(doc_id):
+        q_text = text_param(request.args, "q", MAX_QUERY_CHARS)
+        with pool.use() as engine:
+            doc = engine.get(_doc_id(doc_id))
+            if doc is None:
+                abort(404)
+            q = None
+            if q_text:
+                try:
+                    q = matching(engine, q_text, budget=g.budget)[0]
+                except QueryError:  # the words are only highlighted: a query that fails highlights nothing
+                    q = None
+            texts = {name: highlight_whole(engine, q, field, getattr(doc, name))
+                     for name, field in (("question", "question"), ("answer", "answer"),
+                                         ("question_nl", "body_nl"), ("answer_nl", "body_nl"))}
+            similar = engine_call(engine.similar, doc.id, limit=SIMILAR_COUNT)
+        return render_template("doc.html", doc=doc, texts=texts, similar=similar, q=q_text,
+                               link=official_link(doc.url), report_link=official_link(doc.report_url),
+                               delay=answer_delay(doc), type_label=TYPE_LABELS.get(doc.type, doc.type))
+
+    @app.get("/similar")
+    def similar_page():
+        """Has this been asked before? A draft (`text`) or a stored question (`id`) → the closest questions."""
+        text = text_param(request.args, "text", MAX_DRAFT_CHARS)
+        doc_id = text_param(request.args, "id")
+        hits, doc = None, None
+        with pool.use() as engine:
+            if doc_id:
+                doc = engine.get(_doc_id(doc_id))
+                if doc is None:
+                    abort(404)
+                hits = engine_call(engine.similar, doc.id, limit=SIMILAR_COUNT)
+            elif text:
+                hits = engine_call(engine.similar_text, text, limit=SIMILAR_COUNT)
+        if doc is not None:
+            title = "Questions proches de « %s »" % _short(doc.subject or doc.title or doc.id)
+        elif hits is not None:
+            title = "Déjà posée ? — %s pour « %s »" % (
+                "%d question%s proche%s" % (len(hits), "s" * (len(hits) > 1), "s" * (len(hits) > 1)) if hits
+                else "aucune question proche", _short(text, 40))
+        else:
+            title = "Déjà posée ?"
+        return render_template("similar.html", text=text, hits=hits, doc=doc, title=title)
+
+    @app.get("/api/search")
+    def api_search():
+        problem = unknown_params(request.args, API_SEARCH_PARAMS)
+        if problem:
+            raise problem
+        form = SearchForm.from_args(request.args)
+        form.check()
+        closest = _flag(request.args, "closest")
+        if form.empty:
+            raise InputError("no_query", "q", "Aucune recherche.", "no query: give q or a filter")
+        result, _ = run_search(form, form.n, form.offset, facets=False, closest=closest)
+        return _json(result_dict(result))
+
+    @app.get("/api/doc/<doc_id>")
+    def api_doc(doc_id):
+        problem = unknown_params(request.args, ())
+        if problem:
+            raise problem
+        with pool.use() as engine:
+            doc = engine.get(_doc_id(doc_id))
+        if doc is None:
+            abort(404)
+        return _json(doc.to_dict())
+
+    @app.get("/api/similar")
+    def api_similar():
+        problem = unknown_params(request.args, ("id", "text"))
+        if problem:
+            raise problem
+        doc_id, text = text_param(request.args, "id"), text_param(request.args, "text", MAX_DRAFT_CHARS)
+        if bool(doc_id) == bool(text):
+            raise InputError("id_or_text", None, "Donnez id (un document) ou text (un projet de question).",
+                             "give either id (a document) or text (a draft question)")
+        with pool.use() as engine:
+            if doc_id:
+                try:
+                    hits = engine_call(engine.similar, _doc_id(doc_id), limit=SIMILAR_COUNT)
+                except KeyError:
+                    abort(404)
+            else:
+                hits = engine_call(engine.similar_text, text, limit=SIMILAR_COUNT)
+        return _json(result_dict(SearchResult("similar:%s" % (doc_id or text), len(hits), hits)))
+
+    @app.get("/api/stats")
+    def api_stats():
+        """Without q or filters, the index's counts (`parlsearch stats --json`); with them, the counts of
+        every match (`parlsearch stats QUERY --json`: query, total, facets, filters)."""
+        problem = unknown_params(request.args, API_STATS_PARAMS)
+        if problem:
+            raise problem
+        form = SearchForm.from_args(request.args)
+        form.check()
+        with pool.use() as engine:
+            if form.empty:
+                return _json(index_stats(engine))
+            from .counting import count_matches
+            filters = form.search_filters()
+            counts = engine_call(count_matches, engine, form.q, filters)
+        out = counts.to_dict()
+        out.update(query=form.q, filters=filters.to_dict())
+        return _json(out)
+
+    return app
+
+
+def _shown(name: str, value: str) -> str:
+    """A filter's value as the page shows it (statuses and types by their French labels)."""
+    return {"status": STATUS_LABELS, "type": TYPE_LABELS}.get(name, {}).get(value, value)
 
 
 def _active(form: SearchForm) -> list[tuple[str, str, str]]:
@@ -498,10 +414,8 @@ def _active(form: SearchForm) -> list[tuple[str, str, str]]:
     out = []
     for name, label in FILTER_LABELS.items():
         value = getattr(form, name)
-        if value:
-            shown = STATUS_LABELS.get(value, value) if name == "status" else TYPE_LABELS.get(value, value) \
-                if name == "type" else value
-            out.append((label, shown, url_for("search_page", **form.params(page=None, **{name: ""}))))
+        if value and not form.has_error(name):
+            out.append((label, _shown(name, value), url_for("search_page", **form.params(page=None, **{name: ""}))))
     return out
 
 
@@ -521,18 +435,3 @@ def _facet_links(form: SearchForm, facets: dict) -> dict:
             rows.append((value, count, url))
         out[facet] = rows
     return out
-
-
-# -- serving ------------------------------------------------------------------------------------------
-
-def make_server(app: Flask, host: str = "127.0.0.1", port: int = 8765):
-    """A threaded WSGI server already bound and listening on (host, port) when this returns (port 0: a
-    free port, read back from `server.server_port`); call serve_forever() to answer, shutdown() to stop.
-    Requests are not logged (their URLs carry queries and ids that are not ours to print)."""
-    from werkzeug.serving import WSGIRequestHandler, make_server as werkzeug_server
-
-    class QuietHandler(WSGIRequestHandler):
-        def log_request(self, *args, **kwargs):
-            pass
-
-    return werkzeug_server(host, port, app, threaded=True, request_handler=QuietHandler)

@@ -1,8 +1,14 @@
 """`parlsearch serve` in a real browser: headless Chromium (Debian's chromium + chromium-driver) driven by
 Selenium, against the server running in this process on a free loopback port.
 
+Accessibility: axe-core (the `axe-core-python` package of the `test` extra bundles its axe.min.js, so a
+clean checkout installs it with the project) checks every state of the page against WCAG 2.0 and 2.1,
+levels A and AA; any violation fails the test. It runs through WebDriver, which the pages' CSP (no script
+at all) does not apply to.
+
 Skipped only when Chromium or its driver is not installed locally; .ci/run installs both, so CI runs it.
 """
+import re
 import shutil
 import threading
 import urllib.parse
@@ -11,6 +17,7 @@ import pytest
 
 pytest.importorskip("flask")
 webdriver = pytest.importorskip("selenium.webdriver")
+axe_selenium = pytest.importorskip("axe_core_python.selenium")
 
 from selenium.webdriver.chrome.options import Options  # noqa: E402
 from selenium.webdriver.chrome.service import Service  # noqa: E402
@@ -27,6 +34,8 @@ pytestmark = pytest.mark.skipif(not (CHROMIUM and DRIVER),
 
 #: Upper bound for one page to load or one navigation to finish (a wait for a condition, not a sleep).
 PAGE_TIMEOUT = 60
+#: The WCAG levels checked: 2.0 and 2.1, A and AA.
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 
 @pytest.fixture(scope="module")
@@ -52,6 +61,7 @@ def browser():
         options.add_argument(arg)
     driver = webdriver.Chrome(service=Service(DRIVER), options=options)
     driver.set_page_load_timeout(PAGE_TIMEOUT)
+    driver.set_script_timeout(PAGE_TIMEOUT)
     yield driver
     driver.quit()
 
@@ -140,3 +150,63 @@ def test_phone_width_has_one_column(server, browser):
         assert width <= browser.execute_script("return window.innerWidth")  # no sideways scrolling
     finally:
         browser.set_window_size(1200, 900)
+
+
+# -- accessibility ------------------------------------------------------------------------------------
+
+#: The states of the page a reader meets, each a URL (a form submitted by GET is its URL).
+STATES = {
+    "home": "/",
+    "results": "/?q=logement",
+    "page 2": "/?q=logement&page=2",
+    "filtered": "/?q=logement&status=answered&minister=clerfayt",
+    "no result": "/?q=fusion+des+zones+de+police",
+    "refused date": "/?q=logement&since=zzz",
+    "refused query": "/?q=%22unbalanced",
+    "document": "/doc/PRB-1-170115?q=stationnement+v%C3%A9lo",
+    "similar to a document": "/similar?id=PRB-1-170115",
+    "paste page": "/similar",
+    "paste page, answered": "/similar?text=Quelle+est+la+fr%C3%A9quentation+du+tram+55+%3F",
+    "paste page, nothing close": "/similar?text=zzzqx+wwwqy",
+    "not found": "/doc/PRB-1-0",
+}
+
+
+@pytest.mark.parametrize("state", list(STATES))
+def test_no_wcag_a_or_aa_violation(server, browser, state):
+    browser.get(server + STATES[state])
+    results = axe_selenium.Axe().run(browser, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}})
+    assert results["passes"]  # axe ran and checked something
+    problems = ["%s (%s): %s" % (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:5])
+                for v in results["violations"]]
+    assert not problems, problems
+
+
+def _rgb(css_colour: str) -> tuple[float, ...]:
+    return tuple(int(x) / 255 for x in re.findall(r"\d+", css_colour)[:3])
+
+
+def _contrast(a: str, b: str) -> float:
+    def luminance(rgb):
+        lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
+        return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+    la, lb = sorted((luminance(_rgb(a)), luminance(_rgb(b))), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+def test_focus_ring_is_visible_where_it_is_drawn(server, browser):
+    """WCAG 1.4.11 (3:1), as rendered: the ring of a focused filter chip's link against the chip, of the
+    focused search box against the page."""
+    cases = [("/?q=logement&status=answered", ".chip a", ".chip"),
+             ("/?q=logement", "#q", "body")]
+    for path, target, behind in cases:
+        browser.get(server + path)
+        element = browser.find_element(By.CSS_SELECTOR, target)
+        browser.execute_script("arguments[0].focus()", element)
+        ring = browser.execute_script("return getComputedStyle(arguments[0]).outlineColor", element)
+        style = browser.execute_script("return getComputedStyle(arguments[0]).outlineStyle", element)
+        background = browser.execute_script(
+            "return getComputedStyle(document.querySelector(arguments[0])).backgroundColor", behind)
+        if background in ("rgba(0, 0, 0, 0)", "transparent"):
+            background = "rgb(255, 255, 255)"
+        assert style == "solid" and _contrast(ring, background) >= 3, (target, ring, background)

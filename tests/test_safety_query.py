@@ -4,8 +4,9 @@ from __future__ import annotations
 import pytest
 from whoosh import query as wq
 
-from parlsearch.search import query as query_mod
-from parlsearch.search.query import MAX_EDIT_DISTANCE, QueryError, expanded_terms
+from parlsearch.search import limits, query as query_mod
+from parlsearch.search.limits import MAX_EDIT_DISTANCE, expanded_terms
+from parlsearch.search.query import QueryError
 
 
 def _total(engine, text):
@@ -74,7 +75,7 @@ def test_expansion_is_counted_and_bounded(engine):
 
 
 def test_expansion_limit_is_a_query_error_before_any_search(engine, monkeypatch):
-    monkeypatch.setattr(query_mod, "MAX_EXPANDED_TERMS", 20)
+    monkeypatch.setattr(limits, "MAX_EXPANDED_TERMS", 20)
     with pytest.raises(QueryError, match="type more letters"):
         engine.search("a*")
     with pytest.raises(QueryError, match="every word of that field"):

@@ -8,7 +8,6 @@ import subprocess
 import sys
 import urllib.parse
 import urllib.request
-from html.parser import HTMLParser
 
 import pytest
 
@@ -18,6 +17,7 @@ from parlsearch.search import web  # noqa: E402
 from parlsearch.search.output import HIT_KEYS  # noqa: E402
 
 from conftest import parlsearch_argv  # noqa: E402
+from web_helpers import Page, get, hit_ids, html  # noqa: E402
 
 QUERY = "stationnement vélo"
 
@@ -27,49 +27,6 @@ def client(bundled_index):
     app = web.create_app(bundled_index)
     yield app.test_client()
     app.extensions["parlsearch"].close()
-
-
-def get(client, path, expect=200, **params):
-    url = path + ("?" + urllib.parse.urlencode(params) if params else "")
-    response = client.get(url)
-    assert response.status_code == expect, (url, response.status_code, response.data[:500])
-    return response
-
-
-def html(response) -> str:
-    return response.get_data(as_text=True)
-
-
-class Page(HTMLParser):
-    """Tags, attributes and text of a page, to check structure without regular expressions over HTML."""
-
-    def __init__(self, text):
-        super().__init__(convert_charrefs=True)
-        self.tags, self.text, self._stack = [], [], []
-        self.marks = []
-        self.feed(text)
-
-    def handle_starttag(self, tag, attrs):
-        self.tags.append((tag, dict(attrs)))
-        self._stack.append(tag)
-
-    def handle_endtag(self, tag):
-        if tag in self._stack:
-            while self._stack and self._stack.pop() != tag:
-                pass
-
-    def handle_data(self, data):
-        self.text.append(data)
-        if self._stack and self._stack[-1] == "mark":
-            self.marks.append(data)
-
-    def find(self, tag, **attrs):
-        return [a for t, a in self.tags if t == tag and all(a.get(k) == v for k, v in attrs.items())]
-
-
-def hit_ids(page: Page) -> list[str]:
-    return [a["href"].split("?")[0].rsplit("/", 1)[1] for a in page.find("a") if a.get("href", "").startswith("/doc/")
-            and "?q=" in a.get("href", "")]
 
 
 # -- pages --------------------------------------------------------------------------------------------
@@ -103,25 +60,24 @@ def test_security_headers_on_every_response(client):
         assert response.headers["X-Content-Type-Options"] == "nosniff"
 
 
-def test_an_engine_failure_is_a_plain_500_page_with_the_same_headers(bundled_index):
+def test_an_engine_failure_is_a_plain_500_page_with_the_same_headers(bundled_index, monkeypatch):
+    from parlsearch.search.engine import Engine
     app = web.create_app(bundled_index)
     app.config["PROPAGATE_EXCEPTIONS"] = False
 
-    class Broken:
-        def search(self, *args, **kwargs):
-            raise RuntimeError("<b>boom</b>")
+    def broken(self, *args, **kwargs):
+        raise RuntimeError("<b>boom</b>")
 
-    warm = app.extensions["parlsearch"]
-    real, warm._engine = warm._engine, Broken()
+    monkeypatch.setattr(Engine, "search", broken)
     try:
         client = app.test_client()
         response = get(client, "/", 500, q="tram")
         assert "Erreur interne" in html(response) and "boom" not in html(response)
         assert response.headers["Content-Security-Policy"] == web.CONTENT_SECURITY_POLICY
-        assert json.loads(get(client, "/api/search", 500, q="tram").data) == {"error": "internal error"}
+        assert json.loads(get(client, "/api/search", 500, q="tram").data) == {
+            "error": "internal error", "code": "internal_error", "parameter": None}
     finally:
-        warm._engine = real
-        warm.close()
+        app.extensions["parlsearch"].close()
 
 
 def test_read_only_no_write_methods(client):
@@ -139,7 +95,7 @@ def test_inputs_are_bounded(client):
     get(client, "/", 400, q="tram", since="yesterday")
     get(client, "/", 400, q="tram", status="<b>")
     get(client, "/similar", 400, text="mot " * web.MAX_DRAFT_CHARS)
-    assert "requête invalide" in html(get(client, "/", 400, q='"unbalanced'))
+    assert "Requête invalide" in html(get(client, "/", 400, q='"unbalanced'))
     get(client, "/api/search", 400, q="tram", n=101)
 
 
@@ -243,7 +199,8 @@ def test_document_paragraphs_preserved(client, engine):
 
 def test_unknown_document_is_404(client):
     get(client, "/doc/PRB-1-0", 404)
-    assert json.loads(get(client, "/api/doc/PRB-1-0", 404).data) == {"error": "not found"}
+    assert json.loads(get(client, "/api/doc/PRB-1-0", 404).data) == {
+        "error": "not found", "code": "not_found", "parameter": None}
 
 
 def test_asked_before_lists_closest_questions(client, engine):
@@ -443,13 +400,16 @@ def test_serve_command_serves_until_stopped(bundled_index, cli_env):
         proc.communicate(timeout=30)
 
 
-def test_serve_without_the_web_extra_says_how_to_install(tmp_path, cli_env):
-    code = ("import sys; sys.modules['flask'] = None\n"
+@pytest.mark.parametrize("missing", ["flask", "waitress"])
+def test_serve_without_the_web_extra_says_how_to_install(tmp_path, cli_env, missing):
+    code = ("import sys; sys.modules[%r] = None\n"
             "from parlsearch.search.cli import main\n"
-            "sys.argv = ['parlsearch', 'serve', '--index', %r]\nmain()" % str(tmp_path / "ix"))
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=cli_env)
+            "sys.argv = ['parlsearch', 'serve', '--index', %r]\nmain()" % (missing, str(tmp_path / "ix")))
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=cli_env, timeout=120)
     assert done.returncode == 2
-    assert "pip install 'parlsearch[web]'" in done.stderr
+    assert done.stderr.startswith("parlsearch: error: ") and len(done.stderr.splitlines()) == 1
+    # parlsearch is not on a package index: the hint is the command that works from a checkout.
+    assert "pip install '.[web]'" in done.stderr and "parlsearch[web]" not in done.stderr
     assert not (tmp_path / "ix").exists()
 
 
