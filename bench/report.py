@@ -217,10 +217,11 @@ def format_size(r: dict) -> list[str]:
             _ratio(pc["maxrss_mb"], fc["maxrss_mb"]))
     lines += table(("measure", "parlsearch", "FTS5", "parlsearch/FTS5", "issue 20 target", "at this size"), rows)
     if fq:
-        lines.append("facets query: %s, %d matches (%.1f%% of the index; FTS5: %s), the word of %s whose count is "
-                     "nearest 10%% of the index" % (_quoted(fq["query"]), fq["parlsearch_total"],
-                                                    100 * fq["parlsearch_total"] / max(1, r["documents"]),
-                                                    fq.get("fts5_total"), ", ".join(map(_quoted, fq["candidates"]))))
+        lines.append("facets query: %s, %d matches (%.1f%% of the index; FTS5: %s), of the %d FACET_CANDIDATES "
+                     "the one whose count is nearest 10%% of the index" % (
+                         _quoted(fq["query"]), fq["parlsearch_total"],
+                         100 * fq["parlsearch_total"] / max(1, r["documents"]), fq.get("fts5_total"),
+                         len(fq["candidates"])))
     for side, name in ((ps, "parlsearch serve"), (fs, "Datasette")):
         if side.get("error"):
             lines.append("%s: not measured: %s" % (name, side["error"]))
