@@ -11,10 +11,11 @@ on judged queries against FTS5 and stock whoosh.
     python bench/benchmark.py --quality tests/data/dev.jsonl
     python bench/benchmark.py --sizes 1000 --json           # machine-readable
 
-Corpora come from the shared make_corpus tool (default ../shared/tools/make_corpus.py from the repo root, or
---make-corpus PATH), which recombines sentences of the bundled real corpus; generated corpora are cached in
-bench/out/ (keyed by size, seed and a hash of the bundled corpus file). The web-server comparison needs
-Datasette (`pip install -e '.[bench]'`); without it those rows say so and the rest runs.
+Corpora come from the shared make_corpus tool (default ../shared/tools/make_corpus.py from the repo root or
+the nearest directory above it that has one, or --make-corpus PATH), which recombines sentences of the
+bundled real corpus; generated corpora are cached in bench/out/ (keyed by size, seed and a hash of the
+bundled corpus file). The web-server comparison needs Datasette (`pip install -e '.[bench]'`); without it
+those rows say so and the rest runs.
 
 The modules: bench/measure.py (processes, timings, corpora), bench/fts5.py (the FTS5 database, the query
 translation and the SQL of each operation), bench/http_load.py (servers and HTTP load), bench/report.py (the
@@ -87,7 +88,19 @@ from measure import (OUT, REPO, cold, dir_size, machine_info, parlsearch_argv, r
                      time_calls)
 from report import INCREMENT, format_speed
 
-DEFAULT_TOOL = REPO.parent / "shared" / "tools" / "make_corpus.py"
+
+
+def _default_tool() -> Path:
+    """../shared/tools/make_corpus.py from the repository's root, or from the nearest directory above it that
+    has one (a git worktree under another directory)."""
+    for parent in REPO.parents:
+        tool = parent / "shared" / "tools" / "make_corpus.py"
+        if tool.exists():
+            return tool
+    return REPO.parent / "shared" / "tools" / "make_corpus.py"
+
+
+DEFAULT_TOOL = _default_tool()
 FTS5_BUILD = [sys.executable, str(Path(__file__).resolve().with_name("fts5.py")), "build"]
 
 #: The fixed query mix for latency (42 queries).
