@@ -10,10 +10,10 @@ server `parlsearch serve` uses:
   read-only database Datasette is at its fastest with; its default 1 s limit would skip the count of a broad
   query rather than return it, less work than parlsearch's total), measured on its table full-text search
   `/DB/questions.json?_search=EXPR&_searchmode=raw&_size=10&_col=id&_col=moncode&_col=subject&_col=author
-  &_col=minister&_col=date&_col=status&_nofacet=1&_nosuggest=1`: the same MATCH expression as the in-process FTS5 figures (bench/fts5.py to_fts5), 10 rows
-  and the count of the matches, no facet suggestions (parlsearch's API computes no facets either). Datasette's
-  table search returns matches in rowid order, not by relevance, and no snippets: less work than parlsearch
-  does, so the comparison errs in Datasette's favour.
+  &_col=minister&_col=date&_col=status&_nofacet=1&_nosuggest=1`: the same MATCH expression as the
+  in-process FTS5 figures (bench/fts5.py to_fts5), 10 rows and the count of the matches, no facet
+  suggestions (parlsearch's API computes no facets either). Datasette's table search returns matches in
+  rowid order, not by relevance, and no snippets: less work than parlsearch does, so the comparison errs in Datasette's favour.
 
 The load: each client is a separate process (`python bench/http_load.py client`; several processes, not
 threads sharing one interpreter lock, so the generator is not the bottleneck) holding one kept-alive
