@@ -13,7 +13,8 @@ server `parlsearch serve` uses:
   &_col=minister&_col=date&_col=status&_nofacet=1&_nosuggest=1`: the same MATCH expression as the
   in-process FTS5 figures (bench/fts5.py to_fts5), 10 rows and the count of the matches, no facet
   suggestions (parlsearch's API computes no facets either). Datasette's table search returns matches in
-  rowid order, not by relevance, and no snippets: less work than parlsearch does, so the comparison errs in Datasette's favour.
+  rowid order, not by relevance, and no snippets: less work than parlsearch does, so the comparison errs in
+  Datasette's favour.
 
 The load: each client is a separate process (`python bench/http_load.py client`; several processes, not
 threads sharing one interpreter lock, so the generator is not the bottleneck) holding one kept-alive
