@@ -115,6 +115,17 @@ def test_search_counts_every_match_and_ranks_the_subject_first(searcher):
     assert searcher.search("vélo").hits[0].doc.moncode == "1004"
 
 
+def test_rank_is_bm25_with_parlsearch_field_weights(searcher):
+    expr = fts5.to_fts5("tram")
+    weights = fts5.FTS_RANK[len("bm25("):-1]
+    rank = searcher.con.execute("SELECT rowid, rank FROM docs WHERE docs MATCH ? ORDER BY rowid", (expr,)).fetchall()
+    weighted = searcher.con.execute("SELECT rowid, bm25(docs, %s) FROM docs WHERE docs MATCH ? ORDER BY rowid"
+                                    % weights, (expr,)).fetchall()
+    plain = searcher.con.execute("SELECT rowid, bm25(docs) FROM docs WHERE docs MATCH ? ORDER BY rowid",
+                                 (expr,)).fetchall()
+    assert rank == weighted != plain
+
+
 def test_newest_lists_matches_by_date_newest_first_undated_last(searcher):
     result = searcher.newest("tram")
     dates = {r[0]: r[1] for r in RECORDS}
