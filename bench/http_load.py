@@ -4,7 +4,7 @@ the benchmark's FTS5 database, on the same machine, in the same run, with the sa
 The servers are run as their users run them and spoken to only over HTTP, so the figures hold whatever WSGI
 server `parlsearch serve` uses:
 
-* `parlsearch serve --index DIR --port 0`, whose URL is the first line it prints on stdout; measured on
+* `parlsearch serve --index DIR --port 0`, whose URL is the first URL it prints on stdout; measured on
   `/api/search?q=QUERY` (the top 10 with snippets and the total, the JSON of `search --json`);
 * `datasette serve -i DB --host 127.0.0.1 --port P --setting sql_time_limit_ms 60000` (immutable: the
   read-only database Datasette is at its fastest with; its default 1 s limit would skip the count of a broad
@@ -116,15 +116,21 @@ def start_parlsearch(parlsearch_argv: list[str], index_dir: Path, queries) -> Se
     threading.Thread(target=lambda: [lines.put(x) for x in iter(proc.stdout.readline, b"")] + [lines.put(b"")],
                      daemon=True).start()
     server = Server("parlsearch serve", proc, "127.0.0.1", 0, err)
-    try:
-        line = lines.get(timeout=START_TIMEOUT).decode("utf-8", "replace").strip()
-    except queue.Empty:
-        line = ""
-    url = urllib.parse.urlsplit(line)
-    if not (url.scheme == "http" and url.port):
-        text = server.error_text()
-        server.stop()
-        raise RuntimeError("parlsearch serve printed no URL: %r\n%s" % (line, text))
+    deadline, url, printed = time.monotonic() + START_TIMEOUT, None, []
+    while url is None:  # the first line that is a URL (a server may print other lines before it)
+        try:
+            raw = lines.get(timeout=max(0.0, deadline - time.monotonic()))
+        except queue.Empty:
+            raw = b""
+        if not raw:  # end of output, or out of time
+            text = server.error_text()
+            server.stop()
+            raise RuntimeError("parlsearch serve printed no URL: %r\n%s" % (printed[-3:], text))
+        line = raw.decode("utf-8", "replace").strip()
+        printed.append(line)
+        split = urllib.parse.urlsplit(line)
+        if split.scheme == "http" and split.port:
+            url = split
     server.host, server.port = url.hostname, url.port
     server.paths = {q: "/api/search?" + urllib.parse.urlencode({"q": q}) for q in queries}
     return server

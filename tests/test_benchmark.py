@@ -349,3 +349,36 @@ def test_datasette_serves_the_same_matches_as_fts5(fts_db):
         searcher.close()
         server.stop()
     assert server.proc.poll() is not None
+
+
+def _fake_server(tmp_path, lines: list[str]) -> list[str]:
+    """A command that prints `lines` and then answers HTTP like `parlsearch serve`, as argv."""
+    script = tmp_path / "fake_serve.py"
+    script.write_text(
+        "import http.server, json, sys\n"
+        "class H(http.server.BaseHTTPRequestHandler):\n"
+        "    def do_GET(self):\n"
+        "        body = json.dumps({'total': 7}).encode()\n"
+        "        self.send_response(200); self.send_header('Content-Length', str(len(body))); self.end_headers()\n"
+        "        self.wfile.write(body)\n"
+        "    def log_message(self, *a): pass\n"
+        "httpd = http.server.HTTPServer(('127.0.0.1', 0), H)\n"
+        "for line in %r: print(line.replace('PORT', str(httpd.server_port)), flush=True)\n"
+        "httpd.serve_forever()\n" % (lines,))
+    return [sys.executable, str(script)]
+
+
+@pytest.mark.parametrize("lines", [["http://127.0.0.1:PORT/"], ["", "Serving on 127.0.0.1", "http://127.0.0.1:PORT/"]])
+def test_a_server_is_reached_at_the_first_url_it_prints(tmp_path, lines):
+    argv = _fake_server(tmp_path, lines)
+    server = http_load.start_parlsearch(argv, tmp_path, ["tram"])
+    try:
+        assert http_load.warm(server) == {"tram": 7}
+    finally:
+        server.stop()
+
+
+def test_a_server_that_prints_no_url_is_an_error_naming_what_it_printed(tmp_path):
+    argv = _fake_server(tmp_path, ["hello"])[:1] + ["-c", "print('hello')"]
+    with pytest.raises(RuntimeError, match="printed no URL.*hello"):
+        http_load.start_parlsearch(argv, tmp_path, ["tram"])
