@@ -269,7 +269,7 @@ GROWTH = [
     ("  FTS5", _side("fts5", lambda s: q(s, "sort_date"))),
     ("serve 1 client p50 ms", _side("parlsearch", lambda s: served(s, "1", "p50_ms"))),
     ("  Datasette", _side("fts5", lambda s: served(s, "1", "p50_ms"))),
-    ("serve, --clients clients, queries/s", _side("parlsearch", lambda s: served(s, "many", "queries_per_s"))),
+    ("serve, {clients} clients, queries/s", _side("parlsearch", lambda s: served(s, "many", "queries_per_s"))),
     ("  Datasette", _side("fts5", lambda s: served(s, "many", "queries_per_s"))),
     ("cold search process ms wall", _side("parlsearch", lambda s: (s.get("cold_start") or {}).get("median_ms"))),
     ("  python + FTS5", _side("fts5", lambda s: (s.get("cold_start") or {}).get("median_ms"))),
@@ -291,8 +291,11 @@ def format_growth(results: list[dict]) -> list[str]:
     steps = list(zip(sizes, sizes[1:]))
     header = ["figure"] + [short_size(n) for n in sizes] + \
              ["×%s→%s (×%g)" % (short_size(a), short_size(b), b / a) for a, b in steps]
+    clients = next((served(r["parlsearch"], "many", "clients") for r in results
+                    if served(r["parlsearch"], "many", "clients")), "--clients")
     rows = []
     for label, get in GROWTH:
+        label = label.format(clients=clients)
         values = [get(r) for r in results]
         if not any(_ok(v) for v in values):
             continue

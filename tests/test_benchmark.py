@@ -257,6 +257,8 @@ def test_speed_report_has_targets_verdicts_and_growth():
     assert "1k" in header and "20k" in header and "×1k→20k (×20)" in header
     row = next(line for line in lines[growth:] if line.startswith("keyword p50 ms CPU"))
     assert row.split()[-3:] == ["1.00", "4.00", "×4.00"]
+    served = next(line for line in lines[growth:] if line.startswith("serve, 8 clients, queries/s"))
+    assert served.split()[-3:] == ["50.0", "50.0", "×1.00"]
     assert 'facets query: "jeunes", 100 matches (10.0% of the index; FTS5: 90)' in text
 
 
