@@ -159,8 +159,9 @@ def format_size(r: dict) -> list[str]:
     add("update +%d docs wall s / CPU s" % INCREMENT, "%.2f / %.2f" % (p["update_wall_s"], p["update_cpu_s"]),
         "%.2f / %.2f" % (f["update_wall_s"], f["update_cpu_s"]), _ratio(p["update_wall_s"], f["update_wall_s"]),
         "update_wall")
-    add("update peak memory MB, all processes (PSS)", _num(p["update_tree_rss_mb"], "%.0f"),
-        _num(f["update_tree_rss_mb"], "%.0f"), "")
+    add("update peak memory MB, all processes / largest", "%s / %s" % (_num(p["update_tree_rss_mb"], "%.0f"),
+                                                                    _num(p["update_peak_rss_mb"], "%.0f")),
+        "%s / %s" % (_num(f["update_tree_rss_mb"], "%.0f"), _num(f["update_peak_rss_mb"], "%.0f")), "")
     nq = len((p["queries"].get("all") or {}).get("totals", {}))
     query("all %d queries p50 ms CPU / wall" % nq, "all")
     query("all %d queries p95" % nq, "all", pct="p95")
