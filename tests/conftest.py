@@ -1,13 +1,10 @@
-"""Shared fixtures: a real index of the bundled corpus, built once per test session."""
-import os
+"""Shared fixtures: a real index of the bundled corpus built once per test process, the command's environment
+and runner, a fake official site. Plain helper functions are in tests/helpers.py."""
 import shutil
-import sys
-from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
-DATA = Path(__file__).resolve().parent / "data"
+from helpers import command_env, set_batch_docs
 
 
 def pytest_configure(config):
@@ -23,6 +20,8 @@ def pytest_unconfigure(config):
     if tmp:
         shutil.rmtree(tmp, ignore_errors=True)
 
+
+# -- indexes ---------------------------------------------------------------------------------------------------------
 
 @pytest.fixture(scope="session")
 def bundled_index(tmp_path_factory):
@@ -50,16 +49,38 @@ def engine(bundled_index):
     e.close()
 
 
-def parlsearch_argv():
-    """How to run the real command in a subprocess (the installed script, else the module)."""
-    script = Path(sys.executable).parent / "parlsearch"
-    return [str(script)] if script.exists() else [sys.executable, "-m", "parlsearch"]
+@pytest.fixture
+def small_batches(monkeypatch):
+    """Batches of 10 documents (helpers.set_batch_docs): a few dozen records make several batches."""
+    set_batch_docs(monkeypatch, 10)
 
+
+# -- the command -------------------------------------------------------------------------------------------------------
 
 @pytest.fixture
 def cli_env(tmp_path):
-    env = dict(os.environ)
-    env.pop("NO_COLOR", None)
-    env["XDG_DATA_HOME"] = str(tmp_path / "xdg")
-    env.pop("PARLSEARCH_INDEX", None)
-    return env
+    """The environment of a real `parlsearch` run (helpers.command_env) with a private XDG_DATA_HOME, so that a
+    run without --index builds and reads its default index under tmp_path."""
+    return command_env(XDG_DATA_HOME=str(tmp_path / "xdg"))
+
+
+@pytest.fixture
+def runner():
+    """click's test runner of the command, in this process."""
+    from click.testing import CliRunner
+    return CliRunner()
+
+
+# -- a fake official site (tests/fetch_server.py) --------------------------------------------------------------------
+
+@pytest.fixture
+def site():
+    from fetch_server import FakeSite
+    return FakeSite()
+
+
+@pytest.fixture
+def served(site):
+    """The fake site, serving on a local port: (site, base url)."""
+    with site.running() as url:
+        yield site, url

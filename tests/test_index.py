@@ -16,7 +16,7 @@ from parlsearch.index.store import (META_FILE, IncompatibleIndex, IndexLocked, N
                          open_writer)
 from parlsearch.index.update import indexed_hashes, update_index
 
-from conftest import parlsearch_argv
+from helpers import parlsearch_argv
 
 
 def test_bundled_corpus_twice_gives_107_documents(tmp_path):

@@ -6,19 +6,11 @@ import os
 import pytest
 
 from parlsearch.index import update as update_module
-from parlsearch.index.fastwriter import ParallelWriter
 from parlsearch.index.store import open_index
 from parlsearch.index.update import indexed_hashes, update_index
 from parlsearch.search.engine import Engine
 
-from test_reliability import new_records, write_jsonl
-
-
-@pytest.fixture
-def small_batches(monkeypatch):
-    monkeypatch.setattr(update_module, "BATCH_DOCS", 10)
-    monkeypatch.setattr(update_module, "PARALLEL_MIN_DOCS", 10)
-    monkeypatch.setattr(ParallelWriter, "BATCH_DOCS", 10)
+from helpers import command_env, index_state, new_records, reaped, set_batch_docs, write_jsonl
 
 
 @pytest.mark.parametrize("jobs", [1, 2], ids=["writer", "parallel-writer"])
@@ -47,9 +39,7 @@ def test_late_readings_revoke_the_right_document_when_writers_roll_over(tmp_path
     must reach the segment and document number the earlier version was written to."""
     from parlsearch.index import fastwriter
     reference = update_index(None, tmp_path / "reference")
-    monkeypatch.setattr(update_module, "BATCH_DOCS", 1)
-    monkeypatch.setattr(update_module, "PARALLEL_MIN_DOCS", 1)
-    monkeypatch.setattr(ParallelWriter, "BATCH_DOCS", 1)
+    set_batch_docs(monkeypatch, 1)
     monkeypatch.setattr(fastwriter, "BYTES_PER_TERM", 1 << 40)
     summary = update_index(None, tmp_path / "streamed", jobs=jobs)
     assert summary.documents == reference.documents
@@ -168,7 +158,6 @@ def test_ctrl_c_reaching_the_parallel_writer_and_its_workers_keeps_the_previous_
     import signal
     import subprocess
     import sys
-    from test_reliability import cli_env, index_state, reaped
     from parlsearch.index.store import _SEGMENT_RE
     from whoosh.index import TOC
     index_dir = tmp_path / "index"
@@ -176,7 +165,7 @@ def test_ctrl_c_reaching_the_parallel_writer_and_its_workers_keeps_the_previous_
     before = index_state(index_dir)
     path = write_jsonl(tmp_path / "many.jsonl", new_records(100, 60))
     proc = subprocess.Popen([sys.executable, "-c", _PARALLEL_RUN, str(path), str(index_dir)],
-                            env=cli_env(PARLSEARCH_TEST_STOP_AT="before-commit"), stdout=subprocess.PIPE,
+                            env=command_env(PARLSEARCH_TEST_STOP_AT="before-commit"), stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL, start_new_session=True)
     with reaped(proc):
         _, status = os.waitpid(proc.pid, os.WUNTRACED)  # returns when it has stopped itself

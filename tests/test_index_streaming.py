@@ -16,14 +16,7 @@ from parlsearch.index.store import open_index
 from parlsearch.index.update import indexed_hashes, update_index
 from parlsearch.search.engine import Engine
 
-from test_reliability import corpus_records, new_records, write_jsonl
-
-
-@pytest.fixture
-def small_batches(monkeypatch):
-    monkeypatch.setattr(update_module, "BATCH_DOCS", 10)
-    monkeypatch.setattr(update_module, "PARALLEL_MIN_DOCS", 10)
-    monkeypatch.setattr(ParallelWriter, "BATCH_DOCS", 10)
+from helpers import corpus_records, new_records, set_batch_docs, write_jsonl
 
 
 class ReadCounter:
@@ -74,9 +67,7 @@ def test_readings_of_one_question_far_apart_are_merged_as_when_read_together(tmp
     must give the same documents, counts and answers as one large batch."""
     reference = update_index(None, tmp_path / "reference")
     assert reference.duplicates >= 1
-    monkeypatch.setattr(update_module, "BATCH_DOCS", 1)
-    monkeypatch.setattr(update_module, "PARALLEL_MIN_DOCS", 1)
-    monkeypatch.setattr(ParallelWriter, "BATCH_DOCS", 1)
+    set_batch_docs(monkeypatch, 1)
     summary = update_index(None, tmp_path / "streamed", jobs=jobs)
     assert (summary.new, summary.updated, summary.unchanged, summary.duplicates, summary.documents) == (
         reference.new, reference.updated, reference.unchanged, reference.duplicates, reference.documents)
