@@ -24,13 +24,21 @@ def pytest_unconfigure(config):
 # -- indexes ---------------------------------------------------------------------------------------------------------
 
 @pytest.fixture(scope="session")
-def bundled_index(tmp_path_factory):
-    """An index of the bundled corpus (read-only for tests: copy it before changing it)."""
+def bundled_build(tmp_path_factory):
+    """The bundled corpus indexed once per test process: (index path, the run's IndexSummary). A test that
+    needs "an index of the bundled corpus" as a reference uses it (or `index_copy`) instead of building its
+    own: a build costs ~1 CPU second, and a dozen tests used to build one each."""
     from parlsearch.index.update import update_index
     path = tmp_path_factory.mktemp("bundled") / "index"
     summary = update_index(None, path)
     assert summary.documents == 107
-    return path
+    return path, summary
+
+
+@pytest.fixture(scope="session")
+def bundled_index(bundled_build):
+    """An index of the bundled corpus (read-only for tests: copy it before changing it)."""
+    return bundled_build[0]
 
 
 @pytest.fixture

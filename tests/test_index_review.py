@@ -34,33 +34,33 @@ def test_a_late_reading_keeps_what_every_earlier_file_contributed(tmp_path, smal
 
 @pytest.mark.slow  # ~15 s a case: a hundred one-document segments
 @pytest.mark.parametrize("jobs", [1, 2], ids=["writer", "parallel-writer"])
-def test_late_readings_revoke_the_right_document_when_writers_roll_over(tmp_path, monkeypatch, jobs):
+def test_late_readings_revoke_the_right_document_when_writers_roll_over(tmp_path, monkeypatch, bundled_build, jobs):
     """Every document in its own segment (a tiny memory limit), one document per batch: each revocation
     must reach the segment and document number the earlier version was written to."""
     from parlsearch.index import fastwriter
-    reference = update_index(None, tmp_path / "reference")
+    reference_index, reference = bundled_build
     set_batch_docs(monkeypatch, 1)
     monkeypatch.setattr(fastwriter, "BYTES_PER_TERM", 1 << 40)
     summary = update_index(None, tmp_path / "streamed", jobs=jobs)
     assert summary.documents == reference.documents
     with open_index(tmp_path / "streamed").reader() as reader:
         assert len(reader.leaf_readers()) > 10  # it did roll over
-    assert indexed_hashes(open_index(tmp_path / "streamed")) == indexed_hashes(open_index(tmp_path / "reference"))
+    assert indexed_hashes(open_index(tmp_path / "streamed")) == indexed_hashes(open_index(reference_index))
 
 
-def test_late_readings_with_whoosh_own_writer(tmp_path, monkeypatch):
+def test_late_readings_with_whoosh_own_writer(tmp_path, monkeypatch, bundled_build):
     """The fallback when the lean writer fails its self-check: whoosh's SegmentWriter, revocation by its
     document numbers in the one new segment."""
     from whoosh.writing import SegmentWriter
     from parlsearch.index import whoosh_compat
-    reference = update_index(None, tmp_path / "reference")
+    reference_index, reference = bundled_build
     monkeypatch.setattr(whoosh_compat, "writer_classes", lambda: (SegmentWriter, None))
     monkeypatch.setattr(update_module, "BATCH_DOCS", 1)
     events = []
     summary = update_index(None, tmp_path / "streamed", jobs=2, progress=lambda *a, **i: events.append(a[0]))
     assert (summary.new, summary.duplicates, summary.documents) == (
         reference.new, reference.duplicates, reference.documents)
-    assert indexed_hashes(open_index(tmp_path / "streamed")) == indexed_hashes(open_index(tmp_path / "reference"))
+    assert indexed_hashes(open_index(tmp_path / "streamed")) == indexed_hashes(open_index(reference_index))
     assert "committing" in events and events[-1] == "done"
     # An update with a changed question and a late reading of it, through whoosh's writer too.
     again = update_index(None, tmp_path / "streamed")
