@@ -324,7 +324,7 @@ def test_load_runs_every_client_process_and_counts_errors(stub_server):
 
 @pytest.mark.slow
 def test_parlsearch_serve_is_started_from_its_printed_url_and_stopped(bundled_index, engine):
-    from conftest import parlsearch_argv
+    from helpers import parlsearch_argv
     queries = ["tram", "stationnement vélo"]
     server = http_load.start_parlsearch(parlsearch_argv(), bundled_index, queries)
     try:

@@ -17,10 +17,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-try:
-    from tests.fetch_server import FakeSite, Reply, make_page, row
-except ImportError:  # tests/ is not a package: pytest put tests/ itself on sys.path
-    from fetch_server import FakeSite, Reply, make_page, row
+from fetch_server import FakeSite, Reply, make_page, row  # tests/ is on sys.path (it is not a package)
 
 from parlsearch.corpus import brussels, cache as cachestore, sync
 from parlsearch.corpus.brussels import BRUSSELS
@@ -58,17 +55,6 @@ def cached(cache: Path) -> list[str]:
 
 def leftovers(cache: Path):
     return [p for p in cache.rglob("*") if p.name.endswith(".tmp")]
-
-
-@pytest.fixture
-def site():
-    return FakeSite()
-
-
-@pytest.fixture
-def served(site):
-    with site.running() as url:
-        yield site, url
 
 
 # --------------------------------------------------------------------------------------- the index reader

@@ -15,14 +15,14 @@ from parlsearch.index.store import (META_FILE, IncompatibleIndex, IndexLocked, N
                          open_writer)
 from parlsearch.index.update import indexed_hashes, update_index
 
-from conftest import parlsearch_argv
+from helpers import parlsearch_argv
 
 
-def test_bundled_corpus_twice_gives_107_documents(tmp_path):
-    first = update_index(None, tmp_path / "ix")
+def test_bundled_corpus_twice_gives_107_documents(bundled_build, index_copy):
+    _, first = bundled_build  # the first build, into an empty directory
     assert (first.new, first.documents) == (107, 107)
     assert first.duplicates == 2  # both Weblex pages merge into their JSON records
-    again = update_index(None, tmp_path / "ix")
+    again = update_index(None, index_copy)
     assert (again.new, again.updated, again.unchanged, again.documents) == (0, 0, 107, 107)
     assert not again.changed
 

@@ -16,14 +16,7 @@ from parlsearch.index.store import open_index
 from parlsearch.index.update import indexed_hashes, update_index
 from parlsearch.search.engine import Engine
 
-from test_reliability import corpus_records, new_records, write_jsonl
-
-
-@pytest.fixture
-def small_batches(monkeypatch):
-    monkeypatch.setattr(update_module, "BATCH_DOCS", 10)
-    monkeypatch.setattr(update_module, "PARALLEL_MIN_DOCS", 10)
-    monkeypatch.setattr(ParallelWriter, "BATCH_DOCS", 10)
+from helpers import corpus_records, new_records, set_batch_docs, write_jsonl
 
 
 class ReadCounter:
@@ -68,20 +61,19 @@ def test_documents_reach_the_writer_while_the_input_is_still_read(tmp_path, monk
 
 
 @pytest.mark.parametrize("jobs", [1, 2], ids=["writer", "parallel-writer"])
-def test_readings_of_one_question_far_apart_are_merged_as_when_read_together(tmp_path, monkeypatch, jobs):
+def test_readings_of_one_question_far_apart_are_merged_as_when_read_together(tmp_path, monkeypatch, bundled_build,
+                                                                            jobs):
     """The bundled corpus holds one question in several files (a JSON record and its Weblex page); with
     batches of one document every second reading arrives after the first was written. The second pass
     must give the same documents, counts and answers as one large batch."""
-    reference = update_index(None, tmp_path / "reference")
+    reference_index, reference = bundled_build  # one large batch
     assert reference.duplicates >= 1
-    monkeypatch.setattr(update_module, "BATCH_DOCS", 1)
-    monkeypatch.setattr(update_module, "PARALLEL_MIN_DOCS", 1)
-    monkeypatch.setattr(ParallelWriter, "BATCH_DOCS", 1)
+    set_batch_docs(monkeypatch, 1)
     summary = update_index(None, tmp_path / "streamed", jobs=jobs)
     assert (summary.new, summary.updated, summary.unchanged, summary.duplicates, summary.documents) == (
         reference.new, reference.updated, reference.unchanged, reference.duplicates, reference.documents)
-    assert indexed_hashes(open_index(tmp_path / "streamed")) == indexed_hashes(open_index(tmp_path / "reference"))
-    with Engine.open(tmp_path / "reference") as one, Engine.open(tmp_path / "streamed") as other:
+    assert indexed_hashes(open_index(tmp_path / "streamed")) == indexed_hashes(open_index(reference_index))
+    with Engine.open(reference_index) as one, Engine.open(tmp_path / "streamed") as other:
         for query in ("vélo", "logement social", "stationnement", "propreté"):
             a, b = one.search(query, limit=20), other.search(query, limit=20)
             assert a.total == b.total and {h.doc.id for h in a.hits} == {h.doc.id for h in b.hits}
@@ -106,15 +98,14 @@ def test_a_late_reading_that_changes_an_indexed_question_updates_it(tmp_path, mo
         assert [h.doc.id for h in engine.search("zeppelinodrome").hits] == changed
 
 
-def test_an_unchanged_corpus_takes_no_lock_and_writes_nothing(tmp_path, monkeypatch):
-    update_index(None, tmp_path / "index")
-    listing = sorted(os.listdir(tmp_path / "index"))
+def test_an_unchanged_corpus_takes_no_lock_and_writes_nothing(index_copy, monkeypatch):
+    listing = sorted(os.listdir(index_copy))
     opened = []
     original = update_module.open_writer
     monkeypatch.setattr(update_module, "open_writer", lambda *a, **k: opened.append(1) or original(*a, **k))
-    summary = update_index(None, tmp_path / "index")
+    summary = update_index(None, index_copy)
     assert summary.unchanged == summary.documents and not summary.changed
-    assert opened == [] and sorted(os.listdir(tmp_path / "index")) == listing
+    assert opened == [] and sorted(os.listdir(index_copy)) == listing
 
 
 @pytest.mark.parametrize("jobs", [1, 2], ids=["writer", "parallel-writer"])

@@ -14,7 +14,7 @@ from oracle import executor_scores, reference_page, same_scores, whoosh_cover, w
 from parlsearch.search.filters import SearchFilters
 from parlsearch.search.query import QueryError
 
-from conftest import DATA
+from helpers import DATA
 
 JUDGED = [json.loads(line)["q"] for name in ("dev", "dev2", "judged", "judged2")
           for line in (DATA / ("%s.jsonl" % name)).read_text(encoding="utf-8").splitlines() if line.strip()]
@@ -156,7 +156,7 @@ def test_a_generated_index_of_20000_documents_scores_as_whoosh(tmp_path_factory)
     documents over several segments: the same documents, scores and pages as whoosh's matchers."""
     import subprocess
     import sys
-    from conftest import REPO
+    from helpers import REPO
     from parlsearch.index.update import update_index
     from parlsearch.search.engine import Engine
     tool = REPO.parent / "shared" / "tools" / "make_corpus.py"

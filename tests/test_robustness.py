@@ -27,7 +27,7 @@ from parlsearch.search import engine as engine_module
 from parlsearch.search.cli import cli
 from parlsearch.search.engine import Engine
 
-from conftest import parlsearch_argv
+from helpers import parlsearch_argv
 
 HINT = "(run again with --debug for the traceback; please report it)"
 

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from parlsearch.search.engine import MARK_END, MARK_START
 from parlsearch.search.query import QueryError, rewrite
 
-from conftest import DATA
+from helpers import DATA
 
 
 def ids(result):

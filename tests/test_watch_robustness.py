@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from parlsearch.index.update import update_index
 from parlsearch.search.cli import cli
 
-from conftest import parlsearch_argv
+from helpers import parlsearch_argv
 
 #: Seconds after which a command that should have answered at once is taken to hang (a failure, not a timing).
 HANG = 60

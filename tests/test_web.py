@@ -16,7 +16,7 @@ pytest.importorskip("flask")
 from parlsearch.search import web  # noqa: E402
 from parlsearch.search.output import HIT_KEYS  # noqa: E402
 
-from conftest import parlsearch_argv  # noqa: E402
+from helpers import parlsearch_argv, write_jsonl  # noqa: E402
 from web_helpers import Page, get, hit_ids, html  # noqa: E402
 
 QUERY = "stationnement vélo"
@@ -284,15 +284,14 @@ def hostile_client(tmp_path_factory):
     from parlsearch.index.update import update_index
     root = tmp_path_factory.mktemp("hostile")
     path = root / "hostile.jsonl"
-    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in HOSTILE), "utf-8")
-    summary = update_index([path], root / "index")
+    summary = update_index([write_jsonl(path, HOSTILE)], root / "index")
     assert summary.documents == len(HOSTILE)
     app = web.create_app(root / "index")
     yield app.test_client()
     app.extensions["parlsearch"].close()
 
 
-def assert_inert(text: str):
+def assert_inert_in_html(text: str):
     lowered = text.lower()
     for bad in ("<script>alert", "<script>x", "<img", "<svg", "<iframe", "<b>gras",
                 'href="javascript:', "href='javascript:", "href=\"https://evil", "href=\"https://www.parlement.brussels@"):
@@ -313,7 +312,7 @@ def test_hostile_documents_are_escaped_everywhere(hostile_client):
     for moncode in ("990001", "990002", "990003"):
         pages.append(html(get(hostile_client, "/doc/PRB-1-%s" % moncode, q="tram <script>")))
     for text in pages:
-        assert_inert(text)
+        assert_inert_in_html(text)
     search = pages[0]
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in search  # shown as text, not dropped
     doc = pages[5]
