@@ -2,10 +2,14 @@
 
 whoosh's matchers hand out one posting per Python call (id(), weight(), next()), ~1 µs each with the
 scorer; a query word spread over five fields of a 100k-document index visits tens of thousands of them.
-The codec already stores postings in blocks of up to 128 (ids delta-encoded, weights as a float array);
-reading a block as a whole and looping over it in one comprehension costs ~0.2 µs a posting. Everything
-here reads whoosh's own format through its own reader objects, and falls back to the public matcher API
-for anything else (inlined postings, other codecs, wrapped matchers).
+A segment of parlsearch's codec (index/codec.py) holds each posting list as arrays: it is read as one block
+straight from its record. whoosh's W3 codec stores postings in blocks of up to 128 (ids delta-encoded,
+weights as a float array); reading a block as a whole and looping over it in one comprehension costs ~0.2 µs
+a posting. Everything else falls back to the public matcher API (inlined postings, other codecs, wrapped
+matchers).
+
+(The engine's numpy executor reads parlsearch's codec through index/segments.py; this module serves the
+scorer it replaces, search/scoring.py, until then.)
 """
 from __future__ import annotations
 
@@ -26,12 +30,32 @@ from .whoosh_speedups import _column_bytes
 LENGTH_OF_BYTE = tuple(byte_to_length(b) for b in range(256))
 
 
+def _array_record(segreader, fieldname: str, btext: bytes):
+    """(ids, weights, positions or None) of a term of a segment of parlsearch's codec, read from its record
+    (index/codec.py); None for another codec (the caller reads whoosh's blocks)."""
+    from .codec import ArrayTermsReader
+    terms = getattr(segreader, "_terms", None)
+    if type(terms) is not ArrayTermsReader or getattr(terms, "buffer", None) is None:
+        return None
+    return terms.record(terms.term_info(fieldname, btext))
+
+
 def iter_blocks(segreader, fieldname: str, btext: bytes):
     """Yield (ids, weights) sequences of one term's live postings in one segment, in docnum order.
 
     ids are segment-local document numbers. Deleted documents are left out, as whoosh's
     SegmentReader.postings() leaves them out. Yields nothing when the term is absent."""
     if (fieldname, btext) not in segreader:
+        return
+    record = _array_record(segreader, fieldname, btext)
+    if record is not None:
+        ids, weights, _ = record
+        if segreader.has_deletions():
+            deleted = segreader.is_deleted
+            keep = [i for i, d in enumerate(ids) if not deleted(d)]
+            ids, weights = [ids[i] for i in keep], [weights[i] for i in keep]
+        if len(ids):
+            yield ids, weights
         return
     m = segreader.postings(fieldname, btext)
     deleted = None
@@ -289,6 +313,18 @@ def term_positions(segreader, fieldname: str, btext: bytes, docs, field_format) 
     decoded. Positions are decoded by the field's own format (whoosh's decode_positions)."""
     out = {}
     if not docs or (fieldname, btext) not in segreader:
+        return out
+    record = _array_record(segreader, fieldname, btext)
+    if record is not None and record[2] is not None:
+        from bisect import bisect_left
+        ids, weights, flat = record
+        starts = [0]
+        for w in weights:
+            starts.append(starts[-1] + int(w))
+        for d in docs:
+            i = bisect_left(ids, d)
+            if i < len(ids) and ids[i] == d:
+                out[d] = list(flat[starts[i]:starts[i + 1]])
         return out
     m = segreader.postings(fieldname, btext)
     if isinstance(m, FilterMatcher) and getattr(m, "_exclude", False):

@@ -10,8 +10,9 @@ from ..corpus.model import Document
 
 from .analysis import LANGUAGES, ParlAnalyzer
 
-#: Bump when fields change: indexes with another schema version are refused with a rebuild instruction.
-SCHEMA_VERSION = 4
+#: Bump when fields or their storage change: indexes with another schema version are refused with a rebuild
+#: instruction. 5: postings stored as arrays (index/codec.py), whose own layout version is CODEC_VERSION.
+SCHEMA_VERSION = 5
 
 #: Full-text fields searched by bare words, with their language, and their BM25F weights.
 TEXT_FIELDS = {
