@@ -17,7 +17,7 @@ the run's single TOC write. The forked worker processes of `--jobs N` are in ind
 from __future__ import annotations
 
 import numpy as np
-from whoosh import formats
+from whoosh import fields, formats
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.writing import CLEAR, SegmentWriter
 
@@ -29,12 +29,18 @@ from .recordwriter import write_field
 #: texts (~3 MB of generated questions) are held once more at most.
 ANALYSIS_BATCH_DOCS = 256
 #: Held postings a writer may keep before it writes its segment (bytes, index/inversion.py's estimate),
-#: as a share of its memory limit: writing a segment sorts chunk by chunk (recordwriter.CHUNK_OCCURRENCES)
-#: and keeps ~0.3 of the held bytes again meanwhile.
-HELD_SHARE = 0.7
+#: as a share of its memory limit. The rest is for what the estimate leaves out (array growth, the batch of
+#: documents, whoosh's per-document writer: ~20% more) and for writing the segment, whose chunked sort
+#: (recordwriter.CHUNK_OCCURRENCES) takes ~60 MB more at its peak.
+HELD_SHARE = 0.6
 #: The smallest memory limit a writer takes (whoosh's callers may pass tiny ones): segments of a few
 #: documents would only make merges.
 MIN_HELD_BYTES = 4 << 20
+#: Distinct values whose postings are remembered per identifier, date or number field (see _postings_of).
+MEMO_VALUES = 4096
+#: whoosh's field types whose index() depends on the value alone.
+_PURE_INDEX = (fields.ID, fields.DATETIME, fields.NUMERIC, fields.BOOLEAN)
+
 _SAMPLE = ("Qu'en est-il de l'accessibilité des flexi-jobs à hub.brussels ? 13.622.302 euros, 1,5 % ; "
            "Faut-il consacrer l'été 2025 aux titres-services ? Dilliès, Œuvre, ﬁnances. Het fietspad en de "
            "vélo-stationnement. Combien de vélos ? Vélos, vélos, vélos.\nL'AVCB et la STIB-MIVB. Aujourd'hui "
@@ -134,8 +140,29 @@ class FastSegmentWriter(SegmentWriter):
             field = self.schema[fieldname]
             info = self._fieldinfo[fieldname] = (field, field.indexed, field.scorable, field.stored,
                                                  field.column_type, field.format.supports("positions")
-                                                 if field.indexed else False)
+                                                 if field.indexed else False,
+                                                 {} if type(field) in _PURE_INDEX else None)
         return info
+
+    def _postings_of(self, field, value, positional: bool, memo) -> list:
+        """[(term bytes, frequency, weight, positions or None)] of a value, as the field's own index() gives
+        them; remembered per value for whoosh's identifier, date and number fields (`memo`), whose values
+        repeat (a legislature, a date) and whose index() costs ~30 µs a date."""
+        if memo is not None:
+            try:
+                known = memo.get(value)
+            except TypeError:  # a list of values: not remembered
+                known = memo = None
+            if known is not None:
+                return known
+        decode = field.format.decode_positions if positional else None
+        postings = [(tbytes, freq, weight, decode(vbytes) if decode is not None else None)
+                    for tbytes, freq, weight, vbytes in field.index(value)]
+        if memo is not None:
+            if len(memo) >= MEMO_VALUES:
+                memo.clear()
+            memo[value] = postings
+        return postings
 
     def _analyse_pending(self, may_roll_over: bool = True) -> None:
         """Analyse the held documents as one batch, then write their per-document data in docnum order, and
@@ -157,29 +184,30 @@ class FastSegmentWriter(SegmentWriter):
                     slot[i], n = n, n + 1
         lengths = held.add_batch(plain)
         pdw = self.perdocwriter
+        add_posting, field_info = held.add_posting, self._field_info
         for i, (docnum, fields) in enumerate(batch):
             k = slot[i]
+            special = k is None
             pdw.start_doc(docnum)
             docboost = self._doc_boost(fields) if "_boost" in fields else 1.0
-            for fieldname in sorted(name for name in fields if name[0] != "_"):
+            for fieldname in sorted(fields):
                 value = fields[fieldname]
-                if value is None:
+                if value is None or fieldname[0] == "_":
                     continue
-                field, indexed, scorable, stored, column, positional = self._field_info(fieldname)
+                field, indexed, scorable, stored, column, positional, memo = field_info(fieldname)
                 length = 0
                 if indexed:
-                    analysed = lengths.get(fieldname) if k is not None else None
+                    analysed = lengths.get(fieldname) if not special else None
                     if analysed is not None:
                         length = analysed[k]
                     else:
-                        fieldboost = self._field_boost(fields, fieldname, docboost)
-                        decode = field.format.decode_positions if positional else None
-                        for tbytes, freq, weight, vbytes in field.index(value):
+                        boost = self._field_boost(fields, fieldname, docboost) if special else 1.0
+                        for tbytes, freq, weight, positions in self._postings_of(field, value, positional,
+                                                                                  memo if not special else None):
                             if scorable:
                                 length += freq
-                            held.add_posting(fieldname, tbytes, docnum, weight * fieldboost,
-                                             decode(vbytes) if decode is not None else None)
-                customval = fields.get("_stored_%s" % fieldname, value)
+                            add_posting(fieldname, tbytes, docnum, weight * boost, positions)
+                customval = fields.get("_stored_%s" % fieldname, value) if special else value
                 pdw.add_field(fieldname, field, customval if stored else None, length)
                 if column and customval is not None:
                     pdw.add_column_value(fieldname, column, field.to_column_value(customval))
@@ -220,7 +248,7 @@ class FastSegmentWriter(SegmentWriter):
                               self._writing_total, "documents")
 
             for fieldname in sorted(held.fields):
-                fp = held.fields[fieldname]
+                fp = held.fields.pop(fieldname)  # its arrays freed once written: less held while later fields sort
                 reader = pdr._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
                 lengths = None
                 if reader is not None:

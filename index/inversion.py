@@ -113,11 +113,12 @@ class TokenCoder:
     def rows(self, raws: list) -> np.ndarray:
         """The row of each raw token (new tokens get theirs)."""
         get = self._rows.get
+        try:  # every token known (the usual case once a few batches are read): no list of Python ints
+            return np.fromiter(map(get, raws), dtype=np.int64, count=len(raws))
+        except TypeError:  # a new token (None)
+            pass
         rows = list(map(get, raws))
-        try:
-            i = rows.index(None)
-        except ValueError:
-            return np.array(rows, dtype=np.int64)
+        i = rows.index(None)
         while True:
             row = get(raws[i])  # the same new token earlier in this batch already has one
             rows[i] = row if row is not None else self._add(raws[i])
@@ -155,6 +156,21 @@ class TokenCoder:
         return tids[index], starts + offsets[index], per_text, taken
 
 
+def _append(held: array, values: np.ndarray) -> array:
+    """`held` with `values` appended: 2-byte items until a value needs 4 (then every item is widened)."""
+    if held.typecode == "H" and len(values) and int(values.max()) > 0xFFFF:
+        wide = array("I")
+        wide.frombytes(np.frombuffer(held, dtype=np.uint16).astype(np.uint32).tobytes())
+        held = wide
+    held.frombytes(values.astype(np.uint16 if held.typecode == "H" else np.uint32).tobytes())
+    return held
+
+
+def as_array(held: array) -> np.ndarray:
+    """A held array as numpy (a view, no copy)."""
+    return np.frombuffer(held, dtype=np.uint16 if held.typecode == "H" else np.uint32)
+
+
 class FieldPostings:
     """One field's postings in the segment being written (see the module doc)."""
 
@@ -162,8 +178,9 @@ class FieldPostings:
         self.vocabulary = vocabulary
         self.positional = positional
         self.text_keys = text_keys  # the vocabulary holds str terms (a direct field) rather than bytes
-        # Occurrences of the direct path, and per document (in docnum order) how many.
-        self.tids = array("I")
+        # Occurrences of the direct path, and per document (in docnum order) how many. Term ids and positions
+        # take 2 bytes until one does not fit (a vocabulary of 65,536 terms, a field of 65,536 positions).
+        self.tids = array("H")
         self.positions = array("H")
         self.docs = array("I")
         self.counts = array("I")
@@ -188,13 +205,8 @@ class FieldPostings:
             return
         self.docs.frombytes(docnums.astype(np.uint32).tobytes())
         self.counts.frombytes(counts.astype(np.uint32).tobytes())
-        self.tids.frombytes(tids.astype(np.uint32).tobytes())
-        if self.positions.typecode == "H" and len(positions) and int(positions.max()) > 0xFFFF:
-            wide = array("I")
-            wide.frombytes(np.frombuffer(self.positions, dtype=np.uint16).astype(np.uint32).tobytes())
-            self.positions = wide
-        self.positions.frombytes(positions.astype(np.uint16 if self.positions.typecode == "H" else np.uint32)
-                                 .tobytes())
+        self.tids = _append(self.tids, tids)
+        self.positions = _append(self.positions, positions)
 
     def add_posting(self, term, docnum: int, weight: float, positions) -> int:
         """One posting (its document after every document held in this field); returns 1 for a new term."""

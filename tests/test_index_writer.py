@@ -176,3 +176,18 @@ def test_a_parallel_build_of_a_generated_corpus_holds_what_one_writer_writes(tmp
     assert len(one._segments()) == 1 and 2 <= len(two._segments()) <= merge.MAX_BULK_SEGMENTS
     with two.reader() as a, one.reader() as b:
         assert differences(a, b, by_id=True) == []
+
+
+def test_long_fields_large_vocabularies_and_chunked_writes_hold_what_whoosh_writes(monkeypatch, corpus_fields):
+    """A document of 70,000 distinct words (term ids and positions past 2 bytes: the held arrays widen), and
+    fields written a few hundred occurrences at a time (recordwriter's chunks): still whoosh's index."""
+    from parlsearch.index import recordwriter
+    monkeypatch.setattr(recordwriter, "CHUNK_OCCURRENCES", 700)
+    whoosh_compat.apply_patches()
+    long_text = " ".join("mot%d" % i for i in range(70_000))
+    docs = corpus_fields[:20] + [dict(corpus_fields[20], question=long_text)] + corpus_fields[21:30]
+    docs[20][EXACT_FIELD] = exact_text(docs[20])
+    a, b = _write(SegmentWriter, docs, "A"), _write(FastSegmentWriter, docs, "B")
+    with a.reader() as ra, b.reader() as rb:
+        assert differences(ra, rb) == []
+        assert rb.doc_frequency("question", b"mot69999") == 1
