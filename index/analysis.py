@@ -17,6 +17,10 @@ found as a whole and by its parts; at query time only the whole is produced.
 Beside the stems, the EXACT language keeps each word's unstemmed, accent-folded form ("stationnement",
 never "station"), so that exact forms can be scored above stem-only matches and serve as the index's
 spelling vocabulary. Dutch compounds are split by `decompound` against that vocabulary.
+
+Size (~460 lines): the analyzer is defined once — normalisation, the token rule, each language's terms and
+token layouts (one tokenisation serving a text's own field and the exact field), Dutch decompounding — so
+that indexing (index/inversion.py reads Language.layout), querying and highlighting cannot drift apart.
 """
 from __future__ import annotations
 

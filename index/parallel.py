@@ -2,7 +2,7 @@
 
 ParallelWriter streams documents, in batches, to worker processes forked from this one; each writes them
 with the bulk writer (index/fastwriter.py) into its own segments, which it merges down to its share of
-merge.MAX_BULK_SEGMENTS before answering (the workers merge at the same time, on their own cores). This
+mergepolicy.MAX_BULK_SEGMENTS before answering (the workers merge at the same time, on their own cores). This
 process reads and plans, then commits every worker's segments in one atomic TOC write, after the commit's
 merge policy (index/merge.py). A run killed before that write leaves the previous commit intact; the
 orphaned segment files are cleaned up by the next commit. Errors in a worker are reported by the parent
@@ -19,7 +19,7 @@ import sys
 import traceback
 
 from .fastwriter import FastSegmentWriter
-from .merge import MAX_BULK_SEGMENTS
+from .mergepolicy import MAX_BULK_SEGMENTS
 
 
 def _die_with_parent() -> None:

@@ -69,9 +69,9 @@ def _lean_in_segments(fields, per_segment: int, name: str):
 def test_a_merged_index_holds_what_one_written_in_one_go_holds(corpus_fields, monkeypatch):
     """The bundled corpus written in eleven segments merged into one, and in one segment: the same index,
     document order, term statistics and total field lengths (BM25's average length) included."""
-    from parlsearch.index import merge
+    from parlsearch.index import merge, mergepolicy
     whoosh_compat.array_merge_status()  # its check merges a sample: done before merges are counted
-    monkeypatch.setattr(merge, "MAX_BULK_SEGMENTS", 1)
+    monkeypatch.setattr(mergepolicy, "MAX_BULK_SEGMENTS", 1)
     merges = []
     original = merge.merge_segments
     monkeypatch.setattr(merge, "merge_segments", lambda *a: merges.append(len(a[3])) or original(*a))
@@ -112,12 +112,12 @@ def test_a_merge_drops_deleted_documents_as_whooshs_merge_does(corpus_fields):
 # -- the policy ---------------------------------------------------------------------------------------------------
 
 def _plan(old, new, bulk=False):
-    from parlsearch.index.merge import plan
+    from parlsearch.index.mergepolicy import plan
     return plan(old, new, bulk)
 
 
 def test_a_bulk_build_keeps_at_most_four_segments_merging_the_smallest():
-    from parlsearch.index.merge import MAX_BULK_SEGMENTS
+    from parlsearch.index.mergepolicy import MAX_BULK_SEGMENTS
     assert MAX_BULK_SEGMENTS == 4
     assert _plan([], [25_000] * 4, bulk=True) == []
     assert _plan([], [9_000, 9_000, 9_000, 3_000, 2_000], bulk=True) == [[3, 4]]  # the two smallest
@@ -140,7 +140,7 @@ def test_updates_do_not_pile_up_segments(base, updates):
     """Any sequence of updates onto a bulk-built index: the index keeps a bounded number of segments (at most
     three per size tier besides the large ones, so logarithmic in the documents added), every merge's
     segments are of one tier, and no segment larger than LARGE_FACTOR times the update is rewritten."""
-    from parlsearch.index.merge import LARGE_FACTOR, LARGE_FLOOR, TIER_SEGMENTS, _tier
+    from parlsearch.index.mergepolicy import LARGE_FACTOR, LARGE_FLOOR, TIER_SEGMENTS, _tier
     segments = [base // 4] * 4 if base else []
     for size in updates:
         groups = _plan(segments, [size], bulk=not segments)

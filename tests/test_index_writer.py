@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from whoosh.filedb.filestore import RamStorage
 from whoosh.writing import SegmentWriter
 
-from parlsearch.index import fastwriter, inversion, merge, store, whoosh_compat
+from parlsearch.index import fastwriter, inversion, mergepolicy, store, whoosh_compat
 from parlsearch.index import update as update_module
 from parlsearch.index.codec import ParlCodec
 from parlsearch.index.fastwriter import FastSegmentWriter
@@ -112,7 +112,7 @@ def test_a_bulk_build_leaves_at_most_four_segments_in_bounded_memory(tmp_path, m
     summary = update_index(None, tmp_path / "index", jobs=jobs)
     ix = open_index(tmp_path / "index")
     assert summary.documents == ix.doc_count() == 107
-    assert 1 <= len(ix._segments()) <= merge.MAX_BULK_SEGMENTS
+    assert 1 <= len(ix._segments()) <= mergepolicy.MAX_BULK_SEGMENTS
     if jobs == 1:  # the workers write in their own processes, where these are counted
         limit = 0.04 * 1024 * 1024
         assert len(rollovers) >= 8
@@ -152,7 +152,7 @@ def test_a_generated_corpus_in_several_segments_holds_what_whoosh_writes(monkeyp
     segments (a small memory limit) merged into one, and by whoosh's SegmentWriter in one go: the same index,
     document order and term statistics included."""
     docs = _generated_docs(20_000)
-    monkeypatch.setattr(merge, "MAX_BULK_SEGMENTS", 1)
+    monkeypatch.setattr(mergepolicy, "MAX_BULK_SEGMENTS", 1)
     lean = _write(FastSegmentWriter, docs, "LEAN", limitmb=40)
     whoosh_made = _write(SegmentWriter, docs, "WHOOSH")
     with lean.reader() as a, whoosh_made.reader() as b:
@@ -173,7 +173,7 @@ def test_a_parallel_build_of_a_generated_corpus_holds_what_one_writer_writes(tmp
     monkeypatch.setattr(store, "WRITER_MEMORY_MB", 600)
     update_index([path], tmp_path / "one", jobs=1)
     two, one = open_index(tmp_path / "two"), open_index(tmp_path / "one")
-    assert len(one._segments()) == 1 and 2 <= len(two._segments()) <= merge.MAX_BULK_SEGMENTS
+    assert len(one._segments()) == 1 and 2 <= len(two._segments()) <= mergepolicy.MAX_BULK_SEGMENTS
     with two.reader() as a, one.reader() as b:
         assert differences(a, b, by_id=True) == []
 
