@@ -17,7 +17,7 @@ the run's single TOC write. The forked worker processes of `--jobs N` are in ind
 from __future__ import annotations
 
 import numpy as np
-from whoosh import fields, formats
+from whoosh import fields as whoosh_fields, formats
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.writing import CLEAR, SegmentWriter
 
@@ -39,7 +39,7 @@ MIN_HELD_BYTES = 4 << 20
 #: Distinct values whose postings are remembered per identifier, date or number field (see _postings_of).
 MEMO_VALUES = 4096
 #: whoosh's field types whose index() depends on the value alone.
-_PURE_INDEX = (fields.ID, fields.DATETIME, fields.NUMERIC, fields.BOOLEAN)
+_PURE_INDEX = (whoosh_fields.ID, whoosh_fields.DATETIME, whoosh_fields.NUMERIC, whoosh_fields.BOOLEAN)
 
 _SAMPLE = ("Qu'en est-il de l'accessibilité des flexi-jobs à hub.brussels ? 13.622.302 euros, 1,5 % ; "
            "Faut-il consacrer l'été 2025 aux titres-services ? Dilliès, Œuvre, ﬁnances. Het fietspad en de "

@@ -22,7 +22,7 @@ from itertools import chain
 import numpy as np
 
 from .analysis import raw_tokens
-from .schema import EXACT_FIELD, EXACT_SOURCES, exact_text
+from .schema import EXACT_FIELD, exact_text
 
 #: In-memory cost of a term of a segment's vocabulary: the str, its dict slot and list slot (measured ~110
 #: bytes for the generated corpus's terms; 160 leaves room for longer ones).

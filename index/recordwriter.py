@@ -16,7 +16,7 @@ import numpy as np
 from whoosh.util.numeric import byte_to_length
 
 from .codec import FLOAT_WEIGHTS, HAS_POSITIONS, WIDE_POSITIONS, ArrayTermInfo
-from .inversion import as_array
+from .inversion import FieldPostings, Vocabulary, as_array
 
 #: Occurrences sorted at once when a field is written: the sort's temporaries (~40 bytes each) stay under
 #: ~40 MB, and a chunk is still large enough that numpy's per-call cost does not show.
@@ -128,7 +128,7 @@ def _write_terms(fieldwriter, vocab: Vocabulary, postings, lengths: np.ndarray |
         small = np.minimum.reduceat(whole.astype(np.uint8), tstart).astype(bool)
     ids_b = memoryview(doc.astype("<u4")).cast("B")
     w16_b = memoryview(np.clip(weight, 0, 0xFFFF).astype("<u2")).cast("B")
-    w32_b = memoryview(weight.astype("<f4")).cast("B")
+    w32_b = memoryview(weight.astype("<f4")).cast("B") if not small.all() else None
     if npos is not None:
         pstart = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(npos, out=pstart[1:])

@@ -195,6 +195,8 @@ def test_incompatible_segment_format_falls_back_to_whoosh_writer(fresh_checks, c
     assert summary.documents == 107
     assert whoosh_compat.fast_paths()["lean_writer"] is False
     assert whoosh_compat.writer_classes() == (SegmentWriter, None)
+    from parlsearch.index.store import open_index
+    assert {type(s.codec()) for s in open_index(tmp_path / "ix")._segments()} == {ParlCodec}  # whoosh's writer too
     warned = warnings_of(caplog)
     assert len(warned) == 1 and "lean segment writer" in warned[0] and "whoosh's own writer" in warned[0]
     assert results(tmp_path / "ix") == reference_results  # read with the same (simulated) whoosh
