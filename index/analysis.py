@@ -17,6 +17,10 @@ found as a whole and by its parts; at query time only the whole is produced.
 Beside the stems, the EXACT language keeps each word's unstemmed, accent-folded form ("stationnement",
 never "station"), so that exact forms can be scored above stem-only matches and serve as the index's
 spelling vocabulary. Dutch compounds are split by `decompound` against that vocabulary.
+
+Size (~460 lines): the analyzer is defined once — normalisation, the token rule, each language's terms and
+token layouts (one tokenisation serving a text's own field and the exact field), Dutch decompounding — so
+that indexing (index/inversion.py reads Language.layout), querying and highlighting cannot drift apart.
 """
 from __future__ import annotations
 
@@ -75,6 +79,13 @@ def normalize(text: str) -> str:
     if not unicodedata.is_normalized("NFC", text):
         text = unicodedata.normalize("NFC", text)
     return _SUBSTITUTE.sub(lambda m: _SUBSTITUTIONS[m.group()], text)
+
+
+def raw_tokens(text: str) -> list[str]:
+    """The one tokenisation of a text: its raw tokens in order, as every Language reads them (normalised, then
+    one findall). Languages differ only in what they make of each raw token (Language.layout), so one call
+    serves a text's own field and the exact field (Language.positions_and, the bulk writer)."""
+    return _TOKEN.findall(normalize(text))
 
 
 class Language:
@@ -205,7 +216,7 @@ class Language:
         out: dict[str, list[int]] = defaultdict(list)
         cache = self._index_cache
         pos = -1
-        for raw in _TOKEN.findall(normalize(text)):
+        for raw in raw_tokens(text):
             if "'" in raw:
                 placed, advance = self.elided_terms(raw)
                 for term, p in placed:
@@ -221,6 +232,56 @@ class Language:
             for term in terms:
                 out[term].append(pos)
         return out
+
+    def positions_and(self, other: "Language", text: str, into: dict, start: int = 0) -> tuple[dict, int]:
+        """One tokenisation of `text` read by two languages (a text's own field and the exact field).
+
+        Returns (this language's term → positions, exactly as positions(text)) and the position that follows
+        the text in `other`'s count; `other`'s term → positions are appended to `into` (a defaultdict(list)),
+        counted from `start`. Called for several texts in turn, each with the position the previous call
+        returned, it fills `into` with other.positions() of the texts joined by blank lines: the exact field
+        of a document, which holds its subject, Dutch title, question, answer and Dutch texts in turn.
+        Positions are counted apart because the languages may split an apostrophe differently (Dutch drops
+        no elision, the exact forms drop French ones)."""
+        out: dict[str, list[int]] = defaultdict(list)
+        cache, other_cache = self._index_cache, other._index_cache
+        pos, opos = -1, start - 1
+        for raw in raw_tokens(text):
+            if "'" in raw:
+                placed, advance = self.elided_terms(raw)
+                for term, p in placed:
+                    plist = out[term]
+                    if not plist or plist[-1] != pos + 1 + p:
+                        plist.append(pos + 1 + p)
+                pos += advance
+                placed, advance = other.elided_terms(raw)
+                for term, p in placed:
+                    plist = into[term]
+                    if not plist or plist[-1] != opos + 1 + p:
+                        plist.append(opos + 1 + p)
+                opos += advance
+                continue
+            pos += 1
+            opos += 1
+            terms = cache.get(raw)
+            if terms is None:
+                terms = self.token_terms(raw, True)
+            for term in terms:
+                out[term].append(pos)
+            terms = other_cache.get(raw)
+            if terms is None:
+                terms = other.token_terms(raw, True)
+            for term in terms:
+                into[term].append(opos)
+        return out, opos + 1
+
+    def layout(self, raw: str) -> tuple[tuple[tuple[str, int], ...], int]:
+        """What one raw token (of raw_tokens) gives at index time: ((term, position offset), …) and how many
+        positions it takes. A stopword gives no term and takes one position; "aujourd'hui" takes two. The
+        bulk writer (index/inversion.py) reads every token through this, once per distinct token."""
+        if "'" in raw:
+            return self.elided_terms(raw)
+        return tuple((term, 0) for term in self.token_terms(raw, True)), 1
 
     def elided_terms(self, raw: str) -> tuple[tuple[tuple[str, int], ...], int]:
         """((term, position offset), …) of a token with apostrophes, and how many positions it takes; cached

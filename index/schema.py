@@ -10,8 +10,9 @@ from ..corpus.model import Document
 
 from .analysis import LANGUAGES, ParlAnalyzer
 
-#: Bump when fields change: indexes with another schema version are refused with a rebuild instruction.
-SCHEMA_VERSION = 4
+#: Bump when fields or their storage change: indexes with another schema version are refused with a rebuild
+#: instruction. 5: postings stored as arrays (index/codec.py), whose own layout version is CODEC_VERSION.
+SCHEMA_VERSION = 5
 
 #: Full-text fields searched by bare words, with their language, and their BM25F weights.
 TEXT_FIELDS = {
@@ -86,10 +87,16 @@ def _datetime(value: dt.date | None):
     return dt.datetime(value.year, value.month, value.day) if value else None
 
 
-def _exact_text(doc: Document) -> str | None:
-    """The text of the exact field: subject, Dutch title, question, answer and Dutch texts in turn."""
-    return "\n\n".join(t for t in (getattr(doc, "subject", None), doc.title_nl, doc.question, doc.answer,
-                                    doc.question_nl, doc.answer_nl) if t) or None
+#: The fields whose texts the exact field holds, in this order.
+EXACT_SOURCES = ("subject", "title_nl", "question", "answer", "body_nl")
+
+
+def exact_text(values: dict) -> str | None:
+    """The exact field's text from a document's field values: subject, Dutch title, question, answer and Dutch
+    texts in turn, joined by blank lines. A blank line is no token and positions continue across it, so the
+    bulk writer reads each source text once for its own field and the exact field (index/inversion.py) when
+    a document's exact value is this text."""
+    return "\n\n".join(v for v in (values.get(name) for name in EXACT_SOURCES) if v) or None
 
 
 def index_fields(doc: Document) -> dict:
@@ -118,8 +125,8 @@ def index_fields(doc: Document) -> dict:
         "portfolio": doc.portfolio,
         "author": doc.author,
         "minister": doc.minister,
-        EXACT_FIELD: _exact_text(doc),
     }
+    values[EXACT_FIELD] = exact_text(values)
     return {k: v for k, v in values.items() if v not in (None, "", [])}
 
 

@@ -11,7 +11,8 @@ import pytest
 
 from parlsearch.corpus import reader as reader_module
 from parlsearch.index import update as update_module
-from parlsearch.index.fastwriter import FastSegmentWriter, ParallelWriter
+from parlsearch.index.fastwriter import FastSegmentWriter
+from parlsearch.index.parallel import ParallelWriter
 from parlsearch.index.store import open_index
 from parlsearch.index.update import indexed_hashes, update_index
 from parlsearch.search.engine import Engine
@@ -129,14 +130,19 @@ def test_the_run_reports_its_phases_in_order_with_growing_counts(tmp_path, small
 
 
 def test_merging_is_reported_when_the_commit_merges_segments(tmp_path):
-    """Updates add small segments; whoosh's merge policy folds them into one at a later commit."""
-    update_index([write_jsonl(tmp_path / "a.jsonl", new_records(0, 5))], tmp_path / "index")
-    update_index([write_jsonl(tmp_path / "b.jsonl", new_records(5, 5))], tmp_path / "index")
+    """Updates add small segments; the fourth of a size tier makes the commit merge the four into one
+    (index/merge.py's policy), and the run says so."""
+    for n in range(3):
+        update_index([write_jsonl(tmp_path / ("%d.jsonl" % n), new_records(5 * n, 5))], tmp_path / "index")
+    with open_index(tmp_path / "index").reader() as reader:
+        assert len(reader.leaf_readers()) == 3
     events = []
-    update_index([write_jsonl(tmp_path / "c.jsonl", new_records(10, 5))], tmp_path / "index",
+    update_index([write_jsonl(tmp_path / "3.jsonl", new_records(15, 5))], tmp_path / "index",
                  progress=lambda *a, **info: events.append(a))
     merging = [a for a in events if a[0] == "merging"]
-    assert merging and merging[0][1] == 0 and merging[-1][1] == merging[-1][2] == 2
+    assert merging and merging[0][1] == 0 and merging[-1][1] == merging[-1][2] == 4
+    with open_index(tmp_path / "index").reader() as reader:
+        assert len(reader.leaf_readers()) == 1 and reader.doc_count() == 20
 
 
 def test_records_of_a_bad_file_are_reported_and_the_rest_streamed(tmp_path, small_batches):
@@ -156,8 +162,8 @@ def test_corpus_records_are_distinct_questions():
 
 def test_writing_reports_progress_while_a_segment_is_written(tmp_path, monkeypatch):
     """The last segment's postings take seconds to write at archive scale: the display must move meanwhile."""
-    from parlsearch.index import fastwriter
-    monkeypatch.setattr(fastwriter, "PROGRESS_TERMS", 50)
+    from parlsearch.index import recordwriter
+    monkeypatch.setattr(recordwriter, "PROGRESS_TERMS", 50)
     events = []
     summary = update_index(None, tmp_path / "index", progress=lambda *a, **info: events.append(a))
     writing = [a for a in events if a[0] == "writing"]

@@ -600,3 +600,21 @@ def test_french_and_dutch_readings_merge_into_one_french_document():
         assert (merged.title_nl, merged.question_nl, merged.answer_nl) == (
             "Schriftelijke vraag betreffende de fiets", "V nl", "A nl")
         assert merged.author == "X" and merged.status == "answered"
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab é\n\r\t\x0b\x0c\u00a0\u2003\u200b\u00ad\ufeff\u202f’e\u0301")),
+               max_size=60))
+def test_clean_text_skips_only_substitutions_that_cannot_match(text):
+    """clean_text runs each substitution only where it can match: the same text as running them all."""
+    import unicodedata
+    from parlsearch.corpus import text as text_module
+
+    def every_substitution(t):
+        if not t:
+            return ""
+        t = unicodedata.normalize("NFC", text_module.normalize_newlines(t))
+        t = text_module._HSPACE.sub(" ", text_module._ZERO_WIDTH.sub("", t))
+        t = "\n".join(line.strip() for line in text_module._SPACES.sub(" ", t).split("\n"))
+        return text_module._BLANK_LINES.sub("\n\n", t).strip()
+    assert text_module.clean_text(text) == every_substitution(text)

@@ -140,6 +140,31 @@ def test_sigkill_inside_the_commit_after_varying_delays(update_case, tmp_path, j
 
 
 @pytest.mark.slow
+def test_sigkill_during_a_merge_keeps_the_last_commit_and_a_rerun_merges(tmp_path):
+    """The fourth small update of a size tier merges the four segments (index/merge.py) in its commit: killed
+    once a merged segment is written, the index holds the third update's commit, and the run again completes
+    the update and the merge."""
+    from parlsearch.index.update import MERGE_TEST_POINT
+    ix = tmp_path / "index"
+    files = [write_jsonl(tmp_path / ("%d.jsonl" % n), new_records(20 * n, 20)) for n in range(4)]
+    assert cli("index", "-q", "--index", ix).returncode == 0  # the bundled corpus, then three small updates
+    for path in files[:3]:
+        assert cli("index", "-q", "--index", ix, path).returncode == 0
+    before = index_state(ix)
+    assert len(open_index(ix)._segments()) == 4
+    proc = cli("index", "-q", "--index", ix, files[3], env=cli_env(PARLSEARCH_TEST_KILL_AT=MERGE_TEST_POINT))
+    assert proc.returncode == -signal.SIGKILL, (proc.returncode, proc.stderr)
+    assert index_state(ix) == before
+    with Engine.open(ix) as engine:
+        assert engine.search("garantie jeunesse").total >= 1
+    proc = cli("index", "-q", "--index", ix, files[3])
+    assert proc.returncode == 0, proc.stderr
+    assert index_state(ix) == expected_after(before, files[3])
+    assert len(open_index(ix)._segments()) == 2  # the bundled corpus's, and the four small ones merged
+    assert not [n for n in os.listdir(ix) if n.endswith(".seg")][2:]  # the killed run's files are gone
+
+
+@pytest.mark.slow
 def test_sigkill_after_varying_delays_from_start(update_case, tmp_path):
     """Kills spread over start-up, reading, adding and committing; the first kill is surely mid-run."""
     killed = 0

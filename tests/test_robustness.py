@@ -20,7 +20,8 @@ import pytest
 from click.testing import CliRunner
 
 from parlsearch.index import update as update_module
-from parlsearch.index.fastwriter import FastSegmentWriter, ParallelWriter
+from parlsearch.index.fastwriter import FastSegmentWriter
+from parlsearch.index.parallel import ParallelWriter
 from parlsearch.index.store import create_index
 from parlsearch.index.update import update_index
 from parlsearch.search import engine as engine_module
