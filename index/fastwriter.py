@@ -340,7 +340,10 @@ class FastSegmentWriter(SegmentWriter):
         return final + collect()
 
     def _commit_segments(self, finalsegments: list) -> None:
+        from .checksums import seal
         self.progress("committing", 0, 1, "steps")
+        for segment in finalsegments:  # the new segments' checksums, committed with them (index/checksums.py)
+            seal(segment, self.storage)
         self._commit_toc(finalsegments)
         self._finish()
         self.progress("committing", 1, 1, "steps")

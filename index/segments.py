@@ -118,7 +118,7 @@ class _Segment:
         except (ValueError, OverflowError) as e:  # a record that does not fit in its file
             raise DamagedRecord("the posting record of %s:%r is out of its file (%s)" % (fieldname, btext, e)) \
                 from None
-        if ids[-1] >= self.doc_count:  # the last id is the largest: one comparison guards every later index
+        if ids.max() >= self.doc_count:  # ~0.2 µs a thousand ids: guards every later index by these ids
             raise DamagedRecord("the posting record of %s:%r names a document the segment does not have"
                                 % (fieldname, btext))
         starts = None
@@ -177,7 +177,10 @@ class _Segment:
         refs = np.frombuffer(raw, dtype=">" + reader._typecode).astype(np.int64)
         codes = np.zeros(self.doc_count, dtype=np.int64)
         codes[:len(refs)] = refs[:self.doc_count]
-        return codes, list(reader._uniques)
+        uniques = list(reader._uniques)
+        if len(codes) and (codes.max() >= len(uniques) or codes.min() < 0):
+            raise DamagedRecord("the %s column names a value it does not hold" % fieldname)
+        return codes, uniques
 
     def stored(self, local: int) -> dict:
         return self.leaf.stored_fields(local)

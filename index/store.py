@@ -274,10 +274,27 @@ _last_opened: list[Path] = []
 
 
 def read_failure(error: BaseException) -> "IndexProblem | None":
-    """The one-line problem for `error` raised while reading the index this process opened last, when it is
-    one of DAMAGED_READ_ERRORS (for the command line, which reports it instead of a traceback)."""
-    if (isinstance(error, DAMAGED_READ_ERRORS) or type(error) is Exception) and _last_opened:
+    """The one-line problem for `error` raised while reading the index this process opened last (for the
+    command line, which reports it instead of a traceback): one of DAMAGED_READ_ERRORS, or any other error when
+    the index's files no longer have the checksums recorded when they were written (index/checksums.py: a
+    damaged file surfaces as whatever its wrong bytes make the code do). None: the index is intact."""
+    if not _last_opened:
+        return None
+    if isinstance(error, DAMAGED_READ_ERRORS) or type(error) is Exception:
         return damaged_index(_last_opened[-1], error)
+    if isinstance(error, (KeyboardInterrupt, SystemExit, MemoryError)):
+        return None
+    from .checksums import damaged_files
+    try:
+        ix = _open_dir(_last_opened[-1])
+        try:
+            damaged = damaged_files(ix)
+        finally:
+            ix.close()
+    except Exception as e:  # noqa: BLE001  the table of contents itself cannot be read: damaged too
+        return damaged_index(_last_opened[-1], e)
+    if damaged:
+        return damaged_index(_last_opened[-1], ValueError("%s does not hold what was written" % damaged[0]))
     return None
 
 

@@ -178,9 +178,9 @@ class Engine:
             ix = open_index(index_dir)
             try:
                 return cls(ix, weights)
-            except FileNotFoundError:  # a commit in another process just removed the files of this view
-                if attempt == 19:
-                    raise
+            except FileNotFoundError as e:  # a commit in another process just removed the files of this view
+                if attempt == 19:  # still missing a second later: the table of contents names files not there
+                    raise damaged_index(index_dir, e) from None
                 time.sleep(0.05)
             except Exception as e:  # truncated or corrupted segment files
                 raise damaged_index(index_dir, e) from None
