@@ -39,6 +39,7 @@ from .execute import Executor
 from .limits import MAX_EXPANDED_TERMS, ExpansionCounter, check_multiterm_words, check_size, fuzzy_note
 from .query import QueryError, check_balanced, check_terms, error_text, make_parser, rewrite, validate
 from .spelling import MAX_CORRECTED_WORDS, Vocabulary
+from .understood import plan_query, rank_named_first
 
 SORTS = ("relevance", "date", "-date", "answered", "-answered")
 #: Fields whose text snippets are drawn from, in order of preference.
@@ -81,6 +82,9 @@ class SearchResult:
     #: each word spelling correction changed, as typed (without punctuation), and what it searched instead
     corrections: list[tuple[str, str]] = field(default_factory=list)
     closest: list[Hit] = field(default_factory=list)  # with closest=True and no answer: the nearest
+    #: how the query's words were read besides its topic (search/understand.py: identifiers, dates, statuses,
+    #: type words), as understand.Reading; empty with exact=True
+    understood: list = field(default_factory=list)
 
 
 @dataclass
@@ -97,6 +101,7 @@ class Plan:
     closest: list = field(default_factory=list)  # [(docnum, coverage)] when nothing answers
     executor: Executor | None = None  # the executor that measured the words (its postings cache)
     words: list = field(default_factory=list)  # the bare words under the coverage rule (coverage.Word)
+    named: np.ndarray | None = None  # documents the query's identifiers name (search/understood.py): first
 
     @property
     def query(self):
@@ -448,60 +453,73 @@ class Engine:
 
     # -- searching -----------------------------------------------------------------------------------
 
-    def matches(self, text: str, filters: list | None = None, exact: bool = False, budget=None):
+    def matches(self, text: str, filters: list | None = None, exact: bool = False, budget=None, today=None):
         """(plan, bool mask of every document `search` would count for `text` and `filters`)."""
         if not (text or "").strip() and not filters:
             plan = Plan(P.Every(), executor=self.executor(budget))
         else:
-            plan = self.plan(text or "", filters, exact, budget)
-        if plan.node is None:
-            return plan, np.zeros(self.doc_count, dtype=bool)
-        result = plan.executor.run(plan.node)
-        mask = result.mask if plan.docs is None else result.mask & plan.docs
+            plan, _ = plan_query(self, text or "", filters, exact, budget, today)
+        mask = np.zeros(self.doc_count, dtype=bool)
+        if plan.node is not None:
+            result = plan.executor.run(plan.node)
+            mask = result.mask if plan.docs is None else result.mask & plan.docs
+        if plan.named is not None:
+            mask = mask | plan.named
         return plan, mask
 
     def search(self, text: str, *, limit: int = 10, offset: int = 0, sort: str = "relevance",
                filters: list | None = None, snippets: bool = True, exact: bool = False,
-               closest: bool = False, budget=None, explain: bool = False) -> SearchResult:
-        """Ranked hits for `text`. `exact` turns spelling correction off; `closest` lists the nearest
-        documents when the coverage rule leaves no answer; `explain` attaches to each hit the parts of its
-        score (search/explain.py)."""
+               closest: bool = False, budget=None, explain: bool = False, today=None) -> SearchResult:
+        """Ranked hits for `text`. `exact` reads the query as typed: no spelling correction, and none of
+        search/understand.py's readings (identifiers, dates and statuses in words, type words); `closest`
+        lists the nearest documents when the coverage rule leaves no answer; `explain` attaches to each hit
+        the parts of its score (search/explain.py); `today`: the date relative dates in words resolve
+        against (default: search.understand.today())."""
         if sort not in SORTS:
             raise QueryError("unknown sort %r (%s)" % (sort, ", ".join(SORTS)))
-        plan = self.plan(text, filters, exact, budget)
+        plan, understood = plan_query(self, text, filters, exact, budget, today)
+        readings = list(understood.readings) if understood else []
         note = plan.note or fuzzy_note(text)
-        if plan.node is None:
+        named = plan.named if plan.named is not None and plan.named.any() else None
+        if plan.node is None and named is None:
             near = []
             if closest and plan.closest:
                 near = [self._stored_hit(i, docnum, cov) for i, (docnum, cov) in enumerate(plan.closest, 1)]
             suggestion = self.suggest(text, budget) if exact else None
             return SearchResult(text, 0, [], note=note, corrected=plan.corrected, corrections=plan.corrections,
-                                closest=near, suggestion=suggestion)
-        result = plan.executor.run(plan.node)
-        mask = result.mask if plan.docs is None else result.mask & plan.docs
+                                closest=near, suggestion=suggestion, understood=readings)
+        if plan.node is not None:
+            result = plan.executor.run(plan.node)
+            mask = result.mask if plan.docs is None else result.mask & plan.docs
+            scores = result.scores if plan.coverage is None else result.scores * plan.coverage
+        else:
+            mask = np.zeros(self.doc_count, dtype=bool)
+            scores = np.zeros(self.doc_count, dtype=np.float64)
+        if named is not None:
+            scores = rank_named_first(scores, mask, named)
+            mask = mask | named
         total = int(np.count_nonzero(mask))
         want = offset + limit
         days = self.view.days("date_received")
         if sort == "relevance":
-            scores = result.scores if plan.coverage is None else result.scores * plan.coverage
             page = rank(mask, scores, days, want)[offset:want]
             scored = [(d, float(scores[d])) for d in page]
         else:
             column = days if sort in ("date", "-date") else self.view.days("date_answered")
             page = sort_by_date(mask, column, newest_first=sort.startswith("-"), want=want)[offset:want]
             scored = [(d, None) for d in page]
-        terms = self.snippet_terms(plan.node) if snippets else None
+        terms = self.snippet_terms(plan.node) if snippets and plan.node is not None else {}
         hits = []
         for i, (docnum, score) in enumerate(scored, start=offset + 1):
             doc = self.document(docnum)
             hits.append(Hit(i, score, doc, self._window_snippets(doc, terms) if snippets else [], docnum))
-        if explain and sort == "relevance":
+        if explain and sort == "relevance" and plan.node is not None:
             from .explain import explain as explain_hit
             for hit in hits:
                 hit.explanation = explain_hit(self, plan, hit.docnum)
         suggestion = self.suggest(text, budget) if total == 0 and exact else None
         return SearchResult(text, total, hits, dropped=plan.dropped, suggestion=suggestion, note=note,
-                            corrected=plan.corrected, corrections=plan.corrections)
+                            corrected=plan.corrected, corrections=plan.corrections, understood=readings)
 
     def snippet_terms(self, node: P.Node, fieldnames=SNIPPET_FIELDS) -> dict:
         """{field: the indexed terms the plan asks for there}, expansions as the index words they stand
