@@ -65,6 +65,7 @@ class Word:
     share: np.ndarray | None = None
     info: float = 0.0
     typed: str | None = None  # a corrected word: the word as the user typed it (what notes show)
+    real: bool = True  # a word the index lacks: whether the lexicon knows it (index/lexicon.py)
 
     @property
     def df(self) -> int:
@@ -165,16 +166,18 @@ def familiarity(known: int, unknown: int) -> float:
 
 
 def weigh(words: list[Word], doc_count: int) -> None:
-    """Each word's information: BM25's idf of its document frequency to INFO_POWER. A word found nowhere is
-    counted as informative as the query's most informative known word (the index cannot say how rare it
-    is)."""
+    """Each word's information: BM25's idf of its document frequency to INFO_POWER. A real word found
+    nowhere is counted as informative as the query's most informative known word (the index cannot say how
+    rare it is, and a topic the corpus lacks must stay absent: "primes pour panneaux solaires"); a word that
+    neither the index nor the lexicon knows (a slip no correction reached, a name the corpus lacks) as the
+    least informative: it cannot tell the question apart, and must not sink the words that can."""
     for w in words:
         df = w.df
         w.info = math.log(1.0 + (doc_count - df + 0.5) / (df + 0.5)) ** INFO_POWER if df else 0.0
-    known = max((w.info for w in words if w.df), default=0.0)
+    known = [w.info for w in words if w.df]
     for w in words:
         if not w.df:
-            w.info = known or 1.0
+            w.info = (max(known) if w.real else min(known)) if known else 1.0
 
 
 def coverage(words: list[Word]) -> np.ndarray:

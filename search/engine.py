@@ -102,6 +102,7 @@ class Plan:
     executor: Executor | None = None  # the executor that measured the words (its postings cache)
     words: list = field(default_factory=list)  # the bare words under the coverage rule (coverage.Word)
     named: np.ndarray | None = None  # documents the query's identifiers name (search/understood.py): first
+    suggestions: dict = field(default_factory=dict)  # {typed: index word} for real words searched as typed
 
     @property
     def query(self):
@@ -361,6 +362,7 @@ class Engine:
         `exact`; at most MAX_CORRECTED_WORDS of them); returns (words, corrections as {typed: replacement},
         how many unknown words were left uncorrected for that limit)."""
         words, corrections, seen = [], {}, set()
+        suggestions = {}
         tries = skipped = 0
         typed_words = [self._word_text(node) for node, _ in clauses]
         nodes = [self.node_of(q) for _, q in clauses]
@@ -381,7 +383,12 @@ class Engine:
                     fix = None
                 else:
                     budget.check()
-                    fix = self.vocabulary.correct(typed)
+                    from ..index.lexicon import lexicon  # loaded only for a word the index lacks
+                    fix = self.vocabulary.correct(typed, lexicon())
+                    word.real = lexicon().is_word(fold(typed))
+                if fix is not None and fix.suggestion:  # a real word: searched as typed, the index's offered
+                    suggestions[typed] = fix.suggestion
+                    fix = None
                 if fix is not None:
                     replacement = []
                     for text in fix.words:
@@ -400,7 +407,7 @@ class Engine:
                     seen.add(key)
                     words.append(w)
         weigh(words, self.doc_count)
-        return words, corrections, skipped
+        return words, corrections, skipped, suggestions
 
     def plan(self, text: str, filters: list | None = None, exact: bool = False, budget=None) -> Plan:
         """What to run for `text`: its plan node, and for two or more bare words the documents that answer
@@ -424,7 +431,7 @@ class Engine:
             return Plan(_combine([self.node_of(q) for _, q in clauses] + filters), executor=executor)
         fixed = [self.node_of(q) for n, q in clauses if not self._is_bare_word(n)]
         bare = [(n, q) for n, q in clauses if self._is_bare_word(n)]
-        words, corrections, uncorrected = self._read_words(bare, exact, executor, budget)
+        words, corrections, uncorrected, suggestions = self._read_words(bare, exact, executor, budget)
         corrected = _apply(text, corrections) if corrections else None
         changed = list(corrections.items())
         note = None
@@ -433,7 +440,7 @@ class Engine:
                 % (MAX_CORRECTED_WORDS, uncorrected)
         if len(words) < 2:
             return Plan(_combine(fixed + [w.node for w in words] + filters), corrected=corrected,
-                        corrections=changed, note=note, executor=executor)
+                        corrections=changed, note=note, executor=executor, suggestions=suggestions)
         allowed = None
         if fixed or filters:
             allowed = executor.run(_combine(fixed + filters)).mask
@@ -444,12 +451,12 @@ class Engine:
             order = np.lexsort((candidates, -cov[candidates]))[:CLOSEST] if len(candidates) else []
             closest = [(int(candidates[i]), float(cov[candidates[i]])) for i in order]
             return Plan(None, corrected=corrected, corrections=changed, closest=closest, note=note,
-                        executor=executor)
+                        executor=executor, suggestions=suggestions)
         best = int(np.flatnonzero(docs)[np.argmax(cov[docs])])
         # as typed (a corrected word as the user typed it), each once
         dropped = list(dict.fromkeys(w.typed or w.text for w in words if not w.has[best]))
         return Plan(node, dropped=dropped, corrected=corrected, corrections=changed, docs=docs, coverage=cov,
-                    note=note, executor=executor, words=words)
+                    note=note, executor=executor, words=words, suggestions=suggestions)
 
     # -- searching -----------------------------------------------------------------------------------
 
@@ -485,7 +492,7 @@ class Engine:
             near = []
             if closest and plan.closest:
                 near = [self._stored_hit(i, docnum, cov) for i, (docnum, cov) in enumerate(plan.closest, 1)]
-            suggestion = self.suggest(text, budget) if exact else None
+            suggestion = self.suggest(text, budget) if exact else self._offer(text, plan, filters, budget)
             return SearchResult(text, 0, [], note=note, corrected=plan.corrected, corrections=plan.corrections,
                                 closest=near, suggestion=suggestion, understood=readings)
         if plan.node is not None:
@@ -517,7 +524,8 @@ class Engine:
             from .explain import explain as explain_hit
             for hit in hits:
                 hit.explanation = explain_hit(self, plan, hit.docnum)
-        suggestion = self.suggest(text, budget) if total == 0 and exact else None
+        suggestion = self.suggest(text, budget) if total == 0 and exact else \
+            self._offer(text, plan, filters, budget) if not exact else None
         return SearchResult(text, total, hits, dropped=plan.dropped, suggestion=suggestion, note=note,
                             corrected=plan.corrected, corrections=plan.corrections, understood=readings)
 
@@ -555,6 +563,20 @@ class Engine:
     def _date_key(self, docnum: int) -> int:
         """Ordinal of the reception date (0: none), to break score ties newest first."""
         return int(self.view.days("date_received")[docnum])
+
+    def _offer(self, text: str, plan: Plan, filters, budget) -> str | None:
+        """"Did you mean": the query with its real words that the index lacks (searched as typed) replaced
+        by the nearest index words, offered when that finds something."""
+        if not plan.suggestions:
+            return None
+        candidate = _apply(text, plan.suggestions)
+        try:
+            _, mask = self.matches(candidate, filters, budget=budget)
+        except QueryTooCostly:
+            raise
+        except QueryError:
+            return None
+        return candidate if mask.any() else None
 
     def suggest(self, text: str, budget=None) -> str | None:
         """With --exact: the query with its unknown words replaced by the index's closest spellings (the
