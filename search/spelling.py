@@ -138,6 +138,35 @@ class Vocabulary:
                     best = key
         return best[2] if best else None
 
+    def hyphen_alternative(self, word: str) -> Correction | None:
+        """A hyphenated word the index lacks, read as the text writes it: joined ("anti-noyade" →
+        antinoyade) or as separate words ("Bruxelles-Propreté" → bruxelles proprete, each of which the
+        index knows)."""
+        parts = [p for p in word.split("-") if p]
+        joined = "".join(parts)
+        if self.known(joined):
+            return Correction([joined], False, {})
+        if len(parts) > 1 and all(self.known(p) for p in parts):
+            return Correction(parts, False, {})
+        return None
+
+    def name_parts(self, word: str, depth: int = 0) -> list[str] | None:
+        """A word that is a person's name parts written together ("desmedt" → de, smedt; "vandenbrandt"
+        → van, den, brandt), each part a word of the author or minister names; None when it is not."""
+        if depth > 2 or len(word) < 2:
+            return None
+        reader = self.reader
+        for i in range(len(word) - 3, 1, -1):
+            head, rest = word[:i], word[i:]
+            if not any(reader.doc_frequency(f, head) for f in NAME_FIELDS):
+                continue
+            if any(reader.doc_frequency(f, rest) for f in NAME_FIELDS):
+                return [head, rest]
+            tail = self.name_parts(rest, depth + 1)
+            if tail:
+                return [head] + tail
+        return None
+
     def closest_name(self, word: str) -> str | None:
         """The author's or minister's name part nearest a word typed as a name (one edit; two from 8 letters)."""
         return self.closest(word, max(NAME_EDITS, max_edits(len(word))), NAME_FIELDS)
@@ -159,8 +188,15 @@ class Vocabulary:
         if len(pieces) > 1 and "".join(pieces) == word:  # tram55 → tram 55
             if all(self.known(p) for p in pieces if not p.isdigit()):
                 return Correction(pieces, True, {})
+        if "-" in word and all(p.isalpha() for p in word.split("-")):
+            joined = self.hyphen_alternative(word)
+            if joined:
+                return joined
         if not word.isalpha():
             return None
+        names = self.name_parts(word)
+        if names:  # Desmedt → de smedt, Depatoul → de patoul: a name typed in one word
+            return Correction([" ".join(names)], True, {})
         for i in range(MIN_COMPOUND_PART - 1, len(word) - MIN_COMPOUND_PART + 2):  # titresservices
             joined = word[:i] + "-" + word[i:]
             if self.reader.doc_frequency(EXACT_FIELD, joined):
