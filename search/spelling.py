@@ -112,6 +112,8 @@ class Vocabulary:
         out = []
         from ..index.expansion import expand_prefix
         for field, prefix in [(EXACT_FIELD, word)] + [(f, DUTCH.stem(word)) for f in _DUTCH_FIELDS]:
+            if len(prefix) < MIN_HEAD:  # the stemmer cut the word short ("gezondheid" → "zon"): no head
+                continue
             for term in expand_prefix(self.reader, field, prefix):
                 if term != prefix and term.isalpha():
                     out.append((field, term))
