@@ -71,6 +71,7 @@ class IdRef:
     question's number), "code" (a number typed alone: an official code or a question's number)."""
     kind: str
     value: str
+    typed: str = ""  # the words that named it (searched as words when it names no document)
 
 
 @dataclass(frozen=True)
@@ -312,12 +313,12 @@ class _Reader:
         if _URL.match(token):
             from .identify import id_from_link
             doc_id = id_from_link(token)
-            self.u.ids.append(IdRef("id", doc_id)) if doc_id else None
+            self.u.ids.append(IdRef("id", doc_id, token)) if doc_id else None
             self.take(i, 1, "the question %s" % doc_id if doc_id else "not a question's page: ignored",
                       "id" if doc_id else "ignored")
             return True
         if _PRINTED_ID.match(k.typed):
-            self.u.ids.append(IdRef("id", k.typed))
+            self.u.ids.append(IdRef("id", k.typed, k.typed))
             self.take(i, 1, "the question %s" % k.typed.upper(), "id")
             return True
         return False
@@ -334,7 +335,9 @@ class _Reader:
         if j == i or not _NUMBER.match(self.word(j)):
             return False
         number = str(int(self.word(j)))
-        self.u.ids.append(IdRef("number", number))
+        typed = " ".join(k.typed for k in self.keys[i:j + 1])
+        # an official code has 5 digits and more (170312); a question's number rarely more than 4
+        self.u.ids.append(IdRef("code" if len(number) >= 5 else "number", number, typed))
         if type_:
             self.u.types.append(type_)
         self.take(i, j - i + 1, "question number %s" % number, "id")
@@ -412,7 +415,7 @@ class _Reader:
                     self.read_ids(i)
             return self.finish()
         if len(self.keys) == 1 and _NUMBER.match(self.keys[0].word) and len(self.tokens) == 1:
-            self.u.ids.append(IdRef("code", str(int(self.keys[0].word))))  # a number alone
+            self.u.ids.append(IdRef("code", str(int(self.keys[0].word)), self.keys[0].typed))  # a number alone
             self.u.keep_number = True
             self.u.readings.append(Reading(self.keys[0].typed, "question number or code %s"
                                            % int(self.keys[0].word), "id"))

@@ -66,13 +66,19 @@ def plan_query(engine, text: str, filters: list | None, exact: bool, budget, tod
     all_filters = filters + extra
     executor = engine.executor(budget)
     named = None
+    topic = u.text
     if u.ids:
         allowed = executor.run(P.And(tuple(all_filters))).mask if all_filters else None
         named = named_documents(executor, u.ids, allowed)
-    topic = u.text if u.text.strip() else (text if u.keep_number else "")
+        if not named.any() and not u.keep_number:  # names no document: its words are searched as words
+            topic = " ".join([u.text] + [ref.typed for ref in u.ids if ref.kind != "id"]).strip()
+            u.readings = [r for r in u.readings if r.kind != "id"] + \
+                [Reading(ref.value, "no such question", "id") for ref in u.ids if ref.kind == "id"]
+            u.ids, named = [], None
+    topic = topic if topic.strip() else (text if u.keep_number else "")
     if topic.strip():
         plan = engine.plan(topic, all_filters, exact, budget)
-    elif u.ids:
+    elif named is not None:
         from .engine import Plan
         plan = Plan(None, executor=executor)
     elif all_filters:
