@@ -42,7 +42,10 @@ class ListingRow(Protocol):
 
 @runtime_checkable
 class Assembly(Protocol):
-    """What parlsearch needs to know about one assembly (see the module docstring)."""
+    """What parlsearch needs to know about one assembly (see the module docstring).
+
+    Optional: `document_id_from_url(url) -> str | None`, the id of the document an official page URL of
+    the assembly names (a query may be a pasted link: search/identify.py asks every assembly that has it)."""
 
     code: str                        # "PRB": the first part of its document ids
     name: str
@@ -73,10 +76,6 @@ class Assembly(Protocol):
 
     def page_path(self, row, lang: str) -> str:
         """Site-relative URL of a question's page in one language."""
-
-    def document_id_from_url(self, url: str) -> str | None:
-        """The id of the document an official page URL of this assembly names, or None (a query may be a
-        pasted link: search/identify.py asks every assembly)."""
 
     def read_page(self, body: bytes, charset: str | None, source: str, lang: str) -> tuple[str, str]:
         """A downloaded page → (its text, status); raises Transient (cut short) or Permanent (not a page)."""

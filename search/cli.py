@@ -277,7 +277,9 @@ def search_command(words, index_dir, limit, offset, sort, since, until, author, 
         fail("no query: give words to search for, or a filter such as --author or --since")
     machine, tty = out.format != "text", sys.stdout.isatty()
     if count_only:
+        explicit = click.get_current_context().get_parameter_source("closest") == click.core.ParameterSource.COMMANDLINE
         given = [name for name, value in (("--limit", limit), ("--offset", offset or None),
+                                          ("--closest", (closest and explicit) or None),
                                           ("--format %s" % out.format, machine or None)) if value is not None]
         if given:
             fail("--count prints the number of matches alone; it does not combine with %s" % ", ".join(given))
