@@ -26,7 +26,7 @@ from whoosh.scoring import BM25F
 
 from ..corpus.model import Document
 from ..index.analysis import LANGUAGES, analyze, fold, normalize
-from ..index.schema import DEFAULT_FIELD_WEIGHTS, document_from_payload
+from ..index.schema import DEFAULT_FIELD_WEIGHTS, EXACT_FIELD, document_from_payload
 from ..index.segments import IndexView
 from ..index.store import damaged_index, open_index
 
@@ -372,6 +372,10 @@ class Engine:
                 terms = tuple(P.Term(f, t, self.weights.get(f, 1.0)) for f, t in whole)
                 nodes[i] = P.Or((nodes[i],) + terms)
                 nodes[i + 1] = P.Or((nodes[i + 1],) + terms)
+        for i, typed in enumerate(typed_words):  # "Bruxelles-Propreté" also meets "Bruxelles Propreté" (issue 21)
+            spaced = self._spaced_form(_as_typed(typed))
+            if spaced is not None:
+                nodes[i] = P.Or((nodes[i], spaced))
         for typed, node in zip(map(_as_typed, typed_words), nodes):
             word = Word(typed, node)
             measure(word, executor)
@@ -408,6 +412,18 @@ class Engine:
                     words.append(w)
         weigh(words, self.doc_count)
         return words, corrections, skipped, suggestions
+
+    def _spaced_form(self, word: str) -> P.Node | None:
+        """A hyphenated word as the text may write it: its parts as a phrase, or joined, in the exact field
+        (None for a word without a hyphen between letters)."""
+        if "-" not in word.strip("-"):
+            return None
+        parts = [t for p in word.split("-") for t in analyze(p, "exact")]
+        if len(parts) < 2 or not all(p.isalnum() for p in parts):
+            return None
+        weight = self.weights.get(EXACT_FIELD, 1.0)
+        return P.Or((P.Phrase(EXACT_FIELD, tuple(parts), tuple(range(len(parts))), 1, weight),
+                     P.Term(EXACT_FIELD, "".join(parts), weight)))
 
     def plan(self, text: str, filters: list | None = None, exact: bool = False, budget=None) -> Plan:
         """What to run for `text`: its plan node, and for two or more bare words the documents that answer
@@ -524,8 +540,7 @@ class Engine:
             from .explain import explain as explain_hit
             for hit in hits:
                 hit.explanation = explain_hit(self, plan, hit.docnum)
-        suggestion = self.suggest(text, budget) if total == 0 and exact else \
-            self._offer(text, plan, filters, budget) if not exact else None
+        suggestion = None if total else self.suggest(text, budget) if exact else self._offer(text, plan, filters, budget)
         return SearchResult(text, total, hits, dropped=plan.dropped, suggestion=suggestion, note=note,
                             corrected=plan.corrected, corrections=plan.corrections, understood=readings)
 

@@ -174,10 +174,12 @@ class Vocabulary:
         return self.closest(word, max(NAME_EDITS, max_edits(len(word))), NAME_FIELDS)
 
     def suggestion(self, word: str) -> str | None:
-        """The index word offered for a word searched as typed (at least one edit from 3 letters)."""
+        """The index word offered for a word searched as typed (at least one edit from 3 letters); for a word of
+        at most four letters, a person's name first ("chen" → chan, not the more frequent "chez")."""
         if len(word) < MIN_SUGGESTED:
             return None
-        return self.closest(word, max(NAME_EDITS, max_edits(len(word))))
+        return (self.closest_name(word) if len(word) <= 4 else None) or \
+            self.closest(word, max(NAME_EDITS, max_edits(len(word))))
 
     def correct(self, typed: str, lexicon=None) -> Correction | None:
         """How to read a word that matches nothing, or None when the index offers nothing close (or the

@@ -36,7 +36,7 @@ DATE_CUES = {
     ("sedert",): "since",
     ("apres",): "after", ("after",): "after", ("na",): "after",
     ("avant",): "before", ("before",): "before", ("voor",): "before",
-    ("jusqu'en",): "until", ("jusqu'a",): "until", ("jusqu'au",): "until", ("jusque",): "until",
+    ("jusqu'", "en"): "until", ("jusqu'", "a"): "until", ("jusqu'", "au"): "until", ("jusque",): "until",
     ("until",): "until", ("till",): "until", ("tot",): "until", ("tot", "en", "met"): "until",
 }
 #: Cues that name a period only right after a word saying which date it is ("réponses de 2025", "questions

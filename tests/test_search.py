@@ -190,7 +190,7 @@ def test_judged_queries_meet_the_quality_threshold(engine, name, min_pass):
             "offtopic"} <= set(kinds)
 
 
-@pytest.mark.parametrize("name, min_pass", [("dev2.jsonl", 41), ("judged2.jsonl", 34)])
+@pytest.mark.parametrize("name, min_pass", [("dev2.jsonl", 44), ("judged2.jsonl", 34), ("dev3.jsonl", 42)])
 def test_queries_as_people_type_them(engine, name, min_pass):
     """Issue 12: names typed as plain words, typos, Dutch compounds, pasted passages, near-miss negatives and
     exact forms. dev2 is the shared development set (floor 41/45); judged2 was written from the corpus
@@ -200,7 +200,7 @@ def test_queries_as_people_type_them(engine, name, min_pass):
     report = evaluate(engine, load_judgments(DATA / name))
     failures = [(c.id, c.query[:60], c.top) for c in report.cases if not c.passed]
     assert report.passed >= min_pass, failures
-    if name == "dev2.jsonl":
+    if name in ("dev2.jsonl", "dev3.jsonl"):  # dev3: issue 21's set (numbers, dates in words, names…), ≥ 42/46
         assert all(c.passed for c in report.cases if c.expect is None), failures
 
 
