@@ -25,13 +25,13 @@ from whoosh.qparser import syntax
 from whoosh.scoring import BM25F
 
 from ..corpus.model import Document
-from ..index.analysis import LANGUAGES, analyze, fold, normalize
-from ..index.schema import DEFAULT_FIELD_WEIGHTS, EXACT_FIELD, document_from_payload
+from ..index.analysis import LANGUAGES, analyze, normalize
+from ..index.schema import DEFAULT_FIELD_WEIGHTS, document_from_payload
 from ..index.segments import IndexView
 from ..index.store import damaged_index, open_index
 
 from . import plan as P
-from .budget import UNBOUNDED, QueryTooCostly
+from .budget import UNBOUNDED
 from .collect import rank, sort_by_date
 from .coverage import MIN_SHARED_WORDS, MIN_SIMILAR_COVERAGE, Word, answers, coverage, familiarity, measure, \
     shared_words, weigh
@@ -40,6 +40,7 @@ from .limits import MAX_EXPANDED_TERMS, ExpansionCounter, check_multiterm_words,
 from .query import QueryError, check_balanced, check_terms, error_text, make_parser, rewrite, validate
 from .spelling import MAX_CORRECTED_WORDS, Vocabulary
 from .understood import plan_query, rank_named_first
+from .bare_words import _apply, offer, read_words, suggest
 
 SORTS = ("relevance", "date", "-date", "answered", "-answered")
 #: Fields whose text snippets are drawn from, in order of preference.
@@ -118,23 +119,6 @@ def _flatten(group):
             yield from _flatten(node)
         else:
             yield node
-
-
-#: Punctuation around a typed word ("festivals," "«tram»" "(gratuits)"): not part of the word the user meant.
-_AROUND_WORD = re.compile(r"^[\W_]+|[\W_]+$")
-
-
-def _as_typed(text: str) -> str:
-    """A typed word without the punctuation around it, for notes and spelling correction; itself when
-    nothing else is left ("--")."""
-    return _AROUND_WORD.sub("", text) or text
-
-
-def _apply(text: str, corrections: dict[str, str]) -> str:
-    """The query text with each corrected word replaced where it stands as a whole word."""
-    for typed, replacement in corrections.items():
-        text = re.sub(r"(?<![\w-])%s(?![\w-])" % re.escape(typed), lambda m: replacement, text)
-    return text
 
 
 def _parse_error(e: Exception) -> QueryError:
@@ -357,74 +341,6 @@ class Engine:
 
     # -- planning ------------------------------------------------------------------------------------
 
-    def _read_words(self, clauses, exact: bool, executor: Executor, budget=UNBOUNDED):
-        """Bare-word clauses as measured coverage Words, unknown words corrected or decompounded (unless
-        `exact`; at most MAX_CORRECTED_WORDS of them); returns (words, corrections as {typed: replacement},
-        how many unknown words were left uncorrected for that limit)."""
-        words, corrections, seen = [], {}, set()
-        suggestions = {}
-        tries = skipped = 0
-        typed_words = [self._word_text(node) for node, _ in clauses]
-        nodes = [self.node_of(q) for _, q in clauses]
-        for i in range(len(clauses) - 1):  # two typed words that the index holds as one ("fiets netwerk")
-            whole = self.vocabulary.joined(typed_words[i], typed_words[i + 1])
-            if whole:
-                terms = tuple(P.Term(f, t, self.weights.get(f, 1.0)) for f, t in whole)
-                nodes[i] = P.Or((nodes[i],) + terms)
-                nodes[i + 1] = P.Or((nodes[i + 1],) + terms)
-        for i, typed in enumerate(typed_words):  # "Bruxelles-Propreté" also meets "Bruxelles Propreté" (issue 21)
-            spaced = self._spaced_form(_as_typed(typed))
-            if spaced is not None:
-                nodes[i] = P.Or((nodes[i], spaced))
-        for typed, node in zip(map(_as_typed, typed_words), nodes):
-            word = Word(typed, node)
-            measure(word, executor)
-            replacement = [word]
-            if not word.df and not exact:
-                tries += 1
-                if tries > MAX_CORRECTED_WORDS:
-                    skipped += 1
-                    fix = None
-                else:
-                    budget.check()
-                    from ..index.lexicon import lexicon  # loaded only for a word the index lacks
-                    fix = self.vocabulary.correct(typed, lexicon())
-                    word.real = lexicon().is_word(fold(typed))
-                if fix is not None and fix.suggestion:  # a real word: searched as typed, the index's offered
-                    suggestions[typed] = fix.suggestion
-                    fix = None
-                if fix is not None:
-                    replacement = []
-                    for text in fix.words:
-                        wnode = self.word_node(text)
-                        heads = fix.heads.get(text)
-                        if heads:  # a compound head also meets the compounds it begins
-                            wnode = P.Or((wnode,) + tuple(P.Term(f, t, self.weights.get(f, 1.0)) for f, t in heads))
-                        w = Word(text, wnode, typed=typed)
-                        measure(w, executor)
-                        replacement.append(w)
-                    if fix.reported:
-                        corrections[typed] = " ".join(fix.words)
-            for w in replacement:
-                key = repr(w.node)
-                if key not in seen:  # a pasted paragraph repeats its words: each counts once
-                    seen.add(key)
-                    words.append(w)
-        weigh(words, self.doc_count)
-        return words, corrections, skipped, suggestions
-
-    def _spaced_form(self, word: str) -> P.Node | None:
-        """A hyphenated word as the text may write it: its parts as a phrase, or joined, in the exact field
-        (None for a word without a hyphen between letters)."""
-        if "-" not in word.strip("-"):
-            return None
-        parts = [t for p in word.split("-") for t in analyze(p, "exact")]
-        if len(parts) < 2 or not all(p.isalnum() for p in parts):
-            return None
-        weight = self.weights.get(EXACT_FIELD, 1.0)
-        return P.Or((P.Phrase(EXACT_FIELD, tuple(parts), tuple(range(len(parts))), 1, weight),
-                     P.Term(EXACT_FIELD, "".join(parts), weight)))
-
     def plan(self, text: str, filters: list | None = None, exact: bool = False, budget=None) -> Plan:
         """What to run for `text`: its plan node, and for two or more bare words the documents that answer
         under the coverage rule (search/coverage.py), with their coverage. `budget` (search/budget.py): the
@@ -447,7 +363,7 @@ class Engine:
             return Plan(_combine([self.node_of(q) for _, q in clauses] + filters), executor=executor)
         fixed = [self.node_of(q) for n, q in clauses if not self._is_bare_word(n)]
         bare = [(n, q) for n, q in clauses if self._is_bare_word(n)]
-        words, corrections, uncorrected, suggestions = self._read_words(bare, exact, executor, budget)
+        words, corrections, uncorrected, suggestions = read_words(self, bare, exact, executor, budget)
         corrected = _apply(text, corrections) if corrections else None
         changed = list(corrections.items())
         note = None
@@ -508,7 +424,7 @@ class Engine:
             near = []
             if closest and plan.closest:
                 near = [self._stored_hit(i, docnum, cov) for i, (docnum, cov) in enumerate(plan.closest, 1)]
-            suggestion = self.suggest(text, budget) if exact else self._offer(text, plan, filters, budget)
+            suggestion = suggest(self, text, budget) if exact else offer(self, text, plan, filters, budget)
             return SearchResult(text, 0, [], note=note, corrected=plan.corrected, corrections=plan.corrections,
                                 closest=near, suggestion=suggestion, understood=readings)
         if plan.node is not None:
@@ -540,7 +456,7 @@ class Engine:
             from .explain import explain as explain_hit
             for hit in hits:
                 hit.explanation = explain_hit(self, plan, hit.docnum)
-        suggestion = None if total else self.suggest(text, budget) if exact else self._offer(text, plan, filters, budget)
+        suggestion = None if total else suggest(self, text, budget) if exact else offer(self, text, plan, filters, budget)
         return SearchResult(text, total, hits, dropped=plan.dropped, suggestion=suggestion, note=note,
                             corrected=plan.corrected, corrections=plan.corrections, understood=readings)
 
@@ -578,52 +494,6 @@ class Engine:
     def _date_key(self, docnum: int) -> int:
         """Ordinal of the reception date (0: none), to break score ties newest first."""
         return int(self.view.days("date_received")[docnum])
-
-    def _offer(self, text: str, plan: Plan, filters, budget) -> str | None:
-        """"Did you mean": the query with its real words that the index lacks (searched as typed) replaced
-        by the nearest index words, offered when that finds something."""
-        if not plan.suggestions:
-            return None
-        candidate = _apply(text, plan.suggestions)
-        try:
-            _, mask = self.matches(candidate, filters, budget=budget)
-        except QueryTooCostly:
-            raise
-        except QueryError:
-            return None
-        return candidate if mask.any() else None
-
-    def suggest(self, text: str, budget=None) -> str | None:
-        """With --exact: the query with its unknown words replaced by the index's closest spellings (the
-        first MAX_CORRECTED_WORDS unknown words), offered only if that query finds something ("did you
-        mean")."""
-        budget = budget or UNBOUNDED
-        changed = False
-        tries = 0
-
-        def fix(m):
-            nonlocal changed, tries
-            word = m.group()
-            if tries >= MAX_CORRECTED_WORDS or self.vocabulary.known(fold(word)):
-                return word
-            tries += 1
-            budget.check()
-            candidate = self.vocabulary.closest(fold(word))
-            if not candidate:
-                return word
-            changed = True
-            return candidate
-
-        suggestion = re.sub(r"(?<![\w:])[^\W\d_]+(?![\w:])", fix, text)
-        if not changed:
-            return None
-        try:
-            plan, mask = self.matches(suggestion, exact=True, budget=budget)
-        except QueryTooCostly:
-            raise
-        except QueryError:
-            return None
-        return suggestion if mask.any() else None
 
     def explain(self, text: str, doc_id: str, filters: list | None = None, exact: bool = False, budget=None):
         """Why the document `doc_id` (id or official code) scores what it scores for `text`

@@ -24,6 +24,10 @@ What it leaves alone: quoted phrases, field:value words, and every query with op
 (read as written); dates, statuses and numbers in a text longer than MAX_TYPED_WORDS (a pasted passage
 speaks of dates as its topic, "depuis 2019, la Région…"); a number after any other word ("tram 55",
 "article 27"). Relative dates resolve against one clock, `today()` (PARLSEARCH_TODAY=YYYY-MM-DD fixes it).
+
+Size (~480 lines): one reader whose rules (identifiers, periods, dates, statuses, type words) walk the same
+list of keys and consume them in turn; what they match is search/understand_words.py, what the engine does
+with the result search/understood.py and search/identify.py.
 """
 from __future__ import annotations
 
