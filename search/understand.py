@@ -36,6 +36,7 @@ import datetime as dt
 import os
 import re
 from dataclasses import dataclass, field, replace
+from typing import NamedTuple
 
 from ..corpus.model import normalize_legislature, normalize_session
 from ..index.analysis import fold, normalize
@@ -69,8 +70,7 @@ def today() -> dt.date:
     return dt.date.today()
 
 
-@dataclass(frozen=True)
-class IdRef:
+class IdRef(NamedTuple):
     """An identifier found in the query: "id" (a document id, printed or from a link), "number" (a
     question's number), "code" (a number typed alone: an official code or a question's number)."""
     kind: str
@@ -78,8 +78,7 @@ class IdRef:
     typed: str = ""  # the words that named it (searched as words when it names no document)
 
 
-@dataclass(frozen=True)
-class Reading:
+class Reading(NamedTuple):
     """Words of the query and what they were read as (for the summary line and `understood` in JSON)."""
     typed: str
     meaning: str
@@ -105,12 +104,12 @@ class Understanding:
         return bool(self.readings)
 
 
-@dataclass
 class _Key:
-    word: str  # folded, for matching
-    typed: str  # as typed
-    token: int  # index of its token
-    used: bool = False
+    """One word of the query as matched: folded (`word`), as typed, its token, and whether a rule took it."""
+    __slots__ = ("word", "typed", "token", "used")
+
+    def __init__(self, word: str, typed: str, token: int):
+        self.word, self.typed, self.token, self.used = word, typed, token, False
 
 
 def _fold_key(text: str) -> str:
