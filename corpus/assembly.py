@@ -42,7 +42,10 @@ class ListingRow(Protocol):
 
 @runtime_checkable
 class Assembly(Protocol):
-    """What parlsearch needs to know about one assembly (see the module docstring)."""
+    """What parlsearch needs to know about one assembly (see the module docstring).
+
+    Optional: `document_id_from_url(url) -> str | None`, the id of the document an official page URL of
+    the assembly names (a query may be a pasted link: search/identify.py asks every assembly that has it)."""
 
     code: str                        # "PRB": the first part of its document ids
     name: str

@@ -190,6 +190,25 @@ def read_listing(body: bytes) -> list[tuple[int, object]]:
     return out
 
 
+def document_id_from_url(url: str) -> str | None:
+    """The id of the question an official page URL names (…/weblex-quest-det/?moncode=170237&base=1, the
+    French or the Dutch site, any parameter order), or None when the URL is not one of this assembly's
+    question pages. The inverse of page_path."""
+    import urllib.parse
+    try:
+        parts = urllib.parse.urlsplit(url.strip())
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or (parts.hostname or "").lower() not in OFFICIAL_HOSTS:
+        return None
+    params = urllib.parse.parse_qs(parts.query.replace("&#038;", "&").replace("&amp;", "&"))
+    moncode = (params.get("moncode") or [""])[0].strip()
+    base = (params.get("base") or ["1"])[0].strip() or "1"
+    if not moncode.isdigit() or len(moncode) > MAX_MONCODE_DIGITS or not base.isdigit() or int(base) > MAX_BASE:
+        return None
+    return "%s-%d-%s" % (CODE, int(base), moncode)
+
+
 def page_path(row, lang: str = "fr") -> str:
     """Site-relative path of a question's page (`row`: a weblex_index.IndexRow or anything with the codes)."""
     path = PAGE_PATH % (row.moncode, row.base)
@@ -291,6 +310,7 @@ class Brussels:
     legislature_slug = staticmethod(legislature_slug)
     read_listing = staticmethod(read_listing)
     page_path = staticmethod(page_path)
+    document_id_from_url = staticmethod(document_id_from_url)
     read_page = staticmethod(read_page)
     page_status = staticmethod(page_status)
     section_span = staticmethod(section_span)

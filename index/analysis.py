@@ -35,7 +35,7 @@ from whoosh.lang.stopwords import stoplists
 
 #: Bump whenever a change alters the terms produced for some text: indexes built with another version
 #: are refused with a rebuild instruction.
-ANALYZER_VERSION = 6
+ANALYZER_VERSION = 7
 
 #: One pass over the text for all length-preserving substitutions (a regex is far faster than
 #: str.translate with a mapping on long texts).
@@ -334,8 +334,26 @@ class FrenchLanguage(Language):
 #: Pronouns that follow a verb in a French question ("faut-il", "sont-ils", "consacre-t-elle", "est-ce").
 FRENCH_INVERSIONS = frozenset("t il ils elle elles on je tu nous vous ce".split())
 
+class DutchLanguage(Language):
+    """Dutch, whose compounds also yield their parts at index time (dutch_compound_parts)."""
+
+    def _compute_terms(self, raw: str, index: bool) -> tuple[str, ...]:
+        terms = super()._compute_terms(raw, index)
+        if not index or len(terms) != 1 or _SEPARATORS.search(raw):
+            return terms
+        parts = dutch_compound_parts(fold(raw))
+        if not parts:
+            return terms
+        seen = dict.fromkeys(terms)
+        for part in parts:
+            term = self.word_term(part)
+            if term:
+                seen.setdefault(term)
+        return tuple(seen)
+
+
 FRENCH = FrenchLanguage("french", "fr", FRENCH_ELISIONS, _FRENCH_EXTRA_STOPS, FRENCH_INVERSIONS)
-DUTCH = Language("dutch", "nl")
+DUTCH = DutchLanguage("dutch", "nl")
 LANGUAGES = {"fr": FRENCH, "nl": DUTCH}
 
 
@@ -351,6 +369,9 @@ class NameLanguage(Language):
         return folded
 
     def _compute_terms(self, raw, index):
+        return with_joined_form(self._name_terms(raw, index), raw, index)
+
+    def _name_terms(self, raw, index):
         raw = unicodedata.normalize("NFKC", raw)
         parts = tuple(t for t in (fold(p) for p in _SEPARATORS.split(raw)) if t)
         if len(parts) <= 1:
@@ -374,6 +395,10 @@ class ExactLanguage(Language):
 
     def stem(self, folded: str) -> str:
         return folded
+
+
+    def _compute_terms(self, raw: str, index: bool) -> tuple[str, ...]:
+        return with_joined_form(super()._compute_terms(raw, index), raw, index)
 
 
 EXACT = ExactLanguage()
@@ -413,6 +438,46 @@ def decompound(word: str, known, max_parts: int = 3) -> list[str] | None:
             if parts:
                 return [head] + parts
     return None
+
+
+# -- issue 21: joined forms and Dutch compounds at index time (kept apart from the pipeline above) ------------
+
+#: Shortest Dutch word split into parts at index time, and the lexicon frequency (Zipf) a part must have:
+#: parts are common words ("verzuim" 3.3, "inning" 3.2, "stalling" 3.1); at 2.5, fragments such as "heid"
+#: or "kundige" split words that are not compounds.
+MIN_SPLIT_LENGTH = 2 * MIN_COMPOUND_PART
+MIN_PART_ZIPF = 3.0
+
+
+def with_joined_form(terms: tuple[str, ...], raw: str, index: bool) -> tuple[str, ...]:
+    """At index time, a hyphenated token also yields its parts written together ("flexi-jobs" →
+    "flexijobs", "anti-noyade" → "antinoyade", "Anne-Charlotte" → "annecharlotte"), so that a word typed
+    joined finds the text that hyphenates it; the query side reads the other direction (search/spelling.py).
+    Tokens with dots or ampersands (hub.brussels, 13.622.302) are names and numbers, not compounds."""
+    if not index or "-" not in raw or "." in raw or "&" in raw or "," in raw or not terms:
+        return terms
+    joined = fold(unicodedata.normalize("NFKC", raw)).replace("-", "")
+    if not joined.isalnum() or joined in terms:
+        return terms
+    return terms + (joined,)
+
+
+def dutch_compound_parts(word: str) -> list[str]:
+    """The parts of a folded Dutch compound that are words of the Dutch lexicon (index/lexicon.py), split
+    as `decompound` splits (longest head first, at most three parts, linking s/e/en): "ziekteverzuimpercentage"
+    → ziekte, verzuim, percentage; "voetgangersbeleid" → voetgangers, beleid. As Lucene's dictionary compound
+    word filter does, so that a plain Dutch word ("fiets", "beleid") finds the titles whose compounds hold it;
+    [] for a word that is no compound of lexicon words. Parts are not split again: "stalling" is a word, not
+    "stal" + "ling"."""
+    if len(word) < MIN_SPLIT_LENGTH or not word.isalpha():
+        return []
+    from .lexicon import lexicon
+    lex = lexicon()
+
+    def known(part: str) -> bool:
+        return lex.zipf(part, "nl") >= MIN_PART_ZIPF
+
+    return decompound(word, known) or []
 
 
 def analyze(text: str, language: str = "fr", index: bool = False) -> list[str]:

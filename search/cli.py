@@ -225,8 +225,11 @@ def _filters(since, until, author, minister, status, answered_since, answered_un
               help="date: oldest first; -date: newest first; answered/-answered: by answer date (undated last; "
                    "JSON score null).")
 @filter_options
-@click.option("--exact", is_flag=True, help="Search the words as typed: no spelling correction.")
-@click.option("--closest", is_flag=True, help="When nothing answers, list the closest documents.")
+@click.option("--exact", is_flag=True,
+              help="Search the words as typed: no spelling correction, and no reading of numbers, links, dates, "
+                   "statuses or type words.")
+@click.option("--closest/--no-closest", default=True, show_default=True,
+              help="When nothing answers, list the nearest documents (apart from the hits: \"closest\" in JSON).")
 @click.option("--count", "count_only", is_flag=True,
               help="Print only the number of matches, a bare number (like grep -c).")
 @max_cpu_option
@@ -245,6 +248,14 @@ def search_command(words, index_dir, limit, offset, sort, since, until, author, 
       legislature: statut:repondu|sans-reponse langue: type: titel:
       id:PRB-1-170312  code:170312  (official code)
       date:2026  date:2026-06  date:2026-01..2026-06-30  date:>=2026-01-01
+    \b
+    Read in plain words too (--exact turns it off; the summary says how):
+      question 1234, QE n° 12, 170312, PRB-1-170312, an official page's link
+      session 2025-2026, législature 2024-2029, cette législature
+      en 2025, depuis mars 2026, avant 2024, réponses d'août 2026, this year
+      sans réponse, non répondues, répondues, unanswered, onbeantwoord
+      question écrite, QE, interpellation: a type; "question", "réponse du
+      ministre": ignored
     \b
     Examples:
       parlsearch search stationnement vélo
@@ -266,11 +277,13 @@ def search_command(words, index_dir, limit, offset, sort, since, until, author, 
         fail("no query: give words to search for, or a filter such as --author or --since")
     machine, tty = out.format != "text", sys.stdout.isatty()
     if count_only:
-        given = [name for name, value in (("--limit", limit), ("--offset", offset or None), ("--closest", closest or None),
+        explicit = click.get_current_context().get_parameter_source("closest") == click.core.ParameterSource.COMMANDLINE
+        given = [name for name, value in (("--limit", limit), ("--offset", offset or None),
+                                          ("--closest", (closest and explicit) or None),
                                           ("--format %s" % out.format, machine or None)) if value is not None]
         if given:
             fail("--count prints the number of matches alone; it does not combine with %s" % ", ".join(given))
-        limit, why = 0, ""
+        limit, why, closest = 0, "", False
     elif limit is None:
         limit, why = default_limit(out.format, tty)
     else:
@@ -286,7 +299,7 @@ def search_command(words, index_dir, limit, offset, sort, since, until, author, 
     try:
         with engine:
             result = run(offset, min(limit, CHUNK_HITS) if streamed else limit)
-            if result.corrections:  # only the words changed: a pasted paragraph is not echoed back
+            if result.corrections and out.format != "text":  # text: in the summary line (the pager shows it)
                 from .output import safe
                 changed = ", ".join('"%s" as "%s"' % (safe(typed), safe(searched))
                                     for typed, searched in result.corrections)

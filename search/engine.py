@@ -25,13 +25,13 @@ from whoosh.qparser import syntax
 from whoosh.scoring import BM25F
 
 from ..corpus.model import Document
-from ..index.analysis import LANGUAGES, analyze, fold, normalize
+from ..index.analysis import LANGUAGES, analyze, normalize
 from ..index.schema import DEFAULT_FIELD_WEIGHTS, document_from_payload
 from ..index.segments import IndexView
 from ..index.store import damaged_index, open_index
 
 from . import plan as P
-from .budget import UNBOUNDED, QueryTooCostly
+from .budget import UNBOUNDED
 from .collect import rank, sort_by_date
 from .coverage import MIN_SHARED_WORDS, MIN_SIMILAR_COVERAGE, Word, answers, coverage, familiarity, measure, \
     shared_words, weigh
@@ -39,6 +39,8 @@ from .execute import Executor
 from .limits import MAX_EXPANDED_TERMS, ExpansionCounter, check_multiterm_words, check_size, fuzzy_note
 from .query import QueryError, check_balanced, check_terms, error_text, make_parser, rewrite, validate
 from .spelling import MAX_CORRECTED_WORDS, Vocabulary
+from .understood import plan_query, rank_named_first
+from .bare_words import _apply, offer, read_words, suggest
 
 SORTS = ("relevance", "date", "-date", "answered", "-answered")
 #: Fields whose text snippets are drawn from, in order of preference.
@@ -81,6 +83,9 @@ class SearchResult:
     #: each word spelling correction changed, as typed (without punctuation), and what it searched instead
     corrections: list[tuple[str, str]] = field(default_factory=list)
     closest: list[Hit] = field(default_factory=list)  # with closest=True and no answer: the nearest
+    #: how the query's words were read besides its topic (search/understand.py: identifiers, dates, statuses,
+    #: type words), as understand.Reading; empty with exact=True
+    understood: list = field(default_factory=list)
 
 
 @dataclass
@@ -97,6 +102,8 @@ class Plan:
     closest: list = field(default_factory=list)  # [(docnum, coverage)] when nothing answers
     executor: Executor | None = None  # the executor that measured the words (its postings cache)
     words: list = field(default_factory=list)  # the bare words under the coverage rule (coverage.Word)
+    named: np.ndarray | None = None  # documents the query's identifiers name (search/understood.py): first
+    suggestions: dict = field(default_factory=dict)  # {typed: index word} for real words searched as typed
 
     @property
     def query(self):
@@ -112,23 +119,6 @@ def _flatten(group):
             yield from _flatten(node)
         else:
             yield node
-
-
-#: Punctuation around a typed word ("festivals," "«tram»" "(gratuits)"): not part of the word the user meant.
-_AROUND_WORD = re.compile(r"^[\W_]+|[\W_]+$")
-
-
-def _as_typed(text: str) -> str:
-    """A typed word without the punctuation around it, for notes and spelling correction; itself when
-    nothing else is left ("--")."""
-    return _AROUND_WORD.sub("", text) or text
-
-
-def _apply(text: str, corrections: dict[str, str]) -> str:
-    """The query text with each corrected word replaced where it stands as a whole word."""
-    for typed, replacement in corrections.items():
-        text = re.sub(r"(?<![\w-])%s(?![\w-])" % re.escape(typed), lambda m: replacement, text)
-    return text
 
 
 def _parse_error(e: Exception) -> QueryError:
@@ -351,52 +341,6 @@ class Engine:
 
     # -- planning ------------------------------------------------------------------------------------
 
-    def _read_words(self, clauses, exact: bool, executor: Executor, budget=UNBOUNDED):
-        """Bare-word clauses as measured coverage Words, unknown words corrected or decompounded (unless
-        `exact`; at most MAX_CORRECTED_WORDS of them); returns (words, corrections as {typed: replacement},
-        how many unknown words were left uncorrected for that limit)."""
-        words, corrections, seen = [], {}, set()
-        tries = skipped = 0
-        typed_words = [self._word_text(node) for node, _ in clauses]
-        nodes = [self.node_of(q) for _, q in clauses]
-        for i in range(len(clauses) - 1):  # two typed words that the index holds as one ("fiets netwerk")
-            whole = self.vocabulary.joined(typed_words[i], typed_words[i + 1])
-            if whole:
-                terms = tuple(P.Term(f, t, self.weights.get(f, 1.0)) for f, t in whole)
-                nodes[i] = P.Or((nodes[i],) + terms)
-                nodes[i + 1] = P.Or((nodes[i + 1],) + terms)
-        for typed, node in zip(map(_as_typed, typed_words), nodes):
-            word = Word(typed, node)
-            measure(word, executor)
-            replacement = [word]
-            if not word.df and not exact:
-                tries += 1
-                if tries > MAX_CORRECTED_WORDS:
-                    skipped += 1
-                    fix = None
-                else:
-                    budget.check()
-                    fix = self.vocabulary.correct(typed)
-                if fix is not None:
-                    replacement = []
-                    for text in fix.words:
-                        wnode = self.word_node(text)
-                        heads = fix.heads.get(text)
-                        if heads:  # a compound head also meets the compounds it begins
-                            wnode = P.Or((wnode,) + tuple(P.Term(f, t, self.weights.get(f, 1.0)) for f, t in heads))
-                        w = Word(text, wnode, typed=typed)
-                        measure(w, executor)
-                        replacement.append(w)
-                    if fix.reported:
-                        corrections[typed] = " ".join(fix.words)
-            for w in replacement:
-                key = repr(w.node)
-                if key not in seen:  # a pasted paragraph repeats its words: each counts once
-                    seen.add(key)
-                    words.append(w)
-        weigh(words, self.doc_count)
-        return words, corrections, skipped
-
     def plan(self, text: str, filters: list | None = None, exact: bool = False, budget=None) -> Plan:
         """What to run for `text`: its plan node, and for two or more bare words the documents that answer
         under the coverage rule (search/coverage.py), with their coverage. `budget` (search/budget.py): the
@@ -419,7 +363,7 @@ class Engine:
             return Plan(_combine([self.node_of(q) for _, q in clauses] + filters), executor=executor)
         fixed = [self.node_of(q) for n, q in clauses if not self._is_bare_word(n)]
         bare = [(n, q) for n, q in clauses if self._is_bare_word(n)]
-        words, corrections, uncorrected = self._read_words(bare, exact, executor, budget)
+        words, corrections, uncorrected, suggestions = read_words(self, bare, exact, executor, budget)
         corrected = _apply(text, corrections) if corrections else None
         changed = list(corrections.items())
         note = None
@@ -428,7 +372,7 @@ class Engine:
                 % (MAX_CORRECTED_WORDS, uncorrected)
         if len(words) < 2:
             return Plan(_combine(fixed + [w.node for w in words] + filters), corrected=corrected,
-                        corrections=changed, note=note, executor=executor)
+                        corrections=changed, note=note, executor=executor, suggestions=suggestions)
         allowed = None
         if fixed or filters:
             allowed = executor.run(_combine(fixed + filters)).mask
@@ -439,69 +383,82 @@ class Engine:
             order = np.lexsort((candidates, -cov[candidates]))[:CLOSEST] if len(candidates) else []
             closest = [(int(candidates[i]), float(cov[candidates[i]])) for i in order]
             return Plan(None, corrected=corrected, corrections=changed, closest=closest, note=note,
-                        executor=executor)
+                        executor=executor, suggestions=suggestions)
         best = int(np.flatnonzero(docs)[np.argmax(cov[docs])])
         # as typed (a corrected word as the user typed it), each once
         dropped = list(dict.fromkeys(w.typed or w.text for w in words if not w.has[best]))
         return Plan(node, dropped=dropped, corrected=corrected, corrections=changed, docs=docs, coverage=cov,
-                    note=note, executor=executor, words=words)
+                    note=note, executor=executor, words=words, suggestions=suggestions)
 
     # -- searching -----------------------------------------------------------------------------------
 
-    def matches(self, text: str, filters: list | None = None, exact: bool = False, budget=None):
+    def matches(self, text: str, filters: list | None = None, exact: bool = False, budget=None, today=None):
         """(plan, bool mask of every document `search` would count for `text` and `filters`)."""
         if not (text or "").strip() and not filters:
             plan = Plan(P.Every(), executor=self.executor(budget))
         else:
-            plan = self.plan(text or "", filters, exact, budget)
-        if plan.node is None:
-            return plan, np.zeros(self.doc_count, dtype=bool)
-        result = plan.executor.run(plan.node)
-        mask = result.mask if plan.docs is None else result.mask & plan.docs
+            plan, _ = plan_query(self, text or "", filters, exact, budget, today)
+        mask = np.zeros(self.doc_count, dtype=bool)
+        if plan.node is not None:
+            result = plan.executor.run(plan.node)
+            mask = result.mask if plan.docs is None else result.mask & plan.docs
+        if plan.named is not None:
+            mask = mask | plan.named
         return plan, mask
 
     def search(self, text: str, *, limit: int = 10, offset: int = 0, sort: str = "relevance",
                filters: list | None = None, snippets: bool = True, exact: bool = False,
-               closest: bool = False, budget=None, explain: bool = False) -> SearchResult:
-        """Ranked hits for `text`. `exact` turns spelling correction off; `closest` lists the nearest
-        documents when the coverage rule leaves no answer; `explain` attaches to each hit the parts of its
-        score (search/explain.py)."""
+               closest: bool = False, budget=None, explain: bool = False, today=None) -> SearchResult:
+        """Ranked hits for `text`. `exact` reads the query as typed: no spelling correction, and none of
+        search/understand.py's readings (identifiers, dates and statuses in words, type words); `closest`
+        lists the nearest documents when the coverage rule leaves no answer; `explain` attaches to each hit
+        the parts of its score (search/explain.py); `today`: the date relative dates in words resolve
+        against (default: search.understand.today())."""
         if sort not in SORTS:
             raise QueryError("unknown sort %r (%s)" % (sort, ", ".join(SORTS)))
-        plan = self.plan(text, filters, exact, budget)
+        plan, understood = plan_query(self, text, filters, exact, budget, today)
+        readings = list(understood.readings) if understood else []
         note = plan.note or fuzzy_note(text)
-        if plan.node is None:
+        named = plan.named if plan.named is not None and plan.named.any() else None
+        if plan.node is None and named is None:
             near = []
             if closest and plan.closest:
                 near = [self._stored_hit(i, docnum, cov) for i, (docnum, cov) in enumerate(plan.closest, 1)]
-            suggestion = self.suggest(text, budget) if exact else None
+            suggestion = suggest(self, text, budget) if exact else offer(self, text, plan, filters, budget)
             return SearchResult(text, 0, [], note=note, corrected=plan.corrected, corrections=plan.corrections,
-                                closest=near, suggestion=suggestion)
-        result = plan.executor.run(plan.node)
-        mask = result.mask if plan.docs is None else result.mask & plan.docs
+                                closest=near, suggestion=suggestion, understood=readings)
+        if plan.node is not None:
+            result = plan.executor.run(plan.node)
+            mask = result.mask if plan.docs is None else result.mask & plan.docs
+            scores = result.scores if plan.coverage is None else result.scores * plan.coverage
+        else:
+            mask = np.zeros(self.doc_count, dtype=bool)
+            scores = np.zeros(self.doc_count, dtype=np.float64)
+        if named is not None:
+            scores = rank_named_first(scores, mask, named)
+            mask = mask | named
         total = int(np.count_nonzero(mask))
         want = offset + limit
         days = self.view.days("date_received")
         if sort == "relevance":
-            scores = result.scores if plan.coverage is None else result.scores * plan.coverage
             page = rank(mask, scores, days, want)[offset:want]
             scored = [(d, float(scores[d])) for d in page]
         else:
             column = days if sort in ("date", "-date") else self.view.days("date_answered")
             page = sort_by_date(mask, column, newest_first=sort.startswith("-"), want=want)[offset:want]
             scored = [(d, None) for d in page]
-        terms = self.snippet_terms(plan.node) if snippets else None
+        terms = self.snippet_terms(plan.node) if snippets and plan.node is not None else {}
         hits = []
         for i, (docnum, score) in enumerate(scored, start=offset + 1):
             doc = self.document(docnum)
             hits.append(Hit(i, score, doc, self._window_snippets(doc, terms) if snippets else [], docnum))
-        if explain and sort == "relevance":
+        if explain and sort == "relevance" and plan.node is not None:
             from .explain import explain as explain_hit
             for hit in hits:
                 hit.explanation = explain_hit(self, plan, hit.docnum)
-        suggestion = self.suggest(text, budget) if total == 0 and exact else None
+        suggestion = None if total else suggest(self, text, budget) if exact else offer(self, text, plan, filters, budget)
         return SearchResult(text, total, hits, dropped=plan.dropped, suggestion=suggestion, note=note,
-                            corrected=plan.corrected, corrections=plan.corrections)
+                            corrected=plan.corrected, corrections=plan.corrections, understood=readings)
 
     def snippet_terms(self, node: P.Node, fieldnames=SNIPPET_FIELDS) -> dict:
         """{field: the indexed terms the plan asks for there}, expansions as the index words they stand
@@ -537,38 +494,6 @@ class Engine:
     def _date_key(self, docnum: int) -> int:
         """Ordinal of the reception date (0: none), to break score ties newest first."""
         return int(self.view.days("date_received")[docnum])
-
-    def suggest(self, text: str, budget=None) -> str | None:
-        """With --exact: the query with its unknown words replaced by the index's closest spellings (the
-        first MAX_CORRECTED_WORDS unknown words), offered only if that query finds something ("did you
-        mean")."""
-        budget = budget or UNBOUNDED
-        changed = False
-        tries = 0
-
-        def fix(m):
-            nonlocal changed, tries
-            word = m.group()
-            if tries >= MAX_CORRECTED_WORDS or self.vocabulary.known(fold(word)):
-                return word
-            tries += 1
-            budget.check()
-            candidate = self.vocabulary.closest(fold(word))
-            if not candidate:
-                return word
-            changed = True
-            return candidate
-
-        suggestion = re.sub(r"(?<![\w:])[^\W\d_]+(?![\w:])", fix, text)
-        if not changed:
-            return None
-        try:
-            plan, mask = self.matches(suggestion, exact=True, budget=budget)
-        except QueryTooCostly:
-            raise
-        except QueryError:
-            return None
-        return suggestion if mask.any() else None
 
     def explain(self, text: str, doc_id: str, filters: list | None = None, exact: bool = False, budget=None):
         """Why the document `doc_id` (id or official code) scores what it scores for `text`

@@ -48,6 +48,7 @@ class SearchFilters:
     answered_until: dt.date | None = None
     type: str | None = None  # written_question, oral_question… (not on the CLI; the web page's facet)
     legislature: str | None = None  # 2019-2024 (not on the CLI; the web page's facet)
+    session: str | None = None  # 25/26 (read from the words "session 2025-2026": search/understand.py)
 
     def queries(self) -> list:
         """The whoosh queries to AND with the words (empty when nothing is restricted)."""
@@ -61,6 +62,8 @@ class SearchFilters:
             out.append(wq.Term("type", self.type))
         if self.legislature:
             out.append(wq.Term("legislature", self.legislature))
+        if self.session:
+            out.append(wq.Term("session", self.session))
         return [q for q in out if q is not None]
 
     def __bool__(self) -> bool:

@@ -9,6 +9,7 @@ from whoosh import query as wq
 
 from ..corpus.model import Document, normalize_legislature
 from ..index.schema import document_from_payload
+from .identify import id_from_link, id_spellings
 from .links import official_hosts
 
 #: At most this many candidates are listed for an ambiguous question number.
@@ -23,26 +24,14 @@ class LookupError_(LookupError):
         self.candidates = candidates or []
 
 
-def _id_spellings(text: str) -> list[str]:
-    """An id as typed, upper-cased (prb-1-170312), and with upper-case assembly and lower-case type code
-    (prb-2019-2024-QE-12 → PRB-2019-2024-qe-12)."""
-    out = [text, text.upper()]
-    head, _, rest = text.partition("-")
-    if rest:
-        out.append(head.upper() + "-" + rest.lower())
-    return list(dict.fromkeys(out))
-
-
 def _from_url(engine, url: str) -> Document | None:
     parts = urllib.parse.urlsplit(url)
     if (parts.hostname or "").lower() not in official_hosts():
         raise LookupError_("not an official page of the Parliament: %s" % parts.hostname)
-    params = urllib.parse.parse_qs(parts.query)
-    moncode = (params.get("moncode") or [""])[0].strip()
-    base = (params.get("base") or ["1"])[0].strip() or "1"
-    if not moncode.isdigit() or not base.isdigit():
+    doc_id = id_from_link(url)  # each assembly reads its own page URLs
+    if doc_id is None:
         raise LookupError_("the URL names no question (no moncode=NUMBER)")
-    return engine.get("PRB-%s-%s" % (base, moncode)) or engine.get(moncode)
+    return engine.get(doc_id) or engine.get(doc_id.rsplit("-", 1)[-1])
 
 
 def by_number(engine, number: int, legislature: str | None = None) -> list[Document]:
@@ -64,7 +53,7 @@ def resolve(engine, text: str, legislature: str | None = None) -> Document:
             raise LookupError_("no document for that URL in the index")
         return doc
     if legislature is None:
-        for spelling in _id_spellings(text):
+        for spelling in id_spellings(text):
             doc = engine.get(spelling)
             if doc is not None:
                 return doc

@@ -69,6 +69,7 @@ def result_dict(result: SearchResult) -> dict:
         "suggestion": result.suggestion,
         "note": result.note,
         "corrected": result.corrected,
+        "understood": [r.to_dict() for r in result.understood],
         "hits": [hit_dict(h) for h in result.hits],
         **({"closest": [hit_dict(h) for h in result.closest]} if result.closest else {}),
     }
@@ -134,7 +135,7 @@ def text_hits(result: SearchResult, style: Style, offset: int = 0, similar_to: s
             lines.append("    " + style.marked(" ".join(snippet.split())))
         lines.append("")
     if result.closest:
-        lines.append("no result; closest:")
+        lines.append("no result — nearest:")
         for hit in result.closest:  # as --format line gives them: date, id, author → minister, subject
             lines.append("%s %s  %s" % (style("%2d." % hit.rank, dim=True), line_hit(hit, style),
                                         style("(covers %d%% of the query)" % round(100 * hit.score), dim=True)))
@@ -167,9 +168,24 @@ def summary_line(result: SearchResult, offset: int = 0) -> str:
             text += " (none shown: --limit 0; --count prints the number alone)"
     if result.dropped:
         text += " (relaxed: dropped %s)" % ", ".join('"%s"' % safe(w) for w in result.dropped)
+    notices = []
+    if result.understood:
+        notices.append("read as: " + ", ".join(reading_text(r) for r in result.understood))
+    if result.corrections:  # only the words changed: a pasted paragraph is not echoed back
+        notices.append("searched " + ", ".join('"%s" as "%s"' % (safe(typed), safe(searched))
+                                               for typed, searched in result.corrections))
+    if notices:
+        text += " (%s; --exact searches the words as typed)" % "; ".join(notices)
     if result.suggestion:
         text += '. Did you mean: %s' % safe(result.suggestion)
     return text
+
+
+def reading_text(reading) -> str:
+    """One reading of search/understand.py for people: its meaning, or the words it ignored."""
+    if reading.meaning.startswith("ignored"):
+        return '"%s" %s' % (safe(reading.typed), safe(reading.meaning))
+    return safe(reading.meaning)
 
 
 def text_document(doc: Document, style: Style) -> list[str]:

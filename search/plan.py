@@ -190,6 +190,9 @@ def from_whoosh(q, schema) -> Node:
             return AndNot(convert(q.a), convert(q.b), boost)
         if isinstance(q, wq.AndMaybe):
             return AndMaybe(convert(q.a), convert(q.b), boost)
+        if isinstance(q, wq.Require):  # whoosh: documents matching both sides, scored by the first only
+            # (a compound's boost applies when it has two children or more: Every makes the second one)
+            return And((convert(q.a), And((convert(q.b), Every(0.0)), 0.0)), boost)
         if isinstance(q, wq.Not):
             return Not(convert(q.query), boost)
         if isinstance(q, wq.ConstantScoreQuery):

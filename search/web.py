@@ -79,6 +79,26 @@ def marked(text: str | None) -> Markup:
     return Markup("".join(out))
 
 
+#: A reading of search/understand.py (its English meaning) in the page's French, piece by piece.
+_READING_FR = (("status unanswered", "statut : sans réponse"), ("received", "reçue"), ("answered", "répondue"), (" since ", " depuis "), (" before ", " avant "),
+               (" after ", " après "), (" until ", " jusqu’à "),
+               ("status répondue", "statut : répondue"), ("question number or code", "question ou code n°"),
+               ("question number", "question n°"), ("the question", "la question"), ("legislature", "législature"),
+               ("type written question", "type : question écrite"), ("type oral question", "type : question orale"),
+               ("type interpellation", "type : interpellation"), ("ignored", "ignoré"), ("no such question",
+               "aucune question de ce nom"), (" in the subject", " dans l’objet"), ("(or ", "(ou "),
+               ("not a question's page", "pas la page d’une question"), ("in the index", "dans l’index"),
+               ("(no ", "(aucune "))
+
+
+def reading_fr(reading) -> str:
+    """How a query's words were read, in French (the command line says it in English)."""
+    text = reading.meaning
+    for english, french in _READING_FR:
+        text = text.replace(english, french)
+    return text
+
+
 def paragraphs(text: str | None) -> list[Markup]:
     """Marked text split into its paragraphs (one per line of the document)."""
     text = (text or "").replace("\r\n", "\n").replace("\r", "\n")
@@ -189,7 +209,7 @@ def create_app(index_dir, engine: Engine | None = None, engines: int = WORKERS,
     app.config["PARLSEARCH_BUDGET_SECONDS"] = budget_seconds
     app.jinja_env.autoescape = True
     app.jinja_env.finalize = _finalize
-    app.jinja_env.filters.update(marked=marked, paragraphs=paragraphs)
+    app.jinja_env.filters.update(marked=marked, paragraphs=paragraphs, reading_fr=reading_fr)
     pool = EnginePool(index_dir, engine, size=engines)
     app.extensions["parlsearch"] = pool
 
@@ -247,9 +267,10 @@ def create_app(index_dir, engine: Engine | None = None, engines: int = WORKERS,
 
     def run_search(form: SearchForm, limit: int, offset: int, snippets=True, facets=True, closest=False):
         with pool.use() as engine:
+            exact = form.exact == "1"
             result = engine_call(engine.search, form.q, limit=limit, offset=offset, sort=form.sort,
-                                 filters=form.filters(), snippets=snippets, closest=closest)
-            counts = engine_call(facet_counts, engine, form.q, form.filters()) if facets else None
+                                 filters=form.filters(), snippets=snippets, closest=closest, exact=exact)
+            counts = engine_call(facet_counts, engine, form.q, form.filters(), exact=exact) if facets else None
         return result, counts
 
     def render_search(form: SearchForm, result=None, facets=None, status: int = 200, **more):

@@ -42,7 +42,8 @@ SORT_LABELS = {"relevance": "pertinence", "-date": "plus récentes d’abord", "
 LABELS = {"q": "Rechercher", "author": "Auteur", "minister": "Ministre", "status": "Statut", "type": "Type",
           "legislature": "Législature", "since": "Reçue depuis", "until": "Reçue jusqu’au",
           "answered_since": "Répondue depuis", "answered_until": "Répondue jusqu’au", "sort": "Tri",
-          "n": "Par page", "page": "Page", "text": "Projet de question", "id": "Document"}
+          "n": "Par page", "page": "Page", "text": "Projet de question", "id": "Document",
+          "exact": "Mots tels que tapés"}
 DATE_FIELDS = ("since", "until", "answered_since", "answered_until")
 _PERIOD = re.compile(r"\d{4}(?:-\d{1,2}(?:-\d{1,2})?)?")
 
@@ -132,10 +133,11 @@ class SearchForm:
     sort: str = "relevance"
     page: int = 1
     n: int = DEFAULT_PAGE_SIZE
+    exact: str = ""  # "1": the words as typed (no correction, no reading of numbers, dates…: search/understand.py)
     errors: list = field(default_factory=list, compare=False, repr=False)
 
     #: The URL parameters a search reads (the others are the pages' own: `bom` of the CSV download).
-    PARAMS = ("q", "author", "minister", "status", "type", "legislature", *DATE_FIELDS, "sort", "page", "n")
+    PARAMS = ("q", "author", "minister", "status", "type", "legislature", *DATE_FIELDS, "sort", "page", "n", "exact")
     #: The parameters that restrict the matches (everything but the words, the order and the page).
     FILTERS = ("author", "minister", "status", "type", "legislature", *DATE_FIELDS)
 
@@ -149,6 +151,7 @@ class SearchForm:
             "sort": lambda: _choice("sort", text_param(args, "sort"), SORTS) or "relevance",
             "n": lambda: _number(args, "n", DEFAULT_PAGE_SIZE, 1, MAX_PAGE_SIZE),
             "page": lambda: _number(args, "page", 1, 1, None),
+            "exact": lambda: "1" if _choice("exact", text_param(args, "exact"), ("0", "1")) == "1" else "",
         }
         for name in cls.PARAMS:
             read = readers.get(name, lambda name=name: text_param(args, name))

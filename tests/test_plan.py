@@ -184,3 +184,14 @@ def test_word_nodes_are_the_parsers_for_every_word_of_the_corpus(engine):
             words.update(m.group().lower() for m in _WORD.finditer(text or ""))
     assert len(words) > 5000
     assert [w for w in sorted(words) if engine.word_node(w) != engine.parsed_word_node(w)] == []
+
+
+def test_require_is_planned_as_whoosh_scores_it(engine):
+    """`a REQUIRE b`: the documents matching both, scored by `a` alone ("ANDNOT REQUIRE ANDtram", found by the
+    operator fuzz test, raised Unsupported: the plan had no node for whoosh's Require)."""
+    engine.search("ANDNOT REQUIRE ANDtram")
+    both = {h.doc.id for h in engine.search("tram AND bus", limit=50).hits}
+    required = engine.search("tram REQUIRE bus", limit=50).hits
+    assert {h.doc.id for h in required} == both
+    alone = {h.doc.id: h.score for h in engine.search("tram", limit=200, exact=True).hits}
+    assert all(abs(h.score - alone[h.doc.id]) < 1e-6 for h in required)

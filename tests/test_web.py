@@ -215,7 +215,7 @@ def test_asked_before_lists_closest_questions(client, engine):
 
 def test_api_search_mirrors_cli_json(client, engine):
     data = json.loads(get(client, "/api/search", q=QUERY).data)
-    assert set(data) == {"query", "total", "dropped", "suggestion", "corrected", "note", "hits"}
+    assert set(data) == {"query", "total", "dropped", "suggestion", "corrected", "note", "understood", "hits"}
     assert data["total"] == engine.search(QUERY).total
     assert all(list(h) == list(HIT_KEYS) for h in data["hits"])
     cli = subprocess.run(parlsearch_argv() + ["search", QUERY, "--json", "-n", str(web.DEFAULT_PAGE_SIZE), "--index",
