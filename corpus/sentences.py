@@ -104,7 +104,7 @@ def first_sentence(text: str, max_chars: int = 160) -> str:
     """The first sentence of `text` (up to a `. `, `? `, `! ` or a joined sentence end, see the module doc),
     on one line, cut at a word boundary with "…" past `max_chars`. A title derived from a question that
     has none (corpus/chamber.py)."""
-    text = " ".join((text or "").split())
+    text = " ".join((text or "")[:4 * max_chars].split())  # what the title can hold, whatever the text's length
     end = len(text)
     for m in _SPACED_END.finditer(text):
         before = _WORD_BEFORE.search(text, max(0, m.start() - 12), m.start())
@@ -114,7 +114,7 @@ def first_sentence(text: str, max_chars: int = 160) -> str:
         end = m.end()
         break
     for m in _TOKEN.finditer(text, 0, end):
-        cuts = sentence_cuts(m.group())
+        cuts = sentence_cuts(m.group()) if "." in m.group() else None
         if cuts:
             end = min(end, m.start() + cuts[0] + 1)
             break
