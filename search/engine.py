@@ -41,8 +41,12 @@ from .query import QueryError, check_balanced, check_terms, error_text, make_par
 from .spelling import MAX_CORRECTED_WORDS, Vocabulary
 
 SORTS = ("relevance", "date", "-date", "answered", "-answered")
-#: Fields whose text snippets are drawn from, in order of preference.
-SNIPPET_FIELDS = ("question", "answer")
+#: Where snippets are drawn from, in order of preference: (document text, the index field that holds it).
+#: The Dutch texts come last: a Dutch query meets a bilingual question (the Chamber's) in its Dutch text.
+SNIPPET_SOURCES = (("question", "question"), ("answer", "answer"), ("question_nl", "body_nl"),
+                   ("answer_nl", "body_nl"))
+#: The index fields of those texts.
+SNIPPET_FIELDS = tuple(dict.fromkeys(field for _, field in SNIPPET_SOURCES))
 MARK_START, MARK_END = "\x02", "\x03"
 #: Documents listed by --closest when no document answers.
 CLOSEST = 3
@@ -516,14 +520,14 @@ class Engine:
         """Snippets from the densest window of query words of each field (search/snippets.py)."""
         from .snippets import best_snippet
         out = []
-        for name in SNIPPET_FIELDS:
-            if len(out) >= top or not terms.get(name):
+        for name, field in SNIPPET_SOURCES:
+            if len(out) >= top or not terms.get(field):
                 continue
-            snippet = best_snippet(getattr(doc, name), self.schema[name].language, terms[name])
+            snippet = best_snippet(getattr(doc, name), self.schema[field].language, terms[field])
             if snippet:
                 out.append(snippet)
         if not out:
-            lead = " ".join((doc.question or "").split())
+            lead = " ".join((doc.question or doc.question_nl or "").split())
             out.append(lead[:200] + ("…" if len(lead) > 200 else ""))
         return out
 
@@ -580,9 +584,13 @@ class Engine:
             return None
         return explain_hit(self, plan, docnum)
 
+    #: The fields that name one document: its id, its official code (Weblex's moncode), its official
+    #: identifier (the Chamber's URI).
+    KEY_FIELDS = ("id", "moncode", "official_id")
+
     def docnum_of(self, doc_id: str) -> int | None:
-        """The document number of an id or official code in this view, or None."""
-        for fieldname in ("id", "moncode"):
+        """The document number of an id, official code or official identifier in this view, or None."""
+        for fieldname in self.KEY_FIELDS:
             docnum = self.searcher.document_number(**{fieldname: doc_id})
             if docnum is not None:
                 return docnum
@@ -591,9 +599,9 @@ class Engine:
     # -- documents ---------------------------------------------------------------------------------
 
     def get(self, doc_id: str) -> Document | None:
-        """A document by id, or by official code (moncode)."""
-        stored = self.searcher.document(id=doc_id) or self.searcher.document(moncode=doc_id)
-        return document_from_payload(stored["payload"]) if stored else None
+        """A document by id, official code (moncode) or official identifier."""
+        docnum = self.docnum_of(doc_id) if doc_id else None
+        return self.document(docnum) if docnum is not None else None
 
     def similar(self, doc_id: str, limit: int = 10, budget=None) -> list[Hit]:
         """Questions most like this one ("has this been asked before?"), excluding itself; only those
@@ -601,8 +609,10 @@ class Engine:
         doc = self.get(doc_id)
         if doc is None:
             raise KeyError(doc_id)
-        # The subject names the topic: its words count three times among the question's.
-        text = "\n".join(t for t in (doc.subject, doc.subject, doc.subject, doc.question) if t)
+        # The subject names the topic: its words count three times among the question's — unless it is only
+        # the question's first sentence (a derived title), which the question holds already.
+        subject = () if doc.title_derived else (doc.subject,) * 3
+        text = "\n".join(t for t in (*subject, doc.question or doc.question_nl) if t)
         return self.similar_text(text, limit=limit, exclude=doc.id, budget=budget)
 
     def similar_text(self, text: str, limit: int = 10, exclude: str | None = None, budget=None) -> list[Hit]:

@@ -1,5 +1,7 @@
 """Finding one document from what a person has at hand: its id in any case, its official code, its
-official page URL (…/weblex-quest-det/?moncode=170312&base=1), or its question number with the legislature."""
+official page URL (…/weblex-quest-det/?moncode=170312&base=1) or identifier (the Chamber's
+http://data.dekamer.be/v0/qrva/… or its key alone), or its question number with the legislature. Which
+references name which document is each assembly's to say (corpus.assembly.document_id_of)."""
 from __future__ import annotations
 
 import re
@@ -34,15 +36,19 @@ def _id_spellings(text: str) -> list[str]:
 
 
 def _from_url(engine, url: str) -> Document | None:
-    parts = urllib.parse.urlsplit(url)
+    from ..corpus.assembly import document_id_of
+    try:
+        parts = urllib.parse.urlsplit(url)
+    except ValueError:
+        raise LookupError_("not a URL: %s" % url[:100]) from None
     if (parts.hostname or "").lower() not in official_hosts():
         raise LookupError_("not an official page of the Parliament: %s" % parts.hostname)
-    params = urllib.parse.parse_qs(parts.query)
-    moncode = (params.get("moncode") or [""])[0].strip()
-    base = (params.get("base") or ["1"])[0].strip() or "1"
-    if not moncode.isdigit() or not base.isdigit():
-        raise LookupError_("the URL names no question (no moncode=NUMBER)")
-    return engine.get("PRB-%s-%s" % (base, moncode)) or engine.get(moncode)
+    doc_id = document_id_of(url)
+    if doc_id is None:
+        raise LookupError_("the URL names no question (no moncode=NUMBER, nor an identifier of the Chamber's "
+                           "written questions)")
+    moncode = (urllib.parse.parse_qs(parts.query).get("moncode") or [""])[0].strip()
+    return engine.get(doc_id) or (engine.get(moncode) if moncode else None)
 
 
 def by_number(engine, number: int, legislature: str | None = None) -> list[Document]:
@@ -64,8 +70,9 @@ def resolve(engine, text: str, legislature: str | None = None) -> Document:
             raise LookupError_("no document for that URL in the index")
         return doc
     if legislature is None:
-        for spelling in _id_spellings(text):
-            doc = engine.get(spelling)
+        from ..corpus.assembly import document_id_of
+        for spelling in _id_spellings(text) + [document_id_of(text)]:  # …or an official identifier's key
+            doc = engine.get(spelling) if spelling else None
             if doc is not None:
                 return doc
     digits = text.lstrip("#")
