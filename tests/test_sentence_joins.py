@@ -152,6 +152,10 @@ def test_search_finds_the_words_on_both_sides_of_a_join(join_index, query, ids):
     ("M. Dupont a écrit à l'art. 5 une phrase. La suite.", "M. Dupont a écrit à l'art. 5 une phrase."),
     ("Le site hub.brussels annonce un plan. Autre chose.", "Le site hub.brussels annonce un plan."),
     ("Sans point final", "Sans point final"),
+    ("1. Comment envisagez-vous la coopération avec Securail ?2. Pour les questions suivantes",
+     "1. Comment envisagez-vous la coopération avec Securail ?"),
+    ("Est-ce possible.1. Combien de cas ? 2. Où ?", "Est-ce possible."),
+    ("En 2020. La suite.", "En 2020."),
     ("  Des   espaces\n et des lignes.  Puis.", "Des espaces et des lignes."),
 ])
 def test_first_sentence(text, title):
