@@ -647,20 +647,26 @@ class Engine:
 
     def _text_terms(self, text: str, budget=UNBOUNDED) -> list[tuple[str, int, int]]:
         """(word, occurrences, documents holding it) of each distinct word of a free text that may be a key
-        word: one term of the exact form, no stopword (a document frequency of 0: unknown to the index)."""
+        word: one term of the exact form, no stopword (a document frequency of 0: unknown to the index).
+        Spellings of one exact form are one word, their occurrences added up ("l'accompagnatrice" and
+        "accompagnatrice": the elided form was a second key word, the same word counted twice)."""
         text = normalize(text or "")[:MAX_SIMILAR_TEXT]
         counts: dict[str, int] = {}
         for m in _WORD.finditer(text):
             word = m.group().lower()
             counts[word] = counts.get(word, 0) + 1
-        out = []
+        by_term: dict[str, list] = {}
         for i, (word, count) in enumerate(counts.items()):
             if not i % 64:
                 budget.check()
             terms = analyze(word, "exact")
             if len(terms) == 1 and not self._is_stop_text(word):
-                out.append((word, count, self.vocabulary.frequency(terms[0])))
-        return out
+                known = by_term.get(terms[0])
+                if known is None:
+                    by_term[terms[0]] = [word, count, self.vocabulary.frequency(terms[0])]
+                else:
+                    known[1] += count
+        return [tuple(entry) for entry in by_term.values()]
 
     def _key_words(self, terms, executor: Executor, min_df: int = 1) -> list[Word]:
         """The KEY_WORDS most informative words of a text (occurrences × idf of the exact form), as

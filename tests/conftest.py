@@ -92,3 +92,67 @@ def segmented_index(tmp_path_factory, bundled_index):
     f.write_text("\n".join(json.dumps(r, ensure_ascii=False, default=str) for r in changed) + "\n", encoding="utf-8")
     update_index([f], path)
     return path
+
+
+# -- both assemblies in one index ----------------------------------------------------------------------------
+
+#: Chamber records every test of both assemblies can count on (besides the first ones of the data set): the
+#: question on night and shift work, its near neighbour, a question put to three ministers, one without a
+#: bulletin, the bodycams question.
+CHAMBER_KEYS = ("55-B034-2-0136-2020202107205", "55-B030-5-0024-2020202105463", "55-B032-6-0151-2020202106194",
+                "55-B025-6-0812-2019202003197", "55-B018-5-0502-2019202003197", "55--3-0158-2020202107112",
+                "55-B031-13-0035-2020202105680")
+#: Records of the Chamber's data set in the small index: enough for facets, filters and ranking to mean
+#: something, few enough to index in a second or two.
+CHAMBER_SUBSET = 300
+
+
+def chamber_lines(count: int | None = None) -> list[bytes]:
+    """The Chamber's records as published (JSON Lines, byte for byte): the first `count` and the CHAMBER_KEYS
+    ones (all when count is None)."""
+    import gzip
+    from parlsearch.corpus.chamber import dataset_path
+    with gzip.open(dataset_path(), "rb") as f:
+        lines = f.read().splitlines()
+    if count is None:
+        return lines
+    keys = [("/" + k + '"').encode() for k in CHAMBER_KEYS]
+    return lines[:count] + [line for line in lines[count:] if any(k in line for k in keys)]
+
+
+@pytest.fixture(scope="session")
+def chamber_subset_file(tmp_path_factory):
+    """CHAMBER_SUBSET records of the Chamber's data set (and the CHAMBER_KEYS ones) in a .jsonl file."""
+    path = tmp_path_factory.mktemp("chamber") / "chamber-subset.jsonl"
+    path.write_bytes(b"\n".join(chamber_lines(CHAMBER_SUBSET)) + b"\n")
+    return path
+
+
+@pytest.fixture(scope="session")
+def both_index(tmp_path_factory, chamber_subset_file):
+    """The bundled Brussels corpus and a few hundred of the Chamber's questions in one index (read-only)."""
+    from parlsearch.index.update import update_index
+    path = tmp_path_factory.mktemp("both") / "index"
+    summary = update_index([REPO / "corpus" / "data", chamber_subset_file], path)
+    assert summary.documents == 107 + len(chamber_lines(CHAMBER_SUBSET)) and not summary.rejected
+    return path
+
+
+@pytest.fixture(scope="session")
+def both_engine(both_index):
+    from parlsearch.search.engine import Engine
+    e = Engine.open(both_index)
+    yield e
+    e.close()
+
+
+@pytest.fixture(scope="session")
+def chamber_index(tmp_path_factory):
+    """Both assemblies whole: the Brussels corpus and the Chamber's 6,059 questions (a minute to build:
+    for slow tests only)."""
+    from parlsearch.corpus.chamber import dataset_path
+    from parlsearch.index.update import update_index
+    path = tmp_path_factory.mktemp("chamber-full") / "index"
+    summary = update_index([REPO / "corpus" / "data", dataset_path()], path)
+    assert summary.documents == 107 + 6059
+    return path
