@@ -77,7 +77,9 @@ def accepted(expect: list[str]) -> set[str]:
 
 
 def matches(doc, want: set[str]) -> bool:
-    return doc.id in want or doc.moncode in want or doc.official_id in want
+    """Whether a hit's document is one of `want` (accepted's names); the document may be another engine's
+    (bench/: an id and a moncode only)."""
+    return doc.id in want or doc.moncode in want or getattr(doc, "official_id", None) in want
 
 
 def evaluate(engine, cases: list[dict], limit: int = 10) -> EvalReport:
