@@ -62,11 +62,12 @@ class LazyGroup(click.Group):
 @click.option("--debug", is_flag=True, expose_value=False, is_eager=True, callback=set_debug,
               help="Show the Python traceback of an internal error (also: PARLSEARCH_DEBUG=1).")
 def cli():
-    """Search the written questions and answers of the Brussels Parliament.
+    """Search the written questions and answers of the Brussels Parliament and the federal Chamber.
 
     \b
     First search:   parlsearch search "stationnement vélo"
     (the index is built from the bundled corpus on first use)
+    The Chamber's 6,059 questions of 2020: parlsearch index --bundled chamber
 
     \b
     Exit status: 0 found (or done), 1 nothing found, 2 error (one line
@@ -270,7 +271,8 @@ def search_command(words, index_dir, limit, offset, sort, assembly, since, until
       tram OR bus, tram -bus, (tram OR bus) STIB, NOT, AND
       cyclab*  prefix;  stationement~  fuzzy
       titre: question: reponse: auteur: ministre: numero: session:
-      legislature: statut:repondu|sans-reponse langue: type: titel:
+      legislature: statut:repondu|sans-reponse|inconnu langue: type: titel:
+      tekst: (Dutch texts)  assemblee:brussels|chamber
       id:PRB-1-170312  code:170312  (official code)
       date:2026  date:2026-06  date:2026-01..2026-06-30  date:>=2026-01-01
     \b
@@ -348,8 +350,9 @@ def _no_document(doc_id: str) -> None:
 @click.option("--open", "open_page", is_flag=True, help="Open the official page in the web browser.")
 @output_options(HIT_FORMATS)
 def show_command(doc_id, index_dir, legislature, open_page, out):
-    """Show one document by id (PRB-1-170312, any case), official code (170312), official page URL, or
-    question number with --legislature (show 1263 --legislature 2019-2024).
+    """Show one document by id (PRB-1-170312, any case), official code (170312), official page URL or
+    identifier (the Chamber's http://data.dekamer.be/v0/qrva/… or its key), or question number with
+    --legislature (show 1263 --legislature 2019-2024).
 
     --json prints every field of the document; --csv, --tsv and --format line
     one row, as search does.

@@ -589,17 +589,20 @@ class Engine:
     KEY_FIELDS = ("id", "moncode", "official_id")
 
     def docnum_of(self, doc_id: str) -> int | None:
-        """The document number of an id, official code or official identifier in this view, or None."""
+        """The document number of an id, official code or official identifier in this view, or of the document
+        another official reference names (the Chamber's key alone: corpus.assembly.document_id_of); None."""
         for fieldname in self.KEY_FIELDS:
             docnum = self.searcher.document_number(**{fieldname: doc_id})
             if docnum is not None:
                 return docnum
-        return None
+        from ..corpus.assembly import document_id_of
+        named = document_id_of(doc_id)
+        return self.searcher.document_number(id=named) if named and named != doc_id else None
 
     # -- documents ---------------------------------------------------------------------------------
 
     def get(self, doc_id: str) -> Document | None:
-        """A document by id, official code (moncode) or official identifier."""
+        """A document by id, official code (moncode), official identifier or another official reference."""
         docnum = self.docnum_of(doc_id) if doc_id else None
         return self.document(docnum) if docnum is not None else None
 

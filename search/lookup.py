@@ -70,9 +70,8 @@ def resolve(engine, text: str, legislature: str | None = None) -> Document:
             raise LookupError_("no document for that URL in the index")
         return doc
     if legislature is None:
-        from ..corpus.assembly import document_id_of
-        for spelling in _id_spellings(text) + [document_id_of(text)]:  # …or an official identifier's key
-            doc = engine.get(spelling) if spelling else None
+        for spelling in _id_spellings(text):  # engine.get also takes an official identifier or its key
+            doc = engine.get(spelling)
             if doc is not None:
                 return doc
     digits = text.lstrip("#")
