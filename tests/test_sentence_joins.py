@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from parlsearch.corpus.sentences import DOMAIN_LABELS, first_sentence, sentence_cuts
+from parlsearch.corpus.sentences import ABBREVIATIONS, DOMAIN_LABELS, first_sentence, sentence_cuts
 from parlsearch.index.analysis import DUTCH, EXACT, FRENCH, analyze, raw_tokens
 
 LANGS = [FRENCH, DUTCH, EXACT]
@@ -37,10 +37,10 @@ def test_where_a_dot_ends_a_sentence(token, cuts):
     assert sentence_cuts(token) == cuts
 
 
-@given(small, capitalised)
+@given(small.filter(lambda w: w not in ABBREVIATIONS), capitalised)
 def test_a_join_reads_as_if_the_space_were_there(end, start):
-    """The rule as a property: "…word.Word…" gives the terms and positions of "…word. Word…", in every
-    language, at index and query time."""
+    """The rule as a property: "…word.Word…" (the word before the dot not an abbreviation: "mr.Dupont") gives
+    the terms and positions of "…word. Word…", in every language, at index and query time."""
     joined, spaced = "le %s.%s suit" % (end, start), "le %s. %s suit" % (end, start)
     for lang in LANGS:
         assert positions_of(lang, joined) == positions_of(lang, spaced)
