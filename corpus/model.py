@@ -1,4 +1,9 @@
-"""The one document model every reader produces, and the rules that derive its fields."""
+"""The one document model every reader produces, and the rules that derive its fields.
+
+Size (~440 lines): the Document and every rule a field goes through (identifiers checked, ids made,
+subjects, sessions, dates, statuses, hashes, the merge of two readings): one place, so that every reader
+produces the same documents.
+"""
 from __future__ import annotations
 
 import dataclasses

@@ -3,6 +3,10 @@
     result = read_paths(["corpus/data"])
     result.documents   # deduplicated, one per id
     result.problems    # Problem(path, record, reason) for everything that could not be read
+
+Size (~410 lines): one file's path from its bytes to its items — sniffing, the size bounds, gzip, JSON,
+JSON Lines, pages — and the deduplication of readings, kept in one place because every form shares the
+same problem reporting; the formats themselves live in records.py, jsonstream.py, weblex.py, plaintext.py.
 """
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 Exit status follows grep: 0 something matched, 1 nothing matched, 2 an error (see `cli_common`). This module
 holds the commands that read or build the index (index, search, show, similar, eval, stats); their options
-and help texts are most of its ~450 lines, the work is in the modules they call (fetch, serve and watch
+and help texts are most of its ~500 lines, the work is in the modules they call (fetch, serve and watch
 live in cli_fetch, cli_serve and cli_workflow).
 """
 from __future__ import annotations
