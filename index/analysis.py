@@ -3,6 +3,8 @@
 Pipeline, per raw token:
   NFKC, apostrophe and hyphen variants unified, exotic spaces → space
   → tokens: words with inner . , & ' - kept together (hub.brussels, 13.622.302, 1,5, flexi-jobs)
+  → sentence joins split: two sentences glued by a dot (professionnel.Cette) are two tokens, each with its
+    own position, as if the space were there (`raw_tokens`; the rule is corpus/sentences.py's)
   → elision (l', d', qu', jusqu'…) dropped
   → lowercase, accent folding (unidecode), stopwords removed (their position is kept)
   → Snowball stemming (French, or Dutch) of the folded word; words with digits are not stemmed.
@@ -12,15 +14,18 @@ stemmer treats "é" and "e" differently, so stem-then-fold would not meet the un
 
 Each raw token holds one position. At index time a compound also yields its parts at that same position
 ("flexi-jobs" → "flexi-job", "flexi", "job"; "hub.brussels" → "hub.brussels", "hub", "brussel"), so it is
-found as a whole and by its parts; at query time only the whole is produced.
+found as a whole and by its parts; at query time only the whole is produced. A sentence join is not a
+compound: "professionnel.Cette réduction" is "professionnel", "cette" (a stopword) and "réduction" at three
+positions, at index and query time alike, and "professionnel.cette" is no term.
 
 Beside the stems, the EXACT language keeps each word's unstemmed, accent-folded form ("stationnement",
 never "station"), so that exact forms can be scored above stem-only matches and serve as the index's
 spelling vocabulary. Dutch compounds are split by `decompound` against that vocabulary.
 
-Size (~460 lines): the analyzer is defined once — normalisation, the token rule, each language's terms and
-token layouts (one tokenisation serving a text's own field and the exact field), Dutch decompounding — so
-that indexing (index/inversion.py reads Language.layout), querying and highlighting cannot drift apart.
+Size (~500 lines): the analyzer is defined once — normalisation, the token rule with its sentence joins, each
+language's terms and token layouts (one tokenisation serving a text's own field and the exact field), Dutch
+decompounding, joined forms — so that indexing (index/inversion.py reads Language.layout), querying and
+highlighting cannot drift apart.
 """
 from __future__ import annotations
 
@@ -32,6 +37,8 @@ import snowballstemmer
 from unidecode import unidecode
 from whoosh.analysis import Analyzer, Token
 from whoosh.lang.stopwords import stoplists
+
+from ..corpus.sentences import sentence_cuts
 
 #: Bump whenever a change alters the terms produced for some text: indexes built with another version
 #: are refused with a rebuild instruction.
@@ -81,11 +88,53 @@ def normalize(text: str) -> str:
     return _SUBSTITUTE.sub(lambda m: _SUBSTITUTIONS[m.group()], text)
 
 
+#: Tokens holding a dot, and the sentences each joins (sentence_pieces); bounded like the languages' caches.
+_PIECES: dict[str, tuple] = {}
+
+
+def sentence_pieces(raw: str) -> tuple[tuple[str, int], ...]:
+    """A raw token as the tokens of the sentences it joins, each with its offset in `raw`: ((raw, 0),) when it
+    joins none ("hub.brussels", "13.622.302"), (("professionnel", 0), ("Cette", 14)) for
+    "professionnel.Cette" (corpus/sentences.py says where sentences end)."""
+    pieces = _PIECES.get(raw)
+    if pieces is None:
+        cuts = sentence_cuts(raw)
+        starts = [0] + [c + 1 for c in cuts]
+        pieces = tuple((raw[a:b], a) for a, b in zip(starts, cuts + [len(raw)]))
+        if len(raw) <= 64:  # a hostile megabyte-long token is split, never kept
+            if len(_PIECES) > 200_000:
+                _PIECES.clear()
+            _PIECES[raw] = pieces
+    return pieces
+
+
 def raw_tokens(text: str) -> list[str]:
-    """The one tokenisation of a text: its raw tokens in order, as every Language reads them (normalised, then
-    one findall). Languages differ only in what they make of each raw token (Language.layout), so one call
-    serves a text's own field and the exact field (Language.positions_and, the bulk writer)."""
-    return _TOKEN.findall(normalize(text))
+    """The one tokenisation of a text: its raw tokens in order, as every Language reads them (normalised, one
+    findall, sentence joins split). Languages differ only in what they make of each raw token."""
+    tokens = _TOKEN.findall(normalize(text))
+    if "." not in text:
+        return tokens
+    out = []
+    for raw in tokens:
+        if "." in raw:
+            out.extend(piece for piece, _ in sentence_pieces(raw))
+        else:
+            out.append(raw)
+    return out
+
+
+def _token_spans(text: str):
+    """(raw token, start, end) of each raw token of `text` (already normalised), as raw_tokens cuts them."""
+    for m in _TOKEN.finditer(text):
+        raw = m.group()
+        if "." in raw:
+            pieces = sentence_pieces(raw)
+            if len(pieces) > 1:
+                start = m.start()
+                for piece, offset in pieces:
+                    yield piece, start + offset, start + offset + len(piece)
+                continue
+        yield raw, m.start(), m.end()
 
 
 class Language:
@@ -183,9 +232,7 @@ class Language:
         text = normalize(text)
         pos = -1
         elisions = self.elisions
-        for m in _TOKEN.finditer(text):
-            raw = m.group()
-            start = m.start()
+        for raw, start, end in _token_spans(text):
             if "'" in raw:
                 pieces = raw.split("'")
                 offset = start
@@ -204,7 +251,7 @@ class Language:
             pos += 1
             terms = self.token_terms(raw, index)
             if terms:
-                yield terms, pos, start, m.end()
+                yield terms, pos, start, end
 
     def positions(self, text: str) -> dict[str, list[int]]:
         """Index fast path: term → positions for a whole text (same terms and positions as tokens()).

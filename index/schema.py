@@ -11,7 +11,9 @@ from ..corpus.model import Document
 from .analysis import LANGUAGES, ParlAnalyzer
 
 #: Bump when fields or their storage change: indexes with another schema version are refused with a rebuild
-#: instruction. 5: postings stored as arrays (index/codec.py), whose own layout version is CODEC_VERSION.
+#: instruction. 5: postings stored as arrays (index/codec.py, whose own layout version is CODEC_VERSION); the
+#: assembly (a field for filters and the query language, a column for facets) and the official identifier (a
+#: field for lookups); derived titles are not indexed as titles.
 SCHEMA_VERSION = 5
 
 #: Full-text fields searched by bare words, with their language, and their BM25F weights.
@@ -60,6 +62,8 @@ def build_schema() -> fields.Schema:
     schema = fields.Schema(
         id=fields.ID(stored=True, unique=True, sortable=True),
         moncode=fields.ID(stored=True),
+        official_id=fields.ID,
+        assembly=fields.ID,
         number=fields.ID,
         legislature=fields.ID,
         session=fields.ID,
@@ -74,6 +78,7 @@ def build_schema() -> fields.Schema:
         author_facet=fields.COLUMN(columns.RefBytesColumn()),
         minister_facet=fields.COLUMN(columns.RefBytesColumn()),
         status_facet=fields.COLUMN(columns.RefBytesColumn()),
+        assembly_facet=fields.COLUMN(columns.RefBytesColumn()),
     )
     for name, language in TEXT_FIELDS.items():
         schema.add(name, ParlText(language))
@@ -99,11 +104,24 @@ def exact_text(values: dict) -> str | None:
     return "\n\n".join(v for v in (values.get(name) for name in EXACT_SOURCES) if v) or None
 
 
+def _titles(doc: Document) -> tuple[str | None, str | None]:
+    """The subject and Dutch title to index: none when they were derived from the text (corpus/chamber.py),
+    which is indexed already — a first sentence is not a subject, and counting it twice would weigh it so."""
+    if doc.title_derived:
+        return None, None
+    return getattr(doc, "subject", None), doc.title_nl
+
+
+
+
 def index_fields(doc: Document) -> dict:
     """Field values for whoosh's add_document/update_document."""
+    subject, title_nl = _titles(doc)
     values = {
         "id": doc.id,
         "moncode": doc.moncode,
+        "official_id": doc.official_id,
+        "assembly": doc.assembly,
         "number": str(doc.number) if doc.number is not None else None,
         "legislature": doc.legislature,
         "session": doc.session,
@@ -116,9 +134,10 @@ def index_fields(doc: Document) -> dict:
         "author_facet": (doc.author or "").encode("utf-8"),
         "minister_facet": (doc.minister or "").encode("utf-8"),
         "status_facet": doc.status.encode("utf-8"),
+        "assembly_facet": doc.assembly.encode("utf-8"),
         "payload": json.dumps(doc.to_dict(), ensure_ascii=False),
-        "subject": doc.subject,
-        "title_nl": doc.title_nl,
+        "subject": subject,
+        "title_nl": title_nl,
         "question": doc.question,
         "answer": doc.answer,
         "body_nl": "\n".join(t for t in (doc.question_nl, doc.answer_nl) if t) or None,

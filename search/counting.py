@@ -107,9 +107,9 @@ def count_matches(engine, text: str = "", filters=None, facets=FACETS, by=(), bu
 
 
 def index_stats(engine) -> dict:
-    """{"documents": N, "by_status": {...}, "by_minister": {...}, "by_author": {...}, "by_year": {...}} of the
-    whole index: each breakdown largest first (years in order, unknown last)."""
-    counts = count_matches(engine, "", facets=("status", "minister", "author", "year"))
+    """{"documents": N, "by_status": {...}, "by_minister": {...}, "by_author": {...}, "by_year": {...},
+    "by_assembly": {...}} of the whole index: each breakdown largest first (years in order, unknown last)."""
+    counts = count_matches(engine, "", facets=("status", "minister", "author", "year", "assembly"))
     return {"documents": counts.total, "by_status": counts.facets["status"],
             "by_minister": counts.facets["minister"], "by_author": counts.facets["author"],
-            "by_year": counts.facets["year"]}
+            "by_year": counts.facets["year"], "by_assembly": counts.facets["assembly"]}

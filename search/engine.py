@@ -43,8 +43,12 @@ from .understood import plan_query, rank_named_first
 from .bare_words import _apply, offer, read_words, suggest
 
 SORTS = ("relevance", "date", "-date", "answered", "-answered")
-#: Fields whose text snippets are drawn from, in order of preference.
-SNIPPET_FIELDS = ("question", "answer")
+#: Where snippets are drawn from, in order of preference: (document text, the index field that holds it).
+#: The Dutch texts come last: a Dutch query meets a bilingual question (the Chamber's) in its Dutch text.
+SNIPPET_SOURCES = (("question", "question"), ("answer", "answer"), ("question_nl", "body_nl"),
+                   ("answer_nl", "body_nl"))
+#: The index fields of those texts.
+SNIPPET_FIELDS = tuple(dict.fromkeys(field for _, field in SNIPPET_SOURCES))
 MARK_START, MARK_END = "\x02", "\x03"
 #: Documents listed by --closest when no document answers.
 CLOSEST = 3
@@ -473,14 +477,14 @@ class Engine:
         """Snippets from the densest window of query words of each field (search/snippets.py)."""
         from .snippets import best_snippet
         out = []
-        for name in SNIPPET_FIELDS:
-            if len(out) >= top or not terms.get(name):
+        for name, field in SNIPPET_SOURCES:
+            if len(out) >= top or not terms.get(field):
                 continue
-            snippet = best_snippet(getattr(doc, name), self.schema[name].language, terms[name])
+            snippet = best_snippet(getattr(doc, name), self.schema[field].language, terms[field])
             if snippet:
                 out.append(snippet)
         if not out:
-            lead = " ".join((doc.question or "").split())
+            lead = " ".join((doc.question or doc.question_nl or "").split())
             out.append(lead[:200] + ("…" if len(lead) > 200 else ""))
         return out
 
@@ -505,20 +509,27 @@ class Engine:
             return None
         return explain_hit(self, plan, docnum)
 
+    #: The fields that name one document: its id, its official code (Weblex's moncode), its official
+    #: identifier (the Chamber's URI).
+    KEY_FIELDS = ("id", "moncode", "official_id")
+
     def docnum_of(self, doc_id: str) -> int | None:
-        """The document number of an id or official code in this view, or None."""
-        for fieldname in ("id", "moncode"):
+        """The document number of an id, official code or official identifier in this view, or of the document
+        another official reference names (the Chamber's key alone: corpus.assembly.document_id_of); None."""
+        for fieldname in self.KEY_FIELDS:
             docnum = self.searcher.document_number(**{fieldname: doc_id})
             if docnum is not None:
                 return docnum
-        return None
+        from ..corpus.assembly import document_id_of
+        named = document_id_of(doc_id)
+        return self.searcher.document_number(id=named) if named and named != doc_id else None
 
     # -- documents ---------------------------------------------------------------------------------
 
     def get(self, doc_id: str) -> Document | None:
-        """A document by id, or by official code (moncode)."""
-        stored = self.searcher.document(id=doc_id) or self.searcher.document(moncode=doc_id)
-        return document_from_payload(stored["payload"]) if stored else None
+        """A document by id, official code (moncode), official identifier or another official reference."""
+        docnum = self.docnum_of(doc_id) if doc_id else None
+        return self.document(docnum) if docnum is not None else None
 
     def similar(self, doc_id: str, limit: int = 10, budget=None) -> list[Hit]:
         """Questions most like this one ("has this been asked before?"), excluding itself; only those
@@ -526,8 +537,10 @@ class Engine:
         doc = self.get(doc_id)
         if doc is None:
             raise KeyError(doc_id)
-        # The subject names the topic: its words count three times among the question's.
-        text = "\n".join(t for t in (doc.subject, doc.subject, doc.subject, doc.question) if t)
+        # The subject names the topic: its words count three times among the question's — unless it is only
+        # the question's first sentence (a derived title), which the question holds already.
+        subject = () if doc.title_derived else (doc.subject,) * 3
+        text = "\n".join(t for t in (*subject, doc.question or doc.question_nl) if t)
         return self.similar_text(text, limit=limit, exclude=doc.id, budget=budget)
 
     def similar_text(self, text: str, limit: int = 10, exclude: str | None = None, budget=None) -> list[Hit]:
@@ -562,20 +575,26 @@ class Engine:
 
     def _text_terms(self, text: str, budget=UNBOUNDED) -> list[tuple[str, int, int]]:
         """(word, occurrences, documents holding it) of each distinct word of a free text that may be a key
-        word: one term of the exact form, no stopword (a document frequency of 0: unknown to the index)."""
+        word: one term of the exact form, no stopword (a document frequency of 0: unknown to the index).
+        Spellings of one exact form are one word, their occurrences added up ("l'accompagnatrice" and
+        "accompagnatrice": the elided form was a second key word, the same word counted twice)."""
         text = normalize(text or "")[:MAX_SIMILAR_TEXT]
         counts: dict[str, int] = {}
         for m in _WORD.finditer(text):
             word = m.group().lower()
             counts[word] = counts.get(word, 0) + 1
-        out = []
+        by_term: dict[str, list] = {}
         for i, (word, count) in enumerate(counts.items()):
             if not i % 64:
                 budget.check()
             terms = analyze(word, "exact")
             if len(terms) == 1 and not self._is_stop_text(word):
-                out.append((word, count, self.vocabulary.frequency(terms[0])))
-        return out
+                known = by_term.get(terms[0])
+                if known is None:
+                    by_term[terms[0]] = [word, count, self.vocabulary.frequency(terms[0])]
+                else:
+                    known[1] += count
+        return [tuple(entry) for entry in by_term.values()]
 
     def _key_words(self, terms, executor: Executor, min_df: int = 1) -> list[Word]:
         """The KEY_WORDS most informative words of a text (occurrences × idf of the exact form), as

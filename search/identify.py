@@ -12,16 +12,11 @@ from .understand import IdRef
 
 
 def id_from_link(url: str) -> str | None:
-    """The document id an official page URL names, asking each registered assembly (each knows its own
-    hosts and URL shapes: corpus/brussels.py, document_id_from_url); None when none recognises it."""
-    from ..corpus import brussels  # noqa: F401  (registers the Brussels assembly)
-    from ..corpus.assembly import get_assembly, known_codes
-    for code in known_codes():
-        read = getattr(get_assembly(code), "document_id_from_url", None)
-        doc_id = read(url) if read else None
-        if doc_id:
-            return doc_id
-    return None
+    """The document id an official reference (a page URL, the Chamber's identifier) names, asking each
+    registered assembly (each knows its own hosts and URL shapes: Assembly.document_id_of); None when none
+    recognises it."""
+    from ..corpus.assembly import document_id_of
+    return document_id_of(url)
 
 
 def id_spellings(text: str) -> list[str]:

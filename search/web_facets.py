@@ -1,4 +1,4 @@
-"""Facet counts of a query's matches (by minister, author, year, status) for the web page.
+"""Facet counts of a query's matches (by assembly, minister, author, year, status) for the web page.
 
 The page only needs `facet_counts` and `matching`; both read what `parlsearch stats QUERY` and
 `Engine.search` read (search/counting.py and Engine.plan), so the page's counts are the command line's and
@@ -10,7 +10,7 @@ from . import plan as P
 from .counting import UNKNOWN, count_matches
 
 #: The facets shown beside the results.
-FACETS = ("minister", "author", "year", "status")
+FACETS = ("assembly", "minister", "author", "year", "status")
 
 __all__ = ["FACETS", "UNKNOWN", "facet_counts", "matching"]
 

@@ -5,7 +5,7 @@ import shutil
 
 import pytest
 
-from helpers import REPO, command_env, set_batch_docs
+from helpers import CHAMBER_SUBSET, REPO, chamber_lines, command_env, set_batch_docs
 
 
 def pytest_configure(config):
@@ -119,4 +119,44 @@ def segmented_index(tmp_path_factory, bundled_index):
     f = src / "changed.jsonl"
     f.write_text("\n".join(json.dumps(r, ensure_ascii=False, default=str) for r in changed) + "\n", encoding="utf-8")
     update_index([f], path)
+    return path
+
+
+# -- both assemblies in one index ----------------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def chamber_subset_file(tmp_path_factory):
+    """CHAMBER_SUBSET records of the Chamber's data set (and the CHAMBER_KEYS ones) in a .jsonl file."""
+    path = tmp_path_factory.mktemp("chamber") / "chamber-subset.jsonl"
+    path.write_bytes(b"\n".join(chamber_lines(CHAMBER_SUBSET)) + b"\n")
+    return path
+
+
+@pytest.fixture(scope="session")
+def both_index(tmp_path_factory, chamber_subset_file):
+    """The bundled Brussels corpus and a few hundred of the Chamber's questions in one index (read-only)."""
+    from parlsearch.index.update import update_index
+    path = tmp_path_factory.mktemp("both") / "index"
+    summary = update_index([REPO / "corpus" / "data", chamber_subset_file], path)
+    assert summary.documents == 107 + len(chamber_lines(CHAMBER_SUBSET)) and not summary.rejected
+    return path
+
+
+@pytest.fixture(scope="session")
+def both_engine(both_index):
+    from parlsearch.search.engine import Engine
+    e = Engine.open(both_index)
+    yield e
+    e.close()
+
+
+@pytest.fixture(scope="session")
+def chamber_index(tmp_path_factory):
+    """Both assemblies whole: the Brussels corpus and the Chamber's 6,059 questions (a minute to build:
+    for slow tests only)."""
+    from parlsearch.corpus.chamber import dataset_path
+    from parlsearch.index.update import update_index
+    path = tmp_path_factory.mktemp("chamber-full") / "index"
+    summary = update_index([REPO / "corpus" / "data", dataset_path()], path)
+    assert summary.documents == 107 + 6059
     return path

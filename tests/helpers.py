@@ -9,7 +9,8 @@ that two concerns need lives once, here, and a test file can be run, moved or de
 - indexing: `set_batch_docs`;
 - an index's last commit: `index_state`;
 - child processes: `wait_stopped`, `reaped`;
-- generated corpora and comparing two indexes: `make_corpus_tool`, `generated_corpus`, `differences`.
+- generated corpora and comparing two indexes: `make_corpus_tool`, `generated_corpus`, `differences`;
+- the Chamber's records: `CHAMBER_KEYS`, `CHAMBER_SUBSET`, `chamber_lines`.
 """
 from __future__ import annotations
 
@@ -414,3 +415,29 @@ def differences(reader_a, reader_b, by_id: bool = False, limit: int = 10) -> lis
     if any(reader_a.stored_fields(da) != reader_b.stored_fields(db) for da, db in pairs):
         note("stored fields differ")
     return out
+
+
+# -- the Chamber's data set ----------------------------------------------------------------------------------------
+
+#: Chamber records every test of both assemblies can count on (besides the first ones of the data set): the
+#: question on night and shift work, its near neighbour, a question put to three ministers, one without a
+#: bulletin, the bodycams question.
+CHAMBER_KEYS = ("55-B034-2-0136-2020202107205", "55-B030-5-0024-2020202105463", "55-B032-6-0151-2020202106194",
+                "55-B025-6-0812-2019202003197", "55-B018-5-0502-2019202003197", "55--3-0158-2020202107112",
+                "55-B031-13-0035-2020202105680")
+#: Records of the Chamber's data set in the small index: enough for facets, filters and ranking to mean
+#: something, few enough to index in a second or two.
+CHAMBER_SUBSET = 300
+
+
+def chamber_lines(count: int | None = None) -> list[bytes]:
+    """The Chamber's records as published (JSON Lines, byte for byte): the first `count` and the CHAMBER_KEYS
+    ones (all when count is None)."""
+    import gzip
+    from parlsearch.corpus.chamber import dataset_path
+    with gzip.open(dataset_path(), "rb") as f:
+        lines = f.read().splitlines()
+    if count is None:
+        return lines
+    keys = [("/" + k + '"').encode() for k in CHAMBER_KEYS]
+    return lines[:count] + [line for line in lines[count:] if any(k in line for k in keys)]

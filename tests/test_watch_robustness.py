@@ -46,7 +46,7 @@ def env(tmp_path, cli_env):
 def xdg(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))  # never the user's own index
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))  # never the user's own default index
     monkeypatch.delenv("PARLSEARCH_INDEX", raising=False)
     monkeypatch.delenv("PARLSEARCH_WATCH_PAUSE", raising=False)
     return tmp_path

@@ -150,7 +150,7 @@ def test_facets_count_all_matches_and_link_to_the_narrowed_search(client, engine
     from parlsearch.search.web_facets import facet_counts
     total = engine.search("logement", limit=1).total
     facets = facet_counts(engine, "logement", [])
-    assert set(facets) == {"minister", "author", "year", "status"}
+    assert set(facets) == {"assembly", "minister", "author", "year", "status"}
     for facet in facets:
         assert sum(n for _, n in facets[facet]) == total  # over ALL matches, not one page
     page = Page(html(get(client, "/", q="logement", n=10)))

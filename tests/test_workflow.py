@@ -40,6 +40,7 @@ def _expected_counts(engine, text, filters):
         "year": Counter(str(d.date_received.year) if d.date_received else UNKNOWN for d in docs),
         "type": Counter(d.type for d in docs),
         "legislature": Counter(d.legislature or UNKNOWN for d in docs),
+        "assembly": Counter(d.assembly for d in docs),
     }
 
 
@@ -235,7 +236,7 @@ def count_of(runner, ix, *args):
 def xdg(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))  # never the user's own index
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))  # never the user's own default index
     monkeypatch.delenv("PARLSEARCH_INDEX", raising=False)
     monkeypatch.delenv("PARLSEARCH_WATCH_PAUSE", raising=False)
     return tmp_path
