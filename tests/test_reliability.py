@@ -32,7 +32,7 @@ from pathlib import Path
 import pytest
 
 from parlsearch.corpus.reader import bundled_corpus, read_paths
-from parlsearch.index.store import META_FILE, current_meta, index_exists
+from parlsearch.index.store import META_FILE, current_meta, index_exists, open_index
 from parlsearch.index.update import TEST_POINTS
 from parlsearch.search.engine import Engine
 
@@ -152,7 +152,7 @@ def test_sigkill_during_a_merge_keeps_the_last_commit_and_a_rerun_merges(tmp_pat
         assert cli("index", "-q", "--index", ix, path).returncode == 0
     before = index_state(ix)
     assert len(open_index(ix)._segments()) == 4
-    proc = cli("index", "-q", "--index", ix, files[3], env=cli_env(PARLSEARCH_TEST_KILL_AT=MERGE_TEST_POINT))
+    proc = cli("index", "-q", "--index", ix, files[3], env=command_env(PARLSEARCH_TEST_KILL_AT=MERGE_TEST_POINT))
     assert proc.returncode == -signal.SIGKILL, (proc.returncode, proc.stderr)
     assert index_state(ix) == before
     with Engine.open(ix) as engine:
