@@ -9,7 +9,7 @@ that two concerns need lives once, here, and a test file can be run, moved or de
 - indexing: `set_batch_docs`;
 - an index's last commit: `index_state`;
 - child processes: `wait_stopped`, `reaped`;
-- generated corpora and comparing two indexes: `make_corpus_tool`, `generated_corpus`, `differences`;
+- generated corpora and comparing two indexes: `generated_corpus`, `differences`;
 - the Chamber's records: `CHAMBER_KEYS`, `CHAMBER_SUBSET`, `chamber_lines`.
 """
 from __future__ import annotations
@@ -262,35 +262,51 @@ def reaped(*procs):
 _GENERATED: dict[tuple[int, int], Path] = {}
 
 
-def make_corpus_tool() -> Path | None:
-    """The project's make_corpus.py (../shared/tools from the main checkout; $PARLSEARCH_MAKE_CORPUS)."""
-    candidates = [os.environ.get("PARLSEARCH_MAKE_CORPUS")] + [
-        str(base / "shared" / "tools" / "make_corpus.py") for base in (REPO.parent, REPO.parent.parent)]
-    for candidate in candidates:
-        if candidate and Path(candidate).is_file():
-            return Path(candidate)
-    return None
+def _sentences(text: str | None) -> list[str]:
+    return [s for s in re.split(r"(?<=[.?!])\s+|\n", text or "") if len(s) > 20]
 
 
 def generated_corpus(n: int, seed: int = 1) -> Path:
-    """A JSON Lines file of `n` generated questions (sentences of the bundled corpus recombined by the project's
-    make_corpus.py), made once per test process; the test is skipped when the tool is not there."""
+    """A JSON Lines file of `n` questions recombined from the bundled corpus's real sentences, subjects, Dutch
+    titles and names (the same idea as the benchmarks' make_corpus tool, written here so that the tests need
+    nothing outside the repository): term frequencies and lengths like the real ones, so common words have
+    posting lists of thousands of documents. The same n and seed give the same bytes; made once per process."""
+    import random
     key = (n, seed)
     if key in _GENERATED:
         return _GENERATED[key]
-    tool = make_corpus_tool()
-    if tool is None:
-        pytest.skip("make_corpus.py not found (../shared/tools or $PARLSEARCH_MAKE_CORPUS)")
+    rng = random.Random(seed)
+    real = json.loads(BUNDLED_QUESTIONS.read_text("utf-8"))["questions"]
+    questions = [s for r in real for s in _sentences(r.get("question"))]
+    answers = [s for r in real for s in _sentences(r.get("reponse"))]
+    subjects = [(r.get("titre") or "").split("concernant", 1)[-1].strip() for r in real]
+    subjects_nl = [(r.get("titre_nl") or "").split("betreffende", 1)[-1].strip() for r in real]
+    authors = sorted({r["auteur"] for r in real if r.get("auteur")})
+    ministers = sorted({r["destinataire"] for r in real if r.get("destinataire")})
     tmp = Path(tempfile.mkdtemp(prefix="parlsearch-generated-"))
-    # The tool reads ../corpus/*.json beside itself: give it the bundled corpus only (as bench/benchmark.py does).
-    (tmp / "tools").mkdir()
-    (tmp / "corpus").mkdir()
-    shutil.copy(tool, tmp / "tools" / "make_corpus.py")
-    shutil.copy(BUNDLED_QUESTIONS, tmp / "corpus" / BUNDLED_QUESTIONS.name)
     path = tmp / ("generated-%d-%d.jsonl" % key)
-    with open(path, "wb") as f:
-        subprocess.run([sys.executable, str(tmp / "tools" / "make_corpus.py"), str(n), "--seed", str(seed)],
-                       stdout=f, check=True)
+    with open(path, "w", encoding="utf-8") as f:
+        for i in range(n):
+            start = rng.choice((2004, 2009, 2014, 2019, 2024))
+            year = start + rng.randrange(5)
+            received = "%d-%02d-%02d" % (year, rng.randint(1, 12), rng.randint(1, 28))
+            answered = rng.random() < 0.85
+            k = rng.randrange(len(subjects))
+            words = subjects[k].split()
+            rng.shuffle(words)
+            code = str(300000 + i)
+            record = {
+                "moncode": code, "base": 1, "legislature": "%d-%d" % (start, start + 5),
+                "session": "%02d/%02d" % (year % 100, (year + 1) % 100), "type": "question_ecrite",
+                "numero": rng.randint(1, 400), "langue": "fr",
+                "titre": "Question écrite concernant " + " ".join(words),
+                "titre_nl": "Schriftelijke vraag betreffende " + subjects_nl[k],
+                "auteur": rng.choice(authors), "destinataire": rng.choice(ministers),
+                "date_reception": received, "date_reponse": received if answered else None,
+                "question": "\n".join(rng.sample(questions, rng.randint(4, 12))),
+                "reponse": "\n".join(rng.sample(answers, rng.randint(3, 12))) if answered else None,
+            }
+            f.write(json.dumps(record, ensure_ascii=False) + "\n")
     _GENERATED[key] = path
     return path
 
