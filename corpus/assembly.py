@@ -35,6 +35,32 @@ UNKNOWN = "unknown"
 
 #: Built-in assemblies: code → module (relative to this package) that registers it when imported.
 _BUILTIN = {"PRB": ".brussels", "CHAMBER": ".chamber"}
+
+
+class AnswerDeadline:
+    """How long an assembly's rules of procedure give a minister to answer a written question.
+
+    `days` counts working days (Monday to Friday; public holidays are not known here, so a deadline that
+    spans one is reached a day early) when `working_days`, else calendar days. `rule` names the provision
+    and `source` the document it is read from; `verified` is False when the article could not be checked
+    against the text of the rules (the README says which). A setting of the assembly, never a constant of
+    the code that reads it (search/delays.py, the charts)."""
+
+    __slots__ = ("days", "working_days", "rule", "source", "verified")
+
+    def __init__(self, days: int, working_days: bool, rule: str, source: str, verified: bool):
+        if days < 1:
+            raise ValueError("an answer deadline is at least one day")
+        self.days, self.working_days, self.rule, self.source, self.verified = \
+            days, working_days, rule, source, verified
+
+    def describe(self) -> str:
+        """"20 working days (Règlement …)": how a chart or a table names the deadline."""
+        return "%d %s days (%s)" % (self.days, "working" if self.working_days else "calendar", self.rule)
+
+    def to_dict(self) -> dict:
+        return {"days": self.days, "working_days": self.working_days, "rule": self.rule,
+                "source": self.source, "verified": self.verified}
 _REGISTRY: dict[str, "Assembly"] = {}
 
 
@@ -67,6 +93,7 @@ class Assembly(Protocol):
     types: Mapping[str, str]         # document type → short code used in ids
     type_labels: Mapping[str, str]   # document type → its name for readers, in the assembly's language
     type_filters: Mapping[str, frozenset]  # fetch --type choice → types it selects ("all": every type)
+    answer_deadline: AnswerDeadline  # the time its rules give a minister to answer a written question
 
     def make_id(self, *, base, moncode, legislature, type_: str, number) -> str:
         """The stable id of a document."""

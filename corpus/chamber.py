@@ -32,7 +32,7 @@ from __future__ import annotations
 import json
 import re
 
-from .assembly import UNKNOWN, register
+from .assembly import UNKNOWN, AnswerDeadline, register
 from .sentences import first_sentence
 
 #: The data set shipped with parlsearch (corpus/datasets/): the Chamber's written questions of 2020, the
@@ -193,6 +193,16 @@ def _not_available(*args, **kwargs):
     raise NotAvailable()
 
 
+#: The time the Chamber's rules of procedure give a minister to answer a written question: the number
+#: reported for the Règlement de la Chambre's provision on written questions, not checked against its text
+#: here (verified=False; see corpus/brussels.py's ANSWER_DEADLINE and the README).
+ANSWER_DEADLINE = AnswerDeadline(
+    20, working_days=True,
+    rule="Règlement de la Chambre des représentants, questions écrites (article not verified)",
+    source="Règlement de la Chambre des représentants (Moniteur belge, 2 October 2003, as amended)",
+    verified=False)
+
+
 class Chamber:
     """corpus.assembly.Assembly for the Chamber (this module's functions and constants)."""
 
@@ -209,6 +219,7 @@ class Chamber:
     types = TYPES
     type_labels = TYPE_LABELS
     type_filters = TYPE_FILTERS
+    answer_deadline = ANSWER_DEADLINE
 
     make_id = staticmethod(make_id)
     document_id_of = staticmethod(document_id_of)

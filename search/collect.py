@@ -22,10 +22,11 @@ import numpy as np
 FACETS = ("status", "year", "minister", "author", "type", "legislature", "assembly")
 #: Shown for documents without a value (no minister, no date…).
 UNKNOWN = "(unknown)"
-#: Facets listed in their natural order (years, legislatures) rather than largest first.
-ORDERED_FACETS = ("year", "answer_year", "legislature")
-#: Every facet name accepted by `by=` / `--by` (answer_year: the year of the published answer date).
-ALL_FACETS = FACETS + ("answer_year",)
+#: Facets listed in their natural order (years, months, legislatures) rather than largest first.
+ORDERED_FACETS = ("year", "answer_year", "month", "legislature")
+#: Every facet name accepted by `by=` / `--by` (answer_year: the year of the published answer date; month:
+#: the month of reception, YYYY-MM; portfolio: the minister's portfolio as the source words it).
+ALL_FACETS = FACETS + ("answer_year", "month", "portfolio")
 
 
 def _top(ids: np.ndarray, primary: np.ndarray, want: int) -> np.ndarray:
@@ -80,6 +81,10 @@ def facet_codes(view, facet: str):
             distinct = np.unique(years)
             values = [str(y) if y else UNKNOWN for y in distinct]
             return np.searchsorted(distinct, years), values
+        if facet == "month":
+            months = month_numbers(view.days("date_received"))
+            distinct = np.unique(months)
+            return np.searchsorted(distinct, months), [month_label(m) if m else UNKNOWN for m in distinct]
         if facet in ("type", "legislature"):
             return _term_codes(view, facet)
         raise ValueError("unknown facet %r (%s)" % (facet, ", ".join(ALL_FACETS)))
@@ -92,6 +97,23 @@ def _years(days: np.ndarray) -> np.ndarray:
     distinct, inverse = np.unique(days, return_inverse=True)
     years = np.array([dt.date.fromordinal(int(o)).year if o > 0 else 0 for o in distinct], dtype=np.int64)
     return years[inverse]
+
+
+def month_numbers(days: np.ndarray) -> np.ndarray:
+    """year × 12 + month − 1 of each day ordinal (0 for none), through the distinct days."""
+    import datetime as dt
+    distinct, inverse = np.unique(days, return_inverse=True)
+    out = np.zeros(len(distinct), dtype=np.int64)
+    for i, o in enumerate(distinct.tolist()):
+        if o > 0:
+            d = dt.date.fromordinal(o)
+            out[i] = d.year * 12 + d.month - 1
+    return out[inverse]
+
+
+def month_label(number: int) -> str:
+    """"2026-03" for a month number of month_numbers."""
+    return "%04d-%02d" % (int(number) // 12, int(number) % 12 + 1)
 
 
 def _term_codes(view, fieldname: str):
@@ -117,17 +139,44 @@ def ordered(counter: dict, facet: str) -> dict[str, int]:
     return dict(sorted(counter.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
+def _portfolio_codes(view, mask: np.ndarray):
+    """(codes, values) of the portfolio, which has no column: read from the stored documents of `mask` the
+    first time each is asked for, then kept for the life of the view (a stats page of every document reads
+    each stored document once; the next pages read none)."""
+    state = view._cached(("facet", "portfolio"), lambda: {"codes": np.full(view.doc_count, -1, dtype=np.int64),
+                                                            "values": [UNKNOWN], "index": {UNKNOWN: 0}})
+    codes, values, index = state["codes"], state["values"], state["index"]
+    for docnum in np.flatnonzero(mask & (codes < 0)).tolist():
+        value = _stored_portfolio(view.reader, docnum) or UNKNOWN
+        code = index.get(value)
+        if code is None:
+            code = index[value] = len(values)
+            values.append(value)
+        codes[docnum] = code
+    return codes, values
+
+
+def _stored_portfolio(reader, docnum: int) -> str | None:
+    import json
+    try:
+        payload = reader.stored_fields(docnum).get("payload")
+        value = json.loads(payload).get("portfolio") if payload else None
+    except (ValueError, TypeError, AttributeError):  # a stored document that cannot be read counts as unknown
+        return None
+    return " ".join(value.split()) if isinstance(value, str) and value.strip() else None
+
+
 def facet_counts(view, mask: np.ndarray, facet: str) -> dict[str, int]:
     """{value: matches} of a facet over the documents of `mask`, in the shown order."""
-    codes, values = facet_codes(view, facet)
+    codes, values = _portfolio_codes(view, mask) if facet == "portfolio" else facet_codes(view, facet)
     counts = np.bincount(codes[mask], minlength=len(values))
     return ordered({values[i]: int(c) for i, c in enumerate(counts) if c}, facet)
 
 
 def cross_counts(view, mask: np.ndarray, rows: str, cols: str) -> dict[str, dict[str, int]]:
     """{row value: {column value: matches}} of two facets over the documents of `mask`."""
-    rcodes, rvalues = facet_codes(view, rows)
-    ccodes, cvalues = facet_codes(view, cols)
+    rcodes, rvalues = _portfolio_codes(view, mask) if rows == "portfolio" else facet_codes(view, rows)
+    ccodes, cvalues = _portfolio_codes(view, mask) if cols == "portfolio" else facet_codes(view, cols)
     pairs = Counter(zip(rcodes[mask].tolist(), ccodes[mask].tolist()))
     row_order = facet_counts(view, mask, rows)
     col_order = list(facet_counts(view, mask, cols))
@@ -138,5 +187,10 @@ def cross_counts(view, mask: np.ndarray, rows: str, cols: str) -> dict[str, dict
 
 def facet_values(view, facet: str, docnums) -> list[str]:
     """Each document's value for `facet`, in the order of `docnums`."""
-    codes, values = facet_codes(view, facet)
+    if facet == "portfolio":
+        mask = np.zeros(view.doc_count, dtype=bool)
+        mask[np.asarray(docnums, dtype=np.int64)] = True
+        codes, values = _portfolio_codes(view, mask)
+    else:
+        codes, values = facet_codes(view, facet)
     return [values[c] for c in codes[np.asarray(docnums, dtype=np.int64)]] if len(docnums) else []

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from fetch_server import FakeSite, Reply, make_page, row  # tests/ is on sys.path (it is not a package)
 
 from parlsearch.corpus import brussels, cache as cachestore, sync
+from parlsearch.corpus.assembly import AnswerDeadline
 from parlsearch.corpus.brussels import BRUSSELS
 from parlsearch.corpus.cache import PageStore, split_nl_section, with_nl_section
 from parlsearch.corpus.model import ANSWERED, UNANSWERED
@@ -850,6 +851,7 @@ class ToyAssembly:
     types = {"written_question": "w", "oral_question": "o"}
     type_labels = {"written_question": "Written question", "oral_question": "Oral question"}
     type_filters = {"written": frozenset({"written_question"}), "all": frozenset()}
+    answer_deadline = AnswerDeadline(30, working_days=False, rule="toy rule", source="toy rules", verified=True)
 
     @dataclasses.dataclass(frozen=True)
     class Row:

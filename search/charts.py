@@ -1,0 +1,197 @@
+"""Charts as SVG, drawn by pygal: the timeline of a search, counts by a facet, answer delays per minister.
+
+One set of chart functions serves the web page (inline SVG, each bar a link) and `stats --chart FILE.svg`
+(a standalone file for an article, its title stating the query, the filters, the date of the data and the
+source). Why pygal: a maintained library made for SVG charts (Kozea), pure Python, drawn through
+ElementTree — every label, title and link is an XML text node or attribute, escaped by the serializer,
+never pasted into markup — with stacked bars, horizontal bars, confidence whiskers (the delays' quartiles)
+and links on bars (`xlink`) built in. leather, the other candidate, has neither stacking nor links.
+Import: ~60 ms, paid only by the web page's charts and `stats --chart` (the CLI imports this module only
+when a chart is asked for). A chart renders in ~5 ms.
+
+The page's Content-Security-Policy allows no script and no inline style (search/web_server.py): pygal's
+scripts are configured off (`js=[]`), and `page_svg` removes what the policy would block from an inline
+chart — pygal's <style> element, its style="…" attributes and its tooltip layer (drawn by the script) —
+while its stylesheet is served from the page's own origin (`page_css`, the /chart.css route), scoped to
+the `pygal-chart` class every chart has. A file written by `--chart` keeps its <style> (a file has no CSP).
+
+Every text reaches pygal through `_text` (control characters removed: they are not XML), and charts are
+checked by the tests to parse as XML and to show the numbers of `stats --json`.
+"""
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+
+import pygal
+from pygal.style import Style
+
+from .output import safe
+
+#: The series colours: answered (green), unanswered (orange), no text (grey), unknown (light grey); every
+#: one at least 3:1 against white, as WCAG's non-text contrast asks of a chart's bars.
+COLORS = ("#1a7f37", "#c2410c", "#57606a", "#8c959f", "#0b5cad", "#8250df")
+STYLE = Style(
+    font_family="system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif",
+    background="#ffffff", plot_background="#ffffff", foreground="#1f2328", foreground_strong="#1f2328",
+    foreground_subtle="#6e7781", opacity="1", opacity_hover="1", colors=COLORS,
+    title_font_size=15, label_font_size=11, major_label_font_size=11, legend_font_size=12,
+    value_font_size=11, tooltip_font_size=12)
+#: French names of the statuses, as the page says them (search/web_form.py's STATUS_LABELS).
+STATUS_NAMES = {"answered": "répondues", "unanswered": "sans réponse", "notext": "sans texte",
+                "unknown": "statut inconnu"}
+#: Longest label drawn in full on an axis (pygal truncates with "…"; the table beside a chart has them whole).
+LABEL_CHARS = 34
+SVG_NS = "http://www.w3.org/2000/svg"
+XLINK_NS = "http://www.w3.org/1999/xlink"
+_CSS_TOKEN = "parlsearch-css-prefix"
+
+
+def _text(value) -> str:
+    """A label or title as pygal gets it: no control characters (XML forbids them), whitespace collapsed."""
+    return " ".join(safe(str(value)).split())
+
+
+def _config(**more) -> dict:
+    config = dict(style=STYLE, js=[], disable_xml_declaration=True, truncate_label=LABEL_CHARS,
+                  truncate_legend=LABEL_CHARS, pretty_print=False, print_zeroes=False, show_minor_x_labels=True,
+                  margin=16, legend_at_bottom=True, legend_at_bottom_columns=4)
+    config.update(more)
+    return config
+
+
+def _render(chart, chart_id: str, title: str) -> str:
+    chart.uuid = chart_id  # a fixed id: the same chart renders the same bytes, two charts on a page differ
+    chart.title = _text(title)
+    return chart.render(is_unicode=True)
+
+
+def _link(url: str | None) -> dict:
+    return {"xlink": {"href": url, "target": "_self"}} if url else {}
+
+
+def timeline_chart(timeline, title: str, href=None, chart_id: str = "timeline", height: int = 260) -> str:
+    """Matches per month (or year) of reception, one stacked series per status; `href(bucket)` → the URL a
+    bar links to (None: no links)."""
+    step = max(1, -(-len(timeline.buckets) // 10))  # at most 10 labels on the axis, every bar still drawn
+    chart = pygal.StackedBar(**_config(height=height, width=900, show_legend=True, x_labels_major_every=step,
+                                       show_minor_x_labels=step == 1, y_title="questions", print_values=False))
+    chart.x_labels = [b.label for b in timeline.buckets]
+    for status in timeline.statuses:
+        chart.add(STATUS_NAMES.get(status, _text(status)),
+                  [dict(value=b.counts.get(status, 0), label=_text(b.label), **_link(href(b) if href else None))
+                   for b in timeline.buckets])
+    return _render(chart, chart_id, title)
+
+
+def counts_chart(counts: dict[str, int], title: str, href=None, chart_id: str = "counts", series: str = "questions",
+                 top: int = 15) -> str:
+    """Horizontal bars of a facet's counts (the first `top` values, in the order given: largest first, or
+    years in order); `href(value)` → the URL a bar links to."""
+    rows = list(counts.items())[:top]
+    chart = pygal.HorizontalBar(**_config(height=80 + 26 * max(1, len(rows)), width=900, show_legend=False,
+                                          print_values=True, print_values_position="top"))
+    rows = rows[::-1]  # pygal draws the first label at the bottom: the first value goes on top
+    chart.x_labels = [_text(name) for name, _ in rows]
+    chart.add(series, [dict(value=n, label=_text(name), **_link(href(name) if href else None)) for name, n in rows])
+    return _render(chart, chart_id, title)
+
+
+def delays_chart(delays, title: str, chart_id: str = "delays", top: int = 15) -> str:
+    """Per minister: the median days to answer as a bar, the quartiles as a whisker, and in the label the
+    share of questions still unanswered at their deadline. The (all) row comes first."""
+    rows = [delays.rows[-1]] + [r for r in delays.rows[:-1] if r.answered or r.due][:top - 1]
+    highest = max([r.p75_days or 0 for r in rows] + [1])
+    chart = pygal.HorizontalBar(**_config(height=90 + 30 * len(rows), width=900, show_legend=True,
+                                          print_values=True, range=(0, highest), xrange=(0, highest)))
+    rows = rows[::-1]
+    chart.x_labels = [delay_label(r) for r in rows]
+    chart.add("médiane, jours (trait : quartiles)",
+              [dict(value=r.median_days, label=delay_label(r),
+                    **({"ci": {"low": r.p25_days, "high": r.p75_days}} if r.median_days is not None else {}))
+               for r in rows])
+    return _render(chart, chart_id, title)
+
+
+def delay_label(row) -> str:
+    """"Minister (12 % hors délai)": a minister's name and share late, as the delays chart labels a bar."""
+    name = "Ensemble" if row.minister == "(all)" else _text(row.minister)
+    share = "—" if row.late_share is None else "%d %%" % round(100 * row.late_share)
+    return "%s (%s hors délai)" % (name, share)
+
+
+def title_line(what: str, query: str, filters: str, data_date: str | None, source: str) -> str:
+    """The title of a chart for an article: what it shows, for which search, the data's date and source."""
+    parts = [what]
+    parts.append("recherche « %s »" % _text(query) if query.strip() else "toutes les questions")
+    if filters:
+        parts.append(_text(filters))
+    parts.append("données au %s" % data_date if data_date else "données non datées")
+    parts.append("source : %s" % _text(source))
+    return " — ".join(parts)
+
+
+# -- the page: what the Content-Security-Policy allows -----------------------------------------------------
+
+def page_svg(svg: str, label: str) -> str:
+    """An inline chart for the page: pygal's <style> element, style attributes and tooltip layer removed
+    (the CSP blocks them; the chart's stylesheet is page_css), axis <title> tooltips removed, its links
+    out of the tab order and the chart hidden from screen readers — the table beside it holds the same
+    numbers and links (`label` names the chart for the page's outline)."""
+    ET.register_namespace("", SVG_NS)
+    ET.register_namespace("xlink", XLINK_NS)
+    root = ET.fromstring(svg)
+    for parent in list(root.iter()):
+        for child in list(parent):
+            tag = child.tag.split("}")[-1]
+            classes = (child.get("class") or "").split()
+            if tag in ("style", "script") or "tooltip-overlay" in classes or \
+                    (tag == "title" and parent.tag.split("}")[-1] == "g"):
+                parent.remove(child)
+            elif tag == "a":
+                child.set("tabindex", "-1")
+        parent.attrib.pop("style", None)
+    root.set("aria-hidden", "true")
+    root.set("focusable", "false")
+    root.set("data-chart", _text(label))
+    return ET.tostring(root, encoding="unicode")
+
+
+_css_cache: list = []
+
+
+def page_css() -> str:
+    """pygal's stylesheet for the charts of the page, scoped to the `pygal-chart` class (served from the
+    page's origin, which the CSP allows; the same for every chart: one style, up to len(COLORS) series)."""
+    if not _css_cache:
+        chart = pygal.Bar(**_config())
+        for i in range(len(COLORS)):
+            chart.add(str(i), [1])
+        svg = _render(chart, _CSS_TOKEN, "")
+        css = "\n".join(m.group(1) for m in re.finditer(r"<style[^>]*>(.*?)</style>", svg, re.S))
+        css = css.replace("&gt;", ">").replace("&lt;", "<").replace("&amp;", "&")
+        _css_cache.append(css.replace("#chart-%s " % _CSS_TOKEN, ".pygal-chart "))
+    return _css_cache[0]
+
+
+# -- files for an article -------------------------------------------------------------------------------
+
+def write_chart(svg: str, path) -> str:
+    """Write a chart to `path`: .svg as it is, .png through CairoSVG (the optional extra `png`). Returns
+    the format written; ValueError for another extension or when CairoSVG is not installed."""
+    from pathlib import Path
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix == ".svg":
+        data = ('<?xml version="1.0" encoding="utf-8"?>\n' + svg).encode("utf-8")
+    elif suffix == ".png":
+        try:
+            import cairosvg
+        except (ImportError, OSError):  # OSError: the package without the cairo library it loads
+            raise ValueError("writing PNG needs CairoSVG: pip install '.[png]' (and the cairo library)") from None
+        data = cairosvg.svg2png(bytestring=svg.encode("utf-8"), output_width=1800)
+    else:
+        raise ValueError("--chart writes .svg or .png files, not %r" % (path.suffix or path.name))
+    from ..corpus.atomic import atomic_write
+    atomic_write(path, data)
+    return suffix[1:]
