@@ -315,7 +315,7 @@ def read_page(body: bytes, charset: str | None, source: str, lang: str) -> tuple
 #: otherwise: the delays and charts read nothing else.
 ANSWER_DEADLINE = AnswerDeadline(
     20, working_days=True,
-    rule="Règlement du Parlement de la Région de Bruxelles-Capitale, questions écrites (article not verified)",
+    rule="Règlement du Parlement de la Région de Bruxelles-Capitale, questions écrites",
     source="Règlement du Parlement de la Région de Bruxelles-Capitale (parlement.brussels)", verified=False)
 
 

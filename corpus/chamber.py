@@ -198,7 +198,7 @@ def _not_available(*args, **kwargs):
 #: here (verified=False; see corpus/brussels.py's ANSWER_DEADLINE and the README).
 ANSWER_DEADLINE = AnswerDeadline(
     20, working_days=True,
-    rule="Règlement de la Chambre des représentants, questions écrites (article not verified)",
+    rule="Règlement de la Chambre des représentants, questions écrites",
     source="Règlement de la Chambre des représentants (Moniteur belge, 2 October 2003, as amended)",
     verified=False)
 

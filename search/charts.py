@@ -66,16 +66,39 @@ def _render(chart, chart_id: str, title: str) -> str:
     return chart.render(is_unicode=True)
 
 
+def _ticks(highest: float) -> list[int]:
+    """Whole-number axis ticks from 0 past `highest`, at most 11 (counts and days have no fractions)."""
+    step = 1
+    for step in (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000, 10000, 20000, 50000, 100000):
+        if highest / step <= 10:
+            break
+    top = int(-(-max(highest, 1) // step) * step)
+    return list(range(0, top + 1, step))
+
+
+def _short(label: str, limit: int = LABEL_CHARS) -> str:
+    """A label of at most `limit` characters; a portfolio loses its "Ministre … chargé de" opening first."""
+    label = _text(label)
+    label = _PORTFOLIO_OPENING.sub("", label, count=1) or label
+    return label if len(label) <= limit else label[:limit - 1].rstrip() + "…"
+
+
+_PORTFOLIO_OPENING = re.compile(r"^(?:Ministre|Secrétaire d['’]État|Vice-Premier ministre)\b.{0,90}?"
+                                r"\b(?:chargée?s?|en charge)\s+(?:de la |de l['’]|du |des |de )?", re.I)
+
+
 def _link(url: str | None) -> dict:
     return {"xlink": {"href": url, "target": "_self"}} if url else {}
 
 
-def timeline_chart(timeline, title: str, href=None, chart_id: str = "timeline", height: int = 260) -> str:
+def timeline_chart(timeline, title: str, href=None, chart_id: str = "timeline", height: int = 300) -> str:
     """Matches per month (or year) of reception, one stacked series per status; `href(bucket)` → the URL a
     bar links to (None: no links)."""
     step = max(1, -(-len(timeline.buckets) // 10))  # at most 10 labels on the axis, every bar still drawn
+    highest = max([b.total for b in timeline.buckets] + [1])
     chart = pygal.StackedBar(**_config(height=height, width=900, show_legend=True, x_labels_major_every=step,
-                                       show_minor_x_labels=step == 1, y_title="questions", print_values=False))
+                                       show_minor_x_labels=step == 1, y_title="questions", print_values=False,
+                                       y_labels=_ticks(highest)))
     chart.x_labels = [b.label for b in timeline.buckets]
     for status in timeline.statuses:
         chart.add(STATUS_NAMES.get(status, _text(status)),
@@ -89,10 +112,11 @@ def counts_chart(counts: dict[str, int], title: str, href=None, chart_id: str = 
     """Horizontal bars of a facet's counts (the first `top` values, in the order given: largest first, or
     years in order); `href(value)` → the URL a bar links to."""
     rows = list(counts.items())[:top]
+    highest = max([n for _, n in rows] + [1])
     chart = pygal.HorizontalBar(**_config(height=80 + 26 * max(1, len(rows)), width=900, show_legend=False,
-                                          print_values=True, print_values_position="top"))
+                                          print_values=True, print_values_position="top", y_labels=_ticks(highest)))
     rows = rows[::-1]  # pygal draws the first label at the bottom: the first value goes on top
-    chart.x_labels = [_text(name) for name, _ in rows]
+    chart.x_labels = [_short(name) for name, _ in rows]
     chart.add(series, [dict(value=n, label=_text(name), **_link(href(name) if href else None)) for name, n in rows])
     return _render(chart, chart_id, title)
 
@@ -101,9 +125,9 @@ def delays_chart(delays, title: str, chart_id: str = "delays", top: int = 15) ->
     """Per minister: the median days to answer as a bar, the quartiles as a whisker, and in the label the
     share of questions still unanswered at their deadline. The (all) row comes first."""
     rows = [delays.rows[-1]] + [r for r in delays.rows[:-1] if r.answered or r.due][:top - 1]
-    highest = max([r.p75_days or 0 for r in rows] + [1])
-    chart = pygal.HorizontalBar(**_config(height=90 + 30 * len(rows), width=900, show_legend=True,
-                                          print_values=True, range=(0, highest), xrange=(0, highest)))
+    ticks = _ticks(max([r.p75_days or 0 for r in rows] + [1]))
+    chart = pygal.HorizontalBar(**_config(height=110 + 30 * len(rows), width=900, show_legend=True,
+                                          print_values=True, y_labels=ticks))
     rows = rows[::-1]
     chart.x_labels = [delay_label(r) for r in rows]
     chart.add("médiane, jours (trait : quartiles)",
@@ -115,7 +139,7 @@ def delays_chart(delays, title: str, chart_id: str = "delays", top: int = 15) ->
 
 def delay_label(row) -> str:
     """"Minister (12 % hors délai)": a minister's name and share late, as the delays chart labels a bar."""
-    name = "Ensemble" if row.minister == "(all)" else _text(row.minister)
+    name = "Ensemble" if row.minister == "(all)" else _short(row.minister, 28)
     share = "—" if row.late_share is None else "%d %%" % round(100 * row.late_share)
     return "%s (%s hors délai)" % (name, share)
 

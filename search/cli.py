@@ -467,15 +467,20 @@ def eval_command(judgments, index_dir, as_json, min_pass):
 @click.option("--top", type=click.IntRange(1), default=None,
               help="Rows per breakdown (text: 10 by default; csv, tsv, jsonl: all by default; json: always all).")
 @filter_options
-@click.option("--by", metavar="FACET,FACET",
-              help="A cross table of two of: minister, author, year, answer_year, status, type, legislature, "
+@click.option("--by", metavar="FACET[,FACET]",
+              help="One facet (month, year, minister, author, portfolio…: bars on a terminal), or a cross table of "
+                   "two of: minister, author, portfolio, year, month, answer_year, status, type, legislature, "
                    "assembly (e.g. minister,year).")
-@click.option("--delays", is_flag=True, help="Answer delays per minister (days from reception to answer).")
+@click.option("--delays", is_flag=True, help="Answer delays per minister: median and quartiles of the days from "
+                                             "reception to answer, and the share late (the assembly's deadline).")
 @click.option("--as-of", type=_Date(), help="Waiting times as of DATE (default: today).")
+@click.option("--chart", "chart", metavar="FILE.svg", type=click.Path(dir_okay=False),
+              help="Also write the chart of these counts (the web page's) to FILE.svg, or FILE.png with the png "
+                   "extra: the timeline, --by FACET's bars or --delays'.")
 @max_cpu_option
 @output_options(STATS_FORMATS, stats=True)
 def stats_command(words, index_dir, top, assembly, since, until, author, minister, status, answered_since,
-                  answered_until, by, delays, as_of, max_cpu, out):
+                  answered_until, by, delays, as_of, chart, max_cpu, out):
     """Documents in the index: by status, minister, author, year and assembly.
 
     --json: one object whose "documents" key is the document count; --csv,
@@ -484,16 +489,18 @@ def stats_command(words, index_dir, top, assembly, since, until, author, ministe
     \b
     With QUERY words or filters, counts every match of that search (not the top ten):
       parlsearch stats STIB --since 2025 --by minister,year
+      parlsearch stats STIB --by month          # bars on a terminal
       parlsearch stats --delays --as-of 2026-06-30
+      parlsearch stats STIB --chart stib.svg    # the timeline, for an article
 
     \b
     Exit status: 0, or 2 on an error (with QUERY: 1 when nothing matches).
     """
     filters = _filters(assembly, since, until, author, minister, status, answered_since, answered_until)
-    if words or filters or by or delays or as_of:
+    if words or filters or by or delays or as_of or chart:
         from .cli_workflow import query_stats
         query_stats(" ".join(words), filters, index_dir=index_dir, fmt=out.format,
-                    top=10 if top is None else top, by=by, delays=delays, as_of=as_of, max_cpu=max_cpu)
+                    top=10 if top is None else top, by=by, delays=delays, as_of=as_of, max_cpu=max_cpu, chart=chart)
         return
     from .counting import index_stats
     from .output import render_stats

@@ -37,8 +37,8 @@ def _parse_by(by: str | None) -> tuple:
     if not by:
         return ()
     names = tuple(n.strip().lower() for n in by.split(",") if n.strip())
-    if len(names) != 2 or any(n not in ALL_FACETS for n in names):
-        fail("--by takes two facets separated by a comma, among %s (for example minister,year)"
+    if len(names) not in (1, 2) or any(n not in ALL_FACETS for n in names):
+        fail("--by takes one facet, or two separated by a comma, among %s (for example month, or minister,year)"
              % ", ".join(ALL_FACETS))
     return names
 
@@ -49,7 +49,8 @@ def _parse_by(by: str | None) -> tuple:
 STATS_QUERY_FORMATS = ("text", "json", "jsonl", "csv", "tsv")
 
 
-def query_stats(text, filters, *, index_dir, fmt="text", top=10, by=None, delays=False, as_of=None, max_cpu=None):
+def query_stats(text, filters, *, index_dir, fmt="text", top=10, by=None, delays=False, as_of=None, max_cpu=None,
+                chart=None):
     """`parlsearch stats [QUERY] [filters] [--by A,B] [--delays]`: counts over every match, printed in `fmt`
     (text, json, jsonl: one row an object, csv, tsv: rows as in the output layer's stats tables)."""
     from .budget import Budget
@@ -67,7 +68,13 @@ def query_stats(text, filters, *, index_dir, fmt="text", top=10, by=None, delays
             if delays:
                 result = answer_delays(engine, text, filters, as_of=as_of, budget=budget)
             else:
-                result = count_matches(engine, text, filters, facets=() if pair else FACETS, by=pair, budget=budget)
+                facets = pair if len(pair) == 1 else () if pair else FACETS
+                result = count_matches(engine, text, filters, facets=facets, by=pair if len(pair) == 2 else (),
+                                       budget=budget)
+            if chart:
+                from .bars_cli import write_stats_chart
+                write_stats_chart(engine, chart, text, filters, pair, delays, result.as_of if delays else None,
+                                  budget, _label(filters.as_options()))
     except QueryError as e:
         fail("bad query: %s" % e)
     if fmt == "json":
@@ -83,8 +90,11 @@ def query_stats(text, filters, *, index_dir, fmt="text", top=10, by=None, delays
             click.echo(_table_text(rows, fmt), nl=False)
     elif delays:
         _print_delays(result, top)
+        if sys.stdout.isatty():
+            from .bars_cli import print_delay_bars
+            print_delay_bars(result, top)
     else:
-        _print_counts(result, text, filters, top)
+        _print_counts(result, text, filters, top, bars=len(pair) == 1 and sys.stdout.isatty())
     sys.exit(EXIT_MATCH if result.total else EXIT_NO_MATCH)
 
 
@@ -111,7 +121,7 @@ def _delay_rows(delays):
         yield [getattr(row, n) for n in names]
 
 
-def _print_counts(counts, text, filters, top):
+def _print_counts(counts, text, filters, top, bars=False):
     from .output import summary_line
     from .engine import SearchResult
     what = " ".join(part for part in (('"%s"' % _label(text)) if text.strip() else "",
@@ -127,10 +137,14 @@ def _print_counts(counts, text, filters, top):
     titles = {"status": "By status", "year": "By year (received)", "minister": "By minister",
               "author": "By author", "type": "By type", "legislature": "By legislature",
               "answer_year": "By year (answered)", "assembly": "By assembly"}
+    titles.update(month="By month (received)", portfolio="By portfolio")
     for facet, values in counts.facets.items():
         rows = list(values.items())
         click.echo("\n%s:" % titles.get(facet, facet))
-        for name, n in rows[:top]:
+        if bars:  # one facet on a terminal: aligned bars (search/terminal_bars.py)
+            from .bars_cli import print_count_bars
+            print_count_bars(rows[:top] if facet not in ("month", "year") else rows[-top:] if top < len(rows) else rows)
+        for name, n in rows[:top] if not bars else ():
             click.echo("  %6d  %s" % (n, _label(name)))
         if len(rows) > top:
             click.echo("  … %d more (--top N)" % (len(rows) - top))
@@ -210,6 +224,11 @@ def _print_delays(delays, top):
         click.echo("(%d with an answer date before the reception date: left out)" % total.inconsistent)
     if total.undated:
         click.echo("(%d without a reception date: left out)" % total.undated)
+    for code, rule in (delays.deadlines or {}).items():
+        click.echo("(deadline %s: %s%s)" % (code, rule.describe(), "" if rule.verified else ", article not verified"))
+    if total.due:
+        click.echo("(late: %d of the %d questions whose deadline has passed had no answer by it, %d%%)"
+                   % (total.late, total.due, round(100 * total.late_share)))
 
 
 # -- show -----------------------------------------------------------------------------------------------

@@ -31,7 +31,8 @@ from .output import CSV_COLUMNS, result_dict, safe, to_json
 from .query import QueryError
 from .web_csv import content_disposition, csv_text
 from .web_engines import EnginePool
-from .web_facets import FACETS, UNKNOWN, facet_counts, matching
+from .web_charts import register as register_charts, timeline_view
+from .web_facets import FACETS, UNKNOWN, facet_counts, facets_and_timeline, matching
 from .web_form import (ASSEMBLY_LABELS, DEFAULT_PAGE_SIZE, LABELS, MAX_DRAFT_CHARS, MAX_FIELD_CHARS, MAX_OFFSET,
                        MAX_QUERY_CHARS, PAGE_SIZES, SORT_LABELS, STATUS_LABELS, TYPE_LABELS, InputError,
                        SearchForm, bad_query, text_param, unknown_params)
@@ -268,11 +269,16 @@ def create_app(index_dir, engine: Engine | None = None, engines: int = WORKERS,
         except QueryError as e:
             raise bad_query(e, app.config["PARLSEARCH_BUDGET_SECONDS"]) from None
 
-    def run_search(form: SearchForm, limit: int, offset: int, snippets=True, facets=True, closest=False):
+    def run_search(form: SearchForm, limit: int, offset: int, snippets=True, facets=True, closest=False,
+                   timeline=False):
+        """(result, facet counts or None[, timeline]): the facets and the timeline from one matching pass."""
         with pool.use() as engine:
             exact = form.exact == "1"
             result = engine_call(engine.search, form.q, limit=limit, offset=offset, sort=form.sort,
                                  filters=form.filters(), snippets=snippets, closest=closest, exact=exact)
+            if timeline:
+                counts, line = engine_call(facets_and_timeline, engine, form.q, form.filters(), exact=exact)
+                return result, counts, line
             counts = engine_call(facet_counts, engine, form.q, form.filters(), exact=exact) if facets else None
         return result, counts
 
@@ -280,6 +286,8 @@ def create_app(index_dir, engine: Engine | None = None, engines: int = WORKERS,
         links = _facet_links(form, facets) if facets else {f: [] for f in FACETS}
         return render_template("search.html", form=form, result=result, facets=facets or {}, facet_links=links,
                                title=search_title(form, result), active=_active(form), **more), status
+
+    register_charts(app, pool, engine_call)
 
     @app.get("/")
     def search_page():
@@ -291,7 +299,7 @@ def create_app(index_dir, engine: Engine | None = None, engines: int = WORKERS,
                 facets = engine_call(facet_counts, engine, "", [])
             return render_search(form, facets=facets)
         try:
-            result, facets = run_search(form, form.n, form.offset, closest=True)
+            result, facets, line = run_search(form, form.n, form.offset, closest=True, timeline=True)
         except InputError as e:
             form.errors.append(e)
             return render_search(form, status=400)
@@ -299,6 +307,8 @@ def create_app(index_dir, engine: Engine | None = None, engines: int = WORKERS,
         pages = [p for p in range(max(1, form.page - 3), min(last, form.page + 3) + 1)]
         csv_params = form.params(page=None, n=None)
         return render_search(form, result, facets, pages=pages, last_page=last,
+                             timeline=timeline_view(form, line) if result.total else None,
+                             stats_link=url_for("stats_page", **form.params(page=None, n=None, sort=None)),
                              permalink=url_for("search_page", _external=True, **form.params()),
                              csv_link=url_for("search_csv", **csv_params),
                              spreadsheet_link=url_for("search_csv", bom=1, **csv_params),

@@ -1,18 +1,21 @@
 """Facet counts of a query's matches (by assembly, minister, author, year, status) for the web page.
 
-The page only needs `facet_counts` and `matching`; both read what `parlsearch stats QUERY` and
-`Engine.search` read (search/counting.py and Engine.plan), so the page's counts are the command line's and
-add up to the search's total.
+The page only needs `facet_counts`, `facets_and_timeline` and `matching`; they read what `parlsearch stats
+QUERY` and `Engine.search` read (search/counting.py and Engine.plan), so the page's counts are the command
+line's and add up to the search's total. `facets_and_timeline` computes the results page's timeline from
+the same matching pass as its facets (search/timeline.py): the timeline costs array operations, not a
+second search.
 """
 from __future__ import annotations
 
 from . import plan as P
-from .counting import UNKNOWN, count_matches
+from .collect import facet_counts as _facet_counts
+from .counting import UNKNOWN, count_matches, match_mask
 
 #: The facets shown beside the results.
 FACETS = ("assembly", "minister", "author", "year", "status")
 
-__all__ = ["FACETS", "UNKNOWN", "facet_counts", "matching"]
+__all__ = ["FACETS", "UNKNOWN", "facet_counts", "facets_and_timeline", "matching"]
 
 
 def matching(engine, text: str, filters: list | None = None, budget=None, exact: bool = False):
@@ -34,9 +37,22 @@ def facet_counts(engine, text: str, filters: list | None = None, fields=FACETS,
     QueryError like Engine.search (also when `budget`, search/budget.py, is spent)."""
     counts = count_matches(engine, text or "", [f for f in (filters or []) if f is not None], facets=fields,
                            budget=budget, exact=exact)
+    return _shown(counts.facets, fields)
+
+
+def facets_and_timeline(engine, text: str, filters: list | None = None, fields=FACETS, budget=None,
+                        exact: bool = False):
+    """(facet_counts(…), the timeline of the same matches: search/timeline.py), from one matching pass."""
+    from .timeline import timeline_of
+    _, mask = match_mask(engine, text or "", [f for f in (filters or []) if f is not None], budget, exact)
+    view = engine.view
+    return _shown({facet: _facet_counts(view, mask, facet) for facet in fields}, fields), timeline_of(view, mask)
+
+
+def _shown(facets: dict, fields) -> dict[str, list[tuple[str, int]]]:
     out = {}
     for facet in fields:
-        items = counts.facets.get(facet, {}).items()
+        items = facets.get(facet, {}).items()
         if facet == "year":
             out[facet] = sorted(items, key=lambda kv: (kv[0] != UNKNOWN, kv[0]), reverse=True)
         else:
