@@ -10,7 +10,7 @@ Import: ~60 ms, paid only by the web page's charts and `stats --chart` (the CLI 
 when a chart is asked for). A chart renders in ~5 ms.
 
 The page's Content-Security-Policy allows no script and no inline style (search/web_server.py): pygal's
-scripts are configured off (`js=[]`), and `page_svg` removes what the policy would block from an inline
+scripts are configured off (`js=[]`, and its configuration <script> removed from every chart), and `page_svg` removes what the policy would block from an inline
 chart — pygal's <style> element, its style="…" attributes and its tooltip layer (drawn by the script) —
 while its stylesheet is served from the page's own origin (`page_css`, the /chart.css route), scoped to
 the `pygal-chart` class every chart has. A file written by `--chart` keeps its <style> (a file has no CSP).
@@ -53,7 +53,7 @@ def _text(value) -> str:
 
 
 def _config(**more) -> dict:
-    config = dict(style=STYLE, js=[], disable_xml_declaration=True, truncate_label=LABEL_CHARS,
+    config = dict(style=STYLE, js=[], disable_xml_declaration=True, no_data_text="Aucune question", truncate_label=LABEL_CHARS,
                   truncate_legend=LABEL_CHARS, pretty_print=False, print_zeroes=False, show_minor_x_labels=True,
                   margin=16, legend_at_bottom=True, legend_at_bottom_columns=4)
     config.update(more)
@@ -61,9 +61,22 @@ def _config(**more) -> dict:
 
 
 def _render(chart, chart_id: str, title: str) -> str:
+    """The chart's SVG without pygal's <script> (its tooltips' configuration, written even with js=[]):
+    a chart is a picture, in a page or in a file, and runs nothing."""
     chart.uuid = chart_id  # a fixed id: the same chart renders the same bytes, two charts on a page differ
     chart.title = _text(title)
-    return chart.render(is_unicode=True)
+    root = _parse(chart.render(is_unicode=True))
+    for parent in list(root.iter()):
+        for child in list(parent):
+            if child.tag.split("}")[-1] == "script":
+                parent.remove(child)
+    return ET.tostring(root, encoding="unicode")
+
+
+def _parse(svg: str):
+    ET.register_namespace("", SVG_NS)
+    ET.register_namespace("xlink", XLINK_NS)
+    return ET.fromstring(svg)
 
 
 def _ticks(highest: float) -> list[int]:
@@ -87,6 +100,16 @@ _PORTFOLIO_OPENING = re.compile(r"^(?:Ministre|Secrétaire d['’]État|Vice-Pre
                                 r"\b(?:chargée?s?|en charge)\s+(?:de la |de l['’]|du |des |de )?", re.I)
 
 
+def _unique(labels: list[str]) -> list[str]:
+    """Shortened labels made distinct again ("…", "… (2)"): two values never share a bar's name."""
+    seen: dict[str, int] = {}
+    out = []
+    for label in labels:
+        seen[label] = seen.get(label, 0) + 1
+        out.append(label if seen[label] == 1 else "%s (%d)" % (label, seen[label]))
+    return out
+
+
 def _link(url: str | None) -> dict:
     return {"xlink": {"href": url, "target": "_self"}} if url else {}
 
@@ -100,7 +123,9 @@ def timeline_chart(timeline, title: str, href=None, chart_id: str = "timeline", 
                                        show_minor_x_labels=step == 1, y_title="questions", print_values=False,
                                        y_labels=_ticks(highest)))
     chart.x_labels = [b.label for b in timeline.buckets]
-    for status in timeline.statuses:
+    if not timeline.buckets:  # nothing dated to draw: pygal's "no data" picture (it fails on no series)
+        chart.add(STATUS_NAMES["answered"], [])
+    for status in timeline.statuses if timeline.buckets else ():
         chart.add(STATUS_NAMES.get(status, _text(status)),
                   [dict(value=b.counts.get(status, 0), label=_text(b.label), **_link(href(b) if href else None))
                    for b in timeline.buckets])
@@ -116,7 +141,7 @@ def counts_chart(counts: dict[str, int], title: str, href=None, chart_id: str = 
     chart = pygal.HorizontalBar(**_config(height=80 + 26 * max(1, len(rows)), width=900, show_legend=False,
                                           print_values=True, print_values_position="top", y_labels=_ticks(highest)))
     rows = rows[::-1]  # pygal draws the first label at the bottom: the first value goes on top
-    chart.x_labels = [_short(name) for name, _ in rows]
+    chart.x_labels = _unique([_short(name) for name, _ in rows])
     chart.add(series, [dict(value=n, label=_text(name), **_link(href(name) if href else None)) for name, n in rows])
     return _render(chart, chart_id, title)
 
@@ -138,10 +163,12 @@ def delays_chart(delays, title: str, chart_id: str = "delays", top: int = 15) ->
 
 
 def delay_label(row) -> str:
-    """"Minister (12 % hors délai)": a minister's name and share late, as the delays chart labels a bar."""
-    name = "Ensemble" if row.minister == "(all)" else _short(row.minister, 28)
+    """"Minister (q. 40–70 j, 12 % hors délai)": a minister's name, quartiles of the days to answer and share
+    late, as the delays chart labels a bar (the chart has no tooltips: what it shows is written on it)."""
+    name = "Ensemble" if row.minister == "(all)" else _short(row.minister, 24)
     share = "—" if row.late_share is None else "%d %%" % round(100 * row.late_share)
-    return "%s (%s hors délai)" % (name, share)
+    quartiles = "q. %d–%d j, " % (row.p25_days, row.p75_days) if row.p25_days is not None else ""
+    return "%s (%s%s hors délai)" % (name, quartiles, share)
 
 
 def title_line(what: str, query: str, filters: str, data_date: str | None, source: str) -> str:
@@ -162,9 +189,7 @@ def page_svg(svg: str, label: str) -> str:
     (the CSP blocks them; the chart's stylesheet is page_css), axis <title> tooltips removed, its links
     out of the tab order and the chart hidden from screen readers — the table beside it holds the same
     numbers and links (`label` names the chart for the page's outline)."""
-    ET.register_namespace("", SVG_NS)
-    ET.register_namespace("xlink", XLINK_NS)
-    root = ET.fromstring(svg)
+    root = _parse(svg)
     for parent in list(root.iter()):
         for child in list(parent):
             tag = child.tag.split("}")[-1]

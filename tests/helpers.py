@@ -457,3 +457,35 @@ def chamber_lines(count: int | None = None) -> list[bytes]:
         return lines
     keys = [("/" + k + '"').encode() for k in CHAMBER_KEYS]
     return lines[:count] + [line for line in lines[count:] if any(k in line for k in keys)]
+
+
+# -- charts ------------------------------------------------------------------------------------------------------
+
+SVG_NS = "{http://www.w3.org/2000/svg}"
+
+
+def chart_values(svg: str) -> dict[str, dict[str, float]]:
+    """What a pygal chart (search/charts.py) shows: {series name: {bar label: value}}, read from the SVG
+    itself (each bar's <desc class="value"> and <desc class="x_label">, the legend's names). Parsing it as
+    XML is also the check that the chart is well-formed."""
+    import xml.etree.ElementTree as ET
+    root = ET.fromstring(svg)
+    names = [t.text for g in root.iter(SVG_NS + "g") if "legend" in (g.get("class") or "").split()
+             for t in g.iter(SVG_NS + "text")]
+    out: dict[str, dict[str, float]] = {}
+    for plot in root.iter(SVG_NS + "g"):
+        if (plot.get("class") or "").split() != ["plot"]:
+            continue
+        for series in plot.iter(SVG_NS + "g"):
+            classes = (series.get("class") or "").split()
+            if "series" not in classes:
+                continue
+            index = int(next(c for c in classes if c.startswith("serie-"))[6:])
+            values = out.setdefault(names[index] if index < len(names) else str(index), {})
+            for bar in series.iter(SVG_NS + "g"):
+                if "bar" not in (bar.get("class") or "").split():
+                    continue
+                descs = {d.get("class"): d.text for d in bar.iter(SVG_NS + "desc")}
+                if descs.get("value") is not None:
+                    values[descs["x_label"]] = float(descs["value"].split()[0])
+    return out
