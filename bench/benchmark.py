@@ -53,6 +53,9 @@ on the same documents:
   corpus keeps a word's share of documents at every size), named in the output with its totals. Timed
   (--repeat × 5 runs): `count_matches(engine, q)` with `stats`' facets and with the web page's facets
   (search/web_facets.py FACETS: minister, author, year, status); FTS5 the same GROUP BYs (bench/fts5.py).
+* the results page's timeline (issue 23): that query's page work (hits with snippets, facets) without and
+  with the timeline (one matching pass for facets and timeline, the SVG and its table): CPU p50 and the
+  share it adds (target: at most 10% at 100,000 documents).
 * warm web server (bench/http_load.py): `parlsearch serve --index DIR --port 0` and `datasette serve -i DB`
   started as subprocesses after the in-process queries, every URL requested once, then for --serve-seconds
   each: 1 client, and --clients concurrent clients (separate processes with kept-alive connections), sending
@@ -195,7 +198,41 @@ def _parlsearch_queries(engine, repeat: int) -> tuple[dict, dict]:
     out["facets_stats"] = time_calls(lambda q: count_matches(engine, q, facets=FACETS).total, [chosen], repeat * 5)
     out["facets_web"] = time_calls(lambda q: count_matches(engine, q, facets=PAGE_FACETS).total, [chosen],
                                    repeat * 5)
+    out.update(results_page_timeline(engine, [chosen], repeat * 5))
     return out, {"query": chosen, "parlsearch_total": totals[chosen], "candidates": totals}
+
+
+def results_page_timeline(engine, queries, repeat: int) -> dict:
+    """The results page's engine work without and with its timeline (issue 23: at most +10%): the hits with
+    their snippets and the facets (search/web.py's run_search before the timeline), against the hits, the
+    facets and the timeline from the same matching pass plus the timeline's SVG (pygal) and table."""
+    from flask import Flask
+
+    from parlsearch.search.web_charts import timeline_view
+    from parlsearch.search.web_facets import facet_counts, facets_and_timeline
+    from parlsearch.search.web_form import SearchForm
+    app = Flask("bench")
+    app.add_url_rule("/", "search_page", lambda: "")
+
+    def without(q):
+        result = engine.search(q, limit=10, closest=True)
+        facet_counts(engine, q, [])
+        return result.total
+
+    def with_timeline(q):
+        result = engine.search(q, limit=10, closest=True)
+        _, line = facets_and_timeline(engine, q, [])
+        with app.test_request_context("/"):
+            timeline_view(SearchForm(q=q), line)
+        return result.total
+
+    with_timeline(queries[0])  # pygal imported, its stylesheet read: once per server process
+    out = {"page_without_timeline": time_calls(without, queries, repeat),
+           "page_with_timeline": time_calls(with_timeline, queries, repeat)}
+    base = out["page_without_timeline"]["cpu_p50_ms"]
+    out["timeline_overhead"] = {"cpu_p50_ms": out["page_with_timeline"]["cpu_p50_ms"] - base,
+                                "share": (out["page_with_timeline"]["cpu_p50_ms"] - base) / base if base else None}
+    return out
 
 
 def _fts5_queries(fts: Fts5Searcher, chosen: str, repeat: int) -> dict:

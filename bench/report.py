@@ -186,6 +186,13 @@ def format_size(r: dict) -> list[str]:
     if fq:
         query("facets of %s, `stats QUERY` p50" % _quoted(fq["query"]), "facets_stats", "facets_p50")
         query("facets of %s, web page p50" % _quoted(fq["query"]), "facets_web")
+        for key, label in (("page_without_timeline", "results page without timeline"),
+                           ("page_with_timeline", "results page with timeline")):
+            if key in p["queries"]:
+                add("%s, CPU p50 ms" % label, _num(p["queries"][key]["cpu_p50_ms"]), "", "")
+        share = (p["queries"].get("timeline_overhead") or {}).get("share")
+        if share is not None:
+            add("timeline's share of the results page (target ≤ 10%)", "%.1f%%" % (100 * share), "", "")
     zero_p, zero_f = (p["queries"].get("all") or {}).get("zero_result_queries"), \
         (f["queries"].get("all") or {}).get("zero_result_queries")
     if zero_p is not None:

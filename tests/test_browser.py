@@ -127,6 +127,34 @@ def test_search_facet_document_similar(server, browser, engine, tmp_path):
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+def test_timeline_and_stats_page_render_without_script(server, browser, tmp_path):
+    """The results page's timeline and the stats page, drawn by the browser under the page's CSP (no script):
+    the charts have a size, their stylesheet applies (bars are coloured, not black), a bar's link narrows
+    the search to its month. Screenshots of both (README's docs/charts-*.png were taken this way)."""
+    browser.set_window_size(1200, 1400)
+    try:
+        browser.get(server + "/?q=STIB")
+        chart = browser.find_element(By.CSS_SELECTOR, ".timeline svg.pygal-chart")
+        assert chart.rect["width"] > 400 and chart.rect["height"] > 100
+        bars = browser.find_elements(By.CSS_SELECTOR, ".timeline .series rect.rect")
+        fills = {browser.execute_script("return getComputedStyle(arguments[0]).fill", b) for b in bars}
+        assert fills and "rgb(0, 0, 0)" not in fills  # /chart.css applied: the series colours
+        assert browser.execute_script("return document.scripts.length") == 0
+        shot = tmp_path / "charts-timeline.png"
+        assert browser.save_screenshot(str(shot)) and shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        link = next(a for a in browser.find_elements(By.CSS_SELECTOR, ".timeline details a")
+                    if a.get_attribute("href"))
+        month = link.get_attribute("textContent")
+        browser.get(link.get_attribute("href"))
+        assert "reçue depuis = %s" % month in browser.find_element(By.CSS_SELECTOR, ".active").text
+        browser.get(server + "/stats?q=STIB")
+        charts = browser.find_elements(By.CSS_SELECTOR, ".stats-section svg.pygal-chart")
+        assert len(charts) == 5 and all(c.rect["height"] > 50 for c in charts)
+        assert browser.save_screenshot(str(tmp_path / "charts-stats.png"))
+    finally:
+        browser.set_window_size(1200, 900)
+
+
 def test_keyboard_reaches_the_query_box_first(server, browser):
     """Tab from the top of the page: the skip link, then (following it) the search box."""
     browser.get(server + "/")
@@ -169,6 +197,8 @@ STATES = {
     "paste page, answered": "/similar?text=Quelle+est+la+fr%C3%A9quentation+du+tram+55+%3F",
     "paste page, nothing close": "/similar?text=zzzqx+wwwqy",
     "not found": "/doc/PRB-1-0",
+    "results with timeline": "/?q=STIB",
+    "stats page": "/stats?q=STIB",
 }
 
 
