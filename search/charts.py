@@ -60,22 +60,30 @@ def _config(**more) -> dict:
     return config
 
 
-def _render(chart, chart_id: str, title: str) -> str:
+def _render(chart, chart_id: str, title: str, page_label: str | None = None) -> str:
     """The chart's SVG without pygal's <script> (its tooltips' configuration, written even with js=[]):
-    a chart is a picture, in a page or in a file, and runs nothing."""
+    a chart is a picture, in a page or in a file, and runs nothing. With `page_label`, the inline form of
+    the page (`_for_page`). pygal's element tree is cleaned and serialized once (no parse of its text)."""
     chart.uuid = chart_id  # a fixed id: the same chart renders the same bytes, two charts on a page differ
     chart.title = _text(title)
-    root = _parse(chart.render(is_unicode=True))
+    root = chart.render_tree()
     for parent in list(root.iter()):
         for child in list(parent):
-            if child.tag.split("}")[-1] == "script":
-                parent.remove(child)
+            if not isinstance(child.tag, str) or child.tag.split("}")[-1] == "script":
+                parent.remove(child)  # pygal's comments too (its name, version and the day: no date in the picture)
+    if page_label is not None:
+        _for_page(root, page_label)
+    _namespaces()
     return ET.tostring(root, encoding="unicode")
 
 
-def _parse(svg: str):
+def _namespaces() -> None:
     ET.register_namespace("", SVG_NS)
     ET.register_namespace("xlink", XLINK_NS)
+
+
+def _parse(svg: str):
+    _namespaces()
     return ET.fromstring(svg)
 
 
@@ -114,7 +122,8 @@ def _link(url: str | None) -> dict:
     return {"xlink": {"href": url, "target": "_self"}} if url else {}
 
 
-def timeline_chart(timeline, title: str, href=None, chart_id: str = "timeline", height: int = 300) -> str:
+def timeline_chart(timeline, title: str, href=None, chart_id: str = "timeline", height: int = 300,
+                   page_label: str | None = None) -> str:
     """Matches per month (or year) of reception, one stacked series per status; `href(bucket)` → the URL a
     bar links to (None: no links)."""
     step = max(1, -(-len(timeline.buckets) // 10))  # at most 10 labels on the axis, every bar still drawn
@@ -129,11 +138,11 @@ def timeline_chart(timeline, title: str, href=None, chart_id: str = "timeline", 
         chart.add(STATUS_NAMES.get(status, _text(status)),
                   [dict(value=b.counts.get(status, 0), label=_text(b.label), **_link(href(b) if href else None))
                    for b in timeline.buckets])
-    return _render(chart, chart_id, title)
+    return _render(chart, chart_id, title, page_label)
 
 
 def counts_chart(counts: dict[str, int], title: str, href=None, chart_id: str = "counts", series: str = "questions",
-                 top: int = 15) -> str:
+                 top: int = 15, page_label: str | None = None) -> str:
     """Horizontal bars of a facet's counts (the first `top` values, in the order given: largest first, or
     years in order); `href(value)` → the URL a bar links to."""
     rows = list(counts.items())[:top]
@@ -143,10 +152,10 @@ def counts_chart(counts: dict[str, int], title: str, href=None, chart_id: str = 
     rows = rows[::-1]  # pygal draws the first label at the bottom: the first value goes on top
     chart.x_labels = _unique([_short(name) for name, _ in rows])
     chart.add(series, [dict(value=n, label=_text(name), **_link(href(name) if href else None)) for name, n in rows])
-    return _render(chart, chart_id, title)
+    return _render(chart, chart_id, title, page_label)
 
 
-def delays_chart(delays, title: str, chart_id: str = "delays", top: int = 15) -> str:
+def delays_chart(delays, title: str, chart_id: str = "delays", top: int = 15, page_label: str | None = None) -> str:
     """Per minister: the median days to answer as a bar, the quartiles as a whisker, and in the label the
     share of questions still unanswered at their deadline. The (all) row comes first."""
     rows = [delays.rows[-1]] + [r for r in delays.rows[:-1] if r.answered or r.due][:top - 1]
@@ -159,7 +168,7 @@ def delays_chart(delays, title: str, chart_id: str = "delays", top: int = 15) ->
               [dict(value=r.median_days, label=delay_label(r),
                     **({"ci": {"low": r.p25_days, "high": r.p75_days}} if r.median_days is not None else {}))
                for r in rows])
-    return _render(chart, chart_id, title)
+    return _render(chart, chart_id, title, page_label)
 
 
 def delay_label(row) -> str:
@@ -185,11 +194,18 @@ def title_line(what: str, query: str, filters: str, data_date: str | None, sourc
 # -- the page: what the Content-Security-Policy allows -----------------------------------------------------
 
 def page_svg(svg: str, label: str) -> str:
-    """An inline chart for the page: pygal's <style> element, style attributes and tooltip layer removed
-    (the CSP blocks them; the chart's stylesheet is page_css), axis <title> tooltips removed, its links
-    out of the tab order and the chart hidden from screen readers — the table beside it holds the same
-    numbers and links (`label` names the chart for the page's outline)."""
+    """An inline chart for the page from a chart's SVG text (see `_for_page`; the chart functions do the
+    same without re-reading the text when given `page_label`)."""
     root = _parse(svg)
+    _for_page(root, label)
+    return ET.tostring(root, encoding="unicode")
+
+
+def _for_page(root, label: str) -> None:
+    """pygal's <style> element, style attributes and tooltip layer removed (the CSP blocks them; the
+    chart's stylesheet is page_css), axis <title> tooltips removed, its links out of the tab order and the
+    chart hidden from screen readers — the table beside it holds the same numbers and links (`label` names
+    the chart)."""
     for parent in list(root.iter()):
         for child in list(parent):
             tag = child.tag.split("}")[-1]
@@ -203,7 +219,6 @@ def page_svg(svg: str, label: str) -> str:
     root.set("aria-hidden", "true")
     root.set("focusable", "false")
     root.set("data-chart", _text(label))
-    return ET.tostring(root, encoding="unicode")
 
 
 _css_cache: list = []

@@ -35,10 +35,11 @@ def timeline_view(form: SearchForm, timeline) -> dict | None:
     if timeline is None or not timeline.buckets:
         return None
     unit = "mois" if timeline.unit == "month" else "année"
-    svg = charts.timeline_chart(timeline, "Questions par %s de réception" % unit,
-                                href=lambda b: _narrowed(form, since=b.label, until=b.label))
-    rows = [(b.label, b.counts, b.total, _narrowed(form, since=b.label, until=b.label)) for b in timeline.buckets]
-    return dict(svg=Markup(charts.page_svg(svg, "timeline")), rows=rows, unit=unit, undated=timeline.undated,
+    links = {b.label: _narrowed(form, since=b.label, until=b.label) for b in timeline.buckets}
+    svg = charts.timeline_chart(timeline, "Questions par %s de réception" % unit, href=lambda b: links[b.label],
+                                page_label="timeline")
+    rows = [(b.label, b.counts, b.total, links[b.label]) for b in timeline.buckets]
+    return dict(svg=Markup(svg), rows=rows, unit=unit, undated=timeline.undated,
                 statuses=[(s, charts.STATUS_NAMES.get(s, s)) for s in timeline.statuses])
 
 
@@ -84,14 +85,14 @@ def register(app, pool, engine_call) -> None:
                     return _narrowed(form, **{facet: value})
                 return None  # no portfolio filter: the table names it, the search box finds it
             svg = charts.counts_chart(values, "%s — %s" % (heading, what), href=href, chart_id="stats-" + facet,
-                                      top=CHART_ROWS) if values else None
-            sections.append(dict(facet=facet, heading=heading, svg=Markup(charts.page_svg(svg, facet)) if svg else None,
+                                      top=CHART_ROWS, page_label=facet) if values else None
+            sections.append(dict(facet=facet, heading=heading, svg=Markup(svg) if svg else None,
                                  rows=[(v, n, href(v)) for v, n in values.items()]))
         delay_rows = delays.rows if delays.total else []
         delay_svg = None
         if any(r.answered or r.due for r in delay_rows):
-            delay_svg = Markup(charts.page_svg(charts.delays_chart(delays, "Délais de réponse — %s" % what,
-                                                                   chart_id="stats-delays"), "delays"))
+            delay_svg = Markup(charts.delays_chart(delays, "Délais de réponse — %s" % what,
+                                                   chart_id="stats-delays", page_label="delays"))
         return render_template("stats.html", form=form, stats=counts, sections=sections, delays=delays,
                                delay_rows=delay_rows, delay_svg=delay_svg, deadlines=delays.deadlines or {},
                                title="%s — %s (%d)" % (title, what, counts.total), today=today.isoformat(),
