@@ -133,7 +133,10 @@ def test_stats_query_cli_text_json_csv_and_cross_table(runner, bundled_index, en
     table = list(csv.reader(io.StringIO(cross)))
     assert table[0][0] == "minister\\year" and table[0][-1] == "total"
     assert sum(int(r[-1]) for r in table[1:]) == 95
-    assert runner.invoke(cli, ["stats", "--by", "minister", *ix]).exit_code == 2
+    assert runner.invoke(cli, ["stats", "--by", "minister,year,status", *ix]).exit_code == 2
+    assert runner.invoke(cli, ["stats", "--by", "nobody", *ix]).exit_code == 2
+    one = json.loads(runner.invoke(cli, ["stats", "--by", "minister", "--json", *ix]).output)  # one facet: issue 23
+    assert list(one["facets"]) == ["minister"] and sum(one["facets"]["minister"].values()) == one["total"]
     assert runner.invoke(cli, ["stats", "zeppelinodrome", *ix]).exit_code == 1
     assert runner.invoke(cli, ["stats", "(tram", *ix]).exit_code == 2
 

@@ -40,7 +40,7 @@ class Page(HTMLParser):
         self.text.append(data)
         if self._stack and self._stack[-1] == "mark":
             self.marks.append(data)
-        if self._stack and self._stack[-1] == "title":
+        if self._stack and self._stack[-1] == "title" and "svg" not in self._stack:  # the page's, not a chart's
             self.title += data
 
     def find(self, tag, **attrs):
