@@ -149,7 +149,7 @@ COLD_WORD = "vélo"
 
 
 def _filters() -> dict:
-    from parlsearch.search.filters import SearchFilters
+    from parlsearch.search.engine.filters import SearchFilters
     year = SearchFilters(since=dt.date(FILTER_YEAR, 1, 1), until=dt.date(FILTER_YEAR, 12, 31))
     return {"date": year.queries(), "author": SearchFilters(author=FILTER_AUTHOR).queries()}
 
@@ -178,8 +178,8 @@ def _index(n, corpus, ix_dir, db, jobs, log) -> tuple[dict, dict, int]:
 
 def _parlsearch_queries(engine, repeat: int) -> tuple[dict, dict]:
     """The in-process figures of parlsearch, and the query of ~10% of the index with the candidates' totals."""
-    from parlsearch.search.counting import FACETS, count_matches
-    from parlsearch.search.web_facets import FACETS as PAGE_FACETS
+    from parlsearch.search.engine.counting import FACETS, count_matches
+    from parlsearch.search.web.facets import FACETS as PAGE_FACETS
     search = lambda q: engine.search(q, limit=10).total  # noqa: E731
     out = {"all": time_calls(search, QUERIES, repeat)}
     for name, qs in (("keyword", KEYWORD_QUERIES), ("long", LONG_QUERIES), ("phrase", PHRASE_QUERIES),
@@ -208,9 +208,9 @@ def results_page_timeline(engine, queries, repeat: int) -> dict:
     facets and the timeline from the same matching pass plus the timeline's SVG (pygal) and table."""
     from flask import Flask
 
-    from parlsearch.search.web_charts import timeline_view
-    from parlsearch.search.web_facets import facet_counts, facets_and_timeline
-    from parlsearch.search.web_form import SearchForm
+    from parlsearch.search.web.charts import timeline_view
+    from parlsearch.search.web.facets import facet_counts, facets_and_timeline
+    from parlsearch.search.web.form import SearchForm
     app = Flask("bench")
     app.add_url_rule("/", "search_page", lambda: "")
 
@@ -272,7 +272,7 @@ def _serve(start, clients: int, seconds: float, log) -> dict:
 
 
 def bench_size(n: int, args, work: Path, log) -> dict:
-    from parlsearch.search.engine import Engine
+    from parlsearch.search.engine.core import Engine
     corpus, extra = split_corpus(n, INCREMENT, args.make_corpus)
     size_mb = corpus.stat().st_size / 1e6
     log("size %d: corpus %s (%.1f MB)" % (n, corpus.name, size_mb))

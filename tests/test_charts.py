@@ -15,7 +15,7 @@ import pytest
 from helpers import (SVG_NS, assert_one_line_error, chart_values, cli, command_env, corpus_records, on_a_pty,
                      parlsearch_argv, write_jsonl)
 
-from parlsearch.search.cli import cli as cli_group
+from parlsearch.search.cli.app import cli as cli_group
 
 STATUS = {"répondues": "answered", "sans réponse": "unanswered", "sans texte": "notext", "statut inconnu": "unknown"}
 HOSTILE_QUERY = 'Tram "hostile" <svg onload=alert(3)>'
@@ -87,7 +87,7 @@ def test_the_delays_chart_shows_stats_delays_json(runner, bundled_index, tmp_pat
 
 def test_the_deadline_is_the_assemblys_setting_in_working_days():
     from parlsearch.corpus.assembly import get_assembly
-    from parlsearch.search.delays import deadline_days
+    from parlsearch.search.engine.delays import deadline_days
     rule = get_assembly("PRB").answer_deadline
     assert rule.days > 0 and rule.source and rule.rule
     friday = dt.date(2026, 3, 6)
@@ -99,7 +99,7 @@ def test_the_deadline_is_the_assemblys_setting_in_working_days():
 
 
 def test_the_share_late_counts_questions_without_an_answer_by_their_deadline(engine):
-    from parlsearch.search.delays import answer_delays, deadline_days
+    from parlsearch.search.engine.delays import answer_delays, deadline_days
     as_of = dt.date(2026, 7, 1)
     total = answer_delays(engine, "", as_of=as_of).rows[-1]
     view = engine.view
@@ -119,7 +119,7 @@ def test_the_share_late_counts_questions_without_an_answer_by_their_deadline(eng
 
 @pytest.fixture(scope="module")
 def client(bundled_index):
-    from parlsearch.search import web
+    from parlsearch.search.web import app as web
     return web.create_app(bundled_index).test_client()
 
 
@@ -172,7 +172,7 @@ def test_the_stats_page_shows_counts_and_delays_as_the_api_does(client):
 
 
 def test_pages_with_charts_need_no_script_and_keep_the_csp(client):
-    from parlsearch.search.web_server import CONTENT_SECURITY_POLICY
+    from parlsearch.search.web.server import CONTENT_SECURITY_POLICY
     for url in ("/?q=STIB", "/stats?q=STIB", "/stats"):
         response = client.get(url)
         page = response.get_data(as_text=True)
@@ -226,7 +226,7 @@ def test_hostile_names_and_queries_stay_text_in_charts(runner, hostile_index, tm
 
 
 def test_hostile_names_and_queries_stay_text_on_the_pages(hostile_index):
-    from parlsearch.search import web
+    from parlsearch.search.web import app as web
     client = web.create_app(hostile_index).test_client()
     for url in ("/?q=tram", "/stats?q=tram", "/stats", "/?q=%s" % HOSTILE_QUERY, "/stats?q=%s" % HOSTILE_QUERY):
         page = client.get(url).get_data(as_text=True)
@@ -273,7 +273,7 @@ def test_chart_errors_are_one_line(bundled_index, tmp_path):
 
 
 def test_stats_without_chart_does_not_import_pygal(bundled_index):
-    code = ("import sys\nfrom parlsearch.search.cli import cli\n"
+    code = ("import sys\nfrom parlsearch.search.cli.app import cli\n"
             "try:\n    cli.main(['stats', '--index', %r, 'STIB', '--by', 'minister'], standalone_mode=False)\n"
             "except SystemExit:\n    pass\nprint('pygal' in sys.modules, file=sys.stderr)" % str(bundled_index))
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)

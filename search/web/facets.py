@@ -1,0 +1,60 @@
+"""Facet counts of a query's matches (by assembly, minister, author, year, status) for the web page.
+
+The page only needs `facet_counts`, `facets_and_timeline` and `matching`; they read what `parlsearch stats
+QUERY` and `Engine.search` read (search/counting.py and Engine.plan), so the page's counts are the command
+line's and add up to the search's total. `facets_and_timeline` computes the results page's timeline from
+the same matching pass as its facets (search/timeline.py): the timeline costs array operations, not a
+second search.
+"""
+from __future__ import annotations
+
+from ..engine import plan as P
+from ..engine.collect import facet_counts as _facet_counts
+from ..engine.counting import UNKNOWN, count_matches, match_mask
+
+#: The facets shown beside the results.
+FACETS = ("assembly", "minister", "author", "year", "status")
+
+__all__ = ["FACETS", "UNKNOWN", "facet_counts", "facets_and_timeline", "matching"]
+
+
+def matching(engine, text: str, filters: list | None = None, budget=None, exact: bool = False):
+    """(plan node or None, the coverage rule's answers as a mask or None): what Engine.search runs for `text` and
+    `filters` (its plan, with the coverage rule's answers, as search/understood.py reads the words), so that
+    highlights agree with its hits."""
+    from ..understanding.understood import plan_query
+    filters = [f for f in (filters or []) if f is not None]
+    if not (text or "").strip() and not filters:
+        return P.Every(), None
+    plan, _ = plan_query(engine, text, filters, exact, budget)
+    return plan.query, plan.docs
+
+
+def facet_counts(engine, text: str, filters: list | None = None, fields=FACETS,
+                 budget=None, exact: bool = False) -> dict[str, list[tuple[str, int]]]:
+    """{facet: [(value, count), …]} over every document the search `text` + `filters` matches, most frequent
+    first (years newest first, unknown last). An empty query with no filter counts the whole index. Raises
+    QueryError like Engine.search (also when `budget`, search/budget.py, is spent)."""
+    counts = count_matches(engine, text or "", [f for f in (filters or []) if f is not None], facets=fields,
+                           budget=budget, exact=exact)
+    return _shown(counts.facets, fields)
+
+
+def facets_and_timeline(engine, text: str, filters: list | None = None, fields=FACETS, budget=None,
+                        exact: bool = False):
+    """(facet_counts(…), the timeline of the same matches: search/timeline.py), from one matching pass."""
+    from ..engine.timeline import timeline_of
+    _, mask = match_mask(engine, text or "", [f for f in (filters or []) if f is not None], budget, exact)
+    view = engine.view
+    return _shown({facet: _facet_counts(view, mask, facet) for facet in fields}, fields), timeline_of(view, mask)
+
+
+def _shown(facets: dict, fields) -> dict[str, list[tuple[str, int]]]:
+    out = {}
+    for facet in fields:
+        items = facets.get(facet, {}).items()
+        if facet == "year":
+            out[facet] = sorted(items, key=lambda kv: (kv[0] != UNKNOWN, kv[0]), reverse=True)
+        else:
+            out[facet] = sorted(items, key=lambda kv: (-kv[1], kv[0]))
+    return out
