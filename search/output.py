@@ -62,6 +62,10 @@ def hit_dict(hit: Hit) -> dict:
     out = {k: d.get(k) for k in HIT_KEYS if k in d}
     score = None if hit.score is None else round(hit.score, 4)  # None: sorted by date, not scored
     out.update(rank=hit.rank, score=score, snippet=hit.snippet)
+    if out.get("moncode") is None and out.get("official_id"):
+        # The official code is what tools keyed on `moncode` (judged sets, spreadsheets) match against: for an
+        # assembly without Weblex codes it is the identifier the assembly publishes (the Chamber's URI).
+        out["moncode"] = out["official_id"]
     return {k: out.get(k) for k in HIT_KEYS}
 
 
