@@ -52,7 +52,7 @@ on the same documents:
   query is the one of FACET_CANDIDATES whose parlsearch total is nearest 10% of the index (the generated
   corpus keeps a word's share of documents at every size), named in the output with its totals. Timed
   (--repeat × 5 runs): `count_matches(engine, q)` with `stats`' facets and with the web page's facets
-  (search/web_facets.py FACETS: minister, author, year, status); FTS5 the same GROUP BYs (bench/fts5.py).
+  (search/web/facets.py FACETS: minister, author, year, status); FTS5 the same GROUP BYs (bench/fts5.py).
 * warm web server (bench/http_load.py): `parlsearch serve --index DIR --port 0` and `datasette serve -i DB`
   started as subprocesses after the in-process queries, every URL requested once, then for --serve-seconds
   each: 1 client, and --clients concurrent clients (separate processes with kept-alive connections), sending
@@ -146,7 +146,7 @@ COLD_WORD = "vélo"
 
 
 def _filters() -> dict:
-    from parlsearch.search.filters import SearchFilters
+    from parlsearch.search.engine.filters import SearchFilters
     year = SearchFilters(since=dt.date(FILTER_YEAR, 1, 1), until=dt.date(FILTER_YEAR, 12, 31))
     return {"date": year.queries(), "author": SearchFilters(author=FILTER_AUTHOR).queries()}
 
@@ -175,8 +175,8 @@ def _index(n, corpus, ix_dir, db, jobs, log) -> tuple[dict, dict, int]:
 
 def _parlsearch_queries(engine, repeat: int) -> tuple[dict, dict]:
     """The in-process figures of parlsearch, and the query of ~10% of the index with the candidates' totals."""
-    from parlsearch.search.counting import FACETS, count_matches
-    from parlsearch.search.web_facets import FACETS as PAGE_FACETS
+    from parlsearch.search.engine.counting import FACETS, count_matches
+    from parlsearch.search.web.facets import FACETS as PAGE_FACETS
     search = lambda q: engine.search(q, limit=10).total  # noqa: E731
     out = {"all": time_calls(search, QUERIES, repeat)}
     for name, qs in (("keyword", KEYWORD_QUERIES), ("long", LONG_QUERIES), ("phrase", PHRASE_QUERIES),
@@ -235,7 +235,7 @@ def _serve(start, clients: int, seconds: float, log) -> dict:
 
 
 def bench_size(n: int, args, work: Path, log) -> dict:
-    from parlsearch.search.engine import Engine
+    from parlsearch.search.engine.core import Engine
     corpus, extra = split_corpus(n, INCREMENT, args.make_corpus)
     size_mb = corpus.stat().st_size / 1e6
     log("size %d: corpus %s (%.1f MB)" % (n, corpus.name, size_mb))

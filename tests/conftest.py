@@ -52,7 +52,7 @@ def index_copy(bundled_index, tmp_path):
 
 @pytest.fixture(scope="session")
 def engine(bundled_index):
-    from parlsearch.search.engine import Engine
+    from parlsearch.search.engine.core import Engine
     e = Engine.open(bundled_index)
     yield e
     e.close()
@@ -144,7 +144,7 @@ def both_index(tmp_path_factory, chamber_subset_file):
 
 @pytest.fixture(scope="session")
 def both_engine(both_index):
-    from parlsearch.search.engine import Engine
+    from parlsearch.search.engine.core import Engine
     e = Engine.open(both_index)
     yield e
     e.close()

@@ -564,7 +564,7 @@ def test_sigkill_mid_fetch_then_resume(site, tmp_path):
 
 def test_fetched_cache_is_searchable(served, tmp_path):
     update = pytest.importorskip("parlsearch.index.update")
-    engine = pytest.importorskip("parlsearch.search.engine")
+    engine = pytest.importorskip("parlsearch.search.engine.core")
     site, url = served
     run(tmp_path / "cache", url)
     summary = update.update_index([tmp_path / "cache"], tmp_path / "ix")
@@ -584,7 +584,7 @@ def test_fetched_cache_is_searchable(served, tmp_path):
 def test_cli_fetch_command(served, tmp_path):
     from click.testing import CliRunner
 
-    from parlsearch.search.cli_fetch import fetch_command
+    from parlsearch.search.cli.fetch import fetch_command
 
     site, url = served
     runner = CliRunner()
@@ -606,8 +606,8 @@ def test_cli_fetch_command(served, tmp_path):
 def test_cli_update_index_flag_updates_the_index(served, tmp_path):
     from click.testing import CliRunner
 
-    from parlsearch.search.cli_fetch import fetch_command
-    from parlsearch.search.engine import Engine
+    from parlsearch.search.cli.fetch import fetch_command
+    from parlsearch.search.engine.core import Engine
 
     site, url = served
     result = CliRunner().invoke(fetch_command, ["--cache", str(tmp_path / "c"), "--base-url", url, "--delay", "0",
@@ -728,7 +728,7 @@ def test_a_malformed_listing_row_is_skipped_with_its_number(served, tmp_path):
 def _cli(*args):
     from click.testing import CliRunner
 
-    from parlsearch.search.cli_fetch import fetch_command
+    from parlsearch.search.cli.fetch import fetch_command
 
     return CliRunner().invoke(fetch_command, ["--delay", "0", "--backoff", "0", "--no-progress", *args])
 
@@ -798,7 +798,7 @@ def test_cli_progress_shows_phases_on_a_terminal_only(served, tmp_path):
     quiet = _cli("--cache", str(tmp_path / "a"), "--base-url", url, "--lang", "fr", "--limit", "2")
     assert quiet.stderr == ""  # piped: only the summary, on stdout
     shown = _cli("--cache", str(tmp_path / "b"), "--base-url", url, "--lang", "fr", "--limit", "2", "--progress")
-    # Forced on into a pipe: the phases' summary lines (search/progress.py), never a line redrawn in place.
+    # Forced on into a pipe: the phases' summary lines (search/cli/progress.py), never a line redrawn in place.
     assert "listing legislature 24-29: 51 questions in " in shown.stderr and "2 pages to download" in shown.stderr
     assert "fetching: 2 pages in " in shown.stderr and "\r" not in shown.stderr
     assert _cli("--cache", str(tmp_path / "c"), "--base-url", url, "--limit", "1", "--progress", "-q").stderr == ""

@@ -1,4 +1,4 @@
-"""Issue 21: how a typed query is read before the parser (search/understand.py) — identifiers, links, sessions
+"""Issue 21: how a typed query is read before the parser (search/understanding/understand.py) — identifiers, links, sessions
 and legislatures, dates and statuses in words, type and boilerplate words — as rules, with property tests."""
 import calendar
 import datetime as dt
@@ -8,8 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from parlsearch.index.analysis import fold
-from parlsearch.search import understand_words as V
-from parlsearch.search.understand import MAX_TYPED_WORDS, IdRef, understand
+from parlsearch.search.understanding import understand_words as V
+from parlsearch.search.understanding.understand import MAX_TYPED_WORDS, IdRef, understand
 
 TODAY = dt.date(2026, 10, 1)
 
