@@ -45,6 +45,9 @@ Choices, and why:
   file): every line goes through the terminal sanitiser (search.output.safe).
 
 (~440 lines: the figures, the display and the estimate of the time left all read the same phases' state.)
+
+Size: one module past 400 lines because ProgressDisplay (~260 lines) is one state machine of phases, rates and
+the time left, drawn on one terminal line; its helpers (amounts, durations) are shared by index and fetch.
 """
 from __future__ import annotations
 
