@@ -52,7 +52,7 @@ on the same documents:
   query is the one of FACET_CANDIDATES whose parlsearch total is nearest 10% of the index (the generated
   corpus keeps a word's share of documents at every size), named in the output with its totals. Timed
   (--repeat × 5 runs): `count_matches(engine, q)` with `stats`' facets and with the web page's facets
-  (search/web_facets.py FACETS: minister, author, year, status); FTS5 the same GROUP BYs (bench/fts5.py).
+  (search/web/facets.py FACETS: minister, author, year, status); FTS5 the same GROUP BYs (bench/fts5.py).
 * the results page's timeline (issue 23): that query's page work (hits with snippets, facets) without and
   with the timeline (one matching pass for facets and timeline, the SVG and its table): CPU p50 and the
   share it adds (target: at most 10% at 100,000 documents).

@@ -44,7 +44,7 @@ class AnswerDeadline:
     spans one is reached a day early) when `working_days`, else calendar days. `rule` names the provision
     and `source` the document it is read from; `verified` is False when the article could not be checked
     against the text of the rules (the README says which). A setting of the assembly, never a constant of
-    the code that reads it (search/delays.py, the charts)."""
+    the code that reads it (search/engine/delays.py, the charts)."""
 
     __slots__ = ("days", "working_days", "rule", "source", "verified")
 
@@ -78,7 +78,7 @@ class ListingRow(Protocol):
 class Assembly(Protocol):
     """What parlsearch needs to know about one assembly (see the module docstring).
 
-    A query may be a pasted link: search/identify.py asks every assembly's `document_id_of`."""
+    A query may be a pasted link: search/understanding/identify.py asks every assembly's `document_id_of`."""
 
     code: str                        # "PRB": the first part of its document ids
     name: str

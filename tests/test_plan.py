@@ -1,4 +1,4 @@
-"""The engine's plans, run over arrays (search/execute.py), give what whoosh's own matchers give on the same
+"""The engine's plans, run over arrays (search/engine/execute.py), give what whoosh's own matchers give on the same
 plans: the same documents, the same scores (within 1e-9), the same coverage, the same pages — for every
 judged query, filtered and unfiltered, on the bundled corpus and on indexes of several segments with
 deletions; and random query strings (hypothesis)."""
@@ -170,7 +170,7 @@ def test_a_generated_index_of_20000_documents_scores_as_whoosh(tmp_path_factory)
 def test_word_nodes_are_the_parsers_for_every_word_of_the_corpus(engine):
     """Engine.word_node builds a bare word's plan without the parser: the same plan as the parser's, for
     every distinct word of the bundled corpus (8,600 words: elisions, compounds, digits, names)."""
-    from parlsearch.search.engine.core import _WORD
+    from parlsearch.search.engine.similar import _WORD
     words = set()
     for docnum in range(engine.doc_count):
         doc = engine.document(docnum)

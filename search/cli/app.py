@@ -3,7 +3,7 @@
 Exit status follows grep: 0 something matched, 1 nothing matched, 2 an error (see `cli_common`). This module
 holds the commands that read or build the index (index, search, show, similar, eval, stats); their options
 and help texts are most of its ~500 lines, the work is in the modules they call (fetch, serve and watch
-live in cli_fetch, cli_serve and cli_workflow).
+live in fetch.py, serve.py and workflow.py).
 """
 from __future__ import annotations
 
@@ -212,7 +212,7 @@ class _Assembly(click.ParamType):
 
 
 def filter_options(command):
-    """The filters of `search`, shared by `stats QUERY` and `watch add` (see search/filters.py)."""
+    """The filters of `search`, shared by `stats QUERY` and `watch add` (see search/engine/filters.py)."""
     from ..engine.filters import STATUS_CHOICES
     options = [
         click.option("--assembly", type=_Assembly(),
@@ -396,7 +396,8 @@ def similar_command(doc_id, index_dir, draft, limit, max_cpu, out):
     """
     from ..engine.budget import Budget
     from ..engine.coverage import MIN_SIMILAR_COVERAGE
-    from ..engine.core import MAX_SIMILAR_TEXT, SearchResult
+    from ..engine.core import SearchResult
+    from ..engine.similar import MAX_SIMILAR_TEXT
     from ..output import render_hits, similar_header
     from ..engine.query import QueryError
     if (doc_id is None) == (draft is None):

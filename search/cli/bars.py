@@ -1,5 +1,5 @@
-"""The command line's side of charts: bars printed on a terminal (search/terminal_bars.py) and the chart
-file of `stats --chart` (search/stats_charts.py). Kept apart from cli_workflow.py so that pygal is imported
+"""The command line's side of charts: bars printed on a terminal (terminal_bars.py) and the chart
+file of `stats --chart` (chart_file.py). Kept apart from workflow.py so that pygal is imported
 only when a chart file is asked for (the start-up of every other command does not pay its ~60 ms)."""
 from __future__ import annotations
 

@@ -141,7 +141,7 @@ def _print_counts(counts, text, filters, top, bars=False):
     for facet, values in counts.facets.items():
         rows = list(values.items())
         click.echo("\n%s:" % titles.get(facet, facet))
-        if bars:  # one facet on a terminal: aligned bars (search/terminal_bars.py)
+        if bars:  # one facet on a terminal: aligned bars (terminal_bars.py)
             from .bars import print_count_bars
             print_count_bars(rows[:top] if facet not in ("month", "year") else rows[-top:] if top < len(rows) else rows)
         for name, n in rows[:top] if not bars else ():

@@ -1,20 +1,18 @@
-"""Ranked search over the index: a query is parsed once into a plan (search/plan.py), the plan is run over
-the index's arrays (search/execute.py, index/segments.py), and collectors turn the matches into what was
+"""Ranked search over the index: a query is parsed once into a plan (plan.py), the plan is run over
+the index's arrays (execute.py, index/segments.py), and collectors turn the matches into what was
 asked: a ranked page, a date-sorted page, counts, the closest documents, an explanation.
 
     with Engine.open(index_dir) as engine:
         result = engine.search("stationnement vélo", limit=10)
         for hit in result.hits: print(hit.rank, hit.doc.subject, hit.snippet)
 
-Reading of a query (`plan`): the parser's clauses; bare words read by the spelling rules (search/
-spelling.py) and measured for the coverage rule (search/coverage.py); fuzzy and prefix words expanded once,
-bounded; filters as plan nodes. Execution (`_search`): one executor per query, which reads each term's
+Reading of a query (`plan`): the parser's clauses; bare words read by the spelling rules (spelling.py) and
+measured for the coverage rule (coverage.py); fuzzy and prefix words expanded once, bounded; filters as plan
+nodes; `similar` and `similar_text` in similar.py. Execution (`_search`): one executor per query, which reads each term's
 postings once for the coverage rule and the ranking alike.
 """
 from __future__ import annotations
 
-import math
-import re
 import time
 from dataclasses import dataclass, field
 
@@ -25,7 +23,7 @@ from whoosh.qparser import syntax
 from whoosh.scoring import BM25F
 
 from ...corpus.model import Document
-from ...index.analysis import LANGUAGES, analyze, normalize
+from ...index.analysis import LANGUAGES
 from ...index.schema import DEFAULT_FIELD_WEIGHTS, document_from_payload
 from ...index.segments import IndexView
 from ...index.store import damaged_index, open_index
@@ -33,10 +31,9 @@ from ...index.store import damaged_index, open_index
 from . import plan as P
 from .budget import UNBOUNDED
 from .collect import rank, sort_by_date
-from .coverage import MIN_SHARED_WORDS, MIN_SIMILAR_COVERAGE, Word, answers, coverage, familiarity, measure, \
-    shared_words, weigh
+from .coverage import answers
 from .execute import Executor
-from .limits import MAX_EXPANDED_TERMS, ExpansionCounter, check_multiterm_words, check_size, fuzzy_note
+from .limits import ExpansionCounter, check_multiterm_words, check_size, fuzzy_note
 from .query import QueryError, check_balanced, check_terms, error_text, make_parser, rewrite, validate
 from .spelling import MAX_CORRECTED_WORDS, Vocabulary
 from ..understanding.understood import plan_query, rank_named_first
@@ -52,12 +49,6 @@ SNIPPET_FIELDS = tuple(dict.fromkeys(field for _, field in SNIPPET_SOURCES))
 MARK_START, MARK_END = "\x02", "\x03"
 #: Documents listed by --closest when no document answers.
 CLOSEST = 3
-#: `similar` compares on this many of the text's most informative words (a question's subject and first
-#: paragraphs carry its topic; more words add noise and cost one postings walk each).
-KEY_WORDS = 25
-#: Characters of a free text read by `similar --text` (a long draft's topic is in its first pages).
-MAX_SIMILAR_TEXT = 20_000
-_WORD = re.compile(r"[^\W_](?:[\w'-]*[^\W_])?")
 
 
 @dataclass
@@ -87,7 +78,7 @@ class SearchResult:
     #: each word spelling correction changed, as typed (without punctuation), and what it searched instead
     corrections: list[tuple[str, str]] = field(default_factory=list)
     closest: list[Hit] = field(default_factory=list)  # with closest=True and no answer: the nearest
-    #: how the query's words were read besides its topic (search/understand.py: identifiers, dates, statuses,
+    #: how the query's words were read besides its topic (search/understanding/understand.py: identifiers, dates, statuses,
     #: type words), as understand.Reading; empty with exact=True
     understood: list = field(default_factory=list)
 
@@ -106,7 +97,7 @@ class Plan:
     closest: list = field(default_factory=list)  # [(docnum, coverage)] when nothing answers
     executor: Executor | None = None  # the executor that measured the words (its postings cache)
     words: list = field(default_factory=list)  # the bare words under the coverage rule (coverage.Word)
-    named: np.ndarray | None = None  # documents the query's identifiers name (search/understood.py): first
+    named: np.ndarray | None = None  # documents the query's identifiers name (search/understanding/understood.py): first
     suggestions: dict = field(default_factory=dict)  # {typed: index word} for real words searched as typed
 
     @property
@@ -127,7 +118,7 @@ def _flatten(group):
 
 def _parse_error(e: Exception) -> QueryError:
     """whoosh's own exception while parsing, as the one-line explanation the user sees: a bad date as every
-    bad date is; anything else is a shape of the query the parser does not handle (search/query.py handles
+    bad date is; anything else is a shape of the query the parser does not handle (query.py handles
     every one known; tests/test_search.py's property tests look for more), reported without whoosh's
     internal message ("list index out of range")."""
     text = error_text(e)
@@ -203,7 +194,7 @@ class Engine:
         top level is a plain AND of clauses (the only shape that may be relaxed)."""
         if not text or not text.strip():
             raise QueryError("empty query")
-        check_size(text)  # before whoosh sees the text (search/limits.py)
+        check_size(text)  # before whoosh sees the text (limits.py)
         check_balanced(text)
         try:
             tree = self.parser.process(rewrite(text))
@@ -303,7 +294,7 @@ class Engine:
 
     def expand(self, node: P.Expansion, counter: ExpansionCounter | None = None, budget=None) -> list:
         """The index words an expansion stands for in this view, computed once per engine and cached.
-        With a `counter` (search/limits.py), the words are counted against the query's clause limit as
+        With a `counter` (limits.py), the words are counted against the query's clause limit as
         they are found: a walk stops one word past what the limit leaves and the counter raises QueryError,
         so a cut list is never cached."""
         words = self._expansions.get(node)
@@ -336,7 +327,7 @@ class Engine:
 
     def check_expansions(self, nodes, budget=None) -> int:
         """Expand every fuzzy, prefix, wildcard and range word of `nodes` once, counting the index words
-        they stand for: QueryError past MAX_EXPANDED_TERMS (search/limits.py)."""
+        they stand for: QueryError past MAX_EXPANDED_TERMS (limits.py)."""
         counter = ExpansionCounter()
         for node in nodes:
             for x in P.expansions_in(node) if node is not None else ():
@@ -347,7 +338,7 @@ class Engine:
 
     def plan(self, text: str, filters: list | None = None, exact: bool = False, budget=None) -> Plan:
         """What to run for `text`: its plan node, and for two or more bare words the documents that answer
-        under the coverage rule (search/coverage.py), with their coverage. `budget` (search/budget.py): the
+        under the coverage rule (coverage.py), with their coverage. `budget` (budget.py): the
         CPU time it may take, checked as its work accumulates (QueryTooCostly); None: unbounded."""
         budget = budget or UNBOUNDED
         executor = self.executor(budget)
@@ -414,9 +405,9 @@ class Engine:
                filters: list | None = None, snippets: bool = True, exact: bool = False,
                closest: bool = False, budget=None, explain: bool = False, today=None) -> SearchResult:
         """Ranked hits for `text`. `exact` reads the query as typed: no spelling correction, and none of
-        search/understand.py's readings (identifiers, dates and statuses in words, type words); `closest`
+        search/understanding/understand.py's readings (identifiers, dates and statuses in words, type words); `closest`
         lists the nearest documents when the coverage rule leaves no answer; `explain` attaches to each hit
-        the parts of its score (search/explain.py); `today`: the date relative dates in words resolve
+        the parts of its score (explain.py); `today`: the date relative dates in words resolve
         against (default: search.understand.today())."""
         if sort not in SORTS:
             raise QueryError("unknown sort %r (%s)" % (sort, ", ".join(SORTS)))
@@ -474,7 +465,7 @@ class Engine:
         return out
 
     def _window_snippets(self, doc: Document, terms: dict, top: int = 2) -> list[str]:
-        """Snippets from the densest window of query words of each field (search/snippets.py)."""
+        """Snippets from the densest window of query words of each field (snippets.py)."""
         from .snippets import best_snippet
         out = []
         for name, field in SNIPPET_SOURCES:
@@ -544,73 +535,11 @@ class Engine:
         return self.similar_text(text, limit=limit, exclude=doc.id, budget=budget)
 
     def similar_text(self, text: str, limit: int = 10, exclude: str | None = None, budget=None) -> list[Hit]:
-        """Existing questions closest to a free text (a draft question), best first, scored by the share
-        of the text's key words they cover (search/coverage.py); none under MIN_SIMILAR_COVERAGE.
-        `budget` as for search()."""
-        budget = budget or UNBOUNDED
-        executor = self.executor(budget)
-        terms = self._text_terms(text, budget)
-        # A text mostly unknown to the index (gibberish, another language) is judged on all its words, not on
-        # the few the index knows: its coverage is scaled down (search/coverage.py, familiarity).
-        scale = familiarity(sum(c for _, c, df in terms if df), sum(c for _, c, df in terms if not df))
-        if scale < MIN_SIMILAR_COVERAGE:
-            return []
-        # Excluding a document of the index: its own words (df 1) can meet no other document.
-        words = self._key_words(terms, executor, min_df=2 if exclude else 1)
-        if not words:
-            return []
-        cov = coverage(words) * scale
-        close = (cov >= MIN_SIMILAR_COVERAGE) & (shared_words(words) >= MIN_SHARED_WORDS)
-        if exclude is not None:
-            own = self.searcher.document_number(id=exclude)
-            if own is not None:
-                close[own] = False
-        order = rank(close, np.round(cov, 6), self.view.days("date_received"), limit)
-        hits = [self._stored_hit(i, d, round(float(cov[d]), 4)) for i, d in enumerate(order, 1)]
-        if hits:  # each with the passage of its question (else answer) densest in the text's key words
-            snippet_terms = self.snippet_terms(P.Or(tuple(w.node for w in words)))
-            for hit in hits:
-                hit.snippets = self._window_snippets(hit.doc, snippet_terms, top=1)
-        return hits
+        """Existing questions closest to a free text (a draft question), best first, scored by the share of
+        the text's key words they cover (similar.py). `budget` as for search()."""
+        from .similar import similar_text
+        return similar_text(self, text, limit=limit, exclude=exclude, budget=budget)
 
     def _text_terms(self, text: str, budget=UNBOUNDED) -> list[tuple[str, int, int]]:
-        """(word, occurrences, documents holding it) of each distinct word of a free text that may be a key
-        word: one term of the exact form, no stopword (a document frequency of 0: unknown to the index).
-        Spellings of one exact form are one word, their occurrences added up ("l'accompagnatrice" and
-        "accompagnatrice": the elided form was a second key word, the same word counted twice)."""
-        text = normalize(text or "")[:MAX_SIMILAR_TEXT]
-        counts: dict[str, int] = {}
-        for m in _WORD.finditer(text):
-            word = m.group().lower()
-            counts[word] = counts.get(word, 0) + 1
-        by_term: dict[str, list] = {}
-        for i, (word, count) in enumerate(counts.items()):
-            if not i % 64:
-                budget.check()
-            terms = analyze(word, "exact")
-            if len(terms) == 1 and not self._is_stop_text(word):
-                known = by_term.get(terms[0])
-                if known is None:
-                    by_term[terms[0]] = [word, count, self.vocabulary.frequency(terms[0])]
-                else:
-                    known[1] += count
-        return [tuple(entry) for entry in by_term.values()]
-
-    def _key_words(self, terms, executor: Executor, min_df: int = 1) -> list[Word]:
-        """The KEY_WORDS most informative words of a text (occurrences × idf of the exact form), as
-        measured Words; `terms` is the text's _text_terms (or the text itself)."""
-        if isinstance(terms, str):
-            terms = self._text_terms(terms)
-        n = self.doc_count
-        ranked = []
-        for word, count, df in terms:
-            if df >= min_df:  # a word in every document ranks last (log 1 = 0) but still counts
-                ranked.append((-count * math.log(n / df), word))
-        words = []
-        for _, word in sorted(ranked)[:KEY_WORDS]:
-            w = Word(word, self.word_node(word))
-            measure(w, executor)
-            if w.df:
-                words.append(w)
-        weigh(words, n)
-        return words
+        from .similar import text_terms
+        return text_terms(self, text, budget)

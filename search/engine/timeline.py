@@ -2,7 +2,7 @@
 split by status — the numbers behind the results page's timeline, `stats --by month` and `--chart`.
 
 Computed from the same mask the page's facet counts use (one matching pass for both, see
-search/web_facets.py), over whole arrays: a month number per document (cached per view) and the status
+search/web/facets.py), over whole arrays: a month number per document (cached per view) and the status
 codes, one np.bincount of (bucket × status). Nothing is read from stored documents, so the timeline costs a
 few array operations over the matches, not a second search (bench/benchmark.py measures it).
 

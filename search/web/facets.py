@@ -1,9 +1,9 @@
 """Facet counts of a query's matches (by assembly, minister, author, year, status) for the web page.
 
 The page only needs `facet_counts`, `facets_and_timeline` and `matching`; they read what `parlsearch stats
-QUERY` and `Engine.search` read (search/counting.py and Engine.plan), so the page's counts are the command
+QUERY` and `Engine.search` read (search/engine/counting.py and Engine.plan), so the page's counts are the command
 line's and add up to the search's total. `facets_and_timeline` computes the results page's timeline from
-the same matching pass as its facets (search/timeline.py): the timeline costs array operations, not a
+the same matching pass as its facets (search/engine/timeline.py): the timeline costs array operations, not a
 second search.
 """
 from __future__ import annotations
@@ -20,7 +20,7 @@ __all__ = ["FACETS", "UNKNOWN", "facet_counts", "facets_and_timeline", "matching
 
 def matching(engine, text: str, filters: list | None = None, budget=None, exact: bool = False):
     """(plan node or None, the coverage rule's answers as a mask or None): what Engine.search runs for `text` and
-    `filters` (its plan, with the coverage rule's answers, as search/understood.py reads the words), so that
+    `filters` (its plan, with the coverage rule's answers, as search/understanding/understood.py reads the words), so that
     highlights agree with its hits."""
     from ..understanding.understood import plan_query
     filters = [f for f in (filters or []) if f is not None]
@@ -34,7 +34,7 @@ def facet_counts(engine, text: str, filters: list | None = None, fields=FACETS,
                  budget=None, exact: bool = False) -> dict[str, list[tuple[str, int]]]:
     """{facet: [(value, count), …]} over every document the search `text` + `filters` matches, most frequent
     first (years newest first, unknown last). An empty query with no filter counts the whole index. Raises
-    QueryError like Engine.search (also when `budget`, search/budget.py, is spent)."""
+    QueryError like Engine.search (also when `budget`, search/engine/budget.py, is spent)."""
     counts = count_matches(engine, text or "", [f for f in (filters or []) if f is not None], facets=fields,
                            budget=budget, exact=exact)
     return _shown(counts.facets, fields)
@@ -42,7 +42,7 @@ def facet_counts(engine, text: str, filters: list | None = None, fields=FACETS,
 
 def facets_and_timeline(engine, text: str, filters: list | None = None, fields=FACETS, budget=None,
                         exact: bool = False):
-    """(facet_counts(…), the timeline of the same matches: search/timeline.py), from one matching pass."""
+    """(facet_counts(…), the timeline of the same matches: search/engine/timeline.py), from one matching pass."""
     from ..engine.timeline import timeline_of
     _, mask = match_mask(engine, text or "", [f for f in (filters or []) if f is not None], budget, exact)
     view = engine.view
