@@ -205,7 +205,8 @@ def _parlsearch_queries(engine, repeat: int) -> tuple[dict, dict]:
 def results_page_timeline(engine, queries, repeat: int) -> dict:
     """The results page's engine work without and with its timeline (issue 23: at most +10%): the hits with
     their snippets and the facets (search/web.py's run_search before the timeline), against the hits, the
-    facets and the timeline from the same matching pass plus the timeline's SVG (pygal) and table."""
+    facets and the timeline from the same matching pass plus the timeline's SVG (search/timeline_svg.py,
+    ElementTree) and table."""
     from flask import Flask
 
     from parlsearch.search.web.charts import timeline_view
@@ -226,7 +227,7 @@ def results_page_timeline(engine, queries, repeat: int) -> dict:
             timeline_view(SearchForm(q=q), line)
         return result.total
 
-    with_timeline(queries[0])  # pygal imported, its stylesheet read: once per server process
+    with_timeline(queries[0])  # the drawing's modules imported: once per server process
     out = {"page_without_timeline": time_calls(without, queries, repeat),
            "page_with_timeline": time_calls(with_timeline, queries, repeat)}
     base = out["page_without_timeline"]["cpu_p50_ms"]

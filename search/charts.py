@@ -1,22 +1,26 @@
-"""Charts as SVG, drawn by pygal: the timeline of a search, counts by a facet, answer delays per minister.
+"""The /stats page's charts as SVG, drawn by pygal: counts by a facet, answer delays per minister.
 
-One set of chart functions serves the web page (inline SVG, each bar a link) and `stats --chart FILE.svg`
+The timeline is not here: the results page draws one on every search, and pygal's ~15–25 ms per timeline
+was 2–3× that page's engine work, so it has its own ElementTree drawing (search/timeline_svg.py), ~1 ms.
+These charts are drawn once per /stats page (whose counting and delays cost more: README *Charts*).
+
+One set of chart functions serves the /stats page (inline SVG, each bar a link) and `stats --chart FILE.svg`
 (a standalone file for an article, its title stating the query, the filters, the date of the data and the
 source). Why pygal: a maintained library made for SVG charts (Kozea), pure Python, drawn through
 ElementTree — every label, title and link is an XML text node or attribute, escaped by the serializer,
 never pasted into markup — with stacked bars, horizontal bars, confidence whiskers (the delays' quartiles)
 and links on bars (`xlink`) built in. leather, the other candidate, has neither stacking nor links.
 Import: ~60 ms, paid only by the web page's charts and `stats --chart` (the CLI imports this module only
-when a chart is asked for). A chart renders in ~5 ms.
+when a chart is asked for). A chart renders in ~5–15 ms.
 
-The page's Content-Security-Policy allows no script and no inline style (search/web_server.py): pygal's
-scripts are configured off (`js=[]`, and its configuration <script> removed from every chart), and `page_svg` removes what the policy would block from an inline
-chart — pygal's <style> element, its style="…" attributes and its tooltip layer (drawn by the script) —
+The page's Content-Security-Policy allows no script and no inline style (search/web/server.py): pygal's
+scripts are configured off (`js=[]`, and its configuration <script> removed from every chart), and
+`page_svg` removes what the policy would block from an inline chart — pygal's <style> element, its style="…" attributes and its tooltip layer (drawn by the script) —
 while its stylesheet is served from the page's own origin (`page_css`, the /chart.css route), scoped to
 the `pygal-chart` class every chart has. A file written by `--chart` keeps its <style> (a file has no CSP).
 
-Every text reaches pygal through `_text` (control characters removed: they are not XML), and charts are
-checked by the tests to parse as XML and to show the numbers of `stats --json`.
+Every text reaches pygal through `_text` (chart_common.chart_text: control characters removed, they are not
+XML), and charts are checked by the tests to parse as XML and to show the numbers of `stats --json`.
 """
 from __future__ import annotations
 
@@ -26,30 +30,19 @@ import xml.etree.ElementTree as ET
 import pygal
 from pygal.style import Style
 
-from .output import safe
+from .chart_common import COLORS, chart_text as _text, ticks as _ticks
 
-#: The series colours: answered (green), unanswered (orange), no text (grey), unknown (light grey); every
-#: one at least 3:1 against white, as WCAG's non-text contrast asks of a chart's bars.
-COLORS = ("#1a7f37", "#c2410c", "#57606a", "#8c959f", "#0b5cad", "#8250df")
 STYLE = Style(
     font_family="system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif",
     background="#ffffff", plot_background="#ffffff", foreground="#1f2328", foreground_strong="#1f2328",
     foreground_subtle="#6e7781", opacity="1", opacity_hover="1", colors=COLORS,
     title_font_size=15, label_font_size=11, major_label_font_size=11, legend_font_size=12,
     value_font_size=11, tooltip_font_size=12)
-#: French names of the statuses, as the page says them (search/web_form.py's STATUS_LABELS).
-STATUS_NAMES = {"answered": "répondues", "unanswered": "sans réponse", "notext": "sans texte",
-                "unknown": "statut inconnu"}
 #: Longest label drawn in full on an axis (pygal truncates with "…"; the table beside a chart has them whole).
 LABEL_CHARS = 34
 SVG_NS = "http://www.w3.org/2000/svg"
 XLINK_NS = "http://www.w3.org/1999/xlink"
 _CSS_TOKEN = "parlsearch-css-prefix"
-
-
-def _text(value) -> str:
-    """A label or title as pygal gets it: no control characters (XML forbids them), whitespace collapsed."""
-    return " ".join(safe(str(value)).split())
 
 
 def _config(**more) -> dict:
@@ -87,16 +80,6 @@ def _parse(svg: str):
     return ET.fromstring(svg)
 
 
-def _ticks(highest: float) -> list[int]:
-    """Whole-number axis ticks from 0 past `highest`, at most 11 (counts and days have no fractions)."""
-    step = 1
-    for step in (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000, 10000, 20000, 50000, 100000):
-        if highest / step <= 10:
-            break
-    top = int(-(-max(highest, 1) // step) * step)
-    return list(range(0, top + 1, step))
-
-
 def _short(label: str, limit: int = LABEL_CHARS) -> str:
     """A label of at most `limit` characters; a portfolio loses its "Ministre … chargé de" opening first."""
     label = _text(label)
@@ -120,25 +103,6 @@ def _unique(labels: list[str]) -> list[str]:
 
 def _link(url: str | None) -> dict:
     return {"xlink": {"href": url, "target": "_self"}} if url else {}
-
-
-def timeline_chart(timeline, title: str, href=None, chart_id: str = "timeline", height: int = 300,
-                   page_label: str | None = None) -> str:
-    """Matches per month (or year) of reception, one stacked series per status; `href(bucket)` → the URL a
-    bar links to (None: no links)."""
-    step = max(1, -(-len(timeline.buckets) // 10))  # at most 10 labels on the axis, every bar still drawn
-    highest = max([b.total for b in timeline.buckets] + [1])
-    chart = pygal.StackedBar(**_config(height=height, width=900, show_legend=True, x_labels_major_every=step,
-                                       show_minor_x_labels=step == 1, y_title="questions", print_values=False,
-                                       y_labels=_ticks(highest)))
-    chart.x_labels = [b.label for b in timeline.buckets]
-    if not timeline.buckets:  # nothing dated to draw: pygal's "no data" picture (it fails on no series)
-        chart.add(STATUS_NAMES["answered"], [])
-    for status in timeline.statuses if timeline.buckets else ():
-        chart.add(STATUS_NAMES.get(status, _text(status)),
-                  [dict(value=b.counts.get(status, 0), label=_text(b.label), **_link(href(b) if href else None))
-                   for b in timeline.buckets])
-    return _render(chart, chart_id, title, page_label)
 
 
 def counts_chart(counts: dict[str, int], title: str, href=None, chart_id: str = "counts", series: str = "questions",
@@ -178,17 +142,6 @@ def delay_label(row) -> str:
     share = "—" if row.late_share is None else "%d %%" % round(100 * row.late_share)
     quartiles = "q. %d–%d j, " % (row.p25_days, row.p75_days) if row.p25_days is not None else ""
     return "%s (%s%s hors délai)" % (name, quartiles, share)
-
-
-def title_line(what: str, query: str, filters: str, data_date: str | None, source: str) -> str:
-    """The title of a chart for an article: what it shows, for which search, the data's date and source."""
-    parts = [what]
-    parts.append("recherche « %s »" % _text(query) if query.strip() else "toutes les questions")
-    if filters:
-        parts.append(_text(filters))
-    parts.append("données au %s" % data_date if data_date else "données non datées")
-    parts.append("source : %s" % _text(source))
-    return " — ".join(parts)
 
 
 # -- the page: what the Content-Security-Policy allows -----------------------------------------------------
@@ -236,26 +189,3 @@ def page_css() -> str:
         css = css.replace("&gt;", ">").replace("&lt;", "<").replace("&amp;", "&")
         _css_cache.append(css.replace("#chart-%s " % _CSS_TOKEN, ".pygal-chart "))
     return _css_cache[0]
-
-
-# -- files for an article -------------------------------------------------------------------------------
-
-def write_chart(svg: str, path) -> str:
-    """Write a chart to `path`: .svg as it is, .png through CairoSVG (the optional extra `png`). Returns
-    the format written; ValueError for another extension or when CairoSVG is not installed."""
-    from pathlib import Path
-    path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix == ".svg":
-        data = ('<?xml version="1.0" encoding="utf-8"?>\n' + svg).encode("utf-8")
-    elif suffix == ".png":
-        try:
-            import cairosvg
-        except (ImportError, OSError):  # OSError: the package without the cairo library it loads
-            raise ValueError("writing PNG needs CairoSVG: pip install '.[png]' (and the cairo library)") from None
-        data = cairosvg.svg2png(bytestring=svg.encode("utf-8"), output_width=1800)
-    else:
-        raise ValueError("--chart writes .svg or .png files, not %r" % (path.suffix or path.name))
-    from ..corpus.atomic import atomic_write
-    atomic_write(path, data)
-    return suffix[1:]

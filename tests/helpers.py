@@ -464,6 +464,47 @@ def chamber_lines(count: int | None = None) -> list[bytes]:
 SVG_NS = "{http://www.w3.org/2000/svg}"
 
 
+def timeline_bars(svg: str) -> list[dict]:
+    """The bars of a timeline (search/timeline_svg.py), read through its stated contract: each period with
+    matches is an element of class "tl-period" (data-period, data-since, data-until, href on the page, a
+    <title>), holding one <rect class="tl-bar …" data-status data-count> per status. Returns, per period, its
+    attributes, title, and rects as (status, count, y, height). Parsing is also the well-formedness check."""
+    import xml.etree.ElementTree as ET
+    root = ET.fromstring(svg)
+    assert "timeline-chart" in (root.get("class") or "").split(), root.attrib
+    bars = []
+    for period in root.iter():
+        if "tl-period" not in (period.get("class") or "").split():
+            continue
+        title = period.find(SVG_NS + "title")
+        rects = [(r.get("data-status"), int(r.get("data-count")), float(r.get("y")), float(r.get("height")))
+                 for r in period.iter(SVG_NS + "rect") if "tl-bar" in (r.get("class") or "").split()]
+        bars.append(dict(period.attrib, tag=period.tag.split("}")[-1], title=title.text if title is not None else None,
+                         rects=rects))
+    return bars
+
+
+def timeline_values(svg: str) -> dict[str, dict[str, int]]:
+    """What a timeline shows: {status: {period: count}} (counts > 0), checking on the way that the drawing
+    agrees with the numbers — every rect's height is its count × one scale shared by all bars, and a
+    period's rects are stacked without gap or overlap."""
+    out: dict[str, dict[str, int]] = {}
+    rects = []
+    for bar in timeline_bars(svg):
+        bottom = None
+        for status, count, y, height in bar["rects"]:
+            assert count > 0
+            rects.append((count, height))
+            if bottom is not None:
+                assert abs(y + height - bottom) < 0.02, bar
+            bottom = y
+            out.setdefault(status, {})[bar["data-period"]] = count
+    if rects:  # coordinates are written to 0.01 px
+        most, tallest = max(rects)
+        assert all(abs(height - count * tallest / most) < 0.02 for count, height in rects), "heights ≠ counts"
+    return out
+
+
 def chart_values(svg: str) -> dict[str, dict[str, float]]:
     """What a pygal chart (search/charts.py) shows: {series name: {bar label: value}}, read from the SVG
     itself (each bar's <desc class="value"> and <desc class="x_label">, the legend's names). Parsing it as

@@ -134,9 +134,10 @@ def test_timeline_and_stats_page_render_without_script(server, browser, tmp_path
     browser.set_window_size(1200, 1400)
     try:
         browser.get(server + "/?q=STIB")
-        chart = browser.find_element(By.CSS_SELECTOR, ".timeline svg.pygal-chart")
+        chart = browser.find_element(By.CSS_SELECTOR, ".timeline svg.timeline-chart")
         assert chart.rect["width"] > 400 and chart.rect["height"] > 100
-        bars = browser.find_elements(By.CSS_SELECTOR, ".timeline .series rect.rect")
+        bars = browser.find_elements(By.CSS_SELECTOR, ".timeline .tl-period rect.tl-bar")
+        assert bars and all(b.rect["height"] > 0 and b.rect["width"] > 2 for b in bars)
         fills = {browser.execute_script("return getComputedStyle(arguments[0]).fill", b) for b in bars}
         assert fills and "rgb(0, 0, 0)" not in fills  # /chart.css applied: the series colours
         assert browser.execute_script("return document.scripts.length") == 0

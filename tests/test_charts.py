@@ -13,11 +13,12 @@ import xml.etree.ElementTree as ET
 
 import pytest
 from helpers import (SVG_NS, assert_one_line_error, chart_values, cli, command_env, corpus_records, on_a_pty,
-                     parlsearch_argv, write_jsonl)
+                     parlsearch_argv, timeline_bars, timeline_values, write_jsonl)
 
 from parlsearch.search.cli.app import cli as cli_group
 
 STATUS = {"répondues": "answered", "sans réponse": "unanswered", "sans texte": "notext", "statut inconnu": "unknown"}
+STATUS_NAME = {status: name for name, status in STATUS.items()}
 HOSTILE_QUERY = 'Tram "hostile" <svg onload=alert(3)>'
 HOSTILE = ['<script>alert(1)</script>', '"><svg onload=alert(2)>', "]]><x/>&amp;\u0007", "</style><img src=x onerror=y>"]
 
@@ -42,16 +43,24 @@ def _nonzero(values: dict) -> dict:
 @pytest.mark.parametrize("args", [("STIB",), ("STIB", "--since", "2025"), ("--minister", "clerfayt"), ("*",)])
 def test_the_timeline_file_shows_stats_json_by_month_and_status(runner, bundled_index, tmp_path, args):
     svg = _chart(runner, bundled_index, tmp_path, *args)
-    shown = chart_values(svg)
+    shown = timeline_values(svg)
     cross = _stats_json(runner, bundled_index, *args, "--by", "month,status")["cross"]
     expected = {}
     for month, cells in cross.items():
         for status, n in cells.items():
             if n:
                 expected.setdefault(status, {})[month] = n
-    assert {STATUS[name]: _nonzero(v) for name, v in shown.items() if _nonzero(v)} == expected
+    assert shown == expected
     assert sum(sum(v.values()) for v in shown.values()) == _stats_json(runner, bundled_index, *args)["total"]
-    title = ET.fromstring(svg).find(SVG_NS + "title").text
+    # each bar's <title> says its period's numbers, in words
+    for bar in timeline_bars(svg):
+        total = sum(count for _, count, _, _ in bar["rects"])
+        assert bar["title"].startswith("%s : %d question" % (bar["data-period"], total)), bar["title"]
+        for status, count, _, _ in bar["rects"]:
+            assert "%d %s" % (count, STATUS_NAME[status]) in bar["title"]
+    root = ET.fromstring(svg)  # a file: its stylesheet embedded, no links (a file links to no server)
+    assert root.find(SVG_NS + "style") is not None and not list(root.iter(SVG_NS + "a"))
+    title = root.find(SVG_NS + "title").text
     assert "source : Parlement bruxellois" in title and "données au 20" in title
     if args[0] != "*" and not args[0].startswith("-"):
         assert "« %s »" % args[0] in title
@@ -129,10 +138,11 @@ def _svgs(page: str) -> dict[str, str]:
 
 def test_the_results_page_timeline_shows_the_stats_of_its_search(client, runner, bundled_index):
     page = client.get("/?q=STIB&since=2025").get_data(as_text=True)
-    shown = chart_values(_svgs(page)["timeline"])
+    shown = timeline_values(_svgs(page)["timeline"])
     cross = _stats_json(runner, bundled_index, "STIB", "--since", "2025", "--by", "month,status")["cross"]
-    for name, values in shown.items():
-        assert _nonzero(values) == {m: c[STATUS[name]] for m, c in cross.items() if c[STATUS[name]]}
+    assert shown and set(shown) == {s for c in cross.values() for s, n in c.items() if n}
+    for status, values in shown.items():
+        assert values == {m: c[status] for m, c in cross.items() if c[status]}
     # the table for screen readers and copying has the same numbers
     table = re.search(r'<details class="chart-table">.*?</details>', page, re.S).group(0)
     rows = re.findall(r'<a href="[^"]*">(\d{4}-\d\d)</a></th><td>(\d+)</td><td>(\d+)</td><td>(\d+)</td>', table)
@@ -142,14 +152,9 @@ def test_the_results_page_timeline_shows_the_stats_of_its_search(client, runner,
 
 def test_a_timeline_bar_narrows_the_search_to_its_period(client):
     page = client.get("/?q=STIB").get_data(as_text=True)
-    root = ET.fromstring(_svgs(page)["timeline"])
-    links = {}
-    for a in root.iter(SVG_NS + "a"):
-        descs = {d.get("class"): d.text for d in a.iter(SVG_NS + "desc")}
-        if float(descs["value"]):
-            links.setdefault(descs["x_label"], (a.get("{http://www.w3.org/1999/xlink}href"), 0))
-            href, n = links[descs["x_label"]]
-            links[descs["x_label"]] = (href, n + int(float(descs["value"])))
+    bars = timeline_bars(_svgs(page)["timeline"])
+    assert bars and all(bar["tag"] == "a" for bar in bars)
+    links = {bar["data-period"]: (bar["href"], sum(count for _, count, _, _ in bar["rects"])) for bar in bars}
     assert len(links) >= 3
     for month, (href, n) in links.items():
         assert "since=%s" % month in href and "until=%s" % month in href and "q=STIB" in href
@@ -184,7 +189,9 @@ def test_pages_with_charts_need_no_script_and_keep_the_csp(client):
             assert root.get("aria-hidden") == "true"
             assert all(a.get("tabindex") == "-1" for a in root.iter(SVG_NS + "a"))
     css = client.get("/chart.css")
-    assert css.status_code == 200 and css.mimetype == "text/css" and ".pygal-chart .color-0" in css.get_data(as_text=True)
+    text = css.get_data(as_text=True)
+    assert css.status_code == 200 and css.mimetype == "text/css"
+    assert ".pygal-chart .color-0" in text and ".timeline-chart .tl-answered" in text
 
 
 # -- hostile documents and queries --------------------------------------------------------------------------------
@@ -272,9 +279,53 @@ def test_chart_errors_are_one_line(bundled_index, tmp_path):
     assert not (tmp_path / "a.svg").exists() and not (tmp_path / "a.gif").exists()
 
 
+def _pygal_imported(code: str) -> bool:
+    """Run `code` in a fresh interpreter; whether it imported pygal. `run(args)` runs the command line
+    there and asserts it exits 0 (a command that failed early would import nothing and prove nothing)."""
+    prelude = ("import sys\nfrom parlsearch.search.cli.app import cli\n"
+               "def run(args):\n    try:\n        cli.main(args)\n    except SystemExit as e:\n"
+               "        assert e.code == 0, (args, e.code)\n")
+    out = subprocess.run([sys.executable, "-c", prelude + code + "\nprint('pygal' in sys.modules, file=sys.stderr)"],
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    return out.stderr.strip().splitlines()[-1] == "True"
+
+
+def test_the_timeline_is_drawn_without_pygal(bundled_index, tmp_path):
+    """The results page draws a timeline on every search: its drawing (search/timeline_svg.py) must not pay
+    pygal's import and configuration (~15–25 ms a chart); nor does the timeline's file."""
+    page = ("from parlsearch.search.web import app as web\n"
+            "page = web.create_app(%r).test_client().get('/?q=STIB').get_data(as_text=True)\n"
+            "assert 'class=\"timeline-chart\"' in page and 'tl-period' in page\n" % str(bundled_index))
+    assert not _pygal_imported(page)
+    assert not _pygal_imported("run(['stats', '--index', %r, 'STIB', '--chart', %r])"
+                               % (str(bundled_index), str(tmp_path / "t.svg")))
+    assert "timeline-chart" in (tmp_path / "t.svg").read_text("utf-8")
+    # the check can fail: the stats page's charts do import it
+    assert _pygal_imported("run(['stats', '--index', %r, '--by', 'minister', '--chart', %r])"
+                           % (str(bundled_index), str(tmp_path / "m.svg")))
+
+
+def test_a_timeline_keeps_hostile_status_names_and_control_characters_as_text():
+    from parlsearch.search.engine.timeline import Bucket, Timeline
+    from parlsearch.search.timeline_svg import timeline_svg
+    odd = '"><script>alert(1)</script>\x07\ud800'
+    line = Timeline("year", ["answered", odd], [Bucket("2020", "2020-01-01", "2020-12-31", {"answered": 2, odd: 3}),
+                                                Bucket("2021", "2021-01-01", "2021-12-31", {"answered": 0, odd: 0}),
+                                                Bucket("2022", "2022-01-01", "2022-12-31", {"answered": 7, odd: 1})])
+    svg = timeline_svg(line, "Titre \x1b[31m <b>x</b>", href=lambda b: "/?since=%s&q=<x>" % b.since,
+                       page_label="timeline")
+    svg.encode("utf-8")  # no lone surrogate left
+    _assert_inert(svg)
+    clean = '"><script>alert(1)</script>'
+    assert timeline_values(svg) == {"answered": {"2020": 2, "2022": 7}, clean: {"2020": 3, "2022": 1}}
+    root = ET.fromstring(svg)
+    assert root.find(SVG_NS + "title").text == "Titre [31m <b>x</b>" and root.get("data-unit") == "year"
+    assert root.find(SVG_NS + "style") is None and not [e for e in root.iter() if "style" in e.attrib]
+    hrefs = [bar["href"] for bar in timeline_bars(svg)]
+    assert hrefs == ["/?since=2020-01-01&q=<x>", "/?since=2022-01-01&q=<x>"]  # the empty year has no bar
+    assert "<script>" not in svg and "&lt;script&gt;" in svg
+
+
 def test_stats_without_chart_does_not_import_pygal(bundled_index):
-    code = ("import sys\nfrom parlsearch.search.cli.app import cli\n"
-            "try:\n    cli.main(['stats', '--index', %r, 'STIB', '--by', 'minister'], standalone_mode=False)\n"
-            "except SystemExit:\n    pass\nprint('pygal' in sys.modules, file=sys.stderr)" % str(bundled_index))
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
-    assert out.stderr.strip().splitlines()[-1] == "False"
+    assert not _pygal_imported("run(['stats', '--index', %r, 'STIB', '--by', 'minister'])" % str(bundled_index))

@@ -1,6 +1,7 @@
 """The command line's side of charts: bars printed on a terminal (terminal_bars.py) and the chart
 file of `stats --chart` (chart_file.py). Kept apart from workflow.py so that pygal is imported
-only when a chart file is asked for (the start-up of every other command does not pay its ~60 ms)."""
+only when a count or delay chart file is asked for (the start-up of every other command does not pay its
+~60 ms; the timeline's file does not need it)."""
 from __future__ import annotations
 
 import sys
@@ -30,7 +31,7 @@ def write_stats_chart(engine, path, text, filters, by, delays, as_of, budget, op
     """Write the chart of `stats … --chart PATH`; a user error (a cross table, an extension, no PNG
     library, an unwritable path) is one line and exit 2."""
     from .app import fail
-    from ..charts import write_chart
+    from ..chart_common import write_chart
     from .chart_file import stats_chart
     try:
         svg = stats_chart(engine, text, filters, by=tuple(by or ()), delays=delays, as_of=as_of, budget=budget,

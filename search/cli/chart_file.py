@@ -1,8 +1,9 @@
 """`stats … --chart FILE.svg`: the chart the web page shows for the same counts, as a file for an article.
 
-Which chart: the timeline (matches per month or year of reception, by status: the results page's) for
-`stats QUERY` and `stats --by month`; horizontal bars for `--by minister|author|portfolio|year` (the
-stats page's); the delays per minister for `--delays` (the stats page's). Its title states what it counts,
+Which chart: the timeline (matches per month or year of reception, by status: the results page's drawing,
+search/timeline_svg.py, as a standalone file) for `stats QUERY` and `stats --by month`; horizontal bars
+for `--by minister|author|portfolio|year` (the stats page's, pygal: imported only for those); the delays
+per minister for `--delays` (the stats page's). Its title states what it counts,
 the query and filters, the date of the data (the latest reception or answer date in the index, or the
 --as-of date of delays) and the source (the assemblies of the matches and their sites). Labels are
 French, as on the page the chart comes from.
@@ -11,9 +12,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from .. import charts
+from ..chart_common import title_line
 from ..engine.counting import count_matches, match_mask
 from ..engine.timeline import timeline_of
+from ..timeline_svg import timeline_svg
 
 #: What a chart of each --by facet counts, for its title.
 WHAT = {"minister": "Questions par ministre", "author": "Questions par auteur",
@@ -57,18 +59,20 @@ def stats_chart(engine, text: str, filters, *, by: tuple = (), delays: bool = Fa
     view = engine.view
     source = source_line(view, mask)
     if delays:
+        from .. import charts
         from ..engine.delays import answer_delays
         result = answer_delays(engine, text, filters, as_of=as_of, budget=budget)
         rules = "; ".join("%s : %d jours %s" % (code, r.days, "ouvrables" if r.working_days else "")
                           for code, r in (result.deadlines or {}).items())
-        title = charts.title_line("Délais de réponse par ministre (délai réglementaire %s)" % rules, text, options,
-                                  result.as_of.isoformat(), source)
+        title = title_line("Délais de réponse par ministre (délai réglementaire %s)" % rules, text, options,
+                           result.as_of.isoformat(), source)
         return charts.delays_chart(result, title, chart_id="stats-delays")
     facet = by[0] if by else "month"
     if facet == "month" or not by:
         line = timeline_of(view, mask, "month" if by else None)
         what = "Questions par %s de réception, par statut" % ("mois" if line.unit == "month" else "année")
-        return charts.timeline_chart(line, charts.title_line(what, text, options, data_date(view), source))
+        return timeline_svg(line, title_line(what, text, options, data_date(view), source), standalone=True)
+    from .. import charts
     counts = count_matches(engine, text, filters, facets=(facet,), budget=budget)
-    title = charts.title_line(WHAT[facet], text, options, data_date(view), source)
+    title = title_line(WHAT[facet], text, options, data_date(view), source)
     return charts.counts_chart(counts.facets[facet], title, chart_id="stats-" + facet, top=25)

@@ -1,7 +1,9 @@
 """The web page's charts: the results page's timeline, the /stats page and the charts' stylesheet.
 
-Server-rendered SVG (search/charts.py, pygal) inside the HTML: no JavaScript, and nothing the page's
-Content-Security-Policy blocks (charts.page_svg; the stylesheet is /chart.css, from the page's origin).
+Server-rendered SVG inside the HTML: the timeline drawn with ElementTree (search/timeline_svg.py, ~1 ms: the
+results page never imports pygal), the /stats page's charts by pygal (search/charts.py). No JavaScript, and
+nothing the page's Content-Security-Policy blocks: no script, no inline style; both drawings' stylesheets
+are /chart.css, from the page's origin.
 Each bar of the timeline is a link narrowing the search to its month or year (`since` and `until` set to
 it); each bar of a count chart narrows it to that minister, author or year. The SVG is hidden from screen
 readers and its links are out of the tab order: the table beside each chart holds the same numbers and the
@@ -31,16 +33,17 @@ def _narrowed(form: SearchForm, **change) -> str:
 def timeline_view(form: SearchForm, timeline) -> dict | None:
     """What the results page shows of a timeline: the chart (inline SVG), its rows [(label, {status: n},
     total, url)], the unit and the undated count; None when no match has a date."""
-    from .. import charts
+    from ..chart_common import STATUS_NAMES
+    from ..timeline_svg import timeline_svg
     if timeline is None or not timeline.buckets:
         return None
     unit = "mois" if timeline.unit == "month" else "année"
     links = {b.label: _narrowed(form, since=b.label, until=b.label) for b in timeline.buckets}
-    svg = charts.timeline_chart(timeline, "Questions par %s de réception" % unit, href=lambda b: links[b.label],
-                                page_label="timeline")
+    svg = timeline_svg(timeline, "Questions par %s de réception" % unit, href=lambda b: links[b.label],
+                       page_label="timeline")
     rows = [(b.label, b.counts, b.total, links[b.label]) for b in timeline.buckets]
     return dict(svg=Markup(svg), rows=rows, unit=unit, undated=timeline.undated,
-                statuses=[(s, charts.STATUS_NAMES.get(s, s)) for s in timeline.statuses])
+                statuses=[(s, STATUS_NAMES.get(s, s)) for s in timeline.statuses])
 
 
 def register(app, pool, engine_call) -> None:
@@ -48,8 +51,11 @@ def register(app, pool, engine_call) -> None:
 
     @app.get("/chart.css")
     def chart_css():
+        """The timeline's stylesheet and pygal's (scoped to .timeline-chart and .pygal-chart)."""
         from ..charts import page_css
-        return Response(page_css(), mimetype="text/css", headers={"Cache-Control": "max-age=3600"})
+        from ..timeline_svg import TIMELINE_CSS
+        return Response(TIMELINE_CSS + "\n" + page_css(), mimetype="text/css",
+                        headers={"Cache-Control": "max-age=3600"})
 
     @app.get("/stats")
     def stats_page():
