@@ -88,7 +88,7 @@ from pathlib import Path
 import http_load
 from fts5 import STATS_FACETS, WEB_FACETS, Fts5Searcher, to_fts5
 from measure import (FTS5_BUILD, OUT, REPO, cold, dir_size, machine_info, parlsearch_argv, run_child,
-                     split_corpus, time_calls)
+                     split_corpus, time_calls, time_pair)
 from realcorpus import REAL_FILE, bench_real, format_real
 from report import INCREMENT, format_speed
 
@@ -223,13 +223,13 @@ def results_page_timeline(engine, queries, repeat: int) -> dict:
     def with_timeline(q):
         result = engine.search(q, limit=10, closest=True)
         _, line = facets_and_timeline(engine, q, [])
-        with app.test_request_context("/"):
-            timeline_view(SearchForm(q=q), line)
+        timeline_view(SearchForm(q=q), line)
         return result.total
 
-    with_timeline(queries[0])  # the drawing's modules imported: once per server process
-    out = {"page_without_timeline": time_calls(without, queries, repeat),
-           "page_with_timeline": time_calls(with_timeline, queries, repeat)}
+    with app.test_request_context("/"):  # as a page is, in both (the links are built with url_for)
+        with_timeline(queries[0])  # the drawing's modules imported: once per server process
+        without_times, with_times = time_pair(without, with_timeline, queries, repeat)
+    out = {"page_without_timeline": without_times, "page_with_timeline": with_times}
     base = out["page_without_timeline"]["cpu_p50_ms"]
     out["timeline_overhead"] = {"cpu_p50_ms": out["page_with_timeline"]["cpu_p50_ms"] - base,
                                 "share": (out["page_with_timeline"]["cpu_p50_ms"] - base) / base if base else None}

@@ -136,6 +136,27 @@ def time_calls(call, items, repeat: int) -> dict:
             "totals": dict(zip(map(str, items), results))}
 
 
+def time_pair(first, second, items, repeat: int) -> tuple[dict, dict]:
+    """time_calls of two calls on the same items, interleaved (first(x), second(x), next x …): when other
+    work shares the machine, its load drifts over seconds, and two blocks timed one after the other would
+    see different loads; interleaved, both see the same (the difference of the p50s is what one adds)."""
+    items = list(items)
+    results = {0: [first(x) for x in items], 1: [second(x) for x in items]}
+    cpu, wall = {0: [], 1: []}, {0: [], 1: []}
+    for _ in range(max(1, repeat)):
+        for x in items:
+            for k, call in enumerate((first, second)):
+                c, t = time.process_time(), time.perf_counter()
+                call(x)
+                cpu[k].append((time.process_time() - c) * 1000)
+                wall[k].append((time.perf_counter() - t) * 1000)
+    return tuple({"cpu_p50_ms": percentile(cpu[k], 0.5), "cpu_p95_ms": percentile(cpu[k], 0.95),
+                  "wall_p50_ms": percentile(wall[k], 0.5), "wall_p95_ms": percentile(wall[k], 0.95),
+                  "mean_ms": statistics.fmean(wall[k]), "runs": len(wall[k]),
+                  "zero_result_queries": sum(1 for t in results[k] if t == 0),
+                  "totals": dict(zip(map(str, items), results[k]))} for k in (0, 1))
+
+
 def cold(argv, runs: int) -> dict:
     """Median wall and CPU time of `runs` fresh processes after one discarded run. Bytecode caching is on
     for them, as for any installed package (pip compiles it at install): with PYTHONDONTWRITEBYTECODE set

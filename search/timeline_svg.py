@@ -70,9 +70,8 @@ def _status_class(status: str) -> str:
     return "tl-" + status if status in KNOWN else "tl-other"
 
 
-def _bar_title(bucket, statuses) -> str:
-    parts = ["%d %s" % (bucket.counts.get(s, 0), STATUS_NAMES.get(s, chart_text(s))) for s in statuses
-             if bucket.counts.get(s, 0)]
+def _bar_title(bucket, names: dict) -> str:
+    parts = ["%d %s" % (bucket.counts.get(s, 0), name) for s, name in names.items() if bucket.counts.get(s, 0)]
     total = bucket.total
     return "%s : %d question%s — %s" % (bucket.label, total, "s" if total > 1 else "", ", ".join(parts))
 
@@ -131,6 +130,9 @@ def timeline_svg(timeline, title: str, href=None, chart_id: str = "timeline", pa
     slot = plot_w / n
     bar_w = slot * 0.8 if slot > 5 else slot
     statuses = timeline.statuses
+    names = {s: STATUS_NAMES.get(s, chart_text(s)) for s in statuses}
+    classes = {s: "tl-bar " + _status_class(s) for s in statuses}
+    data_status = {s: chart_text(s) for s in statuses}
     bars = ET.SubElement(root, "g", {"class": "tl-bars"})
     for i, bucket in enumerate(buckets):
         if not bucket.total:
@@ -143,7 +145,7 @@ def timeline_svg(timeline, title: str, href=None, chart_id: str = "timeline", pa
             if page_label is not None:
                 attrs["tabindex"] = "-1"
         group = ET.SubElement(bars, "a" if url else "g", attrs)
-        ET.SubElement(group, "title").text = _bar_title(bucket, statuses)
+        ET.SubElement(group, "title").text = _bar_title(bucket, names)
         x = _num(LEFT + i * slot + (slot - bar_w) / 2)
         w = _num(bar_w)
         y = float(base)
@@ -153,8 +155,8 @@ def timeline_svg(timeline, title: str, href=None, chart_id: str = "timeline", pa
                 continue
             h = count * scale
             y -= h
-            ET.SubElement(group, "rect", {"class": "tl-bar " + _status_class(status), "x": x, "y": _num(y),
-                                          "width": w, "height": _num(h), "data-status": chart_text(status),
+            ET.SubElement(group, "rect", {"class": classes[status], "x": x, "y": _num(y), "width": w,
+                                          "height": _num(h), "data-status": data_status[status],
                                           "data-count": str(count)})
 
     labels = ET.SubElement(root, "g", {"class": "tl-x-axis"})
@@ -169,7 +171,7 @@ def timeline_svg(timeline, title: str, href=None, chart_id: str = "timeline", pa
     legend = ET.SubElement(root, "g", {"class": "tl-legend"})
     x = LEFT
     for status in statuses:
-        name = STATUS_NAMES.get(status, chart_text(status))
+        name = names[status]
         ET.SubElement(legend, "rect", {"class": _status_class(status), "x": str(x), "y": str(height - 22),
                                        "width": "12", "height": "12"})
         ET.SubElement(legend, "text", {"class": "tl-legend-text", "x": str(x + 17), "y": str(height - 12)}).text = name

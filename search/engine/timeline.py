@@ -2,8 +2,8 @@
 split by status — the numbers behind the results page's timeline, `stats --by month` and `--chart`.
 
 Computed from the same mask the page's facet counts use (one matching pass for both, see
-search/web/facets.py), over whole arrays: a month number per document (cached per view) and the status
-codes, one np.bincount of (bucket × status). Nothing is read from stored documents, so the timeline costs a
+search/web/facets.py), over whole arrays: a key per document (its month and status, cached per view) and
+one np.bincount of the matches' keys: the grid of month × status. Nothing is read from stored documents, so the timeline costs a
 few array operations over the matches, not a second search (bench/benchmark.py measures it).
 
 Its numbers are those of `stats --by month,status --json` (or `year,status` when it counts years): each
@@ -55,37 +55,53 @@ class Timeline:
                             for b in self.buckets]}
 
 
-def _months(view) -> np.ndarray:
-    return view._cached(("month_numbers",), lambda: month_numbers(view.days("date_received")))
+def _keys(view):
+    """(key per document, the index's first month, number of status values): key = (month − first + 1) ×
+    statuses + status code, 0 × statuses + status code for an undated document; cached per view. One
+    bincount of the matches' keys then gives the whole grid (month × status), undated as its row 0."""
+    def build():
+        months = month_numbers(view.days("date_received"))
+        codes, values = view.codes("status_facet")
+        width = len(values)
+        dated = months > 0
+        first = int(months[dated].min()) if np.any(dated) else 0
+        keys = np.where(dated, (months - first + 1) * width, 0) + codes
+        rows = (int(months.max()) - first + 2) if np.any(dated) else 1
+        return keys.astype(np.int64), first, width, rows
+    return view._cached(("timeline_keys",), build)
 
 
 def timeline_of(view, mask: np.ndarray, unit: str | None = None) -> Timeline:
-    """The timeline of the documents of `mask` (unit: "month", "year" or None to choose by the span)."""
-    codes, values = view.codes("status_facet")
+    """The timeline of the documents of `mask` (unit: "month", "year" or None to choose by the span).
+    Cost: one index of a cached array by the matches and one bincount (~0.1 ms at 10,000 matches)."""
+    _, values = view.codes("status_facet")
     values = [v or UNKNOWN for v in values]
-    months = _months(view)[mask]
-    status = codes[mask]
-    total = int(len(months))
-    dated = months > 0
-    undated = int(total - np.count_nonzero(dated))
-    present = np.unique(status)
-    names = sorted({values[c] for c in present.tolist()},
+    keys, first_month, width, rows = _keys(view)
+    docs = np.flatnonzero(mask) if mask.dtype == bool else mask
+    grid = np.bincount(keys[docs], minlength=rows * width).reshape(rows, width)
+    total = int(len(docs))
+    undated = int(grid[0].sum())
+    per_value = grid.sum(axis=0)
+    names = sorted({values[c] for c in np.flatnonzero(per_value).tolist()},
                    key=lambda v: (STATUS_ORDER.index(v) if v in STATUS_ORDER else len(STATUS_ORDER), v))
-    if not np.any(dated):
+    filled = np.flatnonzero(grid[1:].sum(axis=1))
+    if not len(filled):
         return Timeline(unit or "month", names, [], undated, total)
-    months, status = months[dated], status[dated]
-    first, last = int(months.min()), int(months.max())
+    first, last = first_month + int(filled[0]), first_month + int(filled[-1])
+    grid = grid[1 + int(filled[0]):2 + int(filled[-1])]  # the months from the first dated match to the last
+    # the status values' columns summed into the named series (two values can share a name: "" is unknown)
+    series = np.zeros((width, len(names)), dtype=np.int64)
+    order = {name: i for i, name in enumerate(names)}
+    for code, value in enumerate(values):
+        if value in order:
+            series[code, order[value]] = 1
+    grid = grid @ series
     if unit is None:
         unit = "month" if last - first < MAX_MONTHS else "year"
     if unit == "year":
-        keys, first, last = months // 12, first // 12, last // 12
-    else:
-        keys = months
-    order = {name: i for i, name in enumerate(names)}
-    column = np.array([order.get(v, 0) for v in values], dtype=np.int64)[status]
-    width = len(names)
-    grid = np.bincount((keys - first) * width + column, minlength=(last - first + 1) * width)
-    grid = grid.reshape(last - first + 1, width)
+        starts = [0] + [m - first for m in range(first + 1, last + 1) if m % 12 == 0]
+        grid = np.add.reduceat(grid, starts, axis=0)
+        first, last = first // 12, last // 12
     buckets = []
     for i, row in enumerate(grid.tolist()):
         key = first + i

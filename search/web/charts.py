@@ -38,7 +38,11 @@ def timeline_view(form: SearchForm, timeline) -> dict | None:
     if timeline is None or not timeline.buckets:
         return None
     unit = "mois" if timeline.unit == "month" else "année"
-    links = {b.label: _narrowed(form, since=b.label, until=b.label) for b in timeline.buckets}
+    # One url_for for every bar (40 calls cost ~0.7 ms, a third of the timeline): the search's link without
+    # its period, then each bar's period (digits and "-": nothing to quote).
+    prefix = _narrowed(form, since=None, until=None)
+    prefix += "&" if "?" in prefix else "?"
+    links = {b.label: "%ssince=%s&until=%s" % (prefix, b.label, b.label) for b in timeline.buckets}
     svg = timeline_svg(timeline, "Questions par %s de réception" % unit, href=lambda b: links[b.label],
                        page_label="timeline")
     rows = [(b.label, b.counts, b.total, links[b.label]) for b in timeline.buckets]
