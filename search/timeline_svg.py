@@ -31,11 +31,11 @@ SVG_NS = "http://www.w3.org/2000/svg"
 WIDTH = 900
 #: Height of the plot, axis labels and legend; a file adds its title's lines above.
 HEIGHT = 300
-LEFT, RIGHT, TOP, BOTTOM = 52, 16, 26, 54
+LEFT, RIGHT, TOP, BOTTOM = 56, 30, 28, 56
 #: At most this many period labels under the axis (every bar is still drawn).
 MAX_LABELS = 10
-#: A file's title is wrapped at this many characters per line (15 px text in 900 px).
-TITLE_CHARS = 100
+#: A file's title is wrapped at this many characters per line (16 px text in 900 px).
+TITLE_CHARS = 88
 #: Statuses with a colour of their own (search/engine/timeline.py's STATUS_ORDER); any other is "other".
 KNOWN = ("answered", "unanswered", "notext", "unknown")
 
@@ -44,12 +44,12 @@ KNOWN = ("answered", "unanswered", "notext", "unknown")
 TIMELINE_CSS = """\
 .timeline-chart { font-family: system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif; }
 .timeline-chart .tl-background { fill: #ffffff; }
-.timeline-chart text { fill: #1f2328; font-size: 11px; }
-.timeline-chart .tl-title { font-size: 15px; font-weight: 600; }
+.timeline-chart text { fill: #1f2328; font-size: 13px; }
+.timeline-chart .tl-title { font-size: 16px; font-weight: 600; }
 .timeline-chart .tl-tick { fill: #57606a; text-anchor: end; }
 .timeline-chart .tl-axis-title { fill: #57606a; }
 .timeline-chart .tl-label { text-anchor: middle; }
-.timeline-chart .tl-legend-text { font-size: 12px; }
+.timeline-chart .tl-legend-text { font-size: 13px; }
 .timeline-chart .tl-grid { stroke: #d8dee4; stroke-width: 1; }
 .timeline-chart .tl-axis { stroke: #57606a; stroke-width: 1; }
 .timeline-chart .tl-answered { fill: #1a7f37; }
@@ -124,7 +124,7 @@ def timeline_svg(timeline, title: str, href=None, chart_id: str = "timeline", pa
         y = _num(base - t * scale)
         ET.SubElement(axis, "line", {"class": "tl-axis" if t == 0 else "tl-grid", "x1": str(LEFT),
                                      "x2": str(LEFT + plot_w), "y1": y, "y2": y})
-        ET.SubElement(axis, "text", {"class": "tl-tick", "x": str(LEFT - 6), "y": _num(base - t * scale + 4)}).text = str(t)
+        ET.SubElement(axis, "text", {"class": "tl-tick", "x": str(LEFT - 6), "y": _num(base - t * scale + 4.5)}).text = str(t)
 
     n = max(1, len(buckets))
     slot = plot_w / n
@@ -163,7 +163,7 @@ def timeline_svg(timeline, title: str, href=None, chart_id: str = "timeline", pa
     step = -(-len(buckets) // MAX_LABELS) if buckets else 1
     for i in range(0, len(buckets), step):
         ET.SubElement(labels, "text", {"class": "tl-label", "x": _num(LEFT + (i + 0.5) * slot),
-                                       "y": str(base + 16)}).text = buckets[i].label
+                                       "y": str(base + 18)}).text = buckets[i].label
     if not buckets:
         ET.SubElement(labels, "text", {"class": "tl-label", "x": _num(LEFT + plot_w / 2),
                                        "y": _num(top + plot_h / 2)}).text = "Aucune question datée"
@@ -175,5 +175,5 @@ def timeline_svg(timeline, title: str, href=None, chart_id: str = "timeline", pa
         ET.SubElement(legend, "rect", {"class": _status_class(status), "x": str(x), "y": str(height - 22),
                                        "width": "12", "height": "12"})
         ET.SubElement(legend, "text", {"class": "tl-legend-text", "x": str(x + 17), "y": str(height - 12)}).text = name
-        x += 40 + 7 * len(name)
+        x += 40 + 8 * len(name)
     return ET.tostring(root, encoding="unicode")
