@@ -54,8 +54,9 @@ on the same documents:
   (--repeat × 5 runs): `count_matches(engine, q)` with `stats`' facets and with the web page's facets
   (search/web/facets.py FACETS: minister, author, year, status); FTS5 the same GROUP BYs (bench/fts5.py).
 * the results page's timeline (issue 23): that query's page work (hits with snippets, facets) without and
-  with the timeline (one matching pass for facets and timeline, the SVG and its table): CPU p50 and the
-  share it adds (target: at most 10% at 100,000 documents).
+  with the timeline (one matching pass for facets and timeline, the SVG and its table), timed alternately
+  (measure.time_pair): CPU p50 and the share it adds (target: at most 10% at 100,000 documents).
+  bench/page_charts.py runs this part alone on built indexes.
 * warm web server (bench/http_load.py): `parlsearch serve --index DIR --port 0` and `datasette serve -i DB`
   started as subprocesses after the in-process queries, every URL requested once, then for --serve-seconds
   each: 1 client, and --clients concurrent clients (separate processes with kept-alive connections), sending

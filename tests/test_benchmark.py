@@ -440,3 +440,31 @@ def test_real_corpus_table():
     assert next(line for line in lines if line.startswith("judged queries passed")).split()[-2:] == ["59/62",
                                                                                                   "59/62"]
     assert lines[-2] == "  parlsearch: fr-known 25/27, negative 6/6"
+
+
+# -- the results page's timeline (issue 23) ----------------------------------------------------------------
+
+def test_time_pair_runs_both_calls_alternately_on_every_item():
+    from measure import time_pair
+    calls = []
+    first, second = time_pair(lambda x: calls.append(("a", x)) or x, lambda x: calls.append(("b", x)) or 2 * x,
+                              [1, 2], repeat=2)
+    # one untimed pass of each, then a, b on each item, twice: both see the same moments of the machine
+    assert calls[4:] == [("a", 1), ("b", 1), ("a", 2), ("b", 2)] * 2
+    assert (first["runs"], second["runs"]) == (4, 4) and second["totals"] == {"1": 2, "2": 4}
+
+
+def test_results_page_timeline_times_the_page_with_and_without_it(engine):
+    out = benchmark.results_page_timeline(engine, ["STIB", "logement"], 1)
+    without, with_timeline = out["page_without_timeline"], out["page_with_timeline"]
+    assert without["totals"] == with_timeline["totals"] and without["totals"]["STIB"] > 0
+    assert out["timeline_overhead"]["cpu_p50_ms"] == with_timeline["cpu_p50_ms"] - without["cpu_p50_ms"]
+
+
+def test_page_charts_reports_each_index(bundled_index, capsys):
+    import page_charts
+    assert page_charts.main([str(bundled_index), "--repeat", "1", "--json"]) == 0
+    (report,) = json.loads(capsys.readouterr().out).values()
+    assert report["documents"] == 107 and report["query"] in benchmark.FACET_CANDIDATES
+    assert set(report["stats_page"]) == {"stats_without_charts", "stats_with_charts", "charts_overhead"}
+    assert report["drawing"]["bars"] and all(n > 0 for n in report["drawing"]["bars"].values())
