@@ -205,7 +205,7 @@ def _parlsearch_queries(engine, repeat: int) -> tuple[dict, dict]:
 
 def results_page_timeline(engine, queries, repeat: int) -> dict:
     """The results page's engine work without and with its timeline (issue 23: at most +10%): the hits with
-    their snippets and the facets (search/web.py's run_search before the timeline), against the hits, the
+    their snippets and the facets (search/web/app.py's run_search before the timeline), against the hits, the
     facets and the timeline from the same matching pass plus the timeline's SVG (search/timeline_svg.py,
     ElementTree) and table."""
     from flask import Flask
