@@ -22,12 +22,10 @@ import numpy as np
 from whoosh import highlight
 from whoosh import query as wq
 from whoosh.qparser import syntax
-from whoosh.scoring import BM25F
 
 from ..corpus.model import Document
 from ..index.analysis import LANGUAGES, analyze, fold, normalize
 from ..index.schema import DEFAULT_FIELD_WEIGHTS, document_from_payload
-from ..index.segments import IndexView
 from ..index.store import damaged_index, open_index
 
 from . import plan as P
@@ -159,16 +157,19 @@ def _combine(nodes: list) -> P.Node:
 class Engine:
     """One view of an index (a whoosh searcher) and what runs queries over it."""
 
-    def __init__(self, ix, weights: dict[str, float] | None = None):
-        self.ix = ix
+    def __init__(self, ix=None, weights: dict[str, float] | None = None, *, source=None):
+        """Over a whoosh index (`ix`), or any other source (index/source.py: a database's)."""
+        if source is None:
+            from ..index.source import LocalSource
+            source = LocalSource(ix)
+        self.source = source
+        self.ix = getattr(source, "ix", None)  # a local index's whoosh objects (None for a database)
+        self.searcher = getattr(source, "searcher", None)
         self.weights = dict(weights or DEFAULT_FIELD_WEIGHTS)
-        self.searcher = ix.searcher(weighting=BM25F(B=0.75, K1=1.2))
-        # The schema of this view, read once: ix.schema reads the newest TOC file at every use, which a
-        # commit in another process may delete in between.
-        self.schema = self.searcher.schema
+        self.schema = source.schema
         self.parser = make_parser(self.schema, self.weights)
-        self.view = IndexView(self.searcher)
-        self.vocabulary = Vocabulary(self.searcher.reader())
+        self.view = source.view
+        self.vocabulary = Vocabulary(source.reader)
         self._expansions: dict = {}
         self._word_nodes: dict = {}
 
@@ -185,9 +186,24 @@ class Engine:
             except Exception as e:  # truncated or corrupted segment files
                 raise damaged_index(index_dir, e) from None
 
+    @classmethod
+    def connect(cls, servers, weights=None, max_lag: float | None = None) -> "Engine":
+        """An engine over a database (index/postgres): `servers` a postgres.connect.Servers (primary first,
+        then replicas; reads go to one that answers and is no more than `max_lag` seconds behind)."""
+        from ..index.postgres.view import PostgresSource
+        return cls(weights=weights, source=PostgresSource(servers, max_lag))
+
+    @property
+    def location(self) -> str:
+        """What the engine reads, for messages: the index directory, or the database server."""
+        return self.source.location
+
+    def up_to_date(self) -> bool:
+        """Whether the engine still reads the newest commit."""
+        return self.source.up_to_date()
+
     def close(self):
-        self.searcher.close()
-        self.ix.close()
+        self.source.close()
 
     def __enter__(self):
         return self
@@ -316,7 +332,7 @@ class Engine:
         hint = (ExpansionCounter.FIELD_HINT % node.field) if node.kind == "every" else None
         if words is None:
             from ..index import expansion as X
-            reader = self.searcher.reader()
+            reader = self.source.reader
             stop = counter.room() if counter is not None else None
             budget = budget if budget is not UNBOUNDED else None
             if node.kind == "fuzzy":
@@ -348,6 +364,13 @@ class Engine:
             for x in P.expansions_in(node) if node is not None else ():
                 self.expand(x, counter, budget)
         return counter.total
+
+    def prefetch(self, nodes) -> None:
+        """Tell a view that reads postings from afar (a database: index/postgres/view.py) every term `nodes`
+        name, read in one round trip; a local view reads them where they lie (no-op)."""
+        prefetch = getattr(self.view, "prefetch", None)
+        if prefetch is not None:
+            prefetch(P.terms_named([n for n in nodes if n is not None], self.expand))
 
     # -- planning ------------------------------------------------------------------------------------
 
@@ -410,6 +433,7 @@ class Engine:
         check_multiterm_words([q for _, q in clauses], self.schema)  # before any expansion
         budget.check()
         self.check_expansions([self.node_of(q) for _, q in clauses], budget)  # QueryError past the limit
+        self.prefetch([self.node_of(q) for _, q in clauses] + filters)
         if not clauses:
             if filters:
                 return Plan(_combine(filters), executor=executor)
@@ -491,6 +515,7 @@ class Engine:
             page = sort_by_date(mask, column, newest_first=sort.startswith("-"), want=want)[offset:want]
             scored = [(d, None) for d in page]
         terms = self.snippet_terms(plan.node) if snippets else None
+        self._prefetch_stored([d for d, _ in scored])
         hits = []
         for i, (docnum, score) in enumerate(scored, start=offset + 1):
             doc = self.document(docnum)
@@ -526,6 +551,12 @@ class Engine:
             lead = " ".join((doc.question or "").split())
             out.append(lead[:200] + ("…" if len(lead) > 200 else ""))
         return out
+
+    def _prefetch_stored(self, docnums) -> None:
+        """A page's stored documents in one round trip, from a view that reads them from afar."""
+        prefetch = getattr(self.view, "prefetch_stored", None)
+        if prefetch is not None and len(docnums):
+            prefetch(docnums)
 
     def document(self, docnum: int) -> Document:
         return document_from_payload(self.view.stored(docnum)["payload"])
@@ -583,7 +614,7 @@ class Engine:
     def docnum_of(self, doc_id: str) -> int | None:
         """The document number of an id or official code in this view, or None."""
         for fieldname in ("id", "moncode"):
-            docnum = self.searcher.document_number(**{fieldname: doc_id})
+            docnum = self.source.document_number(fieldname, doc_id)
             if docnum is not None:
                 return docnum
         return None
@@ -592,7 +623,7 @@ class Engine:
 
     def get(self, doc_id: str) -> Document | None:
         """A document by id, or by official code (moncode)."""
-        stored = self.searcher.document(id=doc_id) or self.searcher.document(moncode=doc_id)
+        stored = self.source.stored_fields("id", doc_id) or self.source.stored_fields("moncode", doc_id)
         return document_from_payload(stored["payload"]) if stored else None
 
     def similar(self, doc_id: str, limit: int = 10, budget=None) -> list[Hit]:
@@ -624,10 +655,11 @@ class Engine:
         cov = coverage(words) * scale
         close = (cov >= MIN_SIMILAR_COVERAGE) & (shared_words(words) >= MIN_SHARED_WORDS)
         if exclude is not None:
-            own = self.searcher.document_number(id=exclude)
+            own = self.source.document_number("id", exclude)
             if own is not None:
                 close[own] = False
         order = rank(close, np.round(cov, 6), self.view.days("date_received"), limit)
+        self._prefetch_stored(order)
         hits = [self._stored_hit(i, d, round(float(cov[d]), 4)) for i, d in enumerate(order, 1)]
         if hits:  # each with the passage of its question (else answer) densest in the text's key words
             snippet_terms = self.snippet_terms(P.Or(tuple(w.node for w in words)))
@@ -663,7 +695,9 @@ class Engine:
             if df >= min_df:  # a word in every document ranks last (log 1 = 0) but still counts
                 ranked.append((-count * math.log(n / df), word))
         words = []
-        for _, word in sorted(ranked)[:KEY_WORDS]:
+        chosen = [word for _, word in sorted(ranked)[:KEY_WORDS]]
+        self.prefetch([self.word_node(word) for word in chosen])
+        for word in chosen:
             w = Word(word, self.word_node(word))
             measure(w, executor)
             if w.df:

@@ -1,0 +1,167 @@
+"""What one document becomes in the database — its parlsearch_documents row and its postings, made by the
+index's own analyzer (index/analysis.py through the schema's fields) — and a segment of many documents'
+postings gathered into one row per term.
+
+The analysis is the local index's, field by field: a ParlText field's terms and positions are
+`LANGUAGES[language].positions(text)` (what ParlText.index writes into a whoosh segment), any other indexed
+field's terms are what its whoosh field type yields (`field.index(value)`: an identifier is one term);
+lengths are the number of tokens (whoosh's), stored as whoosh's length byte for BM25 and exactly for the
+average. Column values are `field.to_column_value(value)`, as whoosh's writer stores them.
+
+Memory: a segment holds its postings in flat arrays (~17 bytes a posting with its positions) until it is
+written; export.py writes one every SEGMENT_POSTINGS postings (~200 MB).
+"""
+from __future__ import annotations
+
+import json
+from array import array
+from dataclasses import dataclass
+
+import numpy as np
+
+from .blobs import pack
+from .tables import Catalogue
+
+#: Postings a segment gathers before it is written (~16 bytes each with positions: ~200 MB).
+SEGMENT_POSTINGS = 12_000_000
+
+
+@dataclass
+class DocumentRow:
+    """One parlsearch_documents row, and the postings of the document by field: {field: {term: positions
+    list (positional fields) or weight}}."""
+    id: str
+    moncode: str | None
+    content_hash: str
+    lengths: bytes
+    field_lengths: list
+    numbers: list
+    labels: list
+    payload: str
+    postings: dict
+
+
+def _payload(doc) -> str:
+    text = json.dumps(doc.to_dict(), ensure_ascii=False)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate from a JSON escape: kept as its escape
+        text = json.dumps(doc.to_dict(), ensure_ascii=True)
+    return text
+
+
+def document_row(doc, schema, cat: Catalogue, postings: bool = True) -> DocumentRow:
+    """The row and postings of a Document (`postings=False`: the row alone, lengths left at zero for the
+    caller: --from-index takes them from the local index)."""
+    from whoosh.util.numeric import length_to_byte
+    from ..analysis import LANGUAGES
+    from ..schema import ParlText, index_fields
+    values = index_fields(doc)
+    by_field: dict = {}
+    lengths = {}
+    if postings:
+        for name in cat.postings:
+            value = values.get(name)
+            if value is None:
+                continue
+            field = schema[name]
+            if isinstance(field, ParlText):
+                text = "\n".join(value) if isinstance(value, (list, tuple)) else value
+                terms = LANGUAGES[field.language].positions(text)
+                lengths[name] = sum(len(p) for p in terms.values())
+            else:
+                terms, length = {}, 0
+                positional = field.format.supports("positions")
+                for btext, freq, weight, vstring in field.index(value):
+                    term = btext.decode("utf-8")
+                    terms[term] = field.format.decode_positions(vstring) if positional else float(weight)
+                    length += freq
+                lengths[name] = length
+            if terms:
+                by_field[name] = terms
+    exact = [int(lengths.get(name, 0)) for name in cat.scored]
+    numbers = []
+    for name in cat.numbers:
+        value = values.get(name)
+        numbers.append(int(schema[name].to_column_value(value)) if value is not None else None)
+    labels = []
+    for name in cat.labels:
+        value = values.get(name)
+        labels.append(bytes(schema[name].to_column_value(value)) if value is not None else None)
+    return DocumentRow(doc.id, doc.moncode, doc.content_hash, bytes(length_to_byte(n) for n in exact), exact,
+                       numbers, labels, _payload(doc), by_field)
+
+
+class Segment:
+    """The postings of the documents written in one segment, as flat arrays, turned into one row per term
+    (sorted by field and term) when written."""
+
+    def __init__(self, cat: Catalogue):
+        self.cat = cat
+        self._fields = {name: i for i, name in enumerate(cat.postings)}
+        self._positional = set(cat.positional)
+        self._terms: list[dict] = [{} for _ in cat.postings]  # per field: term → term number
+        self._names: list[tuple] = []  # term number → (field index, term)
+        self._tid = array("i")
+        self._doc = array("i")
+        self._weight = array("f")  # (float32: exact for frequencies below 2^24)
+        self._positions = array("I")
+
+    @property
+    def postings(self) -> int:
+        return len(self._doc)
+
+    def add(self, docnum: int, by_field: dict) -> None:
+        """Add the postings of document `docnum` ({field: {term: positions or weight}}); documents must be
+        added in increasing number."""
+        tid_a, doc_a, weight_a, pos_a = self._tid, self._doc, self._weight, self._positions
+        names = self._names
+        for name, terms in by_field.items():
+            fi = self._fields[name]
+            index = self._terms[fi]
+            positional = name in self._positional
+            for term, value in terms.items():
+                tid = index.get(term)
+                if tid is None:
+                    tid = index[term] = len(names)
+                    names.append((fi, term))
+                tid_a.append(tid)
+                doc_a.append(docnum)
+                if positional:
+                    weight_a.append(len(value))
+                    pos_a.extend(value)
+                else:
+                    weight_a.append(value)
+
+    def rows(self, segment: int):
+        """(field, term, segment, df, layout, ids, weights, positions) of every term, by field and term."""
+        if not self._names:
+            return
+        tid = np.frombuffer(self._tid, dtype=np.int32)
+        doc = np.frombuffer(self._doc, dtype=np.int32)
+        weight = np.frombuffer(self._weight, dtype=np.float32)
+        names = self._names
+        fieldnames = self.cat.postings
+        positional = np.array([fieldnames[fi] in self._positional for fi, _ in names], dtype=bool)
+        counts = np.where(positional[tid], weight, 0).astype(np.int64)  # each posting's positions
+        flat = np.frombuffer(self._positions, dtype=np.uint32)
+        starts = np.zeros(len(counts) + 1, dtype=np.int64)
+        np.cumsum(counts, out=starts[1:])
+        order = np.argsort(tid, kind="stable")  # postings of a term stay in document order
+        sorted_tid = tid[order]
+        bounds = np.flatnonzero(np.diff(sorted_tid)) + 1
+        begins = np.concatenate(([0], bounds))
+        ends = np.concatenate((bounds, [len(order)]))
+        for t in sorted(range(len(begins)), key=lambda i: (fieldnames[names[sorted_tid[begins[i]]][0]],
+                                                            names[sorted_tid[begins[i]]][1])):
+            a, b = begins[t], ends[t]
+            fi, term = names[sorted_tid[a]]
+            which = order[a:b]
+            positions = None
+            if fieldnames[fi] in self._positional:
+                c = counts[which]
+                total = int(c.sum())
+                gather = np.repeat(starts[which] - np.concatenate(([0], np.cumsum(c)[:-1])), c) + np.arange(total)
+                positions = flat[gather]
+            layout, ids, weights, pbytes = pack(doc[which], weight[which], positions)
+            yield fieldnames[fi], term, segment, int(b - a), layout, ids, weights, pbytes
