@@ -92,3 +92,116 @@ def segmented_index(tmp_path_factory, bundled_index):
     f.write_text("\n".join(json.dumps(r, ensure_ascii=False, default=str) for r in changed) + "\n", encoding="utf-8")
     update_index([f], path)
     return path
+
+
+# -- PostgreSQL backend (tests/pg_cluster.py's cluster; skipped when its variables are unset) ---------------------
+
+class PgSchema:
+    """One PostgreSQL schema of the test cluster, as DSNs of the primary and the standby that use it."""
+
+    def __init__(self, name: str):
+        from helpers import PG_PRIMARY_VAR, PG_STANDBY_VAR, pg_dsn
+        self.name = name
+        self.primary = pg_dsn(os.environ[PG_PRIMARY_VAR], name)
+        self.standby = pg_dsn(os.environ[PG_STANDBY_VAR], name)
+
+    def servers(self, *, standby: bool = False):
+        from parlsearch.index.postgres.connect import Servers
+        return Servers.parse([self.primary] + ([self.standby] if standby else []))
+
+    def database(self, *, standby_only: bool = False):
+        from parlsearch.search.targets import Database
+        from parlsearch.index.postgres.connect import Servers
+        return Database(Servers.parse([self.standby] if standby_only else [self.primary]))
+
+    def create(self):
+        import psycopg
+        from helpers import PG_PRIMARY_VAR
+        with psycopg.connect(os.environ[PG_PRIMARY_VAR], autocommit=True) as c:
+            c.execute("CREATE SCHEMA %s" % self.name)  # (a name made by the fixture: t_ and hex digits)
+        return self
+
+    def drop(self):
+        import psycopg
+        from helpers import PG_PRIMARY_VAR
+        try:
+            with psycopg.connect(os.environ[PG_PRIMARY_VAR], autocommit=True) as c:
+                c.execute("DROP SCHEMA IF EXISTS %s CASCADE" % self.name)
+        except psycopg.OperationalError:  # the primary stopped by the test: its schema goes with the cluster
+            pass
+
+
+def _pg_skip():
+    from helpers import pg_skip_reason
+    reason = pg_skip_reason()
+    if reason:
+        pytest.skip(reason)
+
+
+@pytest.fixture
+def pg_schema():
+    """A fresh, empty PostgreSQL schema for one test (dropped afterwards), under the cluster's shared lock."""
+    _pg_skip()
+    import uuid
+    from helpers import pg_lock
+    with pg_lock(exclusive=False):
+        schema = PgSchema("t_" + uuid.uuid4().hex[:12]).create()
+        try:
+            yield schema
+        finally:
+            schema.drop()
+
+
+@pytest.fixture
+def pg_schema_exclusive():
+    """pg_schema for a test that stops and starts the cluster's servers: no other test uses the cluster
+    meanwhile. Both servers are running again afterwards."""
+    _pg_skip()
+    import uuid
+    from helpers import PG_CLUSTER_VAR, pg_lock
+    cluster = Path(os.environ[PG_CLUSTER_VAR])
+    sys.path.insert(0, str(Path(__file__).parent))
+    import pg_cluster
+    with pg_lock(exclusive=True):
+        schema = PgSchema("t_" + uuid.uuid4().hex[:12]).create()
+        try:
+            yield schema, cluster
+        finally:
+            for node in pg_cluster.NODES:
+                if not (cluster / node / "postmaster.pid").exists():
+                    pg_cluster.start_node(cluster, node)
+            schema.drop()
+
+
+@pytest.fixture(scope="session")
+def _pg_bundled_session():
+    _pg_skip()
+    import uuid
+    from helpers import pg_lock, pg_wait_replayed
+    from parlsearch.index.postgres.export import export
+    with pg_lock(exclusive=False):
+        schema = PgSchema("s_" + uuid.uuid4().hex[:12]).create()
+        summary = export(None, schema.servers())
+        assert summary.documents == 107
+        pg_wait_replayed(schema.primary, schema.standby)
+    yield schema
+    with pg_lock(exclusive=False):
+        schema.drop()
+
+
+@pytest.fixture
+def pg_bundled(_pg_bundled_session):
+    """A schema holding the bundled corpus exported by `parlsearch index --backend` (read-only for tests; one
+    per test session), under the cluster's shared lock."""
+    from helpers import pg_lock
+    with pg_lock(exclusive=False):
+        yield _pg_bundled_session
+
+
+@pytest.fixture
+def pg_engine(pg_bundled):
+    """An Engine over pg_bundled's primary."""
+    from parlsearch.search.engine import Engine
+    e = Engine.connect(pg_bundled.servers())
+    yield e
+    e.close()

@@ -53,3 +53,71 @@ def on_a_pty(argv, env, rows, columns, keys_at_prompt=b""):
         os.close(fd)
         _, status = os.waitpid(pid, 0)
     return os.waitstatus_to_exitcode(status), out, prompted
+
+
+# -- PostgreSQL: the cluster of tests/pg_cluster.py --------------------------------------------------------------
+
+PG_PRIMARY_VAR, PG_STANDBY_VAR, PG_CLUSTER_VAR = ("PARLSEARCH_TEST_PG_PRIMARY", "PARLSEARCH_TEST_PG_STANDBY",
+                                                  "PARLSEARCH_TEST_PG_CLUSTER")
+
+
+def pg_skip_reason() -> str | None:
+    """Why the backend tests cannot run here (None: they can): the cluster's variables, set by
+    `eval "$(python3 tests/pg_cluster.py start DIR)"` (which `.ci/run` does), and the driver."""
+    if not os.environ.get(PG_PRIMARY_VAR) or not os.environ.get(PG_STANDBY_VAR):
+        import glob
+        import shutil
+        found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb")) or ([shutil.which("initdb")]
+                                                                           if shutil.which("initdb") else [])
+        return ("no PostgreSQL cluster to test against (%s is not set; PostgreSQL binaries %s): start one with "
+                'eval "$(python3 tests/pg_cluster.py start /tmp/pgc)"'
+                % (PG_PRIMARY_VAR, "found: " + found[-1] if found else "not found"))
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        return "psycopg is not installed (pip install -e '.[postgres]')"
+    return None
+
+
+def pg_dsn(dsn: str, schema: str) -> str:
+    """`dsn` reading and writing the tables of PostgreSQL schema `schema` (the test's own)."""
+    from psycopg import conninfo
+    return conninfo.make_conninfo(dsn, options="-c search_path=%s" % schema)
+
+
+def pg_lock(exclusive: bool):
+    """A lock shared by the tests that use the cluster, taken exclusively by those that stop a server (other
+    test processes, under pytest-xdist, must not meet a stopped server)."""
+    import contextlib
+    import fcntl
+
+    @contextlib.contextmanager
+    def held():
+        path = Path(os.environ[PG_CLUSTER_VAR]) / "tests.lock" if os.environ.get(PG_CLUSTER_VAR) else None
+        if path is None:
+            yield
+            return
+        with open(path, "a") as f:
+            fcntl.flock(f, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+            try:
+                yield
+            finally:
+                fcntl.flock(f, fcntl.LOCK_UN)
+    return held()
+
+
+def pg_wait_replayed(primary: str, standby: str, timeout: float = 60.0) -> None:
+    """Return once the standby has replayed everything the primary has committed so far (an event, polled:
+    the standby's replay position reaching the primary's WAL position)."""
+    import time
+    import psycopg
+    with psycopg.connect(primary, autocommit=True) as p:
+        lsn = p.execute("SELECT pg_current_wal_lsn()").fetchone()[0]
+    deadline = time.monotonic() + timeout
+    with psycopg.connect(standby, autocommit=True) as s:
+        while True:
+            done = s.execute("SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn", (str(lsn),)).fetchone()[0]
+            if done:
+                return
+            assert time.monotonic() < deadline, "the standby did not replay %s within %.0f s" % (lsn, timeout)
+            time.sleep(0.02)

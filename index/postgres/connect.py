@@ -135,7 +135,7 @@ def _first_line(error: BaseException) -> str:
     # libpq: 'connection to server at "127.0.0.1", port 5433 failed: Connection refused' — the server is named
     # by the caller; keep the reason.
     if " failed: " in line:
-        line = line.split(" failed: ", 1)[1]
+        line = line.rsplit(" failed: ", 1)[1]
     return line.strip() or type(error).__name__
 
 

@@ -206,7 +206,7 @@ class _Restart(Exception):
 
 
 def export(paths: Iterable[str | os.PathLike] | None, servers: Servers, *, rebuild: bool = False,
-           wait: float = 0.0, progress=None):
+           wait: float = 0.0, progress=None, jobs: int = 1):
     """Read `paths` (default: the bundled corpus) and commit what changed to the primary of `servers`, in one
     transaction. Returns update.py's UpdateSummary (its index_dir: the primary's name)."""
     from ...corpus.reader import bundled_corpus, iter_files

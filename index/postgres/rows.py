@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .blobs import pack
-from .tables import Catalogue
+from .tables import Catalogue, stored_term
 
 #: Postings a segment gathers before it is written (~16 bytes each with positions: ~200 MB).
 SEGMENT_POSTINGS = 12_000_000
@@ -164,4 +164,4 @@ class Segment:
                 gather = np.repeat(starts[which] - np.concatenate(([0], np.cumsum(c)[:-1])), c) + np.arange(total)
                 positions = flat[gather]
             layout, ids, weights, pbytes = pack(doc[which], weight[which], positions)
-            yield fieldnames[fi], term, segment, int(b - a), layout, ids, weights, pbytes
+            yield fieldnames[fi], stored_term(term), segment, int(b - a), layout, ids, weights, pbytes

@@ -92,6 +92,22 @@ class Catalogue:
         return cls(**{k: tuple(v) for k, v in data.items()})
 
 
+#: Longest term stored as it is (UTF-8 bytes): a btree entry holds at most 2,704 bytes, and the analyzer keeps
+#: any run of letters as one token (a pasted base64 blob is one 5,000-letter "word").
+MAX_TERM_BYTES = 1000
+#: What stands between a long term's first letters and its digest: not a letter, so no analysed term has it.
+_LONG_TERM_MARK = "\uffff"
+
+
+def stored_term(term: str) -> str:
+    """The term as the database stores and looks it up: itself, or for a term over MAX_TERM_BYTES its first
+    200 characters, a mark and a SHA-256 digest (the same term always maps to the same key)."""
+    if len(term) * 4 <= MAX_TERM_BYTES or len(term.encode("utf-8")) <= MAX_TERM_BYTES:
+        return term
+    import hashlib
+    return term[:200] + _LONG_TERM_MARK + hashlib.sha256(term.encode("utf-8")).hexdigest()
+
+
 #: Column fields kept in columns of their own (documents.id, .content_hash), not among the labels.
 OWN_COLUMNS = ("id", "content_hash")
 

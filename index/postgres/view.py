@@ -25,7 +25,7 @@ import numpy as np
 
 from .blobs import concatenate, unpack
 from .connect import BackendProblem, Servers, driver, open_for_reading
-from .tables import catalogue, check, read_meta
+from .tables import catalogue, check, read_meta, stored_term
 
 #: whoosh stores a DATETIME column as microseconds since datetime.min (index/segments.py reads it alike).
 _US_PER_DAY = 86_400_000_000
@@ -51,7 +51,8 @@ class StaleView(BackendProblem):
 
 
 def _storable(text) -> str | None:
-    """A term or value as the database could hold it (None: it cannot: a NUL, bytes that are not UTF-8)."""
+    """A term or value as the database holds it (tables.stored_term), or None when no row can hold it (a NUL,
+    bytes that are not UTF-8, a lone surrogate): then it is in no document."""
     if isinstance(text, bytes):
         try:
             text = text.decode("utf-8")
@@ -63,7 +64,7 @@ def _storable(text) -> str | None:
         text.encode("utf-8")
     except UnicodeEncodeError:
         return None
-    return text
+    return stored_term(text)
 
 
 class _Whole:
