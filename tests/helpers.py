@@ -112,7 +112,7 @@ def pg_wait_replayed(primary: str, standby: str, timeout: float = 60.0) -> None:
     import time
     import psycopg
     with psycopg.connect(primary, autocommit=True) as p:
-        lsn = p.execute("SELECT pg_current_wal_lsn()").fetchone()[0]
+        lsn = p.execute("SELECT pg_current_wal_insert_lsn()").fetchone()[0]  # (written or not yet)
     deadline = time.monotonic() + timeout
     with psycopg.connect(standby, autocommit=True) as s:
         while True:

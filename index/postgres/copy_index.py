@@ -21,9 +21,10 @@ import numpy as np
 
 from ...wording import plural
 from .blobs import pack
-from .connect import Servers, open_for_writing
-from .export import COPY_DOCUMENTS, COPY_POSTINGS, DOCUMENT_TYPES, POSTING_TYPES, prepare, take_write_lock
-from .tables import check, compatible_for_update, read_meta, stored_term
+from .connect import Servers, driver, open_for_writing
+from .export import (COPY_DOCUMENTS, COPY_POSTINGS, DOCUMENT_TYPES, POSTING_TYPES, prepare, take_write_lock,
+                     write_failed)
+from .tables import check, compatible_for_update, current_schema, read_meta, stored_term
 
 #: Documents whose stored payload is read at a time.
 BATCH_DOCS = 1000
@@ -71,6 +72,7 @@ def copy_index(index_dir, servers: Servers, *, rebuild: bool = False, wait: floa
         schema = build_schema()
         summary = CopySummary(str(path), str(servers.primary))
         conn = open_for_writing(servers)
+        current_schema(conn)
         conn.autocommit = False
         take_write_lock(conn, wait, str(servers.primary))
         meta = read_meta(conn)
@@ -107,6 +109,8 @@ def copy_index(index_dir, servers: Servers, *, rebuild: bool = False, wait: floa
         summary.documents = 0 if read_meta(conn) is None else conn.execute(
             "SELECT count(*) FROM parlsearch_documents WHERE live").fetchone()[0]
         return summary
+    except driver().Error as e:
+        raise write_failed(servers, e) from None
     finally:
         if conn is not None and not conn.closed:
             if not conn.autocommit:

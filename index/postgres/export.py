@@ -20,9 +20,9 @@ import os
 from pathlib import Path
 from typing import Iterable
 
-from .connect import BackendProblem, Servers, open_for_writing
+from .connect import BackendProblem, Servers, driver, open_for_writing
 from .rows import SEGMENT_POSTINGS, Segment, document_row
-from .tables import catalogue, check, compatible_for_update, create, read_meta
+from .tables import catalogue, check, compatible_for_update, create, current_schema, read_meta
 
 #: The COPY of documents and of postings rows (every value a bound value of the COPY stream).
 COPY_DOCUMENTS = ("COPY parlsearch_documents (docnum, id, moncode, content_hash, live, lengths, field_lengths, "
@@ -46,16 +46,23 @@ def take_write_lock(conn, wait: float, where: str) -> None:
     if wait <= 0:
         got = conn.execute("SELECT pg_try_advisory_xact_lock(hashtext(%s || current_schema()))", (key,)).fetchone()[0]
     else:
-        conn.execute("SELECT set_config('lock_timeout', %s, true)", (str(int(wait * 1000)),))
+        conn.execute("SELECT set_config('lock_timeout', %s, true)", (str(max(1, int(wait * 1000))),))
         try:
             conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s || current_schema()))", (key,))
-            got = True
         except psycopg.errors.LockNotAvailable:
-            got = False
-        conn.execute("SELECT set_config('lock_timeout', '0', true)")
+            got = False  # (the transaction is aborted: the run ends here)
+        else:
+            got = True
+            conn.execute("SELECT set_config('lock_timeout', '0', true)")
     if not got:
         raise BackendProblem("another parlsearch is writing to %s; try again when it has finished, or give "
                              "--wait SECONDS" % where)
+
+
+def write_failed(servers: Servers, error) -> BackendProblem:
+    """A database error during a write, as the one line the user sees (the transaction is rolled back)."""
+    from .connect import _first_line
+    return BackendProblem("writing to %s failed, nothing was written: %s" % (servers.primary, _first_line(error)))
 
 
 class IndexedRows:
@@ -155,6 +162,8 @@ class Writer:
                         "VALUES (%s, %s, %s, %s)", (segment, self.segment_first, len(self.rows), postings))
         self.written += len(self.rows)
         self.segments_written += 1
+        from ..update import _test_point
+        _test_point("after-segment-write")  # crash tests: a segment written, nothing committed
         self.progress("writing", self.written, None, "documents")
         self.next_segment += 1
         self.rows = []
@@ -213,6 +222,7 @@ def export(paths: Iterable[str | os.PathLike] | None, servers: Servers, *, rebui
     report = progress or _no_progress
     files = list(iter_files([bundled_corpus()] if not paths else list(paths)))
     conn = open_for_writing(servers)
+    psycopg = driver()
     try:
         while True:
             try:
@@ -221,6 +231,8 @@ def export(paths: Iterable[str | os.PathLike] | None, servers: Servers, *, rebui
             except _Restart:
                 conn.rollback()
                 conn.autocommit = True
+            except psycopg.Error as e:
+                raise write_failed(servers, e) from None
         return summary
     finally:
         if not conn.closed:
@@ -237,6 +249,7 @@ def _run(conn, servers: Servers, files: list, *, rebuild: bool, wait: float, rep
     schema = build_schema()
     where = str(servers.primary)
     conn.autocommit = True
+    current_schema(conn)  # (BackendProblem when the search_path names no schema: nowhere to write)
     meta = read_meta(conn)
     check(meta, schema, where, writing=True)
     if meta is not None and not rebuild and not compatible_for_update(meta, schema):

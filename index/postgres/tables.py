@@ -202,7 +202,10 @@ def create(conn, schema, drop: bool = False) -> None:
     for statement in DDL:
         conn.execute(statement)
     meta = expected_meta(schema)
-    meta.update(generation="0", epoch="0", doc_count="0", created=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"))
+    import uuid
+    # instance: this set of tables, whatever its name or server (process-wide caches are keyed on it)
+    meta.update(generation="0", epoch="0", doc_count="0", instance=uuid.uuid4().hex,
+                created=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"))
     with conn.cursor() as cur:
         cur.executemany("INSERT INTO parlsearch_meta (key, value) VALUES (%s, %s)", list(meta.items()))
 

@@ -36,7 +36,8 @@ _MISSING = -(2 ** 63)
 CACHED_TERMS = 4096
 #: Stored documents read in one statement (a page of hits; `--csv` writes 1,000 at a time).
 STORED_BATCH = 1000
-#: Process-wide vocabularies kept: {(server, epoch, generation, field): sorted terms}.
+#: Process-wide vocabularies kept: {(instance, epoch, generation, field): sorted terms} (tables.create gives
+#: each set of tables its own instance id).
 _VOCABULARIES: dict = {}
 _MAX_VOCABULARIES = 32
 
@@ -88,6 +89,7 @@ class PostgresView:
         self.cat = catalogue(schema)
         self.generation = meta.get("generation", "0")
         self.epoch = meta.get("epoch", "0")
+        self.instance = meta.get("instance", "")
         self.doc_count = int(meta.get("doc_count", "0"))
         self._cache: dict = {}
         self._terms: dict = {}  # (field, term) → (ids, weights, df) of live documents
@@ -229,8 +231,9 @@ class PostgresView:
 
     def live(self):
         def build():
-            row = self._query("SELECT count(*), array_agg(docnum) FILTER (WHERE NOT live) FROM parlsearch_documents "
-                              "WHERE docnum < %s", (self.doc_count,)).fetchone()
+            row = self._query("SELECT count(*), array_agg(docnum) FILTER (WHERE NOT live), " + _EPOCH + " FROM "
+                              "parlsearch_documents WHERE docnum < %s", (self.doc_count,)).fetchone()
+            self._check_epoch(row[2])
             if row[0] != self.doc_count:
                 raise BackendProblem("the documents of %s are damaged (%d rows for %d document numbers): run "
                                      "parlsearch index --backend … --rebuild" % (self.server, row[0], self.doc_count))
@@ -251,8 +254,10 @@ class PostgresView:
             k = len(self.cat.scored)
             if not self.doc_count or not k:
                 return np.zeros((self.doc_count, k), dtype=np.uint8)
-            raw = self._query("SELECT string_agg(lengths, ''::bytea ORDER BY docnum) FROM parlsearch_documents "
-                              "WHERE docnum < %s", (self.doc_count,)).fetchone()[0] or b""
+            raw, epoch = self._query("SELECT string_agg(lengths, ''::bytea ORDER BY docnum), " + _EPOCH + " FROM "
+                                     "parlsearch_documents WHERE docnum < %s", (self.doc_count,)).fetchone()
+            self._check_epoch(epoch)
+            raw = raw or b""
             if len(raw) != self.doc_count * k:
                 raise BackendProblem("the field lengths of %s are damaged: run parlsearch index --backend … "
                                      "--rebuild" % self.server)
@@ -270,10 +275,12 @@ class PostgresView:
         def build():
             if fieldname not in self.cat.numbers or not self.doc_count:
                 return np.zeros(self.doc_count, np.int64), np.zeros(self.doc_count, bool)
-            raw = self._query("SELECT string_agg(int8send(coalesce(numbers[%s], %s)), ''::bytea ORDER BY docnum) "
-                              "FROM parlsearch_documents WHERE docnum < %s",
-                              (self.cat.numbers.index(fieldname) + 1, _MISSING, self.doc_count)).fetchone()[0] or b""
-            values = np.frombuffer(raw, dtype=">i8").astype(np.int64)
+            raw, epoch = self._query(
+                "SELECT string_agg(int8send(coalesce(numbers[%s], %s)), ''::bytea ORDER BY docnum), " + _EPOCH +
+                " FROM parlsearch_documents WHERE docnum < %s",
+                (self.cat.numbers.index(fieldname) + 1, _MISSING, self.doc_count)).fetchone()
+            self._check_epoch(epoch)
+            values = np.frombuffer(raw or b"", dtype=">i8").astype(np.int64)
             if len(values) != self.doc_count:
                 raise BackendProblem("the columns of %s are damaged: run parlsearch index --backend … --rebuild"
                                      % self.server)
@@ -295,11 +302,12 @@ class PostgresView:
             codes = np.zeros(self.doc_count, dtype=np.int64)
             if fieldname not in self.cat.labels or not self.doc_count:
                 return codes, [""]
-            rows = self._query("SELECT coalesce(labels[%s], ''::bytea), string_agg(int4send(docnum), ''::bytea) "
-                               "FROM parlsearch_documents WHERE docnum < %s GROUP BY 1",
+            rows = self._query("SELECT coalesce(labels[%s], ''::bytea), string_agg(int4send(docnum), ''::bytea), "
+                               + _EPOCH + " FROM parlsearch_documents WHERE docnum < %s GROUP BY 1",
                                (self.cat.labels.index(fieldname) + 1, self.doc_count)).fetchall()
             values: dict[str, int] = {}
-            for value, docnums in rows:
+            for value, docnums, epoch in rows:
+                self._check_epoch(epoch)
                 code = values.setdefault(bytes(value).decode("utf-8", "replace"), len(values))
                 codes[np.frombuffer(docnums, dtype=">i4")] = code
             return codes, list(values) or [""]
@@ -312,13 +320,17 @@ class PostgresView:
             return []
         if fieldname in ("id", "moncode", "content_hash"):
             column = fieldname  # (one of three fixed names)
-            rows = self._query("SELECT docnum, %s FROM parlsearch_documents WHERE docnum = ANY(%%s)" % column,
-                               (docnums,)).fetchall()
-            found = {d: v or "" for d, v in rows}
+            rows = self._query("SELECT docnum, %s, %s FROM parlsearch_documents WHERE docnum = ANY(%%s)"
+                               % (column, _EPOCH), (docnums,)).fetchall()
+            for row in rows:
+                self._check_epoch(row[2])
+            found = {d: v or "" for d, v, _ in rows}
         elif fieldname in self.cat.labels:
-            rows = self._query("SELECT docnum, labels[%s] FROM parlsearch_documents WHERE docnum = ANY(%s)",
-                               (self.cat.labels.index(fieldname) + 1, docnums)).fetchall()
-            found = {d: bytes(v).decode("utf-8", "replace") if v is not None else "" for d, v in rows}
+            rows = self._query("SELECT docnum, labels[%s], " + _EPOCH + " FROM parlsearch_documents WHERE docnum = "
+                               "ANY(%s)", (self.cat.labels.index(fieldname) + 1, docnums)).fetchall()
+            for row in rows:
+                self._check_epoch(row[2])
+            found = {d: bytes(v).decode("utf-8", "replace") if v is not None else "" for d, v, _ in rows}
         else:
             found = {}
         return [found.get(d, "") for d in docnums]
@@ -353,7 +365,7 @@ class PostgresView:
     def sorted_terms(self, fieldname: str) -> list[str]:
         """Every term of a field, sorted (code point order: the column's "C" collation), once per process and
         generation."""
-        key = (self.server, self.epoch, self.generation, fieldname)
+        key = (self.instance, self.epoch, self.generation, fieldname)
         terms = _VOCABULARIES.get(key)
         if terms is None:
             if fieldname in self.cat.postings:
