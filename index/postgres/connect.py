@@ -87,6 +87,9 @@ def _split(dsn: str) -> list[Server]:
     count = max(len(hosts), len(addrs))
     if len(ports) not in (1, count) or len(hosts) not in (1, count) or len(addrs) not in (1, count):
         raise BackendProblem("--backend: the hosts and ports of %s do not pair up" % _label(params))
+    for port in ports:
+        if port and not (port.isascii() and port.isdigit() and 0 < int(port) < 65536):
+            raise BackendProblem("--backend: %r is not a port number (in %s)" % (port, _label(params)))
     servers = []
     for i in range(count):
         one = {k: v for k, v in params.items() if v is not None}
