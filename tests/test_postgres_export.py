@@ -97,13 +97,14 @@ def test_readings_of_one_question_merge_across_runs_as_in_a_local_index(pg_schem
 
 
 def test_many_segments_merge_and_answer_as_one(pg_schema, engine, tmp_path, monkeypatch):
-    """A bulk run written as many segments merges them; small updates merge among themselves past
-    MAX_SEGMENTS; the answers stay the local index's."""
+    """A bulk run written as many segments merges them past MAX_SEGMENTS; small updates merge among
+    themselves; the answers stay the local index's."""
     from parlsearch.index.postgres import export as export_module, merge
     from parlsearch.search.engine import Engine
     monkeypatch.setattr(export_module, "SEGMENT_POSTINGS", 3000)
+    monkeypatch.setattr(export_module, "DOCUMENT_BATCH", 7)
     export_module.export(None, pg_schema.servers())
-    assert sql(pg_schema.primary, "SELECT count(*) FROM parlsearch_segments")[0][0] == 1
+    assert sql(pg_schema.primary, "SELECT count(*) FROM parlsearch_segments")[0][0] <= merge.MAX_SEGMENTS
     recs = records()
     for i in range(merge.MAX_SEGMENTS + 2):  # small updates, one segment each
         recs[i]["reponse"] = (recs[i].get("reponse") or "") + " Mise à jour %d." % i
@@ -118,14 +119,13 @@ def test_many_segments_merge_and_answer_as_one(pg_schema, engine, tmp_path, monk
 
 def test_merge_policy():
     from parlsearch.index.postgres.merge import MAX_SEGMENTS, choose
-    big = [(0, 1_000_000)]
-    assert choose(big, 1) == []
-    assert choose([(0, 100), (1, 100), (2, 100)], 3) == [0, 1, 2]  # a run's own segments become one
-    small = big + [(i, 1000) for i in range(1, MAX_SEGMENTS + 1)]
-    assert choose(small, 1) == list(range(1, MAX_SEGMENTS + 1))  # the small tail, never the large segment
+    assert choose([(0, 1_000_000)]) == []
+    assert choose([(i, 100) for i in range(MAX_SEGMENTS)]) == []  # a bulk run's segments stay as they are
+    small = [(0, 1_000_000)] + [(i, 1000) for i in range(1, MAX_SEGMENTS + 1)]
+    assert choose(small) == list(range(1, MAX_SEGMENTS + 1))  # the small tail, never the large segment
     bigs = [(i, 1_000_000) for i in range(MAX_SEGMENTS + 1)]
-    chosen = choose(bigs, 1)
-    assert len(bigs) - len(chosen) + 1 <= MAX_SEGMENTS and chosen == [s for s, _ in bigs[-len(chosen):]]
+    chosen = choose(bigs)
+    assert len(bigs) - len(chosen) + 1 <= MAX_SEGMENTS // 2 + 1 and chosen == [s for s, _ in bigs[-len(chosen):]]
 
 
 def test_a_killed_export_leaves_the_previous_commit_and_the_next_run_completes_it(pg_schema, tmp_path):
@@ -264,3 +264,27 @@ def test_two_databases_read_in_one_process_keep_their_own_vocabularies(pg_schema
             assert b.search("hydrogliseurs~").total == 0 and a.search("hydravion*").total == 0
     finally:
         other.drop()
+
+
+def test_rows_pack_and_read_back_whatever_their_widths():
+    """blobs.py: narrow and wide weights and positions, rows of one term concatenated across segments."""
+    import numpy as np
+    from parlsearch.index.postgres.blobs import DamagedRow, WIDE_POSITIONS, WIDE_WEIGHTS, concatenate, pack, unpack
+    parts = []
+    for ids, weights, positions in (([1, 5], [1, 2], [3, 0, 7]), ([9], [70000], None), ([12, 13], [1, 1], [70000, 2])):
+        layout, bids, bweights, bpos = pack(np.array(ids), np.array(weights, float),
+                                             None if positions is None else np.array(positions))
+        assert bool(layout & WIDE_WEIGHTS) == (max(weights) > 65535)
+        assert bool(layout & WIDE_POSITIONS) == (positions is not None and max(positions) > 65535)
+        got = unpack("t", len(ids), layout, bids, bweights, bpos, want_positions=bpos is not None)
+        assert got[0].tolist() == ids and got[1].tolist() == weights
+        if positions is not None:
+            parts.append(got)
+            assert got[2].tolist() == positions
+    ids, weights, flat, starts = concatenate(parts)
+    assert ids.tolist() == [1, 5, 12, 13] and flat.tolist() == [3, 0, 7, 70000, 2] and starts.tolist() == [0, 1, 3, 4, 5]
+    layout, bids, bweights, _ = pack(np.array([3, 2]), np.array([1.0, 1.0]), None)
+    with pytest.raises(DamagedRow):
+        unpack("field:term", 2, layout, bids, bweights)  # ids out of order
+    with pytest.raises(DamagedRow):
+        unpack("field:term", 3, layout, bids, bweights)  # sizes that do not fit the document frequency

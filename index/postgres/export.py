@@ -24,6 +24,8 @@ from .connect import BackendProblem, Servers, driver, open_for_writing
 from .rows import SEGMENT_POSTINGS, Segment, document_row
 from .tables import catalogue, check, compatible_for_update, create, current_schema, read_meta
 
+#: Document rows written at a time (~20 KB each with the stored document: ~20 MB).
+DOCUMENT_BATCH = 1000
 #: The COPY of documents and of postings rows (every value a bound value of the COPY stream).
 COPY_DOCUMENTS = ("COPY parlsearch_documents (docnum, id, moncode, content_hash, live, lengths, field_lengths, "
                   "numbers, labels, payload) FROM STDIN (FORMAT BINARY)")
@@ -86,7 +88,8 @@ class IndexedRows:
 
 class Writer:
     """Takes documents from update.py's stream (add_lazily / revoke / delete_by_term, as the local writers
-    do) and writes them into the open transaction, segment by segment."""
+    do) and writes them into the open transaction: document rows every DOCUMENT_BATCH documents, postings
+    as a segment every SEGMENT_POSTINGS postings."""
 
     def __init__(self, conn, schema, meta: dict, report):
         self.conn = conn
@@ -99,8 +102,8 @@ class Writer:
         self.next_segment = int(row[0])
         self.segment = Segment(self.cat)
         self.segment_first = self.next_docnum
-        self.rows: list = []  # the current segment's document rows: (docnum, DocumentRow)
-        self.revoked: set[int] = set()
+        self.rows: list = []  # document rows not written yet: (docnum, DocumentRow)
+        self.revoked: set[int] = set()  # … of which taken back
         self.deleted_ids: set[str] = set()  # ids whose stored (earlier-run) version is replaced
         self.totals = [0] * len(self.cat.scored)
         self.written = 0
@@ -112,18 +115,20 @@ class Writer:
         docnum = self.next_docnum
         self.next_docnum += 1
         row = document_row(doc, self.schema, self.cat)
-        self.rows.append((docnum, row))
         self.segment.add(docnum, row.postings)
         row.postings = None  # held by the segment's arrays now
+        self.rows.append((docnum, row))
         for i, n in enumerate(row.field_lengths):
             self.totals[i] += n
+        if len(self.rows) >= DOCUMENT_BATCH:
+            self.write_documents()
         if self.segment.postings >= SEGMENT_POSTINGS:
             self.flush()
         return docnum
 
     def revoke(self, ticket: int) -> None:
         """Take back a document added in this run (a late reading replaces it)."""
-        if ticket >= self.segment_first:
+        if self.rows and ticket >= self.rows[0][0]:
             self.revoked.add(ticket)
         else:
             self.conn.execute("UPDATE parlsearch_documents SET live = false WHERE docnum = %s", (ticket,))
@@ -141,42 +146,50 @@ class Writer:
                               "id = ANY(%s)", (self.first_docnum, sorted(self.deleted_ids)))
             self.deleted_ids.clear()
 
-    def flush(self) -> None:
-        """Write the current segment: its documents, then one postings row per term."""
+    def write_documents(self) -> None:
+        """Write the document rows held (the replaced versions marked first: a live id is unique)."""
         if not self.rows:
             return
-        self._apply_deletes()  # before the new rows: a live id is unique
+        self._apply_deletes()
+        with self.conn.cursor() as cur, cur.copy(COPY_DOCUMENTS) as copy:
+            copy.set_types(DOCUMENT_TYPES)
+            for docnum, row in self.rows:
+                copy.write_row((docnum, row.id, row.moncode, row.content_hash, docnum not in self.revoked,
+                                row.lengths, row.field_lengths, row.numbers, row.labels, row.payload))
+        self.written += len(self.rows)
+        self.rows = []
+        self.revoked = set()
+        self.progress("writing", self.written, None, "documents")
+
+    def flush(self) -> None:
+        """Write the current segment: one postings row per term."""
+        self.write_documents()
+        if self.next_docnum == self.segment_first:
+            return
         segment = self.next_segment
+        postings = self.segment.postings
         with self.conn.cursor() as cur:
-            with cur.copy(COPY_DOCUMENTS) as copy:
-                copy.set_types(DOCUMENT_TYPES)
-                for docnum, row in self.rows:
-                    copy.write_row((docnum, row.id, row.moncode, row.content_hash, docnum not in self.revoked,
-                                    row.lengths, row.field_lengths, row.numbers, row.labels, row.payload))
-            postings = self.segment.postings
             with cur.copy(COPY_POSTINGS) as copy:
                 copy.set_types(POSTING_TYPES)
                 for values in self.segment.rows(segment):
                     copy.write_row(values)
             cur.execute("INSERT INTO parlsearch_segments (segment, first_docnum, doc_count, postings) "
-                        "VALUES (%s, %s, %s, %s)", (segment, self.segment_first, len(self.rows), postings))
-        self.written += len(self.rows)
+                        "VALUES (%s, %s, %s, %s)", (segment, self.segment_first, self.next_docnum - self.segment_first,
+                                                    postings))
         self.segments_written += 1
         from ..update import _test_point
         _test_point("after-segment-write")  # crash tests: a segment written, nothing committed
-        self.progress("writing", self.written, None, "documents")
         self.next_segment += 1
-        self.rows = []
-        self.revoked = set()
         self.segment = Segment(self.cat)
         self.segment_first = self.next_docnum
 
     def finish(self) -> None:
-        """Write what is left, merge small segments, and record the run's statistics (not committed)."""
+        """Write what is left, merge segments if there are too many, and record the run's statistics (not
+        committed)."""
         from .merge import merge_segments
         self.flush()
         self._apply_deletes()
-        merge_segments(self.conn, self.segments_written, self.progress)
+        merge_segments(self.conn, self.progress)
         conn = self.conn
         with conn.cursor() as cur:
             cur.executemany(

@@ -1,10 +1,11 @@
 """When and how a database's segments merge: a term is read as one row per segment, so segments are kept few.
 
-When: a run that wrote several segments (a bulk export writes one every rows.SEGMENT_POSTINGS postings)
-merges them into one; then, while there are more than MAX_SEGMENTS, the newest segments — the longest run of
-small ones at the end (each under a SMALL_SHARE of the largest), else as many as needed — are merged. An
-update of 1,000 documents adds one small segment; every few updates they merge among themselves, and a
-large segment is never rewritten by an update. Only segments that follow each other are merged, so a
+When: once a write leaves more than MAX_SEGMENTS segments, the newest ones — the longest run of small ones
+at the end (each under a SMALL_SHARE of the largest), else as many as needed to leave half — are merged.
+A bulk export writes one segment every rows.SEGMENT_POSTINGS postings (nine for 100,000 generated
+documents, left as they are: a query reads nine rows per term instead of one, ~0.1 ms each); an update of
+1,000 documents adds one small segment, and every few updates they merge among themselves, never
+rewriting a large segment. Only segments that follow each other are merged, so a
 merged row's document numbers stay ascending.
 
 How: client-side, term by term — the segments' rows are read in (field, term, segment) order through a
@@ -19,21 +20,18 @@ import numpy as np
 from .blobs import pack, unpack
 
 #: Segments a database keeps at most after a write (each costs one more row read per term of a query).
-MAX_SEGMENTS = 8
+MAX_SEGMENTS = 12
 #: A segment is small next to another when it has less than this share of its postings.
 SMALL_SHARE = 0.125
 #: Rows written per COPY while merging.
 BATCH_ROWS = 2_000
 
 
-def choose(segments: list[tuple], written_now: int) -> list[int]:
+def choose(segments: list[tuple]) -> list[int]:
     """The segments to merge (ids, a run at the end in document order), from [(segment, postings)] in
-    document order and how many of the last ones this write added."""
-    if written_now > 1:
-        tail = segments[-written_now:]
-        rest = segments[:-written_now]
-        return [s for s, _ in tail] if len(rest) + 1 <= MAX_SEGMENTS else \
-            [s for s, _ in segments[-(len(segments) - MAX_SEGMENTS // 2 + 1):]]
+    document order: none while there are at most MAX_SEGMENTS; else the newest small ones (the longest run
+    at the end of segments under SMALL_SHARE of the largest), or if they are too few, the newest as many as
+    needed to leave MAX_SEGMENTS // 2."""
     if len(segments) <= MAX_SEGMENTS:
         return []
     largest = max(p for _, p in segments)
@@ -47,10 +45,10 @@ def choose(segments: list[tuple], written_now: int) -> list[int]:
     return [s for s, _ in segments[-(len(segments) - MAX_SEGMENTS // 2 + 1):]]
 
 
-def merge_segments(conn, written_now: int, report) -> int:
+def merge_segments(conn, report) -> int:
     """Merge what choose() says, in the open transaction; returns the number of segments merged."""
     segments = conn.execute("SELECT segment, postings FROM parlsearch_segments ORDER BY first_docnum").fetchall()
-    victims = choose([(int(s), int(p)) for s, p in segments], written_now)
+    victims = choose([(int(s), int(p)) for s, p in segments])
     if len(victims) < 2:
         return 0
     new = int(conn.execute("SELECT max(segment) + 1 FROM parlsearch_segments").fetchone()[0])
