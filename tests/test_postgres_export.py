@@ -288,3 +288,24 @@ def test_rows_pack_and_read_back_whatever_their_widths():
         unpack("field:term", 2, layout, bids, bweights)  # ids out of order
     with pytest.raises(DamagedRow):
         unpack("field:term", 3, layout, bids, bweights)  # sizes that do not fit the document frequency
+
+
+def test_jobs_analyse_in_worker_processes_and_write_the_same_rows(pg_schema, monkeypatch, tmp_path):
+    """--jobs 2: documents analysed by two processes in small batches, late readings revoked while their
+    batch is still being analysed: the same rows as one process writes."""
+    import uuid
+    from conftest import PgSchema
+    from parlsearch.index.postgres import export as export_module
+    monkeypatch.setattr(export_module, "ANALYSIS_BATCH", 7)
+    monkeypatch.setattr(export_module, "DOCUMENT_BATCH", 11)
+    other = PgSchema("t_" + uuid.uuid4().hex[:12]).create()
+    try:
+        late = write_jsonl(tmp_path / "late.jsonl", [dict(records()[3], reponse="Réponse tardive.")])
+        paths = [bundled_corpus(), late]
+        export_module.export(paths, pg_schema.servers(), jobs=1)
+        export_module.export(paths, other.servers(), jobs=2)
+        for table, order in (("parlsearch_postings", "field, term, segment"), ("parlsearch_documents", "docnum")):
+            assert sql(pg_schema.primary, "SELECT * FROM %s ORDER BY %s" % (table, order)) == \
+                sql(other.primary, "SELECT * FROM %s ORDER BY %s" % (table, order))
+    finally:
+        other.drop()

@@ -91,7 +91,7 @@ class Writer:
     do) and writes them into the open transaction: document rows every DOCUMENT_BATCH documents, postings
     as a segment every SEGMENT_POSTINGS postings."""
 
-    def __init__(self, conn, schema, meta: dict, report):
+    def __init__(self, conn, schema, meta: dict, report, jobs: int = 1):
         self.conn = conn
         self.schema = schema
         self.cat = catalogue(schema)
@@ -102,19 +102,29 @@ class Writer:
         self.next_segment = int(row[0])
         self.segment = Segment(self.cat)
         self.segment_first = self.next_docnum
-        self.rows: list = []  # document rows not written yet: (docnum, DocumentRow)
-        self.revoked: set[int] = set()  # … of which taken back
+        self.unwritten = self.next_docnum  # documents from this number on are not in the table yet
+        self.rows: list = []  # document rows analysed, not written yet: (docnum, DocumentRow)
+        self.revoked: set[int] = set()  # documents of this run taken back before they were written
         self.deleted_ids: set[str] = set()  # ids whose stored (earlier-run) version is replaced
         self.totals = [0] * len(self.cat.scored)
         self.written = 0
         self.segments_written = 0
+        self.analysis = _Analysis(jobs) if jobs > 1 else None
 
     # -- what update.py's stream calls ----------------------------------------------------------------------
 
     def add_lazily(self, to_fields, doc) -> int:
         docnum = self.next_docnum
         self.next_docnum += 1
-        row = document_row(doc, self.schema, self.cat)
+        if self.analysis is None:
+            self._place(docnum, document_row(doc, self.schema, self.cat))
+        else:
+            for done in self.analysis.add(docnum, doc):
+                self._place(*done)
+        return docnum
+
+    def _place(self, docnum: int, row) -> None:
+        """An analysed document into the segment and the rows to write."""
         self.segment.add(docnum, row.postings)
         row.postings = None  # held by the segment's arrays now
         self.rows.append((docnum, row))
@@ -124,11 +134,10 @@ class Writer:
             self.write_documents()
         if self.segment.postings >= SEGMENT_POSTINGS:
             self.flush()
-        return docnum
 
     def revoke(self, ticket: int) -> None:
         """Take back a document added in this run (a late reading replaces it)."""
-        if self.rows and ticket >= self.rows[0][0]:
+        if ticket >= self.unwritten:
             self.revoked.add(ticket)
         else:
             self.conn.execute("UPDATE parlsearch_documents SET live = false WHERE docnum = %s", (ticket,))
@@ -157,8 +166,9 @@ class Writer:
                 copy.write_row((docnum, row.id, row.moncode, row.content_hash, docnum not in self.revoked,
                                 row.lengths, row.field_lengths, row.numbers, row.labels, row.payload))
         self.written += len(self.rows)
+        self.unwritten = self.rows[-1][0] + 1
+        self.revoked = {t for t in self.revoked if t >= self.unwritten}
         self.rows = []
-        self.revoked = set()
         self.progress("writing", self.written, None, "documents")
 
     def flush(self) -> None:
@@ -187,6 +197,10 @@ class Writer:
         """Write what is left, merge segments if there are too many, and record the run's statistics (not
         committed)."""
         from .merge import merge_segments
+        if self.analysis is not None:
+            for done in self.analysis.drain():
+                self._place(*done)
+            self.close()
         self.flush()
         self._apply_deletes()
         merge_segments(self.conn, self.progress)
@@ -198,6 +212,61 @@ class Writer:
                 list(zip(self.cat.scored, self.totals)))
             cur.execute("UPDATE parlsearch_meta SET value = %s WHERE key = 'doc_count'", (str(self.next_docnum),))
             cur.execute("UPDATE parlsearch_meta SET value = (value::bigint + 1)::text WHERE key = 'generation'")
+
+
+    def close(self) -> None:
+        """Stop the analysis processes (at the end, or when the run fails)."""
+        if self.analysis is not None:
+            self.analysis.close()
+            self.analysis = None
+
+
+#: Documents a worker process analyses at a time (--jobs).
+ANALYSIS_BATCH = 200
+_worker_schema = None
+
+
+def _analyse(batch: list) -> list:
+    """In a worker process: [(docnum, DocumentRow)] of [(docnum, Document)]."""
+    global _worker_schema
+    if _worker_schema is None:
+        from ..schema import build_schema
+        _worker_schema = build_schema()
+    cat = catalogue(_worker_schema)
+    return [(docnum, document_row(doc, _worker_schema, cat)) for docnum, doc in batch]
+
+
+class _Analysis:
+    """`--jobs N`: documents analysed by N worker processes, ANALYSIS_BATCH at a time, handed back in order
+    (at most 2N batches under way, so memory stays bounded); this process writes (COPY) meanwhile."""
+
+    def __init__(self, jobs: int):
+        import multiprocessing
+        from collections import deque
+        self.jobs = jobs
+        self.pool = multiprocessing.get_context("fork").Pool(jobs)
+        self.pending: list = []
+        self.running = deque()
+
+    def add(self, docnum: int, doc):
+        self.pending.append((docnum, doc))
+        if len(self.pending) < ANALYSIS_BATCH:
+            return
+        self.running.append(self.pool.apply_async(_analyse, (self.pending,)))
+        self.pending = []
+        while len(self.running) > 2 * self.jobs:
+            yield from self.running.popleft().get()
+
+    def drain(self):
+        if self.pending:
+            self.running.append(self.pool.apply_async(_analyse, (self.pending,)))
+            self.pending = []
+        while self.running:
+            yield from self.running.popleft().get()
+
+    def close(self) -> None:
+        self.pool.terminate()
+        self.pool.join()
 
 
 def prepare(conn, schema, meta: dict | None, rebuild: bool) -> dict:
@@ -239,7 +308,7 @@ def export(paths: Iterable[str | os.PathLike] | None, servers: Servers, *, rebui
     try:
         while True:
             try:
-                summary = _run(conn, servers, files, rebuild=rebuild, wait=wait, report=report)
+                summary = _run(conn, servers, files, rebuild=rebuild, wait=wait, report=report, jobs=jobs)
                 break
             except _Restart:
                 conn.rollback()
@@ -255,10 +324,9 @@ def export(paths: Iterable[str | os.PathLike] | None, servers: Servers, *, rebui
         report("done", 0, 0, "")
 
 
-def _run(conn, servers: Servers, files: list, *, rebuild: bool, wait: float, report):
-    from ...corpus.reader import Problem, ReadTracker, read_listed
+def _run(conn, servers: Servers, files: list, *, rebuild: bool, wait: float, report, jobs: int = 1):
     from ..schema import build_schema
-    from ..update import UpdateSummary, _Stream, _test_point
+    from ..update import UpdateSummary, _Stream
     schema = build_schema()
     where = str(servers.primary)
     conn.autocommit = True
@@ -278,9 +346,19 @@ def _run(conn, servers: Servers, files: list, *, rebuild: bool, wait: float, rep
         now = read_meta(conn)
         if not rebuild and (None if now is None else now.get("generation")) != generation:
             raise _Restart
-        return Writer(conn, schema, prepare(conn, schema, now, rebuild), report)
+        return Writer(conn, schema, prepare(conn, schema, now, rebuild), report, jobs)
 
     stream = _Stream(indexed, summary, open_writer)
+    try:
+        return _stream(conn, stream, summary, files, meta, rebuild, report)
+    finally:
+        if stream.writer is not None:
+            stream.writer.close()
+
+
+def _stream(conn, stream, summary, files: list, meta, rebuild: bool, report):
+    from ...corpus.reader import Problem, ReadTracker, read_listed
+    from ..update import _test_point
     if rebuild:
         stream.writer_now()
     total_bytes = sum(_file_size(f) for f in files if isinstance(f, Path))

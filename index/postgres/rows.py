@@ -29,8 +29,9 @@ SEGMENT_POSTINGS = 8_000_000
 
 @dataclass
 class DocumentRow:
-    """One parlsearch_documents row, and the postings of the document by field: {field: {term: positions
-    list (positional fields) or weight}}."""
+    """One parlsearch_documents row, and the postings of the document by field, compact (pickled cheaply
+    to and from the analysis processes of --jobs): {field: (terms, weights as float32 bytes, every term's
+    positions one after the other as uint32 bytes — a term has as many as its weight — or None)}."""
     id: str
     moncode: str | None
     content_hash: str
@@ -69,17 +70,22 @@ def document_row(doc, schema, cat: Catalogue, postings: bool = True) -> Document
             if isinstance(field, ParlText):
                 text = "\n".join(value) if isinstance(value, (list, tuple)) else value
                 terms = LANGUAGES[field.language].positions(text)
-                lengths[name] = sum(len(p) for p in terms.values())
+                weights = array("f", map(len, terms.values()))
+                positions = array("I")
+                for plist in terms.values():
+                    positions.extend(plist)
             else:
-                terms, length = {}, 0
-                positional = field.format.supports("positions")
+                terms, weights = {}, array("f")
+                positions = array("I") if field.format.supports("positions") else None
                 for btext, freq, weight, vstring in field.index(value):
-                    term = btext.decode("utf-8")
-                    terms[term] = field.format.decode_positions(vstring) if positional else float(weight)
-                    length += freq
-                lengths[name] = length
+                    terms[btext.decode("utf-8")] = None
+                    weights.append(float(freq if positions is not None else weight))
+                    if positions is not None:
+                        positions.extend(field.format.decode_positions(vstring))
             if terms:
-                by_field[name] = terms
+                lengths[name] = int(sum(weights)) if positions is not None else len(terms)
+                by_field[name] = (list(terms), weights.tobytes(),
+                                  positions.tobytes() if positions is not None else None)
     exact = [int(lengths.get(name, 0)) for name in cat.scored]
     numbers = []
     for name in cat.numbers:
@@ -113,26 +119,24 @@ class Segment:
         return len(self._doc)
 
     def add(self, docnum: int, by_field: dict) -> None:
-        """Add the postings of document `docnum` ({field: {term: positions or weight}}); documents must be
-        added in increasing number."""
-        tid_a, doc_a, weight_a, pos_a = self._tid, self._doc, self._weight, self._positions
+        """Add the postings of document `docnum` (DocumentRow.postings); documents must be added in
+        increasing number."""
         names = self._names
-        for name, terms in by_field.items():
+        for name, (terms, weights, positions) in by_field.items():
             fi = self._fields[name]
             index = self._terms[fi]
-            positional = name in self._positional
-            for term, value in terms.items():
+            tids = []
+            for term in terms:
                 tid = index.get(term)
                 if tid is None:
                     tid = index[term] = len(names)
                     names.append((fi, term))
-                tid_a.append(tid)
-                doc_a.append(docnum)
-                if positional:
-                    weight_a.append(len(value))
-                    pos_a.extend(value)
-                else:
-                    weight_a.append(value)
+                tids.append(tid)
+            self._tid.extend(tids)
+            self._doc.extend(array("i", (docnum,)) * len(tids))
+            self._weight.frombytes(weights)
+            if positions is not None:
+                self._positions.frombytes(positions)
 
     def rows(self, segment: int):
         """(field, term, segment, df, layout, ids, weights, positions) of every term, by field and term."""
