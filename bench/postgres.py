@@ -48,14 +48,12 @@ def server_cpu(dsn: str) -> float | None:
         with psycopg.connect(dsn, autocommit=True) as c:
             pid = c.execute("SELECT pg_backend_pid()").fetchone()[0]
             host = c.info.host
-    except psycopg.Error:
-        return None
-    if host not in ("127.0.0.1", "localhost", "::1") and not str(host).startswith("/"):
-        return None
-    try:
-        with open("/proc/%d/stat" % pid) as f:
-            postmaster = int(f.read().rsplit(")", 1)[1].split()[1])
-    except OSError:
+            if host not in ("127.0.0.1", "localhost", "::1") and not str(host).startswith("/"):
+                return None
+            # read while the connection lives: its backend process exits when it closes
+            with open("/proc/%d/stat" % pid) as f:
+                postmaster = int(f.read().rsplit(")", 1)[1].split()[1])
+    except (psycopg.Error, OSError):
         return None
     tick = os.sysconf("SC_CLK_TCK")
     total = 0
@@ -109,7 +107,7 @@ def _open(spec, start: int = 0):
     if kind == "local":
         return Engine.open(value)
     from parlsearch.index.postgres.connect import Servers
-    from parlsearch.index.postgres.view import PostgresSource
+    from parlsearch.index.postgres.source import PostgresSource
     return Engine(source=PostgresSource(Servers.parse(list(value)), start=start))
 
 
@@ -195,6 +193,8 @@ def bench_backend(n: int, args, work: Path, log) -> dict:
     export = _child(parlsearch_argv() + ["index", "--jobs", str(args.jobs), "--rebuild", "--quiet", "--backend",
                                          primary, str(corpus)], dsns)
     export["tables_mb"] = _tables_mb(primary)
+    from measure import dir_size
+    local["size_mb"] = dir_size(ix_dir) / 1e6
     log("  queries, one client …")
     with _open(("local", ix_dir)) as engine:
         local_q = one_client(engine, args.repeat)
@@ -248,7 +248,7 @@ def format_backend(results: list[dict], machine: dict) -> str:
             li["cpu"], e["cpu"], _num(e["server_cpu"]), c["cpu"], _num(c["server_cpu"])))
         lines.append("| build peak memory MB (largest process) | %.0f | %.0f; --from-index %.0f |" % (
             li["maxrss_mb"], e["maxrss_mb"], c["maxrss_mb"]))
-        lines.append("| size MB | – | %.0f (tables and indexes) |" % e["tables_mb"])
+        lines.append("| size MB | %s | %.0f (tables and indexes) |" % (_num(li.get("size_mb")), e["tables_mb"]))
         lines.append("| +1,000 documents, wall s · CPU s | %.1f · %.1f | %.1f · %.1f (+ server %s) |" % (
             r["local_update"]["wall"], r["local_update"]["cpu"], r["export_update"]["wall"],
             r["export_update"]["cpu"], _num(r["export_update"]["server_cpu"], "%.1f")))

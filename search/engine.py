@@ -190,7 +190,7 @@ class Engine:
     def connect(cls, servers, weights=None, max_lag: float | None = None) -> "Engine":
         """An engine over a database (index/postgres): `servers` a postgres.connect.Servers (primary first,
         then replicas; reads go to one that answers and is no more than `max_lag` seconds behind)."""
-        from ..index.postgres.view import PostgresSource
+        from ..index.postgres.source import PostgresSource
         return cls(weights=weights, source=PostgresSource(servers, max_lag))
 
     @property

@@ -138,8 +138,8 @@ def start_node(root: Path, node: str) -> None:
           "-o", "-p %d -k %s" % (port, root), "start"], owner)
     deadline = time.monotonic() + STARTUP_TIMEOUT
     while time.monotonic() < deadline:  # pg_ctl -w waits for the postmaster; also wait for connections
-        r = subprocess.run([str(bins / "pg_isready"), "-h", "127.0.0.1", "-p", str(port), "-U", SUPERUSER, "-d", "postgres"],
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        r = subprocess.run([str(bins / "pg_isready"), "-h", "127.0.0.1", "-p", str(port), "-U", SUPERUSER, "-d",
+                            "postgres"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         if r.returncode == 0:
             return
         time.sleep(0.1)

@@ -97,7 +97,8 @@ def test_without_the_postgres_extra_backend_says_how_to_install_it_and_the_rest_
 def test_the_rest_of_parlsearch_imports_nothing_of_the_driver():
     code = ("import sys; import parlsearch.search.cli, parlsearch.search.engine, parlsearch.search.web, "
             "parlsearch.index.update, parlsearch.search.targets; "
-            "print(json.dumps(sorted(m for m in sys.modules if m.startswith(('psycopg', 'parlsearch.index.postgres')))))")
+            "print(json.dumps(sorted(m for m in sys.modules if m.startswith(('psycopg', "
+            "'parlsearch.index.postgres')))))")
     proc = subprocess.run([sys.executable, "-c", "import json; " + code], capture_output=True, text=True,
                           timeout=300)
     assert proc.returncode == 0, proc.stderr

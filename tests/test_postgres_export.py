@@ -156,7 +156,6 @@ def test_a_killed_export_leaves_the_previous_commit_and_the_next_run_completes_i
 def test_another_writer_is_one_line_exit_2_and_wait_waits(pg_schema):
     import psycopg
     cli("index", "-q", "--backend", pg_schema.primary)
-    other = write_jsonl_dir = None  # noqa: F841
     with psycopg.connect(pg_schema.primary, autocommit=True) as holder:
         holder.execute("SELECT pg_advisory_lock(hashtext('parlsearch:write' || current_schema()))")
         for extra in ([], ["--wait", "0.3"]):
@@ -282,7 +281,8 @@ def test_rows_pack_and_read_back_whatever_their_widths():
             parts.append(got)
             assert got[2].tolist() == positions
     ids, weights, flat, starts = concatenate(parts)
-    assert ids.tolist() == [1, 5, 12, 13] and flat.tolist() == [3, 0, 7, 70000, 2] and starts.tolist() == [0, 1, 3, 4, 5]
+    assert ids.tolist() == [1, 5, 12, 13] and flat.tolist() == [3, 0, 7, 70000, 2]
+    assert starts.tolist() == [0, 1, 3, 4, 5]
     layout, bids, bweights, _ = pack(np.array([3, 2]), np.array([1.0, 1.0]), None)
     with pytest.raises(DamagedRow):
         unpack("field:term", 2, layout, bids, bweights)  # ids out of order
@@ -295,8 +295,8 @@ def test_jobs_analyse_in_worker_processes_and_write_the_same_rows(pg_schema, mon
     batch is still being analysed: the same rows as one process writes."""
     import uuid
     from conftest import PgSchema
-    from parlsearch.index.postgres import export as export_module
-    monkeypatch.setattr(export_module, "ANALYSIS_BATCH", 7)
+    from parlsearch.index.postgres import export as export_module, rows as rows_module
+    monkeypatch.setattr(rows_module, "ANALYSIS_BATCH", 7)
     monkeypatch.setattr(export_module, "DOCUMENT_BATCH", 11)
     other = PgSchema("t_" + uuid.uuid4().hex[:12]).create()
     try:

@@ -146,8 +146,8 @@ def _write(conn, view, schema, meta: dict, chosen: np.ndarray, replaced: list[st
                 if scored is not None:
                     exact[scored] += np.bincount(ids - first, weights=weights, minlength=len(chosen)).astype(np.int64)
                 layout, bids, bweights, bpositions = pack(ids, weights, positions)
-                copy.write_row((fieldname, stored_term(btext.decode("utf-8")), segment, len(ids), layout, bids, bweights,
-                                bpositions))
+                copy.write_row((fieldname, stored_term(btext.decode("utf-8")), segment, len(ids), layout, bids,
+                                bweights, bpositions))
                 postings += len(ids)
             report("writing", fi + 1, len(cat.postings), "fields")
     lengths = np.stack([view.lengths(f)[chosen] for f in cat.scored]).T if cat.scored and len(chosen) \

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Iterable
 
 from .connect import BackendProblem, Servers, driver, open_for_writing
-from .rows import SEGMENT_POSTINGS, Segment, document_row
+from .rows import SEGMENT_POSTINGS, Analysis, Segment, document_row
 from .tables import catalogue, check, compatible_for_update, create, current_schema, read_meta
 
 #: Document rows written at a time (~20 KB each with the stored document: ~20 MB).
@@ -109,7 +109,7 @@ class Writer:
         self.totals = [0] * len(self.cat.scored)
         self.written = 0
         self.segments_written = 0
-        self.analysis = _Analysis(jobs) if jobs > 1 else None
+        self.analysis = Analysis(jobs) if jobs > 1 else None
 
     # -- what update.py's stream calls ----------------------------------------------------------------------
 
@@ -219,54 +219,6 @@ class Writer:
         if self.analysis is not None:
             self.analysis.close()
             self.analysis = None
-
-
-#: Documents a worker process analyses at a time (--jobs).
-ANALYSIS_BATCH = 200
-_worker_schema = None
-
-
-def _analyse(batch: list) -> list:
-    """In a worker process: [(docnum, DocumentRow)] of [(docnum, Document)]."""
-    global _worker_schema
-    if _worker_schema is None:
-        from ..schema import build_schema
-        _worker_schema = build_schema()
-    cat = catalogue(_worker_schema)
-    return [(docnum, document_row(doc, _worker_schema, cat)) for docnum, doc in batch]
-
-
-class _Analysis:
-    """`--jobs N`: documents analysed by N worker processes, ANALYSIS_BATCH at a time, handed back in order
-    (at most 2N batches under way, so memory stays bounded); this process writes (COPY) meanwhile."""
-
-    def __init__(self, jobs: int):
-        import multiprocessing
-        from collections import deque
-        self.jobs = jobs
-        self.pool = multiprocessing.get_context("fork").Pool(jobs)
-        self.pending: list = []
-        self.running = deque()
-
-    def add(self, docnum: int, doc):
-        self.pending.append((docnum, doc))
-        if len(self.pending) < ANALYSIS_BATCH:
-            return
-        self.running.append(self.pool.apply_async(_analyse, (self.pending,)))
-        self.pending = []
-        while len(self.running) > 2 * self.jobs:
-            yield from self.running.popleft().get()
-
-    def drain(self):
-        if self.pending:
-            self.running.append(self.pool.apply_async(_analyse, (self.pending,)))
-            self.pending = []
-        while self.running:
-            yield from self.running.popleft().get()
-
-    def close(self) -> None:
-        self.pool.terminate()
-        self.pool.join()
 
 
 def prepare(conn, schema, meta: dict | None, rebuild: bool) -> dict:

@@ -8,6 +8,8 @@ field's terms are what its whoosh field type yields (`field.index(value)`: an id
 lengths are the number of tokens (whoosh's), stored as whoosh's length byte for BM25 and exactly for the
 average. Column values are `field.to_column_value(value)`, as whoosh's writer stores them.
 
+`--jobs N`: documents are analysed by N worker processes (Analysis), their postings handed back compact.
+
 Memory: a segment holds its postings in flat arrays (~17 bytes a posting with its positions) until it is
 written; export.py writes one every SEGMENT_POSTINGS postings (~200 MB).
 """
@@ -20,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .blobs import pack
-from .tables import Catalogue, stored_term
+from .tables import Catalogue, catalogue, stored_term
 
 #: Postings a segment gathers before it is written: ~17 bytes each with their positions, and as much again
 #: while they are sorted into rows (~300 MB at most; the 20,000-document generated corpus has 14.4 M).
@@ -171,3 +173,51 @@ class Segment:
                 positions = flat[gather]
             layout, ids, weights, pbytes = pack(doc[which], weight[which], positions)
             yield fieldnames[fi], stored_term(term), segment, int(b - a), layout, ids, weights, pbytes
+
+
+#: Documents a worker process analyses at a time (--jobs).
+ANALYSIS_BATCH = 200
+_worker_schema = None
+
+
+def _analyse(batch: list) -> list:
+    """In a worker process: [(docnum, DocumentRow)] of [(docnum, Document)]."""
+    global _worker_schema
+    if _worker_schema is None:
+        from ..schema import build_schema
+        _worker_schema = build_schema()
+    cat = catalogue(_worker_schema)  # (from tables.py)
+    return [(docnum, document_row(doc, _worker_schema, cat)) for docnum, doc in batch]
+
+
+class Analysis:
+    """`--jobs N`: documents analysed by N worker processes, ANALYSIS_BATCH at a time, handed back in order
+    (at most 2N batches under way, so memory stays bounded); this process writes (COPY) meanwhile."""
+
+    def __init__(self, jobs: int):
+        import multiprocessing
+        from collections import deque
+        self.jobs = jobs
+        self.pool = multiprocessing.get_context("fork").Pool(jobs)
+        self.pending: list = []
+        self.running = deque()
+
+    def add(self, docnum: int, doc):
+        self.pending.append((docnum, doc))
+        if len(self.pending) < ANALYSIS_BATCH:
+            return
+        self.running.append(self.pool.apply_async(_analyse, (self.pending,)))
+        self.pending = []
+        while len(self.running) > 2 * self.jobs:
+            yield from self.running.popleft().get()
+
+    def drain(self):
+        if self.pending:
+            self.running.append(self.pool.apply_async(_analyse, (self.pending,)))
+            self.pending = []
+        while self.running:
+            yield from self.running.popleft().get()
+
+    def close(self) -> None:
+        self.pool.terminate()
+        self.pool.join()

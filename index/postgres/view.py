@@ -14,7 +14,9 @@ Writes only append documents and segments and mark replaced documents, so rows r
 the view's documents: postings of documents past its count are left out. A `--rebuild` renumbers every
 document; it changes the database's epoch, which every postings and document read returns: a view that
 meets another epoch raises StaleView (run the command again) instead of mixing two numberings.
-`PostgresSource.up_to_date()` is what `serve` checks at each request.
+`source.PostgresSource.up_to_date()` is what `serve` checks at each request.
+
+(~380 lines: the view's arrays, postings and stored documents share its epoch check and caches.)
 """
 from __future__ import annotations
 
@@ -24,8 +26,8 @@ import math
 import numpy as np
 
 from .blobs import concatenate, unpack
-from .connect import BackendProblem, Servers, driver, open_for_reading
-from .tables import catalogue, check, read_meta, stored_term
+from .connect import BackendProblem, driver
+from .tables import catalogue, stored_term
 
 #: whoosh stores a DATETIME column as microseconds since datetime.min (index/segments.py reads it alike).
 _US_PER_DAY = 86_400_000_000
@@ -51,7 +53,7 @@ class StaleView(BackendProblem):
     """The database was rebuilt while a command read it."""
 
 
-def _storable(text) -> str | None:
+def storable(text) -> str | None:
     """A term or value as the database holds it (tables.stored_term), or None when no row can hold it (a NUL,
     bytes that are not UTF-8, a lone surrogate): then it is in no document."""
     if isinstance(text, bytes):
@@ -96,6 +98,7 @@ class PostgresView:
         self._dfs: dict = {}
         self._stored: dict = {}
         self._totals = dict(self._query("SELECT field, total_length FROM parlsearch_fields").fetchall())
+        from .source import PostgresReader
         self.reader = PostgresReader(self)
         self.segments = [_Whole(self.doc_count)]
         self.statements = 0  # for tests that count round trips
@@ -119,7 +122,7 @@ class PostgresView:
 
     def doc_frequency(self, fieldname: str, btext) -> int:
         """Documents with the term (replaced ones included until a rebuild, as whoosh counts deleted ones)."""
-        term = _storable(btext)
+        term = storable(btext)
         if term is None:
             return 0
         got = self._terms.get((fieldname, term))
@@ -151,7 +154,7 @@ class PostgresView:
         """Read the postings of every (field, term) not read yet, in one statement."""
         wanted = []
         for fieldname, text in pairs:
-            term = _storable(text)
+            term = storable(text)
             if term is not None and fieldname in self.cat.postings and (fieldname, term) not in self._terms:
                 wanted.append((fieldname, term))
         wanted = list(dict.fromkeys(wanted))
@@ -181,7 +184,7 @@ class PostgresView:
 
     def term_postings(self, fieldname: str, btext):
         """(ids int64, weights float64) of a term over the live documents."""
-        term = _storable(btext)
+        term = storable(btext)
         if term is None or fieldname not in self.cat.postings:
             return np.zeros(0, np.int64), np.zeros(0, np.float64)
         got = self._terms.get((fieldname, term))
@@ -193,7 +196,7 @@ class PostgresView:
     def postings(self, fieldname: str, btext, positions: bool = False):
         """[(segment, Postings)] as IndexView gives them: here one segment, the whole view (global ids)."""
         from ..segments import Postings
-        term = _storable(btext)
+        term = storable(btext)
         if term is None or fieldname not in self.cat.postings:
             return []
         if not positions:
@@ -379,119 +382,3 @@ class PostgresView:
             _VOCABULARIES[key] = terms
         return terms
 
-
-class PostgresReader:
-    """What spelling correction, expansions and facet counts ask of whoosh's reader (doc_frequency,
-    lexicon, term walks), over a view; also its own single leaf for index/expansion.py."""
-
-    def __init__(self, view: PostgresView):
-        self.view = view
-        self.schema = view.schema
-
-    def doc_frequency(self, fieldname: str, text) -> int:
-        if isinstance(text, str) and fieldname in self.schema:
-            try:
-                text = self.schema[fieldname].to_bytes(text)
-            except Exception:  # noqa: BLE001  a value the field cannot hold: in no document
-                return 0
-        return self.view.doc_frequency(fieldname, text)
-
-    def __contains__(self, pair) -> bool:
-        fieldname, text = pair
-        return self.doc_frequency(fieldname, text) > 0
-
-    def doc_count_all(self) -> int:
-        return self.view.doc_count
-
-    def leaf_readers(self):
-        return [(self, 0)]
-
-    def indexed_field_names(self):
-        return list(self.view.cat.postings)
-
-    def sorted_terms(self, fieldname: str) -> list[str]:
-        return self.view.sorted_terms(fieldname)
-
-    def lexicon(self, fieldname: str):
-        for term in self.view.sorted_terms(fieldname):
-            yield term.encode("utf-8")
-
-    def expand_prefix(self, fieldname: str, prefix):
-        import bisect
-        prefix = prefix.decode("utf-8") if isinstance(prefix, bytes) else prefix
-        terms = self.view.sorted_terms(fieldname)
-        i = bisect.bisect_left(terms, prefix)
-        while i < len(terms) and terms[i].startswith(prefix):
-            yield terms[i].encode("utf-8")
-            i += 1
-
-    def terms_from(self, fieldname: str, btext):
-        import bisect
-        start = btext.decode("utf-8", "replace") if isinstance(btext, bytes) else btext
-        terms = self.view.sorted_terms(fieldname)
-        for term in terms[bisect.bisect_left(terms, start):]:
-            yield fieldname, term.encode("utf-8")
-
-
-class PostgresSource:
-    """What an Engine reads through (index/source.py's LocalSource for a local index): a database on one of
-    `servers`, at the generation it had when opened."""
-
-    ix = None
-    searcher = None
-
-    def __init__(self, servers: Servers, max_lag: float | None = None, schema=None, start: int | None = None):
-        from ..schema import build_schema
-        from .connect import DEFAULT_MAX_LAG
-        self.servers = servers
-        self.max_lag = DEFAULT_MAX_LAG if max_lag is None else max_lag
-        conn, server = open_for_reading(servers, self.max_lag, start)
-        self.server = server
-        self.location = "postgresql %s" % server
-        try:
-            self.schema = schema or build_schema()
-            psycopg = driver()
-            try:
-                meta = read_meta(conn)
-            except psycopg.Error as e:
-                from .connect import _first_line
-                raise BackendProblem("reading %s failed: %s" % (server, _first_line(e))) from None
-            check(meta, self.schema, str(server))
-            self.view = PostgresView(conn, str(server), self.schema, meta)
-        except BaseException:
-            conn.close()
-            raise
-        self.conn = conn
-        self.reader = self.view.reader
-
-    def document_number(self, fieldname: str, value) -> int | None:
-        """The live document whose `fieldname` (id or moncode) is `value`, within this view; None if none."""
-        if fieldname not in ("id", "moncode"):
-            raise ValueError("documents are found by id or moncode")
-        value = _storable(value)
-        if value is None:
-            return None
-        row = self.view._query("SELECT min(docnum) FROM parlsearch_documents WHERE live AND %s = %%s AND docnum < %%s"
-                               % fieldname, (value, self.view.doc_count)).fetchone()
-        return None if row[0] is None else int(row[0])
-
-    def stored_fields(self, fieldname: str, value) -> dict | None:
-        docnum = self.document_number(fieldname, value)
-        return None if docnum is None else self.view.stored(docnum)
-
-    def up_to_date(self) -> bool:
-        """Whether the database is still at this view's generation (False too when the server is gone: the
-        caller opens a new source, on a server that answers)."""
-        psycopg = driver()
-        try:
-            rows = dict(self.conn.execute("SELECT key, value FROM parlsearch_meta WHERE key IN ('generation', "
-                                          "'epoch')").fetchall())
-        except psycopg.Error:
-            return False
-        return rows.get("generation") == self.view.generation and rows.get("epoch", "0") == self.view.epoch
-
-    def close(self) -> None:
-        try:
-            self.conn.close()
-        except Exception:  # noqa: BLE001  a connection already broken
-            pass
