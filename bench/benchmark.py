@@ -88,8 +88,9 @@ from pathlib import Path
 
 import http_load
 from fts5 import STATS_FACETS, WEB_FACETS, Fts5Searcher, to_fts5
-from measure import (OUT, REPO, cold, dir_size, machine_info, parlsearch_argv, run_child, split_corpus,
-                     time_calls)
+from measure import (FTS5_BUILD, OUT, REPO, cold, dir_size, machine_info, parlsearch_argv, run_child,
+                     split_corpus, time_calls)
+from realcorpus import REAL_FILE, bench_real, format_real
 from report import INCREMENT, format_speed
 
 
@@ -105,7 +106,6 @@ def _default_tool() -> Path:
 
 
 DEFAULT_TOOL = _default_tool()
-FTS5_BUILD = [sys.executable, str(Path(__file__).resolve().with_name("fts5.py")), "build"]
 
 #: The fixed query mix for latency (42 queries).
 QUERIES = [
@@ -310,6 +310,10 @@ def parse_args(argv=None):
     ap.add_argument("--serve-seconds", type=float, default=10.0,
                     help="seconds of load per server and number of clients (default 10; 0: no server figures)")
     ap.add_argument("--clients", type=int, default=8, help="concurrent clients of the throughput run (default 8)")
+    ap.add_argument("--real", type=Path, metavar="FILE", default=None,
+                    help="the real corpus of the real-corpus section (default: the Chamber's 6,059 questions, %s; "
+                         "run with the sizes, not with --quality alone)" % REAL_FILE.relative_to(REPO))
+    ap.add_argument("--no-real", action="store_true", help="leave out the real-corpus section")
     ap.add_argument("--quality", type=Path, metavar="JUDGMENTS.jsonl",
                     help="compare search quality on judged queries (only this, unless --sizes is given too)")
     ap.add_argument("--json", action="store_true", help="print the results as JSON")
@@ -318,6 +322,10 @@ def parse_args(argv=None):
                     help="instead of FTS5: the local index beside a PostgreSQL database (bench/postgres.py); "
                          "repeat for a standby (primary first). Its parlsearch tables are replaced.")
     args = ap.parse_args(argv)
+    if args.real is None and not args.no_real and not (args.quality and args.sizes is None):
+        args.real = REAL_FILE
+    if args.no_real:
+        args.real = None
     if args.sizes is None:
         args.sizes = "" if args.quality else "1000,20000,100000"
     try:
@@ -340,7 +348,7 @@ def main(argv=None) -> int:
     machine = machine_info()
     work = OUT / "work"
     work.mkdir(parents=True, exist_ok=True)
-    output = {"machine": machine, "speed": [], "quality": None}
+    output = {"machine": machine, "speed": [], "real": None, "quality": None}
     try:
         if args.backend:
             from postgres import bench_backend, format_backend
@@ -351,6 +359,8 @@ def main(argv=None) -> int:
             return 0
         for n in args.sizes:
             output["speed"].append(bench_size(n, args, work, log))
+        if args.real:
+            output["real"] = bench_real(args.real, args, work, log)
         if args.quality:
             from quality import bench_quality
             output["quality"] = bench_quality(args.quality, work, log)
@@ -367,6 +377,8 @@ def main(argv=None) -> int:
     else:
         text.append("Machine: %d CPUs, %s; Python %s, SQLite %s, whoosh %s" % (
             machine["nproc"], machine["cpu"], machine["python"], machine["sqlite"], machine["whoosh"]))
+    if output["real"]:
+        text.append("\n".join(format_real(output["real"])))
     if output["quality"]:
         from quality import format_quality
         text.append(format_quality(output["quality"]))

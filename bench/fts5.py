@@ -174,7 +174,9 @@ def row_of(doc) -> tuple:
     values = {"id": doc.id, "moncode": doc.moncode or "", "status": doc.status or "", "date": date,
               "year": date[:4] if date else None, "type": doc.type or None, "legislature": doc.legislature or None,
               "author": doc.author or "", "minister": doc.minister or "", "portfolio": doc.portfolio or "",
-              "subject": doc.subject or "", "title_nl": doc.title_nl or "", "question": doc.question or "",
+              "subject": "" if doc.title_derived else doc.subject or "",  # parlsearch leaves a title derived
+              "title_nl": "" if doc.title_derived else doc.title_nl or "",  # from the text out (index/schema.py)
+              "question": doc.question or "",
               "answer": doc.answer or "", "body_nl": "\n".join(t for t in (doc.question_nl, doc.answer_nl) if t)}
     return tuple(values[c] for c in QUESTION_COLUMNS)
 

@@ -29,6 +29,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 OUT = REPO / "bench" / "out"
 BUNDLED_JSON = REPO / "corpus" / "data" / "brussels-written-questions-2024-2029.json"
+#: The FTS5 indexing process timed beside `parlsearch index`: `FTS5_BUILD + [FILE, DB]` (bench/fts5.py).
+FTS5_BUILD = [sys.executable, str(Path(__file__).resolve().with_name("fts5.py")), "build"]
 
 #: Runs argv[2:] and writes its wall time and wait4() usage as JSON to argv[1].
 _LAUNCHER = """

@@ -4,9 +4,14 @@ Everything specific to an assembly — how its document ids are made, where its 
 serves pages, how that listing and those pages are read and checked, what its legislatures look like, its
 document-type and status vocabulary — sits behind the small `Assembly` interface below, implemented once
 per assembly in its own module (`corpus/brussels.py` for the Brussels Parliament, code "PRB") and found by
-code in a registry. The fetcher, the cache store and the command line only talk to this interface, so
-another assembly (the federal Chamber, the Walloon or Flemish Parliament, the COCOF) is one new module
-registered here, plus its tests.
+code in a registry. The fetcher, the cache store, the readers and the command line only talk to this
+interface, so another assembly is one new module registered here, plus its tests: the federal Chamber
+(`corpus/chamber.py`, code "CHAMBER") came that way; the Walloon or Flemish Parliament, the COCOF would too.
+
+Besides fetching, an assembly says how it is named to people (`short_name`, `label_fr`, `aliases` for
+`--assembly`), which references name one of its documents (`document_id_of`: a page URL, an official
+identifier — the lookup of `show` and of links typed in a query), and may read records of its own format
+(`read_record`: the Chamber's data files; None for records of the corpus schema).
 
 This module imports nothing from the rest of the package, so that the document model can take its default
 assembly code from it.
@@ -24,9 +29,12 @@ DEFAULT_ASSEMBLY = "PRB"
 ANSWERED = "answered"
 UNANSWERED = "unanswered"
 NOTEXT = "notext"
+#: The status of a document whose source says nothing of an answer (the Chamber's data of 2020 holds the
+#: questions only): neither answered nor waiting for one as far as parlsearch knows.
+UNKNOWN = "unknown"
 
 #: Built-in assemblies: code → module (relative to this package) that registers it when imported.
-_BUILTIN = {"PRB": ".brussels"}
+_BUILTIN = {"PRB": ".brussels", "CHAMBER": ".chamber"}
 _REGISTRY: dict[str, "Assembly"] = {}
 
 
@@ -42,10 +50,15 @@ class ListingRow(Protocol):
 
 @runtime_checkable
 class Assembly(Protocol):
-    """What parlsearch needs to know about one assembly (see the module docstring)."""
+    """What parlsearch needs to know about one assembly (see the module docstring).
+
+    A query may be a pasted link: search/identify.py asks every assembly's `document_id_of`."""
 
     code: str                        # "PRB": the first part of its document ids
     name: str
+    short_name: str                  # "Brussels Parliament": how hits and counts name it
+    label_fr: str                    # "Parlement bruxellois": how the web page (in French) names it
+    aliases: tuple[str, ...]         # other names --assembly takes ("brussels"), any case
     site: str                        # base URL of the official site
     official_hosts: tuple[str, ...]  # hosts that get at least `min_delay` between requests
     min_delay: float
@@ -57,6 +70,17 @@ class Assembly(Protocol):
 
     def make_id(self, *, base, moncode, legislature, type_: str, number) -> str:
         """The stable id of a document."""
+
+    def document_id_of(self, text: str) -> str | None:
+        """The id of the document an official reference names (its page URL, its official identifier), or
+        None when `text` is no reference of this assembly's."""
+
+    def read_record(self, record, source: str | None = None, warnings: list | None = None):
+        """A record in this assembly's own format as a Document; None when it is not one (then it is read
+        as the corpus schema, corpus/records.py); RecordError when it is one that cannot be read."""
+
+    def describe_identifier(self, official_id: str) -> str | None:
+        """An official identifier's parts for people, or None."""
 
     def legislature_slug(self, value: str) -> str:
         """A legislature as the user writes it → the form its listing is named by; ValueError if none."""
@@ -106,3 +130,48 @@ def get_assembly(code: str | None = None) -> Assembly:
 
 def known_codes() -> list[str]:
     return sorted(set(_BUILTIN) | set(_REGISTRY))
+
+
+def assemblies() -> list["Assembly"]:
+    """Every known assembly, by code."""
+    return [get_assembly(code) for code in known_codes()]
+
+
+def assembly_code(name: str) -> str:
+    """The code of the assembly a person names, by its code or one of its aliases, in any case ("chamber",
+    "Kamer" → "CHAMBER"); ValueError naming the choices otherwise."""
+    key = (name or "").strip().lower()
+    for assembly in assemblies():
+        if key == assembly.code.lower() or key in (a.lower() for a in assembly.aliases):
+            return assembly.code
+    raise ValueError("unknown assembly %r (known: %s)" % (name, ", ".join(
+        "%s (%s)" % (a.code, ", ".join(a.aliases)) if a.aliases else a.code for a in assemblies())))
+
+
+def document_id_of(text: str) -> str | None:
+    """The document id an official reference names, asking each assembly (see Assembly.document_id_of)."""
+    for assembly in assemblies():
+        doc_id = assembly.document_id_of(text)
+        if doc_id:
+            return doc_id
+    return None
+
+
+def describe_identifier(code: str | None, official_id: str | None) -> str | None:
+    """The parts of a document's official identifier for people, as its assembly describes them; None when
+    there is none, or the assembly is one this version does not know."""
+    if not official_id:
+        return None
+    try:
+        return get_assembly(code).describe_identifier(official_id)
+    except KeyError:
+        return None
+
+
+def read_record(record, source: str | None = None, warnings: list | None = None):
+    """A record in one of the assemblies' own formats as a Document, or None (see Assembly.read_record)."""
+    for assembly in assemblies():
+        doc = assembly.read_record(record, source, warnings)
+        if doc is not None:
+            return doc
+    return None

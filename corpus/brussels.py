@@ -26,6 +26,11 @@ from .text import DecodeError, PageError, decode_bytes
 
 CODE = "PRB"
 NAME = "Parlement de la Région de Bruxelles-Capitale / Brussels Hoofdstedelijk Parlement"
+SHORT_NAME = "Brussels Parliament"
+#: How the web page (in French) names it.
+LABEL_FR = "Parlement bruxellois"
+#: Other names `--assembly` takes (any case).
+ALIASES = ("brussels", "bruxelles", "brussel")
 SITE = "https://www.parlement.brussels"
 #: (weblex.irisnet.be serves the printed reports the listing links to for oral questions.)
 OFFICIAL_HOSTS = ("www.parlement.brussels", "parlement.brussels", "www.parlament.brussels", "parlament.brussels",
@@ -160,6 +165,36 @@ def make_id(*, base, moncode, legislature, type_: str, number) -> str:
                          number=number)
 
 
+def document_id_of(text: str) -> str | None:
+    """The id of the question an official page URL names (…/weblex-quest-det/?moncode=170312&base=1 →
+    PRB-1-170312: the French or the Dutch site, any parameter order, `&amp;` as pasted from a page's source),
+    or None when `text` is not such a URL of the Parliament's hosts. The inverse of page_path."""
+    import urllib.parse
+    try:
+        parts = urllib.parse.urlsplit((text or "").strip())
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or (parts.hostname or "").lower() not in OFFICIAL_HOSTS:
+        return None
+    params = urllib.parse.parse_qs(parts.query.replace("&#038;", "&").replace("&amp;", "&"))
+    moncode = (params.get("moncode") or [""])[0].strip()
+    base = (params.get("base") or ["1"])[0].strip() or "1"
+    if not (moncode.isascii() and moncode.isdigit() and base.isascii() and base.isdigit()) \
+            or len(moncode) > MAX_MONCODE_DIGITS or int(base) > MAX_BASE:
+        return None
+    return "%s-%d-%d" % (CODE, int(base), int(moncode))
+
+
+def read_record(record, source=None, warnings=None):
+    """None: the Brussels records are the corpus schema itself (corpus/records.py)."""
+    return None
+
+
+def describe_identifier(official_id: str) -> str | None:
+    """None: a Brussels question's official code is its moncode, shown as it is."""
+    return None
+
+
 # -- listing ----------------------------------------------------------------------------------------------
 
 def read_listing(body: bytes) -> list[tuple[int, object]]:
@@ -278,6 +313,9 @@ class Brussels:
 
     code = CODE
     name = NAME
+    short_name = SHORT_NAME
+    label_fr = LABEL_FR
+    aliases = ALIASES
     site = SITE
     official_hosts = OFFICIAL_HOSTS
     min_delay = MIN_OFFICIAL_DELAY
@@ -288,6 +326,9 @@ class Brussels:
     type_filters = TYPE_FILTERS
 
     make_id = staticmethod(make_id)
+    document_id_of = staticmethod(document_id_of)
+    read_record = staticmethod(read_record)
+    describe_identifier = staticmethod(describe_identifier)
     legislature_slug = staticmethod(legislature_slug)
     read_listing = staticmethod(read_listing)
     page_path = staticmethod(page_path)

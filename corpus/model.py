@@ -1,4 +1,9 @@
-"""The one document model every reader produces, and the rules that derive its fields."""
+"""The one document model every reader produces, and the rules that derive its fields.
+
+Size (~440 lines): the Document and every rule a field goes through (identifiers checked, ids made,
+subjects, sessions, dates, statuses, hashes, the merge of two readings): one place, so that every reader
+produces the same documents.
+"""
 from __future__ import annotations
 
 import dataclasses
@@ -8,7 +13,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from .assembly import ANSWERED, DEFAULT_ASSEMBLY, UNANSWERED
+from .assembly import ANSWERED, DEFAULT_ASSEMBLY, UNANSWERED, UNKNOWN
 # The Brussels vocabulary (document types, their spellings, title boilerplate, the shape of a legislature)
 # is defined once, in corpus.brussels; these names keep their meaning here.
 from .brussels import TITLE_NL_PREFIX as _TITLE_NL_PREFIX
@@ -41,13 +46,17 @@ def normalize_legislature(value: str | None) -> str | None:
 
 
 def normalize_session(value: str | None) -> str | None:
-    """"2025-2026", "25/26", "25-26" → "25/26"."""
+    """"2025-2026", "25/26", "25-26" → "25/26": a session spans two consecutive years. Anything else is kept as
+    written (the Chamber publishes its extraordinary session of 2019 as "0000-2019": not "00/19")."""
     if not value:
         return None
     m = YEAR_PAIR.fullmatch(str(value))
     if not m:
         return str(value).strip() or None
-    return "%02d/%02d" % tuple(int(x) % 100 for x in m.groups())
+    a, b = (int(x) % 100 for x in m.groups())
+    if (a + 1) % 100 != b:
+        return str(value).strip()
+    return "%02d/%02d" % (a, b)
 
 
 def parse_date(value) -> dt.date | None:
@@ -176,6 +185,23 @@ def check_identifier(value, name: str) -> str | None:
     return text
 
 
+#: Longest official identifier accepted (a URI: the Chamber's are 59 characters).
+MAX_OFFICIAL_ID_CHARS = 2048
+
+
+def check_official_id(value) -> str:
+    """An official identifier as text: no control, escape or bidi characters, at most MAX_OFFICIAL_ID_CHARS;
+    IdentifierError otherwise."""
+    if isinstance(value, bool) or not isinstance(value, str):
+        raise IdentifierError("official_id is not text")
+    bad = next((c for c in value if unicodedata.category(c) in _FORBIDDEN_CATEGORIES or c.isspace()), None)
+    if bad is not None:
+        raise IdentifierError("official_id contains the character U+%04X" % ord(bad))
+    if len(value) > MAX_OFFICIAL_ID_CHARS:
+        raise IdentifierError("official_id is longer than %d characters" % MAX_OFFICIAL_ID_CHARS)
+    return value
+
+
 #: What a document id may hold: ASCII letters and digits, then also '-', '_' and '.' (RFC 3986's unreserved
 #: characters less '~'), at most MAX_IDENTIFIER_CHARS. An id is a path segment of the web page's links
 #: (/doc/ID) and of file names: a '/' made its link 404, '?' or '#' would cut it, '..' would leave the page.
@@ -282,6 +308,11 @@ class Document:
     report_url: str | None = None
     url: str | None = None
     source: str | None = None
+    #: The identifier the assembly publishes the document under, when it is not its moncode (the Chamber's
+    #: http://data.dekamer.be/v0/qrva/… URI, corpus/chamber.py).
+    official_id: str | None = None
+    #: The titles were derived from the text (its first sentence), the source having none.
+    title_derived: bool = False
     content_hash: str = field(default="", compare=False)
 
     @classmethod
@@ -293,7 +324,7 @@ class Document:
         for name in ("date_received", "date_published", "date_answered"):
             fields[name] = parse_date(fields.get(name))
         for name in ("answer", "answer_nl", "question_nl", "title_nl", "author", "recipient", "moncode", "url",
-                     "report_url"):
+                     "report_url", "official_id"):
             value = fields.get(name)
             if isinstance(value, str):
                 value = value.strip()
@@ -312,7 +343,13 @@ class Document:
             fields["subject"] = subject_of(fields["title"])
         if fields.get("minister") is None and fields.get("recipient"):
             fields["minister"], fields["portfolio"] = split_recipient(fields["recipient"])
-        fields["status"] = ANSWERED if fields.get("answer") else UNANSWERED
+        if fields.get("official_id") is not None:
+            fields["official_id"] = check_official_id(fields["official_id"])
+        fields["title_derived"] = bool(fields.get("title_derived"))
+        # An answer text makes a document answered; without one, it waits for an answer unless its source
+        # says nothing of answers (UNKNOWN, which only a reader may state).
+        fields["status"] = ANSWERED if fields.get("answer") else \
+            UNKNOWN if fields.get("status") == UNKNOWN else UNANSWERED
         given = bool(fields.get("id"))
         if not given:
             fields["id"] = make_id(
@@ -402,5 +439,6 @@ def merge(earlier: Document, later: Document) -> Document:
     if not filled:
         return best
     merged = dataclasses.replace(best, **filled)
-    merged = dataclasses.replace(merged, status=ANSWERED if merged.answer else UNANSWERED)
+    merged = dataclasses.replace(merged, status=ANSWERED if merged.answer else
+                                 UNKNOWN if UNKNOWN == best.status == other.status else UNANSWERED)
     return dataclasses.replace(merged, content_hash=merged.compute_hash())

@@ -3,14 +3,21 @@
     result = read_paths(["corpus/data"])
     result.documents   # deduplicated, one per id
     result.problems    # Problem(path, record, reason) for everything that could not be read
+
+Size (~410 lines): one file's path from its bytes to its items — sniffing, the size bounds, gzip, JSON,
+JSON Lines, pages — and the deduplication of readings, kept in one place because every form shares the
+same problem reporting; the formats themselves live in records.py, jsonstream.py, weblex.py, plaintext.py.
 """
 from __future__ import annotations
 
+import gzip
 import os
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator, Union
 
+from ..wording import plural
 from . import inputs
 from .model import Document, merge
 from .jsonstream import INDEX_KEY, RECORD_KEYS, JsonStreamError, iter_json_values
@@ -58,8 +65,17 @@ Item = Union[Document, Problem]
 
 
 def bundled_corpus() -> Path:
-    """The real corpus shipped inside the package."""
+    """The real corpus shipped inside the package: the Brussels Parliament's questions, what the first search
+    indexes."""
     return Path(__file__).resolve().parent / "data"
+
+
+def bundled_datasets() -> dict[str, Path]:
+    """What ships with parlsearch, by the name `index --bundled NAME` takes: the Brussels corpus (the default
+    one) and the Chamber's 6,059 written questions of 2020 (added on request: they make the first build of
+    the index 20 times longer, README "The Chamber's questions")."""
+    from .chamber import dataset_path
+    return {"brussels": bundled_corpus(), "chamber": dataset_path()}
 
 
 def describe_source(source: str | None) -> str | None:
@@ -69,16 +85,16 @@ def describe_source(source: str | None) -> str | None:
     gone (a relative one: relative to where `index` ran). None when the document does not say."""
     if not source:
         return None
-    path, bundled, inside = Path(source), bundled_corpus(), None
-    if path.is_absolute() and path.is_relative_to(bundled):
-        inside = path.relative_to(bundled)
+    path, root, inside = Path(source), bundled_corpus().parent, None
+    if path.is_absolute() and path.is_relative_to(root):
+        inside = path.relative_to(root)
     else:  # …/parlsearch/corpus/data/<file>: the bundled corpus of another installation
         parts = path.parts
         for i in range(len(parts) - 3):
-            if parts[i:i + 3] == ("parlsearch", "corpus", "data"):
-                inside = Path(*parts[i + 3:])
-    if inside is not None and (bundled / inside).is_file():
-        return "bundled corpus (%s)" % inside.as_posix()
+            if parts[i:i + 2] == ("parlsearch", "corpus") and parts[i + 2] in _BUNDLED_DIRS:
+                inside = Path(*parts[i + 2:])
+    if inside is not None and inside.parts[0] in _BUNDLED_DIRS and (root / inside).is_file():
+        return "%s (%s)" % (_BUNDLED_DIRS[inside.parts[0]], Path(*inside.parts[1:]).as_posix())
     try:
         if path.is_file():
             return source
@@ -87,6 +103,10 @@ def describe_source(source: str | None) -> str | None:
     if not path.is_absolute():  # as given to `parlsearch index`: it may exist from the directory it ran in
         return "%s (relative to where it was indexed)" % source
     return "%s (no longer there)" % source
+
+
+#: The package's data directories, and how `show` names a file read from them.
+_BUNDLED_DIRS = {"data": "bundled corpus", "datasets": "bundled dataset"}
 
 
 def iter_files(paths: Iterable[str | os.PathLike]) -> Iterator[Path | Problem]:
@@ -154,44 +174,73 @@ def read_file(path: Path, tracker: ReadTracker | None = None) -> Iterator[Item]:
             tracker.finish(size)
 
 
+#: A gzip file starts with these bytes, whatever its name: it is read through the decompressor (README,
+#: "Inputs": the Chamber's dataset ships as .jsonl.gz), the limits applying to what it decompresses to.
+GZIP_MAGIC = b"\x1f\x8b"
+
+
 def _read_open_file(path: Path, spath: str, f, size: int) -> Iterator[Item]:
     with f:
         try:
             head = f.read(8192)
-        except OSError as e:
-            yield Problem(spath, None, "cannot read: %s" % (e.strerror or e))
-            return
-        if not head.strip():
-            yield Problem(spath, None, "empty file")
-            return
-        kind = _sniff(path, head)
-        limit = MAX_FILE_BYTES if kind in ("json", "jsonl") else MAX_PAGE_BYTES
-        if size > limit:
-            yield Problem(spath, None, "file too large (%d MB, limit %d MB)" % (size // 2**20, limit // 2**20))
-            return
-        f.seek(0)
-        bounded = inputs.Bounded(f, limit)
-        try:
-            if kind == "jsonl":
-                yield from _read_jsonl(bounded, spath)
-            elif kind == "json":
-                utf16 = head.startswith((b"\xff\xfe", b"\xfe\xff"))
-                yield from _read_json(bounded, spath, Utf16Decoder() if utf16 else Utf8Decoder())
+            if head.startswith(GZIP_MAGIC):
+                yield from _read_gzip(path, spath, f)
             else:
-                data = bounded.read()
-                try:
-                    text, warning = decode_report(data)
-                except DecodeError as e:
-                    yield Problem(spath, None, str(e))
-                    return
-                if warning:
-                    yield Problem(spath, None, warning, rejected=False)
-                yield from (_read_page if kind == "html" else _read_text)(text, spath)
+                yield from _read_stream(path, spath, f, head, size)
         except OSError as e:
             yield Problem(spath, None, "cannot read: %s" % (e.strerror or e))
-        if bounded.exceeded:
-            yield Problem(spath, None, "file grew past the size limit while read (%d MB): the rest is not read"
-                          % (limit // 2**20))
+
+
+def _read_gzip(path: Path, spath: str, f) -> Iterator[Item]:
+    """A gzip-compressed file, decompressed as it is read (one record at a time, as any file: memory stays
+    bounded) and sniffed as the file it holds (`questions.jsonl.gz` is JSON Lines). What it decompresses to
+    is bounded like a file of that kind; a damaged or truncated stream keeps the records read before it."""
+    f.seek(0)
+    stream = gzip.GzipFile(fileobj=f, mode="rb")
+    inner = path.with_suffix("") if path.suffix.lower() in (".gz", ".gzip") else path
+    read = 0
+    try:
+        head = stream.read(8192)
+        for item in _read_stream(inner, spath, stream, head, None):
+            read += not isinstance(item, Problem)
+            yield item
+    except (gzip.BadGzipFile, EOFError, zlib.error) as e:
+        why = "cut short" if isinstance(e, EOFError) else "damaged (%s)" % (str(e) or type(e).__name__)
+        yield Problem(spath, None, "the compressed data is %s after %s: the rest is not read"
+                      % (why, plural(read, "document")))
+
+
+def _read_stream(path: Path, spath: str, f, head: bytes, size: int | None) -> Iterator[Item]:
+    """A file's content as the kind its name and `head` (its first bytes) say; `f` is rewound. `size` is
+    None when it is not known beforehand (a decompressed stream): the bound is then checked as it is read."""
+    if not head.strip():
+        yield Problem(spath, None, "empty file")
+        return
+    kind = _sniff(path, head)
+    limit = MAX_FILE_BYTES if kind in ("json", "jsonl") else MAX_PAGE_BYTES
+    if size is not None and size > limit:
+        yield Problem(spath, None, "file too large (%d MB, limit %d MB)" % (size // 2**20, limit // 2**20))
+        return
+    f.seek(0)
+    bounded = inputs.Bounded(f, limit)
+    if kind == "jsonl":
+        yield from _read_jsonl(bounded, spath)
+    elif kind == "json":
+        utf16 = head.startswith((b"\xff\xfe", b"\xfe\xff"))
+        yield from _read_json(bounded, spath, Utf16Decoder() if utf16 else Utf8Decoder())
+    else:
+        data = bounded.read()
+        try:
+            text, warning = decode_report(data)
+        except DecodeError as e:
+            yield Problem(spath, None, str(e))
+            return
+        if warning:
+            yield Problem(spath, None, warning, rejected=False)
+        yield from (_read_page if kind == "html" else _read_text)(text, spath)
+    if bounded.exceeded:
+        yield Problem(spath, None, "%s past the size limit while read (%d MB): the rest is not read"
+                      % ("file grew" if size is not None else "decompressed", limit // 2**20))
 
 
 def _record_items(record, source: str, number: int) -> Iterator[Item]:

@@ -18,6 +18,7 @@ _KEYS = {
     "date_answered": "date_answered", "question": "question", "reponse": "answer", "answer": "answer",
     "question_nl": "question_nl", "reponse_nl": "answer_nl", "answer_nl": "answer_nl",
     "url_source": "url", "url": "url", "report_url": "report_url", "lien_rapport": "report_url",
+    "official_id": "official_id", "title_derived": "title_derived", "status": "status",
 }
 #: Identifier fields, validated when read (no control, escape or bidi characters; bounded length).
 _IDENTIFIER_FIELDS = ("id", "moncode", "assembly", "legislature", "session", "number")
@@ -27,9 +28,13 @@ _LINE_FIELDS = {"title", "title_nl", "author", "recipient"}
 _DATE_FIELDS = ("date_received", "date_published", "date_answered")
 #: Fields whose value must be JSON text (besides the body and line fields); a number, a boolean, a list or an
 #: object there rejects the record (a number as `url_source` reached the JSON output).
-_TEXT_FIELDS = {"assembly", "legislature", "session", "type", "language", "url", "report_url"}
+_TEXT_FIELDS = {"assembly", "legislature", "session", "type", "language", "url", "report_url", "official_id",
+                "status"}
 #: Fields that are a number, given as a JSON integer or as text holding it ("161", "QE 161").
 _NUMBER_FIELDS = {"moncode", "base", "number"}
+#: What a record may say of its status: only that its source says nothing of answers ("unknown", as the
+#: documents of the Chamber's data are exported); answered or not always follows from the answer text.
+_STATUSES = ("answered", "unanswered", "unknown")
 #: Longest URL accepted (url_source, lien_rapport): the sitemaps protocol's limit, far above the Parliament's
 #: 80-character links; a longer value is not a link.
 MAX_URL_CHARS = 2048
@@ -50,6 +55,10 @@ def document_from_record(record, source: str | None = None, warnings: list | Non
     """
     if not isinstance(record, dict):
         raise RecordError("record is a %s, not an object" % type(record).__name__)
+    from .assembly import read_record
+    doc = read_record(record, source, warnings)  # a record in an assembly's own format (the Chamber's data)
+    if doc is not None:
+        return doc
     fields = {}
     for key, value in record.items():
         name = _KEYS.get(key)
@@ -70,6 +79,8 @@ def document_from_record(record, source: str | None = None, warnings: list | Non
     try:
         if fields.get("base") in ("", None):
             fields.pop("base", None)
+            if "base" in record and record["base"] is None:
+                fields["base"] = None  # said to have none (an exported document of another assembly than PRB)
         elif isinstance(fields.get("base"), str) and not fields["base"].strip():
             fields.pop("base")
         else:
@@ -107,8 +118,13 @@ def _check_type(key: str, name: str, value) -> None:
     if name in _BODY_FIELDS or name in _LINE_FIELDS or name in _TEXT_FIELDS:
         if not isinstance(value, str):
             raise RecordError("%s is not text: %s" % (key, json.dumps(value)[:40]))
-        if name in ("url", "report_url") and len(value) > MAX_URL_CHARS:
+        if name in ("url", "report_url", "official_id") and len(value) > MAX_URL_CHARS:
             raise RecordError("%s is longer than %d characters" % (key, MAX_URL_CHARS))
+        if name == "status" and value not in _STATUSES:
+            raise RecordError("status is not one of %s: %s" % (", ".join(_STATUSES), json.dumps(value)[:40]))
+    elif name == "title_derived":
+        if not isinstance(value, bool):
+            raise RecordError("title_derived is not true or false: %s" % json.dumps(value)[:40])
     elif name in _NUMBER_FIELDS or name == "id":
         if isinstance(value, bool) or not isinstance(value, (int, str)):
             raise RecordError("%s is not %s: %s" % (key, "an id" if name == "id" else "a number",

@@ -3,6 +3,8 @@
 Pipeline, per raw token:
   NFKC, apostrophe and hyphen variants unified, exotic spaces → space
   → tokens: words with inner . , & ' - kept together (hub.brussels, 13.622.302, 1,5, flexi-jobs)
+  → sentence joins split: two sentences glued by a dot (professionnel.Cette) are two tokens, each with its
+    own position, as if the space were there (`raw_tokens`; the rule is corpus/sentences.py's)
   → elision (l', d', qu', jusqu'…) dropped
   → lowercase, accent folding (unidecode), stopwords removed (their position is kept)
   → Snowball stemming (French, or Dutch) of the folded word; words with digits are not stemmed.
@@ -12,11 +14,18 @@ stemmer treats "é" and "e" differently, so stem-then-fold would not meet the un
 
 Each raw token holds one position. At index time a compound also yields its parts at that same position
 ("flexi-jobs" → "flexi-job", "flexi", "job"; "hub.brussels" → "hub.brussels", "hub", "brussel"), so it is
-found as a whole and by its parts; at query time only the whole is produced.
+found as a whole and by its parts; at query time only the whole is produced. A sentence join is not a
+compound: "professionnel.Cette réduction" is "professionnel", "cette" (a stopword) and "réduction" at three
+positions, at index and query time alike, and "professionnel.cette" is no term.
 
 Beside the stems, the EXACT language keeps each word's unstemmed, accent-folded form ("stationnement",
 never "station"), so that exact forms can be scored above stem-only matches and serve as the index's
 spelling vocabulary. Dutch compounds are split by `decompound` against that vocabulary.
+
+Size (~500 lines): the analyzer is defined once — normalisation, the token rule with its sentence joins, each
+language's terms and token layouts (one tokenisation serving a text's own field and the exact field), Dutch
+decompounding, joined forms — so that indexing (index/inversion.py reads Language.layout), querying and
+highlighting cannot drift apart.
 """
 from __future__ import annotations
 
@@ -29,9 +38,11 @@ from unidecode import unidecode
 from whoosh.analysis import Analyzer, Token
 from whoosh.lang.stopwords import stoplists
 
+from ..corpus.sentences import sentence_cuts
+
 #: Bump whenever a change alters the terms produced for some text: indexes built with another version
 #: are refused with a rebuild instruction.
-ANALYZER_VERSION = 6
+ANALYZER_VERSION = 7
 
 #: One pass over the text for all length-preserving substitutions (a regex is far faster than
 #: str.translate with a mapping on long texts).
@@ -75,6 +86,55 @@ def normalize(text: str) -> str:
     if not unicodedata.is_normalized("NFC", text):
         text = unicodedata.normalize("NFC", text)
     return _SUBSTITUTE.sub(lambda m: _SUBSTITUTIONS[m.group()], text)
+
+
+#: Tokens holding a dot, and the sentences each joins (sentence_pieces); bounded like the languages' caches.
+_PIECES: dict[str, tuple] = {}
+
+
+def sentence_pieces(raw: str) -> tuple[tuple[str, int], ...]:
+    """A raw token as the tokens of the sentences it joins, each with its offset in `raw`: ((raw, 0),) when it
+    joins none ("hub.brussels", "13.622.302"), (("professionnel", 0), ("Cette", 14)) for
+    "professionnel.Cette" (corpus/sentences.py says where sentences end)."""
+    pieces = _PIECES.get(raw)
+    if pieces is None:
+        cuts = sentence_cuts(raw)
+        starts = [0] + [c + 1 for c in cuts]
+        pieces = tuple((raw[a:b], a) for a, b in zip(starts, cuts + [len(raw)]))
+        if len(raw) <= 64:  # a hostile megabyte-long token is split, never kept
+            if len(_PIECES) > 200_000:
+                _PIECES.clear()
+            _PIECES[raw] = pieces
+    return pieces
+
+
+def raw_tokens(text: str) -> list[str]:
+    """The one tokenisation of a text: its raw tokens in order, as every Language reads them (normalised, one
+    findall, sentence joins split). Languages differ only in what they make of each raw token."""
+    tokens = _TOKEN.findall(normalize(text))
+    if "." not in text:
+        return tokens
+    out = []
+    for raw in tokens:
+        if "." in raw:
+            out.extend(piece for piece, _ in sentence_pieces(raw))
+        else:
+            out.append(raw)
+    return out
+
+
+def _token_spans(text: str):
+    """(raw token, start, end) of each raw token of `text` (already normalised), as raw_tokens cuts them."""
+    for m in _TOKEN.finditer(text):
+        raw = m.group()
+        if "." in raw:
+            pieces = sentence_pieces(raw)
+            if len(pieces) > 1:
+                start = m.start()
+                for piece, offset in pieces:
+                    yield piece, start + offset, start + offset + len(piece)
+                continue
+        yield raw, m.start(), m.end()
 
 
 class Language:
@@ -172,9 +232,7 @@ class Language:
         text = normalize(text)
         pos = -1
         elisions = self.elisions
-        for m in _TOKEN.finditer(text):
-            raw = m.group()
-            start = m.start()
+        for raw, start, end in _token_spans(text):
             if "'" in raw:
                 pieces = raw.split("'")
                 offset = start
@@ -193,7 +251,7 @@ class Language:
             pos += 1
             terms = self.token_terms(raw, index)
             if terms:
-                yield terms, pos, start, m.end()
+                yield terms, pos, start, end
 
     def positions(self, text: str) -> dict[str, list[int]]:
         """Index fast path: term → positions for a whole text (same terms and positions as tokens()).
@@ -205,7 +263,7 @@ class Language:
         out: dict[str, list[int]] = defaultdict(list)
         cache = self._index_cache
         pos = -1
-        for raw in _TOKEN.findall(normalize(text)):
+        for raw in raw_tokens(text):
             if "'" in raw:
                 placed, advance = self.elided_terms(raw)
                 for term, p in placed:
@@ -221,6 +279,56 @@ class Language:
             for term in terms:
                 out[term].append(pos)
         return out
+
+    def positions_and(self, other: "Language", text: str, into: dict, start: int = 0) -> tuple[dict, int]:
+        """One tokenisation of `text` read by two languages (a text's own field and the exact field).
+
+        Returns (this language's term → positions, exactly as positions(text)) and the position that follows
+        the text in `other`'s count; `other`'s term → positions are appended to `into` (a defaultdict(list)),
+        counted from `start`. Called for several texts in turn, each with the position the previous call
+        returned, it fills `into` with other.positions() of the texts joined by blank lines: the exact field
+        of a document, which holds its subject, Dutch title, question, answer and Dutch texts in turn.
+        Positions are counted apart because the languages may split an apostrophe differently (Dutch drops
+        no elision, the exact forms drop French ones)."""
+        out: dict[str, list[int]] = defaultdict(list)
+        cache, other_cache = self._index_cache, other._index_cache
+        pos, opos = -1, start - 1
+        for raw in raw_tokens(text):
+            if "'" in raw:
+                placed, advance = self.elided_terms(raw)
+                for term, p in placed:
+                    plist = out[term]
+                    if not plist or plist[-1] != pos + 1 + p:
+                        plist.append(pos + 1 + p)
+                pos += advance
+                placed, advance = other.elided_terms(raw)
+                for term, p in placed:
+                    plist = into[term]
+                    if not plist or plist[-1] != opos + 1 + p:
+                        plist.append(opos + 1 + p)
+                opos += advance
+                continue
+            pos += 1
+            opos += 1
+            terms = cache.get(raw)
+            if terms is None:
+                terms = self.token_terms(raw, True)
+            for term in terms:
+                out[term].append(pos)
+            terms = other_cache.get(raw)
+            if terms is None:
+                terms = other.token_terms(raw, True)
+            for term in terms:
+                into[term].append(opos)
+        return out, opos + 1
+
+    def layout(self, raw: str) -> tuple[tuple[tuple[str, int], ...], int]:
+        """What one raw token (of raw_tokens) gives at index time: ((term, position offset), …) and how many
+        positions it takes. A stopword gives no term and takes one position; "aujourd'hui" takes two. The
+        bulk writer (index/inversion.py) reads every token through this, once per distinct token."""
+        if "'" in raw:
+            return self.elided_terms(raw)
+        return tuple((term, 0) for term in self.token_terms(raw, True)), 1
 
     def elided_terms(self, raw: str) -> tuple[tuple[tuple[str, int], ...], int]:
         """((term, position offset), …) of a token with apostrophes, and how many positions it takes; cached
@@ -273,8 +381,26 @@ class FrenchLanguage(Language):
 #: Pronouns that follow a verb in a French question ("faut-il", "sont-ils", "consacre-t-elle", "est-ce").
 FRENCH_INVERSIONS = frozenset("t il ils elle elles on je tu nous vous ce".split())
 
+class DutchLanguage(Language):
+    """Dutch, whose compounds also yield their parts at index time (dutch_compound_parts)."""
+
+    def _compute_terms(self, raw: str, index: bool) -> tuple[str, ...]:
+        terms = super()._compute_terms(raw, index)
+        if not index or len(terms) != 1 or _SEPARATORS.search(raw):
+            return terms
+        parts = dutch_compound_parts(fold(raw))
+        if not parts:
+            return terms
+        seen = dict.fromkeys(terms)
+        for part in parts:
+            term = self.word_term(part)
+            if term:
+                seen.setdefault(term)
+        return tuple(seen)
+
+
 FRENCH = FrenchLanguage("french", "fr", FRENCH_ELISIONS, _FRENCH_EXTRA_STOPS, FRENCH_INVERSIONS)
-DUTCH = Language("dutch", "nl")
+DUTCH = DutchLanguage("dutch", "nl")
 LANGUAGES = {"fr": FRENCH, "nl": DUTCH}
 
 
@@ -290,6 +416,9 @@ class NameLanguage(Language):
         return folded
 
     def _compute_terms(self, raw, index):
+        return with_joined_form(self._name_terms(raw, index), raw, index)
+
+    def _name_terms(self, raw, index):
         raw = unicodedata.normalize("NFKC", raw)
         parts = tuple(t for t in (fold(p) for p in _SEPARATORS.split(raw)) if t)
         if len(parts) <= 1:
@@ -313,6 +442,10 @@ class ExactLanguage(Language):
 
     def stem(self, folded: str) -> str:
         return folded
+
+
+    def _compute_terms(self, raw: str, index: bool) -> tuple[str, ...]:
+        return with_joined_form(super()._compute_terms(raw, index), raw, index)
 
 
 EXACT = ExactLanguage()
@@ -352,6 +485,46 @@ def decompound(word: str, known, max_parts: int = 3) -> list[str] | None:
             if parts:
                 return [head] + parts
     return None
+
+
+# -- issue 21: joined forms and Dutch compounds at index time (kept apart from the pipeline above) ------------
+
+#: Shortest Dutch word split into parts at index time, and the lexicon frequency (Zipf) a part must have:
+#: parts are common words ("verzuim" 3.3, "inning" 3.2, "stalling" 3.1); at 2.5, fragments such as "heid"
+#: or "kundige" split words that are not compounds.
+MIN_SPLIT_LENGTH = 2 * MIN_COMPOUND_PART
+MIN_PART_ZIPF = 3.0
+
+
+def with_joined_form(terms: tuple[str, ...], raw: str, index: bool) -> tuple[str, ...]:
+    """At index time, a hyphenated token also yields its parts written together ("flexi-jobs" →
+    "flexijobs", "anti-noyade" → "antinoyade", "Anne-Charlotte" → "annecharlotte"), so that a word typed
+    joined finds the text that hyphenates it; the query side reads the other direction (search/spelling.py).
+    Tokens with dots or ampersands (hub.brussels, 13.622.302) are names and numbers, not compounds."""
+    if not index or "-" not in raw or "." in raw or "&" in raw or "," in raw or not terms:
+        return terms
+    joined = fold(unicodedata.normalize("NFKC", raw)).replace("-", "")
+    if not joined.isalnum() or joined in terms:
+        return terms
+    return terms + (joined,)
+
+
+def dutch_compound_parts(word: str) -> list[str]:
+    """The parts of a folded Dutch compound that are words of the Dutch lexicon (index/lexicon.py), split
+    as `decompound` splits (longest head first, at most three parts, linking s/e/en): "ziekteverzuimpercentage"
+    → ziekte, verzuim, percentage; "voetgangersbeleid" → voetgangers, beleid. As Lucene's dictionary compound
+    word filter does, so that a plain Dutch word ("fiets", "beleid") finds the titles whose compounds hold it;
+    [] for a word that is no compound of lexicon words. Parts are not split again: "stalling" is a word, not
+    "stal" + "ling"."""
+    if len(word) < MIN_SPLIT_LENGTH or not word.isalpha():
+        return []
+    from .lexicon import lexicon
+    lex = lexicon()
+
+    def known(part: str) -> bool:
+        return lex.zipf(part, "nl") >= MIN_PART_ZIPF
+
+    return decompound(word, known) or []
 
 
 def analyze(text: str, language: str = "fr", index: bool = False) -> list[str]:

@@ -307,9 +307,10 @@ class ArrayTermsReader(W3TermsReader):
     def matcher(self, fieldname, tbytes, format_, scorer=None):
         info = self.term_info(fieldname, tbytes)
         ids, weights, positions = self.record(info)
-        values = None
         if positions is not None and format_.supports("positions"):
             values = _PositionValues(format_, weights, positions)
+        else:  # whoosh's merge (PostingPool.add) wants a bytes value per posting; ListMatcher's default is ""
+            values = _NoValues(len(ids))
         return ListMatcher(list(ids), [float(w) for w in weights], values, format_, scorer=scorer,
                            term=(fieldname, tbytes), terminfo=info)
 
@@ -341,6 +342,26 @@ class _PositionValues:
         return self._format.encode(list(self._positions[self._starts[i]:self._starts[i + 1]]))
 
     def __setitem__(self, i, value):  # ListMatcher caches combined values; ours are never lists
+        pass
+
+
+class _NoValues:
+    """The value of each posting of a field without positions: b"" (whoosh's Existence format), as W3's
+    matchers give it."""
+
+    def __init__(self, n):
+        self._n = n
+
+    def __len__(self):
+        return self._n
+
+    def __bool__(self):
+        return self._n > 0
+
+    def __getitem__(self, i):
+        return b""
+
+    def __setitem__(self, i, value):
         pass
 
 

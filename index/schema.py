@@ -10,8 +10,11 @@ from ..corpus.model import Document
 
 from .analysis import LANGUAGES, ParlAnalyzer
 
-#: Bump when fields change: indexes with another schema version are refused with a rebuild instruction.
-SCHEMA_VERSION = 4
+#: Bump when fields or their storage change: indexes with another schema version are refused with a rebuild
+#: instruction. 5: postings stored as arrays (index/codec.py, whose own layout version is CODEC_VERSION); the
+#: assembly (a field for filters and the query language, a column for facets) and the official identifier (a
+#: field for lookups); derived titles are not indexed as titles.
+SCHEMA_VERSION = 5
 
 #: Full-text fields searched by bare words, with their language, and their BM25F weights.
 TEXT_FIELDS = {
@@ -59,6 +62,8 @@ def build_schema() -> fields.Schema:
     schema = fields.Schema(
         id=fields.ID(stored=True, unique=True, sortable=True),
         moncode=fields.ID(stored=True),
+        official_id=fields.ID,
+        assembly=fields.ID,
         number=fields.ID,
         legislature=fields.ID,
         session=fields.ID,
@@ -73,6 +78,7 @@ def build_schema() -> fields.Schema:
         author_facet=fields.COLUMN(columns.RefBytesColumn()),
         minister_facet=fields.COLUMN(columns.RefBytesColumn()),
         status_facet=fields.COLUMN(columns.RefBytesColumn()),
+        assembly_facet=fields.COLUMN(columns.RefBytesColumn()),
     )
     for name, language in TEXT_FIELDS.items():
         schema.add(name, ParlText(language))
@@ -86,17 +92,36 @@ def _datetime(value: dt.date | None):
     return dt.datetime(value.year, value.month, value.day) if value else None
 
 
-def _exact_text(doc: Document) -> str | None:
-    """The text of the exact field: subject, Dutch title, question, answer and Dutch texts in turn."""
-    return "\n\n".join(t for t in (getattr(doc, "subject", None), doc.title_nl, doc.question, doc.answer,
-                                    doc.question_nl, doc.answer_nl) if t) or None
+#: The fields whose texts the exact field holds, in this order.
+EXACT_SOURCES = ("subject", "title_nl", "question", "answer", "body_nl")
+
+
+def exact_text(values: dict) -> str | None:
+    """The exact field's text from a document's field values: subject, Dutch title, question, answer and Dutch
+    texts in turn, joined by blank lines. A blank line is no token and positions continue across it, so the
+    bulk writer reads each source text once for its own field and the exact field (index/inversion.py) when
+    a document's exact value is this text."""
+    return "\n\n".join(v for v in (values.get(name) for name in EXACT_SOURCES) if v) or None
+
+
+def _titles(doc: Document) -> tuple[str | None, str | None]:
+    """The subject and Dutch title to index: none when they were derived from the text (corpus/chamber.py),
+    which is indexed already — a first sentence is not a subject, and counting it twice would weigh it so."""
+    if doc.title_derived:
+        return None, None
+    return getattr(doc, "subject", None), doc.title_nl
+
+
 
 
 def index_fields(doc: Document) -> dict:
     """Field values for whoosh's add_document/update_document."""
+    subject, title_nl = _titles(doc)
     values = {
         "id": doc.id,
         "moncode": doc.moncode,
+        "official_id": doc.official_id,
+        "assembly": doc.assembly,
         "number": str(doc.number) if doc.number is not None else None,
         "legislature": doc.legislature,
         "session": doc.session,
@@ -109,17 +134,18 @@ def index_fields(doc: Document) -> dict:
         "author_facet": (doc.author or "").encode("utf-8"),
         "minister_facet": (doc.minister or "").encode("utf-8"),
         "status_facet": doc.status.encode("utf-8"),
+        "assembly_facet": doc.assembly.encode("utf-8"),
         "payload": json.dumps(doc.to_dict(), ensure_ascii=False),
-        "subject": doc.subject,
-        "title_nl": doc.title_nl,
+        "subject": subject,
+        "title_nl": title_nl,
         "question": doc.question,
         "answer": doc.answer,
         "body_nl": "\n".join(t for t in (doc.question_nl, doc.answer_nl) if t) or None,
         "portfolio": doc.portfolio,
         "author": doc.author,
         "minister": doc.minister,
-        EXACT_FIELD: _exact_text(doc),
     }
+    values[EXACT_FIELD] = exact_text(values)
     return {k: v for k, v in values.items() if v not in (None, "", [])}
 
 

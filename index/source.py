@@ -6,7 +6,7 @@ index/postgres/view.py — giving the same few things, so that planning, scoring
   (index/segments.py's IndexView, or postgres.view.PostgresView);
 * `reader` — what spelling correction and expansions walk: document frequencies and each field's sorted
   vocabulary (whoosh's reader, or postgres.view.PostgresReader);
-* `document_number(field, value)` and `stored_fields(field, value)` — one document by id or official code;
+* `document_number(field, value)` — one document by id, official code or official identifier;
 * `up_to_date()` — whether what the source reads is still the newest commit (the web page's engines check it
   at every request); `location` — what to call it in messages; `close()`.
 """
@@ -34,9 +34,6 @@ class LocalSource:
 
     def document_number(self, fieldname: str, value) -> int | None:
         return self.searcher.document_number(**{fieldname: value})
-
-    def stored_fields(self, fieldname: str, value) -> dict | None:
-        return self.searcher.document(**{fieldname: value})
 
     def up_to_date(self) -> bool:
         return self.searcher.up_to_date()

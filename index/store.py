@@ -23,14 +23,15 @@ import zlib
 from pathlib import Path
 
 from .analysis import ANALYZER_VERSION
-from .codec import DamagedRecord
+from .codec import CODEC_VERSION, DamagedRecord
 from .schema import SCHEMA_VERSION, build_schema
 
 INDEX_NAME = "MAIN"
-#: Postings a run keeps in memory, all writer processes together, before a writer rolls its postings over into
-#: a new segment (whoosh's default pool is 128 MB). With the process baselines (~100 MB each) a run stays under
-#: 1 GB for any --jobs and any input size; at 715 postings per question, 600 MB is ~21,000 questions per
-#: segment with one writer, ~10,500 per worker with two.
+#: Memory for postings, all writer processes together: a writer holds postings up to its share of this
+#: (fastwriter.HELD_SHARE of it, the rest being room for writing the segment) before it writes a segment and
+#: starts another. With the process baselines (~100 MB each) a run stays under 1 GB for any --jobs and any
+#: input size; at ~8 bytes a posting and 715 postings a generated question, 600 MB is ~70,000 questions per
+#: segment with one writer, ~35,000 per worker with two.
 WRITER_MEMORY_MB = 600
 META_FILE = "parlsearch-meta.json"
 #: The marker every metadata file written since issue 19 carries: `"format": "parlsearch-index"`. Earlier
@@ -161,7 +162,7 @@ def resolve_index_dir(index_dir: str | os.PathLike | None) -> Path:
 
 def current_meta() -> dict:
     """The keys an index must match to be opened (other keys, like the whoosh version, are informative)."""
-    return {"analyzer_version": ANALYZER_VERSION, "schema_version": SCHEMA_VERSION}
+    return {"analyzer_version": ANALYZER_VERSION, "schema_version": SCHEMA_VERSION, "codec_version": CODEC_VERSION}
 
 
 def read_meta(index_dir: Path) -> dict | None:
@@ -210,6 +211,26 @@ def write_meta(index_dir: Path) -> None:
         raise
 
 
+_ParlIndex = None
+
+
+def _index_class():
+    """whoosh's FileIndex whose writer() writes parlsearch's codec: every segment of a parlsearch index is
+    written with it, by parlsearch's writers (store.open_writer) and by whoosh's own (ix.writer())."""
+    global _ParlIndex
+    if _ParlIndex is None:
+        from whoosh.index import FileIndex
+        from .codec import ParlCodec
+
+        class ParlIndex(FileIndex):
+            def writer(self, procs=1, **kwargs):
+                kwargs.setdefault("codec", ParlCodec())
+                return super().writer(procs=procs, **kwargs)
+
+        _ParlIndex = ParlIndex
+    return _ParlIndex
+
+
 def _open_dir(index_dir: Path):
     """whoosh's open_dir, retried when a commit in another process deletes the table of contents that
     whoosh found as the newest but had not opened yet (it lists the directory, then opens the file)."""
@@ -217,7 +238,7 @@ def _open_dir(index_dir: Path):
     apply_patches()
     for attempt in range(20):
         try:
-            return _storage(index_dir).open_index(INDEX_NAME)
+            return _index_class()(_storage(index_dir), indexname=INDEX_NAME)
         except FileNotFoundError:
             if attempt == 19 or not index_dir.is_dir():
                 raise
@@ -253,10 +274,27 @@ _last_opened: list[Path] = []
 
 
 def read_failure(error: BaseException) -> "IndexProblem | None":
-    """The one-line problem for `error` raised while reading the index this process opened last, when it is
-    one of DAMAGED_READ_ERRORS (for the command line, which reports it instead of a traceback)."""
-    if (isinstance(error, DAMAGED_READ_ERRORS) or type(error) is Exception) and _last_opened:
+    """The one-line problem for `error` raised while reading the index this process opened last (for the
+    command line, which reports it instead of a traceback): one of DAMAGED_READ_ERRORS, or any other error when
+    the index's files no longer have the checksums recorded when they were written (index/checksums.py: a
+    damaged file surfaces as whatever its wrong bytes make the code do). None: the index is intact."""
+    if not _last_opened:
+        return None
+    if isinstance(error, DAMAGED_READ_ERRORS) or type(error) is Exception:
         return damaged_index(_last_opened[-1], error)
+    if isinstance(error, (KeyboardInterrupt, SystemExit, MemoryError)):
+        return None
+    from .checksums import damaged_files
+    try:
+        ix = _open_dir(_last_opened[-1])
+        try:
+            damaged = damaged_files(ix)
+        finally:
+            ix.close()
+    except Exception as e:  # noqa: BLE001  the table of contents itself cannot be read: damaged too
+        return damaged_index(_last_opened[-1], e)
+    if damaged:
+        return damaged_index(_last_opened[-1], ValueError("%s does not hold what was written" % damaged[0]))
     return None
 
 
@@ -282,12 +320,13 @@ def check_compatible(index_dir: Path) -> None:
         raise NoIndex("the index at %s was never completed (its first build stopped); build it with: "
                       "parlsearch index --index %s" % (index_dir, index_dir))
     if meta is None or any(meta.get(k) != v for k, v in want.items()):
-        found = "an unknown version" if not meta else "analyzer version %s, schema version %s" % (
-            meta.get("analyzer_version"), meta.get("schema_version"))
+        found = "an unknown version" if not meta else "analyzer version %s, schema version %s, codec version %s" % (
+            meta.get("analyzer_version"), meta.get("schema_version"), meta.get("codec_version"))
         raise IncompatibleIndex(
-            "the index at %s was built by %s; this parlsearch uses analyzer version %d, schema version %d. "
-            "Rebuild it with: parlsearch index --rebuild --index %s"
-            % (index_dir, found, want["analyzer_version"], want["schema_version"], index_dir))
+            "the index at %s was built by %s; this parlsearch uses analyzer version %d, schema version %d, codec "
+            "version %d. Rebuild it with: parlsearch index --rebuild --index %s"
+            % (index_dir, found, want["analyzer_version"], want["schema_version"], want["codec_version"],
+               index_dir))
 
 
 def check_usable(index_dir: Path) -> str:
@@ -342,7 +381,9 @@ def create_index(index_dir: Path, replace_damaged: bool = False):
     index_dir.mkdir(parents=True, exist_ok=True)
     write_meta(index_dir)
     try:
-        ix = _storage(index_dir, create=True).create_index(build_schema(), indexname=INDEX_NAME)
+        storage = _storage(index_dir, create=True)
+        storage.create_index(build_schema(), indexname=INDEX_NAME).close()
+        ix = _index_class()(storage, indexname=INDEX_NAME)
     except BaseException:
         remove_unlisted_files(index_dir)
         raise
@@ -415,6 +456,7 @@ def open_writer(ix, wait: float = 0.0, jobs: int = 1, min_docs: int = 1):
     documents are to be written (update.PARALLEL_MIN_DOCS).
     """
     from whoosh.index import LockError
+    from .codec import ParlCodec
     from .whoosh_compat import writer_classes
     single, parallel = writer_classes()
     deadline = time.monotonic() + max(wait, 0.0)
@@ -422,7 +464,7 @@ def open_writer(ix, wait: float = 0.0, jobs: int = 1, min_docs: int = 1):
         try:
             if jobs > 1 and parallel is not None:
                 return parallel(ix, procs=jobs, limitmb=WRITER_MEMORY_MB, min_docs=min_docs)
-            return single(ix, limitmb=WRITER_MEMORY_MB)
+            return single(ix, limitmb=WRITER_MEMORY_MB, codec=ParlCodec())
         except LockError:
             if time.monotonic() >= deadline:
                 raise IndexLocked("the index at %s is locked by another process (another `parlsearch index` is "

@@ -188,7 +188,7 @@ def _write(ix, index_dir: Path, files: list, *, rebuild: bool, jobs: int, wait: 
             # the older commit may be wrong (documents it added would be added twice).
             _cancel(writer, index_dir)  # its files removed while the lock is held
             raise _Restart
-        writer.progress = report
+        writer.progress = _merge_test_point(report)
         return writer
 
     stream = _Stream(indexed, summary, writer_for_stream)
@@ -457,6 +457,22 @@ def _test_point(point: str, ix=None) -> None:
             if new.endswith(".toc"):
                 _test_point("after-toc-write")
         ix.storage.rename_file = rename_file
+
+
+#: Crash-test point of a commit's merges (not in TEST_POINTS: only runs that merge segments reach it): a merged
+#: segment is written, the commit not yet.
+MERGE_TEST_POINT = "during-merge"
+
+
+def _merge_test_point(report):
+    if MERGE_TEST_POINT not in (os.environ.get("PARLSEARCH_TEST_KILL_AT"), os.environ.get("PARLSEARCH_TEST_STOP_AT")):
+        return report
+
+    def progress(phase, done, total, unit, **info):
+        report(phase, done, total, unit, **info)
+        if phase == "merging" and done:
+            _test_point(MERGE_TEST_POINT)
+    return progress
 
 
 def _open_for_rebuild(index_dir: Path):

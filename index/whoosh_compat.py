@@ -5,22 +5,26 @@ parlsearch relies on private whoosh internals in three places:
 * `whoosh_fixes`: replacements of three matchers' ``skip_to_quality`` (a search hang in whoosh 2.7.4);
 * `whoosh_speedups`: field lengths read once per column instead of one seek per document ("column reads"),
   and mapped segment slices read in place instead of copied ("buffer-file reads");
-* `fastwriter`: the lean segment writer, which writes whoosh's W3 codec itself ("lean writer"), building
-  ParlText postings straight from the analyzer ("direct positions").
+* `fastwriter`: the bulk segment writer, which writes parlsearch's codec (index/codec.py, whoosh's W3 with
+  array postings) from arrays ("lean writer"), reading ParlText fields straight from the analyzer ("direct
+  positions"); `merge`: merges of those segments term by term ("array merges").
 
 None of this happens on ``import parlsearch.index``: `apply_patches()` is called when parlsearch opens or creates
 an index (index/store.py), and `writer_classes()` when it writes one. Each patch and fast path is checked
 against the running whoosh before it is used, the lean writer by writing a small sample with it and with
-whoosh's own SegmentWriter and comparing what a whoosh reader reads back (postings, positions, lengths, stored
-fields, columns; ~100 ms on a loaded 2-core machine, once per writing process). A path that fails its check is not used: whoosh's own code runs
-instead (same results, slower: +23% CPU to index without direct positions, 2-3x without the lean writer), and
-one warning line says so on stderr (logging, once per process and path).
+whoosh's own SegmentWriter through the same codec, the array merge by merging two segments of that sample
+(one with a deleted document) and comparing with whoosh's own merge; both compared as a whoosh reader reads
+them back (postings, positions, term statistics, lengths, stored fields, columns; ~150 ms on a loaded 2-core
+machine, once per writing process). A path that fails its check is not used: whoosh's own code runs instead
+(same results, slower: whoosh's SegmentWriter through parlsearch's codec, whoosh's merge through
+add_reader), and one warning line says so on stderr (logging, once per process and path).
 
 The dependency range in pyproject.toml (`SUPPORTED_WHOOSH`) is the range these checks were run against; the
 whoosh version that wrote an index is recorded in its metadata (store.write_meta).
 """
 from __future__ import annotations
 
+import itertools
 import logging
 import threading
 
@@ -29,6 +33,7 @@ SUPPORTED_WHOOSH = ((2, 7, 4), (2, 8))
 
 log = logging.getLogger("parlsearch.whoosh")
 _lock = threading.Lock()
+_check_lock = threading.Lock()  # held while a check runs (a failing check warns, which takes _lock)
 _warned: set[str] = set()
 #: path name → (in use?, reason when not); filled as paths are checked.
 _status: dict[str, tuple[bool, str]] = {}
@@ -156,15 +161,8 @@ def _apply_buffer_reads() -> None:
 def writer_classes():
     """(single-process writer class, parallel writer class or None) for the running whoosh.
 
-    The lean writers when their self-check passes, else whoosh's SegmentWriter for every --jobs.
-    (Interim, engine branch: whoosh's SegmentWriter writing parlsearch's codec, until the array writer lands.)"""
+    The lean writers when their self-check passes, else whoosh's SegmentWriter for every --jobs."""
     global _writers
-    if _writers is None:
-        import functools
-        from whoosh.writing import SegmentWriter
-        from .codec import ParlCodec
-        apply_patches()
-        _writers = functools.partial(SegmentWriter, codec=ParlCodec()), None
     if _writers is None:
         apply_patches()
         _writers = _choose_writers()
@@ -174,66 +172,148 @@ def writer_classes():
 def _choose_writers():
     from whoosh.writing import SegmentWriter
     try:
-        from . import fastwriter
+        from . import fastwriter, parallel
         problem = _lean_writer_problem(fastwriter)
     except Exception as e:  # noqa: BLE001  (ImportError: a private name gone; anything else: changed internals)
-        problem = "%s: %s" % (type(e).__name__, str(e).splitlines()[0][:200] if str(e) else "")
+        problem = _describe(e)
     if problem:
         _fallback("lean_writer", "whoosh %s: the lean segment writer does not write what whoosh's writer writes "
-                  "(%s)" % (whoosh_version(), problem), "indexing uses whoosh's own writer (2-3x slower)")
+                  "(%s)" % (whoosh_version(), problem), "indexing uses whoosh's own writer (5-10x slower)")
         return SegmentWriter, None
     _status["lean_writer"] = (True, "")
-    return fastwriter.FastSegmentWriter, fastwriter.ParallelWriter
+    array_merge_status()  # checked now, before any worker process is forked (each would check it again)
+    return fastwriter.FastSegmentWriter, parallel.ParallelWriter
+
+
+def _describe(e: Exception) -> str:
+    return "%s: %s" % (type(e).__name__, str(e).splitlines()[0][:200] if str(e) else "")
+
+
+def array_merge_status() -> bool:
+    """Whether index/merge.py's array merges are used (checked once per process against whoosh's merge)."""
+    known = _status.get("array_merges")
+    if known is not None:
+        return known[0]
+    with _check_lock:
+        known = _status.get("array_merges")
+        if known is not None:
+            return known[0]
+        try:
+            problem = _array_merge_problem()
+        except Exception as e:  # noqa: BLE001  changed internals
+            problem = _describe(e)
+        if problem:
+            _fallback("array_merges", "whoosh %s: parlsearch's segment merge does not write what whoosh's merge "
+                      "writes (%s)" % (whoosh_version(), problem), "segments are merged through whoosh's own "
+                      "merge policy (slower; more segments after large builds)")
+        else:
+            _status["array_merges"] = (True, "")
+    return _status["array_merges"][0]
 
 
 #: Documents of the self-check: every kind of field of the schema, repeated terms (several positions), a
 #: document without some fields, and terms in more documents than whoosh's inline limit (posting blocks).
 def _sample_documents() -> list[dict]:
+    """Every kind of field of the schema, repeated terms (several positions), documents without some fields,
+    terms in every document, an exact field made of its source texts (read once for both) and one that is
+    not, and a document with a field boost (whoosh's own index() path)."""
     import datetime as dt
     from .fastwriter import _SAMPLE
+    from .schema import exact_text
     docs = []
-    for n in range(3):
-        docs.append({
+    for n in range(4):
+        fields = {
             "id": "S-%d" % n, "moncode": "%d" % (1000 + n), "number": "%d" % n, "legislature": "2024-2029",
             "status": "answered" if n % 2 else "pending", "content_hash": "h%d" % n,
-            "date_received": dt.datetime(2024, 1 + n, 2), "exact": "Vélos et trams %d" % n,
+            "date_received": dt.datetime(2024, 1 + n, 2),
             "author_facet": ("Auteur %d" % n).encode(), "status_facet": b"answered",
             "payload": '{"n": %d}' % n, "subject": "Vélos, trams et vélos %d" % n,
             "question": _SAMPLE if n == 0 else "Combien de vélos ? " * n, "title_nl": "Het fietspad %d" % n,
-            "author": "Dilliès Œuvre",
-        })
+            "body_nl": "Hoeveel fietsen? D'Ursel zegt: fietsen, fietsen.", "author": "Dilliès Œuvre",
+        }
+        fields["exact"] = exact_text(fields) if n != 2 else "Vélos et trams %d" % n
+        if n == 3:
+            fields["_question_boost"] = 1.0
+        docs.append(fields)
     return docs
 
 
-def _lean_writer_problem(fastwriter) -> str:
-    """'' when the lean writer writes the sample as whoosh's own SegmentWriter does; else what differs."""
+_samples = itertools.count()
+
+
+def _write_sample(cls, docs, **kwargs):
+    """An index in memory holding `docs`, written by `cls` through parlsearch's codec."""
     from whoosh.filedb.filestore import RamStorage
+    from whoosh.writing import NO_MERGE
+    from .codec import ParlCodec
+    from .schema import build_schema
+    # A name of its own: whoosh's writers share (and remove at commit) a temporary directory named after it.
+    ix = RamStorage().create_index(build_schema(), indexname="CHECK%d" % next(_samples))
+    writer = cls(ix, codec=ParlCodec(), **kwargs)
+    for fields in docs:
+        writer.add_document(**fields)
+    writer.commit(mergetype=NO_MERGE)  # one segment: no merge policy (nor its check) is involved
+    return ix
+
+
+def _difference(a: dict, b: dict) -> str:
+    if a == b:
+        return ""
+    return "different %s" % ", ".join(sorted(k for k in a.keys() | b.keys() if a.get(k) != b.get(k)))
+
+
+def _lean_writer_problem(fastwriter) -> str:
+    """'' when the lean writer writes the sample as whoosh's own SegmentWriter does through parlsearch's codec;
+    else what differs."""
     from whoosh.writing import SegmentWriter
     from .schema import ParlText, build_schema
-    schema = build_schema()
     docs = _sample_documents()
     contents = []
     for cls in (SegmentWriter, fastwriter.FastSegmentWriter):
-        ix = RamStorage().create_index(schema, indexname="CHECK")
-        writer = cls(ix)
-        for fields in docs:
-            writer.add_document(**fields)
-        writer.commit()
-        with ix.reader() as reader:
+        with _write_sample(cls, docs).reader() as reader:
             contents.append(index_content(reader))
-    if contents[0] != contents[1]:
-        differ = sorted(k for k in contents[0].keys() | contents[1].keys()
-                        if contents[0].get(k) != contents[1].get(k))
-        return "different %s" % ", ".join(differ)
-    slow = [name for name, field in schema.items()
-            if isinstance(field, ParlText) and fastwriter._direct_positions(field) is None]
-    if slow:
-        _fallback("direct_positions", "whoosh %s encodes positions differently from parlsearch's direct path"
-                  % whoosh_version(), "positions are built through whoosh's Positions.encode (about 23%% more "
-                  "CPU to index, same index)")
+    problem = _difference(*contents)
+    if problem:
+        return problem
+    schema = build_schema()
+    direct, sources = fastwriter.inversion_plan(schema)
+    slow = [name for name, field in schema.items() if isinstance(field, ParlText) and name not in direct]
+    if slow or not sources:
+        _fallback("direct_positions", "whoosh %s: parlsearch's analyzer does not give what %s index() gives"
+                  % (whoosh_version(), ", ".join(slow) or "the exact field's"),
+                  "those fields are indexed through whoosh's Field.index (more CPU to index, same index)")
     else:
         _status["direct_positions"] = (True, "")
     return ""
+
+
+def _array_merge_problem() -> str:
+    """'' when index/merge.py merges two segments of the sample (one document deleted) as whoosh's own merge
+    through SegmentWriter.add_reader does; else what differs."""
+    from whoosh.writing import OPTIMIZE, SegmentWriter
+    from . import merge
+    from .codec import ParlCodec
+    docs = _sample_documents()
+    contents = []
+    for how in ("whoosh", "arrays"):
+        ix = _write_sample(SegmentWriter, docs[:2])
+        writer = SegmentWriter(ix, codec=ParlCodec())
+        for fields in docs[2:]:
+            writer.add_document(**fields)
+        writer.commit(merge=False)
+        writer = SegmentWriter(ix, codec=ParlCodec())
+        writer.delete_document(1)
+        if how == "whoosh":
+            writer.commit(mergetype=OPTIMIZE)
+        else:
+            merged = merge.merge_segments(writer.storage, writer.schema, writer.indexname, list(writer.segments))
+            writer._commit_toc([merged])
+            writer._finish()
+        with ix.reader() as reader:
+            found = index_content(reader)
+            found["segments"] = len(reader.leaf_readers())
+            contents.append(found)
+    return _difference(*contents)
 
 
 def index_content(reader) -> dict:

@@ -2,7 +2,7 @@
 
 Exit status follows grep: 0 something matched, 1 nothing matched, 2 an error (see `cli_common`). This module
 holds the commands that read or build the index (index, search, show, similar, eval, stats); their options
-and help texts are most of its ~450 lines, the work is in the modules they call (fetch, serve and watch
+and help texts are most of its ~500 lines, the work is in the modules they call (fetch, serve and watch
 live in cli_fetch, cli_serve and cli_workflow).
 """
 from __future__ import annotations
@@ -62,11 +62,12 @@ class LazyGroup(click.Group):
 @click.option("--debug", is_flag=True, expose_value=False, is_eager=True, callback=set_debug,
               help="Show the Python traceback of an internal error (also: PARLSEARCH_DEBUG=1).")
 def cli():
-    """Search the written questions and answers of the Brussels Parliament.
+    """Search the written questions and answers of the Brussels Parliament and the federal Chamber.
 
     \b
     First search:   parlsearch search "stationnement vélo"
     (the index is built from the bundled corpus on first use)
+    The Chamber's 6,059 questions of 2020: parlsearch index --bundled chamber
 
     \b
     Exit status: 0 found (or done), 1 nothing found, 2 error (one line
@@ -95,8 +96,9 @@ def _open_engine(index_dir, build_if_missing: bool = True):
     if build_if_missing and builds_on_first_use(index_dir):
         from ..index.update import update_index
         from .output import safe
-        click.echo("parlsearch: no index at %s yet; building it from the bundled corpus…" % safe(str(path)),
-                   err=True)
+        click.echo("parlsearch: no index at %s yet; building it from the bundled corpus (the Brussels "
+                   "Parliament's questions; `parlsearch index --bundled chamber` adds the federal Chamber's)…"
+                   % safe(str(path)), err=True)
         try:
             update_index(None, path)
         except IndexProblem as e:
@@ -127,8 +129,16 @@ def _open_engine(index_dir, build_if_missing: bool = True):
 @click.option("--quiet", "-q", is_flag=True, help="Only the summary line (and problems).")
 @click.option("--problems", "show_problems", type=click.IntRange(0), default=20, show_default=True,
               help="How many problems to list.")
-def index_command(paths, index_dir, from_index, rebuild, jobs, wait, progress, quiet, show_problems):
+@click.option("--bundled", multiple=True, type=click.Choice(["brussels", "chamber"]),
+              help="Also index a data set shipped with parlsearch (repeatable): brussels, the Brussels corpus "
+                   "(the default when no PATHS are given); chamber, the federal Chamber's 6,059 written questions "
+                   "of 2020 in French and Dutch.")
+def index_command(paths, index_dir, from_index, rebuild, jobs, wait, progress, quiet, show_problems, bundled):
     """Index PATHS (files or directories; default: the bundled corpus).
+
+    Files are recognised by their content: JSON and JSON Lines records (also gzip-compressed), Weblex pages,
+    their plain-text renderings, the Chamber's records as published. `--bundled chamber` adds the Chamber's
+    questions shipped with parlsearch.
 
     New documents are added, changed ones updated (by content hash), unchanged ones left alone; a question
     already indexed is merged with what is read now (no field is erased, no answer lost). Every run is one
@@ -143,17 +153,20 @@ def index_command(paths, index_dir, from_index, rebuild, jobs, wait, progress, q
     nothing readable in PATHS, an index that cannot be written; 130
     interrupted (Ctrl-C): the index keeps its previous commit.
     """
+    from ..corpus.reader import bundled_datasets
     from ..index.store import IndexProblem
     from .output import plural, safe
     from .progress import WRITING_SHARE, ProgressDisplay
     from .targets import TargetError, update
-    if from_index is not None and paths:
-        fail("--from-index copies an index: give it without PATHS")
+    if from_index is not None and (paths or bundled):
+        fail("--from-index copies an index: give it without PATHS or --bundled")
+    datasets = bundled_datasets()
+    inputs = list(paths) + [str(datasets[name]) for name in dict.fromkeys(bundled)]
     display = ProgressDisplay(enabled=False if quiet else progress,  # None: when stderr is a terminal
                               later={"writing": WRITING_SHARE})  # in the time left from the start
     try:
         try:
-            summary = update(list(paths) or None, index_dir, rebuild=rebuild, jobs=jobs, wait=wait,
+            summary = update(inputs or None, index_dir, rebuild=rebuild, jobs=jobs, wait=wait,
                              progress=display if display.enabled else None, from_index=from_index)
         finally:
             display.close()  # a clean line for what follows: the summary, an error, the interrupted message
@@ -170,8 +183,8 @@ def index_command(paths, index_dir, from_index, rebuild, jobs, wait, progress, q
     if len(summary.problems) > show_problems:
         click.echo("… and %s" % plural(len(summary.problems) - show_problems, "more problem"), err=True)
     click.echo(safe(summary.line()))
-    if paths and not (summary.new or summary.updated or summary.unchanged):
-        fail("nothing could be read from %s" % safe(", ".join(paths)))
+    if inputs and not (summary.new or summary.updated or summary.unchanged):
+        fail("nothing could be read from %s" % safe(", ".join(inputs)))
     if summary.rejected:
         sys.exit(EXIT_PARTIAL)
 
@@ -199,17 +212,33 @@ class _Date(click.ParamType):
             self.fail("%r is not a date (use 2026, 2026-06 or 2026-06-01)" % value, param, ctx)
 
 
+class _Assembly(click.ParamType):
+    """An assembly by its code or a name it goes by (PRB, brussels; CHAMBER, chamber, kamer), any case."""
+
+    name = "ASSEMBLY"
+
+    def convert(self, value, param, ctx):
+        from ..corpus.assembly import assembly_code
+        try:
+            return assembly_code(value)
+        except ValueError as e:
+            self.fail(str(e), param, ctx)
+
+
 def filter_options(command):
     """The filters of `search`, shared by `stats QUERY` and `watch add` (see search/filters.py)."""
     from .filters import STATUS_CHOICES
     options = [
+        click.option("--assembly", type=_Assembly(),
+                     help="Only this assembly's documents: PRB (or brussels) for the Brussels Parliament, CHAMBER "
+                          "(or chamber, kamer) for the federal Chamber."),
         click.option("--since", type=_Date(), help="Received on or after DATE."),
         click.option("--until", type=_Date(), help="Received on or before DATE."),
         click.option("--author", help="Author name (accents and case ignored)."),
         click.option("--minister", help="Minister name (accents and case ignored)."),
         click.option("--status", type=click.Choice(STATUS_CHOICES),
-                     help="answered: an answer text is published; unanswered: none yet (repondu, sans-reponse: "
-                          "the same in French)."),
+                     help="answered: an answer text is published; unanswered: none yet; unknown: the source says "
+                          "nothing of answers (the Chamber's data); repondu, sans-reponse: the same in French."),
         click.option("--answered-since", type=_Date(), help="Answer date (as published) on or after DATE."),
         click.option("--answered-until", type=_Date(), help="Answer date (as published) on or before DATE."),
     ]
@@ -218,10 +247,10 @@ def filter_options(command):
     return command
 
 
-def _filters(since, until, author, minister, status, answered_since, answered_until):
+def _filters(assembly, since, until, author, minister, status, answered_since, answered_until):
     from .filters import SearchFilters
     return SearchFilters(since=since, until=until, author=author, minister=minister, status=status,
-                         answered_since=answered_since, answered_until=answered_until)
+                         answered_since=answered_since, answered_until=answered_until, assembly=assembly)
 
 
 
@@ -239,14 +268,17 @@ def _filters(since, until, author, minister, status, answered_since, answered_un
               help="date: oldest first; -date: newest first; answered/-answered: by answer date (undated last; "
                    "JSON score null).")
 @filter_options
-@click.option("--exact", is_flag=True, help="Search the words as typed: no spelling correction.")
-@click.option("--closest", is_flag=True, help="When nothing answers, list the closest documents.")
+@click.option("--exact", is_flag=True,
+              help="Search the words as typed: no spelling correction, and no reading of numbers, links, dates, "
+                   "statuses or type words.")
+@click.option("--closest/--no-closest", default=True, show_default=True,
+              help="When nothing answers, list the nearest documents (apart from the hits: \"closest\" in JSON).")
 @click.option("--count", "count_only", is_flag=True,
               help="Print only the number of matches, a bare number (like grep -c).")
 @max_cpu_option
 @output_options(HIT_FORMATS)
-def search_command(words, index_dir, limit, offset, sort, since, until, author, minister, status, answered_since,
-                   answered_until, exact, closest, count_only, max_cpu, out):
+def search_command(words, index_dir, limit, offset, sort, assembly, since, until, author, minister, status,
+                   answered_since, answered_until, exact, closest, count_only, max_cpu, out):
     """Ranked search. WORDS form one query (a word starting with '-' goes after '--').
 
     \b
@@ -256,9 +288,18 @@ def search_command(words, index_dir, limit, offset, sort, since, until, author, 
       tram OR bus, tram -bus, (tram OR bus) STIB, NOT, AND
       cyclab*  prefix;  stationement~  fuzzy
       titre: question: reponse: auteur: ministre: numero: session:
-      legislature: statut:repondu|sans-reponse langue: type: titel:
+      legislature: statut:repondu|sans-reponse|inconnu langue: type: titel:
+      tekst: (Dutch texts)  assemblee:brussels|chamber
       id:PRB-1-170312  code:170312  (official code)
       date:2026  date:2026-06  date:2026-01..2026-06-30  date:>=2026-01-01
+    \b
+    Read in plain words too (--exact turns it off; the summary says how):
+      question 1234, QE n° 12, 170312, PRB-1-170312, an official page's link
+      session 2025-2026, législature 2024-2029, cette législature
+      en 2025, depuis mars 2026, avant 2024, réponses d'août 2026, this year
+      sans réponse, non répondues, répondues, unanswered, onbeantwoord
+      question écrite, QE, interpellation: a type; "question", "réponse du
+      ministre": ignored
     \b
     Examples:
       parlsearch search stationnement vélo
@@ -275,16 +316,18 @@ def search_command(words, index_dir, limit, offset, sort, since, until, author, 
     from .output import render_hits
     from .query import QueryError
     text = " ".join(words)
-    filters = _filters(since, until, author, minister, status, answered_since, answered_until).queries()
+    filters = _filters(assembly, since, until, author, minister, status, answered_since, answered_until).queries()
     if not text.strip() and not any(filters):
         fail("no query: give words to search for, or a filter such as --author or --since")
     machine, tty = out.format != "text", sys.stdout.isatty()
     if count_only:
-        given = [name for name, value in (("--limit", limit), ("--offset", offset or None), ("--closest", closest or None),
+        explicit = click.get_current_context().get_parameter_source("closest") == click.core.ParameterSource.COMMANDLINE
+        given = [name for name, value in (("--limit", limit), ("--offset", offset or None),
+                                          ("--closest", (closest and explicit) or None),
                                           ("--format %s" % out.format, machine or None)) if value is not None]
         if given:
             fail("--count prints the number of matches alone; it does not combine with %s" % ", ".join(given))
-        limit, why = 0, ""
+        limit, why, closest = 0, "", False
     elif limit is None:
         limit, why = default_limit(out.format, tty)
     else:
@@ -300,7 +343,7 @@ def search_command(words, index_dir, limit, offset, sort, since, until, author, 
     try:
         with engine:
             result = run(offset, min(limit, CHUNK_HITS) if streamed else limit)
-            if result.corrections:  # only the words changed: a pasted paragraph is not echoed back
+            if result.corrections and out.format != "text":  # text: in the summary line (the pager shows it)
                 from .output import safe
                 changed = ", ".join('"%s" as "%s"' % (safe(typed), safe(searched))
                                     for typed, searched in result.corrections)
@@ -334,8 +377,9 @@ def _no_document(doc_id: str) -> None:
 @click.option("--open", "open_page", is_flag=True, help="Open the official page in the web browser.")
 @output_options(HIT_FORMATS)
 def show_command(doc_id, index_dir, legislature, open_page, out):
-    """Show one document by id (PRB-1-170312, any case), official code (170312), official page URL, or
-    question number with --legislature (show 1263 --legislature 2019-2024).
+    """Show one document by id (PRB-1-170312, any case), official code (170312), official page URL or
+    identifier (the Chamber's http://data.dekamer.be/v0/qrva/… or its key), or question number with
+    --legislature (show 1263 --legislature 2019-2024).
 
     --json prints every field of the document; --csv, --tsv and --format line
     one row, as search does.
@@ -366,7 +410,8 @@ def similar_command(doc_id, index_dir, draft, limit, max_cpu, out):
     """
     from .budget import Budget
     from .coverage import MIN_SIMILAR_COVERAGE
-    from .engine import MAX_SIMILAR_TEXT, SearchResult
+    from .engine import SearchResult
+    from .similar import MAX_SIMILAR_TEXT
     from .output import render_hits, similar_header
     from .query import QueryError
     if (doc_id is None) == (draft is None):
@@ -438,15 +483,15 @@ def eval_command(judgments, index_dir, as_json, min_pass):
               help="Rows per breakdown (text: 10 by default; csv, tsv, jsonl: all by default; json: always all).")
 @filter_options
 @click.option("--by", metavar="FACET,FACET",
-              help="A cross table of two of: minister, author, year, answer_year, status, type, legislature "
-                   "(e.g. minister,year).")
+              help="A cross table of two of: minister, author, year, answer_year, status, type, legislature, "
+                   "assembly (e.g. minister,year).")
 @click.option("--delays", is_flag=True, help="Answer delays per minister (days from reception to answer).")
 @click.option("--as-of", type=_Date(), help="Waiting times as of DATE (default: today).")
 @max_cpu_option
 @output_options(STATS_FORMATS, stats=True)
-def stats_command(words, index_dir, top, since, until, author, minister, status, answered_since, answered_until,
-                  by, delays, as_of, max_cpu, out):
-    """Documents in the index: by status, minister, author and year.
+def stats_command(words, index_dir, top, assembly, since, until, author, minister, status, answered_since,
+                  answered_until, by, delays, as_of, max_cpu, out):
+    """Documents in the index: by status, minister, author, year and assembly.
 
     --json: one object whose "documents" key is the document count; --csv,
     --tsv: rows of breakdown, value, count.
@@ -459,7 +504,7 @@ def stats_command(words, index_dir, top, since, until, author, minister, status,
     \b
     Exit status: 0, or 2 on an error (with QUERY: 1 when nothing matches).
     """
-    filters = _filters(since, until, author, minister, status, answered_since, answered_until)
+    filters = _filters(assembly, since, until, author, minister, status, answered_since, answered_until)
     if words or filters or by or delays or as_of:
         from .cli_workflow import query_stats
         query_stats(" ".join(words), filters, index_dir=index_dir, fmt=out.format,

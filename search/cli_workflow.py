@@ -126,7 +126,7 @@ def _print_counts(counts, text, filters, top):
         return  # no breakdown of nothing
     titles = {"status": "By status", "year": "By year (received)", "minister": "By minister",
               "author": "By author", "type": "By type", "legislature": "By legislature",
-              "answer_year": "By year (answered)"}
+              "answer_year": "By year (answered)", "assembly": "By assembly"}
     for facet, values in counts.facets.items():
         rows = list(values.items())
         click.echo("\n%s:" % titles.get(facet, facet))
@@ -260,15 +260,15 @@ def watch_group():
 @filter_options
 @index_option
 @click.option("--replace", is_flag=True, help="Replace a saved search of that name (its next run is a baseline).")
-def watch_add(name, words, since, until, author, minister, status, answered_since, answered_until, index_dir,
-              replace):
+def watch_add(name, words, assembly, since, until, author, minister, status, answered_since, answered_until,
+              index_dir, replace):
     """Save the search WORDS [filters] as NAME (same query language and filters as `search`).
 
     The query is checked against the index (--index DIR, else the default one when it exists; none is
     built) as `search` would read it, and the number of documents it matches now is shown.
     """
     from .watch import Watch, WatchError, add_watch, config_path
-    watch = Watch(name, " ".join(words), _filters(since, until, author, minister, status, answered_since,
+    watch = Watch(name, " ".join(words), _filters(assembly, since, until, author, minister, status, answered_since,
                                                    answered_until))
     if watch.query.strip():
         from .query import QueryError, check_balanced

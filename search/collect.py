@@ -19,7 +19,7 @@ from collections import Counter
 import numpy as np
 
 #: Facets that can be counted, in the order they are shown.
-FACETS = ("status", "year", "minister", "author", "type", "legislature")
+FACETS = ("status", "year", "minister", "author", "type", "legislature", "assembly")
 #: Shown for documents without a value (no minister, no date…).
 UNKNOWN = "(unknown)"
 #: Facets listed in their natural order (years, legislatures) rather than largest first.
@@ -71,7 +71,7 @@ def facet_codes(view, facet: str):
     """(codes per document, values) of a facet over a view: values[codes[d]] is document d's value
     (UNKNOWN for none). Built once per view."""
     def build():
-        if facet in ("minister", "author", "status"):
+        if facet in ("minister", "author", "status", "assembly"):
             codes, values = view.codes(facet + "_facet")
             return codes, [v or UNKNOWN for v in values]
         if facet in ("year", "answer_year"):

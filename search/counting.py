@@ -65,9 +65,9 @@ def _as_queries(filters) -> list:
     return [f for f in filters if f is not None]
 
 
-def match_mask(engine, text: str, filters=None, budget=None):
-    """(the plan, a bool mask of every document `engine.search(text, filters=…)` would count)."""
-    return engine.matches(text or "", _as_queries(filters), budget=budget)
+def match_mask(engine, text: str, filters=None, budget=None, exact: bool = False):
+    """(the plan, a bool mask of every document `engine.search(text, filters=…, exact=…)` would count)."""
+    return engine.matches(text or "", _as_queries(filters), exact=exact, budget=budget)
 
 
 def find_matches(engine, text: str, filters=None, budget=None) -> Matches:
@@ -84,7 +84,8 @@ def facet_values(reader_or_engine, facet: str, docnums) -> list[str]:
     return _facet_values(view, facet, docnums)
 
 
-def count_matches(engine, text: str = "", filters=None, facets=FACETS, by=(), budget=None) -> Counts:
+def count_matches(engine, text: str = "", filters=None, facets=FACETS, by=(), budget=None,
+                  exact: bool = False) -> Counts:
     """Counts of every match of `text` + `filters` for each of `facets`, and the cross table of the two
     facets of `by` (rows, columns) when given. Raises QueryError on a bad query, ValueError on a bad facet."""
     by = tuple(by or ())
@@ -93,7 +94,7 @@ def count_matches(engine, text: str = "", filters=None, facets=FACETS, by=(), bu
     for name in tuple(facets) + by:
         if name not in ALL_FACETS:
             raise ValueError("unknown facet %r (%s)" % (name, ", ".join(ALL_FACETS)))
-    plan, mask = match_mask(engine, text, filters, budget)
+    plan, mask = match_mask(engine, text, filters, budget, exact)
     view = engine.view
     result = {name: facet_counts(view, mask, name) for name in facets}
     cross = cross_counts(view, mask, *by) if by else None
@@ -106,9 +107,9 @@ def count_matches(engine, text: str = "", filters=None, facets=FACETS, by=(), bu
 
 
 def index_stats(engine) -> dict:
-    """{"documents": N, "by_status": {...}, "by_minister": {...}, "by_author": {...}, "by_year": {...}} of the
-    whole index: each breakdown largest first (years in order, unknown last)."""
-    counts = count_matches(engine, "", facets=("status", "minister", "author", "year"))
+    """{"documents": N, "by_status": {...}, "by_minister": {...}, "by_author": {...}, "by_year": {...},
+    "by_assembly": {...}} of the whole index: each breakdown largest first (years in order, unknown last)."""
+    counts = count_matches(engine, "", facets=("status", "minister", "author", "year", "assembly"))
     return {"documents": counts.total, "by_status": counts.facets["status"],
             "by_minister": counts.facets["minister"], "by_author": counts.facets["author"],
-            "by_year": counts.facets["year"]}
+            "by_year": counts.facets["year"], "by_assembly": counts.facets["assembly"]}

@@ -65,6 +65,7 @@ class Word:
     share: np.ndarray | None = None
     info: float = 0.0
     typed: str | None = None  # a corrected word: the word as the user typed it (what notes show)
+    real: bool = True  # a word the index lacks: whether the lexicon knows it (index/lexicon.py)
 
     @property
     def df(self) -> int:
@@ -165,16 +166,18 @@ def familiarity(known: int, unknown: int) -> float:
 
 
 def weigh(words: list[Word], doc_count: int) -> None:
-    """Each word's information: BM25's idf of its document frequency to INFO_POWER. A word found nowhere is
-    counted as informative as the query's most informative known word (the index cannot say how rare it
-    is)."""
+    """Each word's information: BM25's idf of its document frequency to INFO_POWER. A real word found
+    nowhere is counted as informative as the query's most informative known word (the index cannot say how
+    rare it is, and a topic the corpus lacks must stay absent: "primes pour panneaux solaires"); a word that
+    neither the index nor the lexicon knows (a slip no correction reached, a name the corpus lacks) as the
+    least informative: it cannot tell the question apart, and must not sink the words that can."""
     for w in words:
         df = w.df
         w.info = math.log(1.0 + (doc_count - df + 0.5) / (df + 0.5)) ** INFO_POWER if df else 0.0
-    known = max((w.info for w in words if w.df), default=0.0)
+    known = [w.info for w in words if w.df]
     for w in words:
         if not w.df:
-            w.info = known or 1.0
+            w.info = (max(known) if w.real else min(known)) if known else 1.0
 
 
 def coverage(words: list[Word]) -> np.ndarray:
@@ -211,4 +214,36 @@ def answers(words: list[Word], allowed: np.ndarray | None = None, minimum: float
     cov[~candidates] = 0.0
     if complete.any():
         return complete, cov
-    return candidates & (cov >= minimum) & (shared_words(words) >= MIN_SHARED_WORDS), cov
+    partial = candidates & (cov >= minimum) & (shared_words(words) >= MIN_SHARED_WORDS)
+    if not partial.any():
+        partial = candidates & named_entity(words)
+    return partial, cov
+
+
+#: At most this many documents may hold, in their subject, Dutch title or names, every query word the index
+#: knows for them to answer a query whose other words the corpus lacks (a question is often asked twice, to
+#: two ministers).
+MAX_ENTITY_DOCS = 2
+
+
+def named_entity(words: list[Word]) -> np.ndarray:
+    """The documents that answer when the query's words the index knows name them and the other words are
+    found nowhere: "geestelijke gezondheid MIVB-medewerkers" (the only title with MIVB-medewerkers, the
+    corpus has neither other word), "flexi-jobs des aînés". Each known word must be in the document's
+    subject, Dutch title or names (a passing mention in the text is no name: "forêt de Soignes" stays
+    empty), and together they must be found in at most MAX_ENTITY_DOCS documents anywhere ("prolifération
+    des rats dans les parcs": parks are in 11 documents, two of them by their subject). A query of one known word
+    and one unknown word is judged that way too; one whose known words are common ("stationnement des
+    motos": 19 documents) is not."""
+    known = [w for w in words if w.df]
+    n = len(words[0].has) if words else 0
+    if not known or len(known) == len(words):
+        return np.zeros(n, dtype=bool)
+    holding = np.ones(n, dtype=bool)
+    named = np.ones(n, dtype=bool)
+    for w in known:
+        holding &= w.has
+        named &= w.share >= 1.0
+    if np.count_nonzero(holding) > MAX_ENTITY_DOCS:  # "parcs" is in 11 documents: a topic, not a name
+        return np.zeros(n, dtype=bool)
+    return named & holding

@@ -13,8 +13,6 @@ postings once for the coverage rule and the ranking alike.
 """
 from __future__ import annotations
 
-import math
-import re
 import time
 from dataclasses import dataclass, field
 
@@ -24,32 +22,31 @@ from whoosh import query as wq
 from whoosh.qparser import syntax
 
 from ..corpus.model import Document
-from ..index.analysis import LANGUAGES, analyze, fold, normalize
+from ..index.analysis import LANGUAGES
 from ..index.schema import DEFAULT_FIELD_WEIGHTS, document_from_payload
 from ..index.store import damaged_index, open_index
 
 from . import plan as P
-from .budget import UNBOUNDED, QueryTooCostly
+from .budget import UNBOUNDED
 from .collect import rank, sort_by_date
-from .coverage import MIN_SHARED_WORDS, MIN_SIMILAR_COVERAGE, Word, answers, coverage, familiarity, measure, \
-    shared_words, weigh
+from .coverage import answers
 from .execute import Executor
 from .limits import MAX_EXPANDED_TERMS, ExpansionCounter, check_multiterm_words, check_size, fuzzy_note
 from .query import QueryError, check_balanced, check_terms, error_text, make_parser, rewrite, validate
 from .spelling import MAX_CORRECTED_WORDS, Vocabulary
+from .understood import plan_query, rank_named_first
+from .bare_words import _apply, offer, read_words, suggest
 
 SORTS = ("relevance", "date", "-date", "answered", "-answered")
-#: Fields whose text snippets are drawn from, in order of preference.
-SNIPPET_FIELDS = ("question", "answer")
+#: Where snippets are drawn from, in order of preference: (document text, the index field that holds it).
+#: The Dutch texts come last: a Dutch query meets a bilingual question (the Chamber's) in its Dutch text.
+SNIPPET_SOURCES = (("question", "question"), ("answer", "answer"), ("question_nl", "body_nl"),
+                   ("answer_nl", "body_nl"))
+#: The index fields of those texts.
+SNIPPET_FIELDS = tuple(dict.fromkeys(field for _, field in SNIPPET_SOURCES))
 MARK_START, MARK_END = "\x02", "\x03"
 #: Documents listed by --closest when no document answers.
 CLOSEST = 3
-#: `similar` compares on this many of the text's most informative words (a question's subject and first
-#: paragraphs carry its topic; more words add noise and cost one postings walk each).
-KEY_WORDS = 25
-#: Characters of a free text read by `similar --text` (a long draft's topic is in its first pages).
-MAX_SIMILAR_TEXT = 20_000
-_WORD = re.compile(r"[^\W_](?:[\w'-]*[^\W_])?")
 
 
 @dataclass
@@ -79,6 +76,9 @@ class SearchResult:
     #: each word spelling correction changed, as typed (without punctuation), and what it searched instead
     corrections: list[tuple[str, str]] = field(default_factory=list)
     closest: list[Hit] = field(default_factory=list)  # with closest=True and no answer: the nearest
+    #: how the query's words were read besides its topic (search/understand.py: identifiers, dates, statuses,
+    #: type words), as understand.Reading; empty with exact=True
+    understood: list = field(default_factory=list)
 
 
 @dataclass
@@ -95,6 +95,8 @@ class Plan:
     closest: list = field(default_factory=list)  # [(docnum, coverage)] when nothing answers
     executor: Executor | None = None  # the executor that measured the words (its postings cache)
     words: list = field(default_factory=list)  # the bare words under the coverage rule (coverage.Word)
+    named: np.ndarray | None = None  # documents the query's identifiers name (search/understood.py): first
+    suggestions: dict = field(default_factory=dict)  # {typed: index word} for real words searched as typed
 
     @property
     def query(self):
@@ -110,23 +112,6 @@ def _flatten(group):
             yield from _flatten(node)
         else:
             yield node
-
-
-#: Punctuation around a typed word ("festivals," "«tram»" "(gratuits)"): not part of the word the user meant.
-_AROUND_WORD = re.compile(r"^[\W_]+|[\W_]+$")
-
-
-def _as_typed(text: str) -> str:
-    """A typed word without the punctuation around it, for notes and spelling correction; itself when
-    nothing else is left ("--")."""
-    return _AROUND_WORD.sub("", text) or text
-
-
-def _apply(text: str, corrections: dict[str, str]) -> str:
-    """The query text with each corrected word replaced where it stands as a whole word."""
-    for typed, replacement in corrections.items():
-        text = re.sub(r"(?<![\w-])%s(?![\w-])" % re.escape(typed), lambda m: replacement, text)
-    return text
 
 
 def _parse_error(e: Exception) -> QueryError:
@@ -179,9 +164,9 @@ class Engine:
             ix = open_index(index_dir)
             try:
                 return cls(ix, weights)
-            except FileNotFoundError:  # a commit in another process just removed the files of this view
-                if attempt == 19:
-                    raise
+            except FileNotFoundError as e:  # a commit in another process just removed the files of this view
+                if attempt == 19:  # still missing a second later: the table of contents names files not there
+                    raise damaged_index(index_dir, e) from None
                 time.sleep(0.05)
             except Exception as e:  # truncated or corrupted segment files
                 raise damaged_index(index_dir, e) from None
@@ -374,52 +359,6 @@ class Engine:
 
     # -- planning ------------------------------------------------------------------------------------
 
-    def _read_words(self, clauses, exact: bool, executor: Executor, budget=UNBOUNDED):
-        """Bare-word clauses as measured coverage Words, unknown words corrected or decompounded (unless
-        `exact`; at most MAX_CORRECTED_WORDS of them); returns (words, corrections as {typed: replacement},
-        how many unknown words were left uncorrected for that limit)."""
-        words, corrections, seen = [], {}, set()
-        tries = skipped = 0
-        typed_words = [self._word_text(node) for node, _ in clauses]
-        nodes = [self.node_of(q) for _, q in clauses]
-        for i in range(len(clauses) - 1):  # two typed words that the index holds as one ("fiets netwerk")
-            whole = self.vocabulary.joined(typed_words[i], typed_words[i + 1])
-            if whole:
-                terms = tuple(P.Term(f, t, self.weights.get(f, 1.0)) for f, t in whole)
-                nodes[i] = P.Or((nodes[i],) + terms)
-                nodes[i + 1] = P.Or((nodes[i + 1],) + terms)
-        for typed, node in zip(map(_as_typed, typed_words), nodes):
-            word = Word(typed, node)
-            measure(word, executor)
-            replacement = [word]
-            if not word.df and not exact:
-                tries += 1
-                if tries > MAX_CORRECTED_WORDS:
-                    skipped += 1
-                    fix = None
-                else:
-                    budget.check()
-                    fix = self.vocabulary.correct(typed)
-                if fix is not None:
-                    replacement = []
-                    for text in fix.words:
-                        wnode = self.word_node(text)
-                        heads = fix.heads.get(text)
-                        if heads:  # a compound head also meets the compounds it begins
-                            wnode = P.Or((wnode,) + tuple(P.Term(f, t, self.weights.get(f, 1.0)) for f, t in heads))
-                        w = Word(text, wnode, typed=typed)
-                        measure(w, executor)
-                        replacement.append(w)
-                    if fix.reported:
-                        corrections[typed] = " ".join(fix.words)
-            for w in replacement:
-                key = repr(w.node)
-                if key not in seen:  # a pasted paragraph repeats its words: each counts once
-                    seen.add(key)
-                    words.append(w)
-        weigh(words, self.doc_count)
-        return words, corrections, skipped
-
     def plan(self, text: str, filters: list | None = None, exact: bool = False, budget=None) -> Plan:
         """What to run for `text`: its plan node, and for two or more bare words the documents that answer
         under the coverage rule (search/coverage.py), with their coverage. `budget` (search/budget.py): the
@@ -443,7 +382,7 @@ class Engine:
             return Plan(_combine([self.node_of(q) for _, q in clauses] + filters), executor=executor)
         fixed = [self.node_of(q) for n, q in clauses if not self._is_bare_word(n)]
         bare = [(n, q) for n, q in clauses if self._is_bare_word(n)]
-        words, corrections, uncorrected = self._read_words(bare, exact, executor, budget)
+        words, corrections, uncorrected, suggestions = read_words(self, bare, exact, executor, budget)
         corrected = _apply(text, corrections) if corrections else None
         changed = list(corrections.items())
         note = None
@@ -452,7 +391,7 @@ class Engine:
                 % (MAX_CORRECTED_WORDS, uncorrected)
         if len(words) < 2:
             return Plan(_combine(fixed + [w.node for w in words] + filters), corrected=corrected,
-                        corrections=changed, note=note, executor=executor)
+                        corrections=changed, note=note, executor=executor, suggestions=suggestions)
         allowed = None
         if fixed or filters:
             allowed = executor.run(_combine(fixed + filters)).mask
@@ -463,70 +402,83 @@ class Engine:
             order = np.lexsort((candidates, -cov[candidates]))[:CLOSEST] if len(candidates) else []
             closest = [(int(candidates[i]), float(cov[candidates[i]])) for i in order]
             return Plan(None, corrected=corrected, corrections=changed, closest=closest, note=note,
-                        executor=executor)
+                        executor=executor, suggestions=suggestions)
         best = int(np.flatnonzero(docs)[np.argmax(cov[docs])])
         # as typed (a corrected word as the user typed it), each once
         dropped = list(dict.fromkeys(w.typed or w.text for w in words if not w.has[best]))
         return Plan(node, dropped=dropped, corrected=corrected, corrections=changed, docs=docs, coverage=cov,
-                    note=note, executor=executor, words=words)
+                    note=note, executor=executor, words=words, suggestions=suggestions)
 
     # -- searching -----------------------------------------------------------------------------------
 
-    def matches(self, text: str, filters: list | None = None, exact: bool = False, budget=None):
+    def matches(self, text: str, filters: list | None = None, exact: bool = False, budget=None, today=None):
         """(plan, bool mask of every document `search` would count for `text` and `filters`)."""
         if not (text or "").strip() and not filters:
             plan = Plan(P.Every(), executor=self.executor(budget))
         else:
-            plan = self.plan(text or "", filters, exact, budget)
-        if plan.node is None:
-            return plan, np.zeros(self.doc_count, dtype=bool)
-        result = plan.executor.run(plan.node)
-        mask = result.mask if plan.docs is None else result.mask & plan.docs
+            plan, _ = plan_query(self, text or "", filters, exact, budget, today)
+        mask = np.zeros(self.doc_count, dtype=bool)
+        if plan.node is not None:
+            result = plan.executor.run(plan.node)
+            mask = result.mask if plan.docs is None else result.mask & plan.docs
+        if plan.named is not None:
+            mask = mask | plan.named
         return plan, mask
 
     def search(self, text: str, *, limit: int = 10, offset: int = 0, sort: str = "relevance",
                filters: list | None = None, snippets: bool = True, exact: bool = False,
-               closest: bool = False, budget=None, explain: bool = False) -> SearchResult:
-        """Ranked hits for `text`. `exact` turns spelling correction off; `closest` lists the nearest
-        documents when the coverage rule leaves no answer; `explain` attaches to each hit the parts of its
-        score (search/explain.py)."""
+               closest: bool = False, budget=None, explain: bool = False, today=None) -> SearchResult:
+        """Ranked hits for `text`. `exact` reads the query as typed: no spelling correction, and none of
+        search/understand.py's readings (identifiers, dates and statuses in words, type words); `closest`
+        lists the nearest documents when the coverage rule leaves no answer; `explain` attaches to each hit
+        the parts of its score (search/explain.py); `today`: the date relative dates in words resolve
+        against (default: search.understand.today())."""
         if sort not in SORTS:
             raise QueryError("unknown sort %r (%s)" % (sort, ", ".join(SORTS)))
-        plan = self.plan(text, filters, exact, budget)
+        plan, understood = plan_query(self, text, filters, exact, budget, today)
+        readings = list(understood.readings) if understood else []
         note = plan.note or fuzzy_note(text)
-        if plan.node is None:
+        named = plan.named if plan.named is not None and plan.named.any() else None
+        if plan.node is None and named is None:
             near = []
             if closest and plan.closest:
                 near = [self._stored_hit(i, docnum, cov) for i, (docnum, cov) in enumerate(plan.closest, 1)]
-            suggestion = self.suggest(text, budget) if exact else None
+            suggestion = suggest(self, text, budget) if exact else offer(self, text, plan, filters, budget)
             return SearchResult(text, 0, [], note=note, corrected=plan.corrected, corrections=plan.corrections,
-                                closest=near, suggestion=suggestion)
-        result = plan.executor.run(plan.node)
-        mask = result.mask if plan.docs is None else result.mask & plan.docs
+                                closest=near, suggestion=suggestion, understood=readings)
+        if plan.node is not None:
+            result = plan.executor.run(plan.node)
+            mask = result.mask if plan.docs is None else result.mask & plan.docs
+            scores = result.scores if plan.coverage is None else result.scores * plan.coverage
+        else:
+            mask = np.zeros(self.doc_count, dtype=bool)
+            scores = np.zeros(self.doc_count, dtype=np.float64)
+        if named is not None:
+            scores = rank_named_first(scores, mask, named)
+            mask = mask | named
         total = int(np.count_nonzero(mask))
         want = offset + limit
         days = self.view.days("date_received")
         if sort == "relevance":
-            scores = result.scores if plan.coverage is None else result.scores * plan.coverage
             page = rank(mask, scores, days, want)[offset:want]
             scored = [(d, float(scores[d])) for d in page]
         else:
             column = days if sort in ("date", "-date") else self.view.days("date_answered")
             page = sort_by_date(mask, column, newest_first=sort.startswith("-"), want=want)[offset:want]
             scored = [(d, None) for d in page]
-        terms = self.snippet_terms(plan.node) if snippets else None
+        terms = self.snippet_terms(plan.node) if snippets and plan.node is not None else {}
         self._prefetch_stored([d for d, _ in scored])
         hits = []
         for i, (docnum, score) in enumerate(scored, start=offset + 1):
             doc = self.document(docnum)
             hits.append(Hit(i, score, doc, self._window_snippets(doc, terms) if snippets else [], docnum))
-        if explain and sort == "relevance":
+        if explain and sort == "relevance" and plan.node is not None:
             from .explain import explain as explain_hit
             for hit in hits:
                 hit.explanation = explain_hit(self, plan, hit.docnum)
-        suggestion = self.suggest(text, budget) if total == 0 and exact else None
+        suggestion = None if total else suggest(self, text, budget) if exact else offer(self, text, plan, filters, budget)
         return SearchResult(text, total, hits, dropped=plan.dropped, suggestion=suggestion, note=note,
-                            corrected=plan.corrected, corrections=plan.corrections)
+                            corrected=plan.corrected, corrections=plan.corrections, understood=readings)
 
     def snippet_terms(self, node: P.Node, fieldnames=SNIPPET_FIELDS) -> dict:
         """{field: the indexed terms the plan asks for there}, expansions as the index words they stand
@@ -541,14 +493,14 @@ class Engine:
         """Snippets from the densest window of query words of each field (search/snippets.py)."""
         from .snippets import best_snippet
         out = []
-        for name in SNIPPET_FIELDS:
-            if len(out) >= top or not terms.get(name):
+        for name, field in SNIPPET_SOURCES:
+            if len(out) >= top or not terms.get(field):
                 continue
-            snippet = best_snippet(getattr(doc, name), self.schema[name].language, terms[name])
+            snippet = best_snippet(getattr(doc, name), self.schema[field].language, terms[field])
             if snippet:
                 out.append(snippet)
         if not out:
-            lead = " ".join((doc.question or "").split())
+            lead = " ".join((doc.question or doc.question_nl or "").split())
             out.append(lead[:200] + ("…" if len(lead) > 200 else ""))
         return out
 
@@ -569,38 +521,6 @@ class Engine:
         """Ordinal of the reception date (0: none), to break score ties newest first."""
         return int(self.view.days("date_received")[docnum])
 
-    def suggest(self, text: str, budget=None) -> str | None:
-        """With --exact: the query with its unknown words replaced by the index's closest spellings (the
-        first MAX_CORRECTED_WORDS unknown words), offered only if that query finds something ("did you
-        mean")."""
-        budget = budget or UNBOUNDED
-        changed = False
-        tries = 0
-
-        def fix(m):
-            nonlocal changed, tries
-            word = m.group()
-            if tries >= MAX_CORRECTED_WORDS or self.vocabulary.known(fold(word)):
-                return word
-            tries += 1
-            budget.check()
-            candidate = self.vocabulary.closest(fold(word))
-            if not candidate:
-                return word
-            changed = True
-            return candidate
-
-        suggestion = re.sub(r"(?<![\w:])[^\W\d_]+(?![\w:])", fix, text)
-        if not changed:
-            return None
-        try:
-            plan, mask = self.matches(suggestion, exact=True, budget=budget)
-        except QueryTooCostly:
-            raise
-        except QueryError:
-            return None
-        return suggestion if mask.any() else None
-
     def explain(self, text: str, doc_id: str, filters: list | None = None, exact: bool = False, budget=None):
         """Why the document `doc_id` (id or official code) scores what it scores for `text`
         (search.explain.Explanation), or None when it does not match."""
@@ -611,20 +531,27 @@ class Engine:
             return None
         return explain_hit(self, plan, docnum)
 
+    #: The fields that name one document: its id, its official code (Weblex's moncode), its official
+    #: identifier (the Chamber's URI).
+    KEY_FIELDS = ("id", "moncode", "official_id")
+
     def docnum_of(self, doc_id: str) -> int | None:
-        """The document number of an id or official code in this view, or None."""
-        for fieldname in ("id", "moncode"):
+        """The document number of an id, official code or official identifier in this view, or of the document
+        another official reference names (the Chamber's key alone: corpus.assembly.document_id_of); None."""
+        for fieldname in self.KEY_FIELDS:
             docnum = self.source.document_number(fieldname, doc_id)
             if docnum is not None:
                 return docnum
-        return None
+        from ..corpus.assembly import document_id_of
+        named = document_id_of(doc_id)
+        return self.source.document_number("id", named) if named and named != doc_id else None
 
     # -- documents ---------------------------------------------------------------------------------
 
     def get(self, doc_id: str) -> Document | None:
-        """A document by id, or by official code (moncode)."""
-        stored = self.source.stored_fields("id", doc_id) or self.source.stored_fields("moncode", doc_id)
-        return document_from_payload(stored["payload"]) if stored else None
+        """A document by id, official code (moncode), official identifier or another official reference."""
+        docnum = self.docnum_of(doc_id) if doc_id else None
+        return self.document(docnum) if docnum is not None else None
 
     def similar(self, doc_id: str, limit: int = 10, budget=None) -> list[Hit]:
         """Questions most like this one ("has this been asked before?"), excluding itself; only those
@@ -632,75 +559,17 @@ class Engine:
         doc = self.get(doc_id)
         if doc is None:
             raise KeyError(doc_id)
-        # The subject names the topic: its words count three times among the question's.
-        text = "\n".join(t for t in (doc.subject, doc.subject, doc.subject, doc.question) if t)
+        # The subject names the topic: its words count three times among the question's — unless it is only
+        # the question's first sentence (a derived title), which the question holds already.
+        subject = () if doc.title_derived else (doc.subject,) * 3
+        text = "\n".join(t for t in (*subject, doc.question or doc.question_nl) if t)
         return self.similar_text(text, limit=limit, exclude=doc.id, budget=budget)
 
     def similar_text(self, text: str, limit: int = 10, exclude: str | None = None, budget=None) -> list[Hit]:
-        """Existing questions closest to a free text (a draft question), best first, scored by the share
-        of the text's key words they cover (search/coverage.py); none under MIN_SIMILAR_COVERAGE.
-        `budget` as for search()."""
-        budget = budget or UNBOUNDED
-        executor = self.executor(budget)
-        terms = self._text_terms(text, budget)
-        # A text mostly unknown to the index (gibberish, another language) is judged on all its words, not on
-        # the few the index knows: its coverage is scaled down (search/coverage.py, familiarity).
-        scale = familiarity(sum(c for _, c, df in terms if df), sum(c for _, c, df in terms if not df))
-        if scale < MIN_SIMILAR_COVERAGE:
-            return []
-        # Excluding a document of the index: its own words (df 1) can meet no other document.
-        words = self._key_words(terms, executor, min_df=2 if exclude else 1)
-        if not words:
-            return []
-        cov = coverage(words) * scale
-        close = (cov >= MIN_SIMILAR_COVERAGE) & (shared_words(words) >= MIN_SHARED_WORDS)
-        if exclude is not None:
-            own = self.source.document_number("id", exclude)
-            if own is not None:
-                close[own] = False
-        order = rank(close, np.round(cov, 6), self.view.days("date_received"), limit)
-        self._prefetch_stored(order)
-        hits = [self._stored_hit(i, d, round(float(cov[d]), 4)) for i, d in enumerate(order, 1)]
-        if hits:  # each with the passage of its question (else answer) densest in the text's key words
-            snippet_terms = self.snippet_terms(P.Or(tuple(w.node for w in words)))
-            for hit in hits:
-                hit.snippets = self._window_snippets(hit.doc, snippet_terms, top=1)
-        return hits
+        """Existing questions closest to a free text (a draft question), best first (search/similar.py)."""
+        from .similar import similar_text
+        return similar_text(self, text, limit=limit, exclude=exclude, budget=budget)
 
     def _text_terms(self, text: str, budget=UNBOUNDED) -> list[tuple[str, int, int]]:
-        """(word, occurrences, documents holding it) of each distinct word of a free text that may be a key
-        word: one term of the exact form, no stopword (a document frequency of 0: unknown to the index)."""
-        text = normalize(text or "")[:MAX_SIMILAR_TEXT]
-        counts: dict[str, int] = {}
-        for m in _WORD.finditer(text):
-            word = m.group().lower()
-            counts[word] = counts.get(word, 0) + 1
-        out = []
-        for i, (word, count) in enumerate(counts.items()):
-            if not i % 64:
-                budget.check()
-            terms = analyze(word, "exact")
-            if len(terms) == 1 and not self._is_stop_text(word):
-                out.append((word, count, self.vocabulary.frequency(terms[0])))
-        return out
-
-    def _key_words(self, terms, executor: Executor, min_df: int = 1) -> list[Word]:
-        """The KEY_WORDS most informative words of a text (occurrences × idf of the exact form), as
-        measured Words; `terms` is the text's _text_terms (or the text itself)."""
-        if isinstance(terms, str):
-            terms = self._text_terms(terms)
-        n = self.doc_count
-        ranked = []
-        for word, count, df in terms:
-            if df >= min_df:  # a word in every document ranks last (log 1 = 0) but still counts
-                ranked.append((-count * math.log(n / df), word))
-        words = []
-        chosen = [word for _, word in sorted(ranked)[:KEY_WORDS]]
-        self.prefetch([self.word_node(word) for word in chosen])
-        for word in chosen:
-            w = Word(word, self.word_node(word))
-            measure(w, executor)
-            if w.df:
-                words.append(w)
-        weigh(words, n)
-        return words
+        from .similar import text_terms
+        return text_terms(self, text, budget)

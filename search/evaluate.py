@@ -1,7 +1,9 @@
 """Judged queries: how well search answers them (pass/fail within a rank, per kind, MRR).
 
 A judgments file has one JSON object per line: {"id", "kind", "q", "expect", "max_rank"?}; `expect` lists
-acceptable documents by official code (moncode) or document id, and null means "no result" is right.
+acceptable documents by document id, official code (moncode) or official identifier (the Chamber's
+http://data.dekamer.be/v0/qrva/… URI, or its key alone: any reference an assembly resolves to a document,
+corpus.assembly.document_id_of), and null means "no result" is right.
 """
 from __future__ import annotations
 
@@ -67,6 +69,19 @@ def load_judgments(path) -> list[dict]:
     return cases
 
 
+def accepted(expect: list[str]) -> set[str]:
+    """The names under which a hit is one of the expected documents: each as given, and the document id an
+    official reference names."""
+    from ..corpus.assembly import document_id_of
+    return set(expect) | {doc_id for doc_id in map(document_id_of, expect) if doc_id}
+
+
+def matches(doc, want: set[str]) -> bool:
+    """Whether a hit's document is one of `want` (accepted's names); the document may be another engine's
+    (bench/: an id and a moncode only)."""
+    return doc.id in want or doc.moncode in want or getattr(doc, "official_id", None) in want
+
+
 def evaluate(engine, cases: list[dict], limit: int = 10) -> EvalReport:
     report = EvalReport()
     for case in cases:
@@ -83,8 +98,8 @@ def evaluate(engine, cases: list[dict], limit: int = 10) -> EvalReport:
         if expect is None:
             passed = error is None and not hits
         else:
-            want = set(expect)
-            rank = next((i for i, h in enumerate(hits, 1) if h.doc.moncode in want or h.doc.id in want), None)
+            want = accepted(expect)
+            rank = next((i for i, h in enumerate(hits, 1) if matches(h.doc, want)), None)
             passed = rank is not None and rank <= max_rank
         report.cases.append(CaseResult(case["id"], case.get("kind", "?"), case["q"], expect, max_rank, rank, total,
                                        top[:3], passed, error))

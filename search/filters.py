@@ -12,8 +12,8 @@ from whoosh import query as wq
 from ..index.analysis import analyze
 
 #: Spellings of --status offered on the command line; what each stands for is the query language's
-#: `statut:` table (one table for both).
-STATUS_CHOICES = ("answered", "unanswered", "repondu", "sans-reponse")
+#: `statut:` table (one table for both). unknown: the source says nothing of answers (the Chamber's data).
+STATUS_CHOICES = ("answered", "unanswered", "unknown", "repondu", "sans-reponse")
 
 
 def date_filter(since: dt.date | None, until: dt.date | None, field: str = "date_received"):
@@ -48,6 +48,8 @@ class SearchFilters:
     answered_until: dt.date | None = None
     type: str | None = None  # written_question, oral_question… (not on the CLI; the web page's facet)
     legislature: str | None = None  # 2019-2024 (not on the CLI; the web page's facet)
+    session: str | None = None  # 25/26 (read from the words "session 2025-2026": search/understand.py)
+    assembly: str | None = None  # an assembly's code (PRB, CHAMBER), or a name it goes by (corpus.assembly)
 
     def queries(self) -> list:
         """The whoosh queries to AND with the words (empty when nothing is restricted)."""
@@ -61,6 +63,11 @@ class SearchFilters:
             out.append(wq.Term("type", self.type))
         if self.legislature:
             out.append(wq.Term("legislature", self.legislature))
+        if self.session:
+            out.append(wq.Term("session", self.session))
+        if self.assembly:
+            from ..corpus.assembly import assembly_code
+            out.append(wq.Term("assembly", assembly_code(self.assembly)))
         return [q for q in out if q is not None]
 
     def __bool__(self) -> bool:
@@ -94,5 +101,8 @@ class SearchFilters:
                 value = value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
             elif key == "status" and value not in STATUS_CHOICES:
                 raise ValueError("filter status: %r is not one of %s" % (value, ", ".join(STATUS_CHOICES)))
+            elif key == "assembly":
+                from ..corpus.assembly import assembly_code
+                value = assembly_code(value)  # ValueError naming the assemblies
             values[key] = value
         return cls(**values)

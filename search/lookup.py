@@ -1,11 +1,14 @@
 """Finding one document from what a person has at hand: its id in any case, its official code, its
-official page URL (…/weblex-quest-det/?moncode=170312&base=1), or its question number with the legislature."""
+official page URL (…/weblex-quest-det/?moncode=170312&base=1) or identifier (the Chamber's
+http://data.dekamer.be/v0/qrva/… or its key alone), or its question number with the legislature. Which
+references name which document is each assembly's to say (corpus.assembly.document_id_of)."""
 from __future__ import annotations
 
 import re
 import urllib.parse
 
 from ..corpus.model import Document, normalize_legislature
+from .identify import id_from_link, id_spellings
 from .links import official_hosts
 
 #: At most this many candidates are listed for an ambiguous question number.
@@ -20,26 +23,19 @@ class LookupError_(LookupError):
         self.candidates = candidates or []
 
 
-def _id_spellings(text: str) -> list[str]:
-    """An id as typed, upper-cased (prb-1-170312), and with upper-case assembly and lower-case type code
-    (prb-2019-2024-QE-12 → PRB-2019-2024-qe-12)."""
-    out = [text, text.upper()]
-    head, _, rest = text.partition("-")
-    if rest:
-        out.append(head.upper() + "-" + rest.lower())
-    return list(dict.fromkeys(out))
-
-
 def _from_url(engine, url: str) -> Document | None:
-    parts = urllib.parse.urlsplit(url)
+    try:
+        parts = urllib.parse.urlsplit(url)
+    except ValueError:
+        raise LookupError_("not a URL: %s" % url[:100]) from None
     if (parts.hostname or "").lower() not in official_hosts():
         raise LookupError_("not an official page of the Parliament: %s" % parts.hostname)
-    params = urllib.parse.parse_qs(parts.query)
-    moncode = (params.get("moncode") or [""])[0].strip()
-    base = (params.get("base") or ["1"])[0].strip() or "1"
-    if not moncode.isdigit() or not base.isdigit():
-        raise LookupError_("the URL names no question (no moncode=NUMBER)")
-    return engine.get("PRB-%s-%s" % (base, moncode)) or engine.get(moncode)
+    doc_id = id_from_link(url)  # each assembly reads its own references (Assembly.document_id_of)
+    if doc_id is None:
+        raise LookupError_("the URL names no question (no moncode=NUMBER, nor an identifier of the Chamber's "
+                           "written questions)")
+    moncode = (urllib.parse.parse_qs(parts.query).get("moncode") or [""])[0].strip()
+    return engine.get(doc_id) or (engine.get(moncode) if moncode else None)
 
 
 def by_number(engine, number: int, legislature: str | None = None) -> list[Document]:
@@ -65,7 +61,7 @@ def resolve(engine, text: str, legislature: str | None = None) -> Document:
             raise LookupError_("no document for that URL in the index")
         return doc
     if legislature is None:
-        for spelling in _id_spellings(text):
+        for spelling in id_spellings(text):  # engine.get also takes an official identifier or its key
             doc = engine.get(spelling)
             if doc is not None:
                 return doc

@@ -5,6 +5,9 @@ A command asks `render_hits`, `render_document` or `render_stats` for a format b
 terminal (`text`, `line`, `csv`, `tsv`) goes through `safe()`, whatever the command and the colour setting:
 document text and identifiers come from input files and the network. JSON carries the text exactly, with
 control characters escaped by JSON.
+
+Size (~430 lines): the six formats of hits, documents and counts, and the helpers every one of them shares
+(what a hit says of its assembly and of what its source lacks); splitting them would split the registry.
 """
 from __future__ import annotations
 
@@ -33,10 +36,11 @@ _UNSAFE_KEEP_MARKS = re.compile("[\x00\x01\x04-\x08\x0b-\x1f\x7f-\x9f\u061c\u200
 #: Characters escaped in JSON output (the decoded value is unchanged; the raw bytes are inert).
 _JSON_ESCAPE = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
 
-#: Stable keys of a hit in --json / --jsonl output.
+#: Stable keys of a hit in --json / --jsonl output (assembly: its code; official_id: the identifier the
+#: assembly publishes it under when that is not its moncode; title_derived: the titles are its first sentence).
 HIT_KEYS = ("rank", "id", "moncode", "number", "title", "subject", "title_nl", "author", "minister", "portfolio",
             "legislature", "session", "type", "date_received", "date_published", "date_answered", "status",
-            "score", "snippet", "url")
+            "score", "snippet", "url", "assembly", "official_id", "title_derived")
 
 
 def safe(text: str | None) -> str:
@@ -69,6 +73,7 @@ def result_dict(result: SearchResult) -> dict:
         "suggestion": result.suggestion,
         "note": result.note,
         "corrected": result.corrected,
+        "understood": [r.to_dict() for r in result.understood],
         "hits": [hit_dict(h) for h in result.hits],
         **({"closest": [hit_dict(h) for h in result.closest]} if result.closest else {}),
     }
@@ -100,11 +105,34 @@ class Style:
         return text.replace(MARK_START, on).replace(MARK_END, "\x1b[0m")
 
 
+def assembly_name(code: str | None) -> str:
+    """How hits and counts name an assembly ("Brussels Parliament", "Chamber"); its code when parlsearch does
+    not know it (ARCCC, the Common Community Commission, whose questions the Brussels site also serves)."""
+    from ..corpus.assembly import DEFAULT_ASSEMBLY, get_assembly
+    try:
+        return get_assembly(code or DEFAULT_ASSEMBLY).short_name
+    except KeyError:
+        return code or DEFAULT_ASSEMBLY
+
+
+#: What the status of a document with no answer in its source reads as (corpus.assembly.UNKNOWN).
+UNKNOWN_STATUS_TEXT = "no answer in the source data"
+#: The mark of a title derived from the text (the source has none).
+DERIVED_TITLE_MARK = "(first sentence; the source has no title)"
+
+
+def title_text(doc: Document, style: Style, subject: bool = True) -> str:
+    """The document's subject (or title) in bold, marked when it was derived from its first sentence."""
+    title = style(safe(doc.subject or doc.title) if subject else safe(doc.title), bold=True)
+    return title + (" " + style(DERIVED_TITLE_MARK, dim=True) if doc.title_derived else "")
+
+
 def meta_line(doc: Document, style: Style) -> str:
-    who = safe(doc.author) or "?"
-    if doc.minister:
-        who += " → " + safe(doc.minister)
-    parts = [who]
+    if doc.author or doc.minister:
+        who = (safe(doc.author) or "?") + (" → " + safe(doc.minister) if doc.minister else "")
+    else:
+        who = style("no author or minister in the source data", dim=True)
+    parts = [safe(assembly_name(doc.assembly)), who]
     if doc.date_received:
         parts.append("received %s" % doc.date_received.isoformat())
     if doc.date_answered:
@@ -112,7 +140,12 @@ def meta_line(doc: Document, style: Style) -> str:
             parts.append("answered %s" % doc.date_answered.isoformat())
         else:
             parts.append("answer dated %s (no text yet)" % doc.date_answered.isoformat())
-    parts.append(style(safe(doc.status), fg="green" if doc.status == "answered" else "yellow"))
+    if not (doc.date_received or doc.date_answered or doc.date_published):
+        parts.append(style("undated", dim=True) + (" (session %s)" % safe(doc.session) if doc.session else ""))
+    if doc.status == "unknown":
+        parts.append(style(UNKNOWN_STATUS_TEXT, dim=True))
+    else:
+        parts.append(style(safe(doc.status), fg="green" if doc.status == "answered" else "yellow"))
     parts.append(style(safe(doc.id), fg="cyan"))
     return " · ".join(parts)
 
@@ -124,8 +157,7 @@ def text_hits(result: SearchResult, style: Style, offset: int = 0, similar_to: s
     for hit in result.hits:
         doc = hit.doc
         share = style("  (covers %d%% of the key words)" % round(100 * hit.score), dim=True) if similar_to else ""
-        lines.append("%s %s%s" % (style("%2d." % hit.rank, dim=True), style(safe(doc.subject or doc.title), bold=True),
-                                  share))
+        lines.append("%s %s%s" % (style("%2d." % hit.rank, dim=True), title_text(doc, style), share))
         lines.append("    " + meta_line(doc, style))
         url = official_url(doc.url)
         if url:  # the official page, a terminal hyperlink on terminals (search/links.py)
@@ -134,7 +166,7 @@ def text_hits(result: SearchResult, style: Style, offset: int = 0, similar_to: s
             lines.append("    " + style.marked(" ".join(snippet.split())))
         lines.append("")
     if result.closest:
-        lines.append("no result; closest:")
+        lines.append("no result — nearest:")
         for hit in result.closest:  # as --format line gives them: date, id, author → minister, subject
             lines.append("%s %s  %s" % (style("%2d." % hit.rank, dim=True), line_hit(hit, style),
                                         style("(covers %d%% of the query)" % round(100 * hit.score), dim=True)))
@@ -167,23 +199,54 @@ def summary_line(result: SearchResult, offset: int = 0) -> str:
             text += " (none shown: --limit 0; --count prints the number alone)"
     if result.dropped:
         text += " (relaxed: dropped %s)" % ", ".join('"%s"' % safe(w) for w in result.dropped)
+    notices = []
+    if result.understood:
+        notices.append("read as: " + ", ".join(reading_text(r) for r in result.understood))
+    if result.corrections:  # only the words changed: a pasted paragraph is not echoed back
+        notices.append("searched " + ", ".join('"%s" as "%s"' % (safe(typed), safe(searched))
+                                               for typed, searched in result.corrections))
+    if notices:
+        text += " (%s; --exact searches the words as typed)" % "; ".join(notices)
     if result.suggestion:
         text += '. Did you mean: %s' % safe(result.suggestion)
     return text
 
 
+def reading_text(reading) -> str:
+    """One reading of search/understand.py for people: its meaning, or the words it ignored."""
+    if reading.meaning.startswith("ignored"):
+        return '"%s" %s' % (safe(reading.typed), safe(reading.meaning))
+    return safe(reading.meaning)
+
+
+def missing_fields(doc: Document) -> list[str]:
+    """What a reader of the document would look for and its source does not give (title, author, minister,
+    dates, answer), in that order: shown as missing rather than left out."""
+    out = ["title"] if doc.title_derived or not doc.title else []
+    out += [name for name, value in (("author", doc.author), ("minister", doc.minister),
+                                     ("date received", doc.date_received)) if not value]
+    if doc.status == "unknown":
+        out.append("answer")
+    return out
+
+
 def text_document(doc: Document, style: Style) -> list[str]:
-    lines = [style(safe(doc.title), bold=True)]
+    lines = [title_text(doc, style, subject=False)]
     if doc.title_nl:
         lines.append(safe(doc.title_nl))
     lines.append(meta_line(doc, style))
     lines = style.wrap(lines)
+    from ..corpus.assembly import describe_identifier
     from ..corpus.model import type_label
     from ..corpus.reader import describe_source
-    facts = [("Legislature", doc.legislature), ("Session", doc.session), ("Type", type_label(doc)),
-             ("Official code", doc.moncode), ("Recipient", doc.recipient),
+    parts = describe_identifier(doc.assembly, doc.official_id)
+    missing = missing_fields(doc)
+    facts = [("Assembly", assembly_name(doc.assembly)), ("Legislature", doc.legislature),
+             ("Session", doc.session), ("Type", type_label(doc)), ("Official code", doc.moncode),
+             ("Official id", doc.official_id), ("Published as", parts), ("Recipient", doc.recipient),
              ("Published", doc.date_published and doc.date_published.isoformat()), ("URL", doc.url),
-             ("Report", doc.report_url), ("Source", describe_source(doc.source))]
+             ("Report", doc.report_url), ("Source", describe_source(doc.source)),
+             ("Not in source", ", ".join(missing) if missing else None)]
     for label, value in facts:
         if value not in (None, ""):
             lines += style.wrap(["%-14s %s" % (label + ":", safe(str(value)))], indent=15)  # under the value
@@ -192,13 +255,16 @@ def text_document(doc: Document, style: Style) -> list[str]:
         if text:
             lines += ["", style(label, bold=True, underline=True)] + style.wrap(safe(text).split("\n"))
     if not doc.answer:
-        lines += ["", style("(no answer yet)", dim=True)]
+        lines += ["", style("(%s)" % (UNKNOWN_STATUS_TEXT if doc.status == "unknown" else "no answer yet"),
+                            dim=True)]
     return lines
 
 
 def text_stats(stats: dict, style: Style, top: int = 10) -> list[str]:
     lines = ["%s in %s" % (plural(stats["documents"], "document"), safe(str(stats.get("index", ""))))]
     for key, label in STATS_BREAKDOWNS:
+        if key not in stats:  # a breakdown the counts do not hold (stats of an earlier version)
+            continue
         rows = list(stats[key].items())
         lines += ["", style(label + ":", bold=True)]
         for name, count in rows[:top]:
@@ -210,11 +276,11 @@ def text_stats(stats: dict, style: Style, top: int = 10) -> list[str]:
 
 #: The breakdowns of `stats`, in display order: key in the stats dict, label.
 STATS_BREAKDOWNS = (("by_status", "By status"), ("by_year", "By year (received)"),
-                    ("by_minister", "By minister"), ("by_author", "By author"))
+                    ("by_minister", "By minister"), ("by_author", "By author"), ("by_assembly", "By assembly"))
 
 #: Columns of a hit in --csv / --tsv output (one hit a row, after a header row).
 CSV_COLUMNS = ("id", "moncode", "number", "date_received", "date_answered", "author", "minister", "status",
-               "subject", "url", "score")
+               "subject", "url", "score", "assembly", "official_id")
 #: Columns of `stats` in --csv / --tsv output: which breakdown, its value, how many documents.
 STATS_COLUMNS = ("breakdown", "value", "count")
 
@@ -255,20 +321,23 @@ def _doc_hit(doc: Document) -> Hit:
 def _stats_rows(stats: dict, top: int | None = None) -> list[list[str]]:
     rows = [["documents", "", str(stats["documents"])]]
     for key, _ in STATS_BREAKDOWNS:
-        for name, count in list(stats[key].items())[:top]:
+        for name, count in list(stats.get(key, {}).items())[:top]:
             rows.append([key[3:], _cell(name), str(count)])
     return rows
 
 
 def line_hit(hit: Hit, style: Style) -> str:
-    """One hit on one line, like `git log --oneline`: date, id, author → minister, subject."""
+    """One hit on one line, like `git log --oneline`: date, id, author → minister, subject (a derived one
+    after "(first sentence)")."""
     doc = hit.doc
     date = doc.date_received.isoformat() if doc.date_received else "----------"
     who = safe(doc.author) or "?"
     if doc.minister:
         who += " → " + safe(doc.minister)
-    return "%s %s %s: %s" % (style(date, dim=True), style(safe(doc.id), fg="cyan"), who,
-                             safe(doc.subject or doc.title))
+    subject = safe(doc.subject or doc.title)
+    if doc.title_derived:
+        subject = style("(first sentence)", dim=True) + " " + subject
+    return "%s %s %s: %s" % (style(date, dim=True), style(safe(doc.id), fg="cyan"), who, subject)
 
 
 def _lines(lines: list[str]) -> str:

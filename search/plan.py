@@ -15,6 +15,8 @@ whoosh's own matchers):
 * ``Or``: the sum of the scores of the children a document matches.
 * ``AndNot``: the positive side's score, for documents not matching the negative side.
 * ``AndMaybe``: the required side's score, plus the optional side's where it matches.
+* (whoosh's ``Require``, `a REQUIRE b`: the documents matching both, scored by `a` alone, as whoosh
+  documents it — its 2.7.4 matcher runs an AndNot instead — is planned as ``AndNot(a, Not(b))``.)
 * ``Not`` (alone): every other live document, score 1.0.
 * ``Phrase``: the words' term scores summed, for documents where the words stand at their offsets (up
   to `slop` positions of slack), times the boost.
@@ -190,6 +192,8 @@ def from_whoosh(q, schema) -> Node:
             return AndNot(convert(q.a), convert(q.b), boost)
         if isinstance(q, wq.AndMaybe):
             return AndMaybe(convert(q.a), convert(q.b), boost)
+        if isinstance(q, wq.Require):  # a REQUIRE b: both, scored by a alone (whoosh's Require)
+            return AndNot(convert(q.a), Not(convert(q.b)), boost)
         if isinstance(q, wq.Not):
             return Not(convert(q.query), boost)
         if isinstance(q, wq.ConstantScoreQuery):

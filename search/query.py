@@ -49,10 +49,12 @@ FIELD_ALIASES = {
     "portfolio": ["portefeuille", "competence", "compétence"],
     "id": [],
     "moncode": ["code"],
+    "assembly": ["assemblee", "assemblée"],
 }
 #: What the error message for an unknown field lists.
 KNOWN_FIELDS = ("titre/title, question, reponse/answer, auteur/author, ministre/minister, numero/number, "
-                "session, legislature, statut/status, langue/lang, type, date, titel (Dutch title), id, code")
+                "session, legislature, statut/status, langue/lang, type, date, titel (Dutch title), id, code, "
+                "assemblee/assembly")
 
 _STATUS_VALUES = {
     "answered": "answered", "repondu": "answered", "répondu": "answered", "repondue": "answered",
@@ -60,6 +62,7 @@ _STATUS_VALUES = {
     "unanswered": "unanswered", "sans-reponse": "unanswered", "sans-réponse": "unanswered",
     "non-repondu": "unanswered", "pending": "unanswered", "en-attente": "unanswered",
     "onbeantwoord": "unanswered",
+    "unknown": "unknown", "inconnu": "unknown", "onbekend": "unknown",
 }
 _TYPE_VALUES = {
     "written": "written_question", "ecrite": "written_question", "écrite": "written_question",
@@ -73,7 +76,8 @@ _DATE_FIELD_NAMES = "|".join(re.escape(n) for n in ["date_received", "date_answe
                              + FIELD_ALIASES["date_received"] + FIELD_ALIASES["date_answered"])
 _DATE_RANGE = re.compile(r"\b(%s):(%s)\.\.(%s)?(?=\s|\)|$)" % (_DATE_FIELD_NAMES, _DATE, _DATE))
 _DATE_OPEN_START = re.compile(r"\b(%s):\.\.(%s)(?=\s|\)|$)" % (_DATE_FIELD_NAMES, _DATE))
-_KEYWORD_VALUE = re.compile(r"\b(statut|status|type|legislature|législature|session|langue|lang|language):"
+_KEYWORD_VALUE = re.compile(r"\b(statut|status|type|legislature|législature|session|langue|lang|language|"
+                            r"assembly|assemblee|assemblée):"
                             r"(\"[^\"]*\"|[^\s()]+)", re.IGNORECASE)
 
 
@@ -89,6 +93,12 @@ def _normalize_value(field: str, value: str) -> str:
         return normalize_legislature(raw) or raw
     if field == "session":
         return normalize_session(raw) or raw
+    if field in ("assembly", "assemblee", "assemblée"):
+        from ..corpus.assembly import assembly_code
+        try:
+            return assembly_code(raw)  # "chamber", "Kamer" → CHAMBER: the value the index holds
+        except ValueError as e:
+            raise QueryError(str(e)) from None
     return key
 
 

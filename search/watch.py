@@ -138,7 +138,7 @@ def _toml_string(value: str) -> str:
 def dump_watches(watches: list[Watch]) -> str:
     lines = ["# Saved searches of parlsearch: `parlsearch watch add/remove` rewrite this file (comments are",
              "# not kept). One table per search: query, then optional filters (since, until, author, minister,",
-             "# status, answered_since, answered_until). Dates are written as TOML dates: 2026-01-31.", ""]
+             "# status, answered_since, answered_until, assembly). Dates are written as TOML dates: 2026-01-31.", ""]
     for w in watches:
         lines.append("[watch.%s]" % _toml_string(w.name))
         lines.append("query = %s" % _toml_string(w.query))

@@ -22,6 +22,7 @@ from flask import Flask, Response, abort, g, render_template, request, url_for
 from markupsafe import Markup, escape
 from whoosh import highlight
 
+from ..corpus.assembly import describe_identifier
 from .budget import DEFAULT_WEB_SECONDS, Budget
 from .counting import index_stats
 from .engine import MARK_END, MARK_START, Engine, SearchResult, _Marker
@@ -31,7 +32,7 @@ from .query import QueryError
 from .web_csv import content_disposition, csv_text
 from .web_engines import EnginePool
 from .web_facets import FACETS, UNKNOWN, facet_counts, matching
-from .web_form import (DEFAULT_PAGE_SIZE, LABELS, MAX_DRAFT_CHARS, MAX_FIELD_CHARS, MAX_OFFSET,
+from .web_form import (ASSEMBLY_LABELS, DEFAULT_PAGE_SIZE, LABELS, MAX_DRAFT_CHARS, MAX_FIELD_CHARS, MAX_OFFSET,
                        MAX_QUERY_CHARS, PAGE_SIZES, SORT_LABELS, STATUS_LABELS, TYPE_LABELS, InputError,
                        SearchForm, bad_query, text_param, unknown_params)
 from .web_server import CONTENT_SECURITY_POLICY, SECURITY_HEADERS, WORKERS, make_server
@@ -47,9 +48,10 @@ FACET_ROWS = 12
 SIMILAR_COUNT = 10
 #: Longest piece of a query or draft shown in a page title.
 TITLE_CHARS = 60
-FACET_LABELS = {"minister": "Ministre", "author": "Auteur", "year": "Année (réception)", "status": "Statut"}
+FACET_LABELS = {"assembly": "Assemblée", "minister": "Ministre", "author": "Auteur", "year": "Année (réception)",
+                "status": "Statut"}
 #: Filter fields → their label in the list of active filters.
-FILTER_LABELS = {"minister": "ministre", "author": "auteur", "status": "statut", "type": "type",
+FILTER_LABELS = {"assembly": "assemblée", "minister": "ministre", "author": "auteur", "status": "statut", "type": "type",
                  "legislature": "législature", "since": "reçue depuis", "until": "reçue jusqu’au",
                  "answered_since": "répondue depuis", "answered_until": "répondue jusqu’au"}
 #: What each JSON route reads; any other parameter is an error (search/web_form.py, unknown_params).
@@ -77,6 +79,26 @@ def marked(text: str | None) -> Markup:
     if inside:
         out.append("</mark>")
     return Markup("".join(out))
+
+
+#: A reading of search/understand.py (its English meaning) in the page's French, piece by piece.
+_READING_FR = (("status unanswered", "statut : sans réponse"), ("received", "reçue"), ("answered", "répondue"), (" since ", " depuis "), (" before ", " avant "),
+               (" after ", " après "), (" until ", " jusqu’à "),
+               ("status répondue", "statut : répondue"), ("question number or code", "question ou code n°"),
+               ("question number", "question n°"), ("the question", "la question"), ("legislature", "législature"),
+               ("type written question", "type : question écrite"), ("type oral question", "type : question orale"),
+               ("type interpellation", "type : interpellation"), ("ignored", "ignoré"), ("no such question",
+               "aucune question de ce nom"), (" in the subject", " dans l’objet"), ("(or ", "(ou "),
+               ("not a question's page", "pas la page d’une question"), ("in the index", "dans l’index"),
+               ("(no ", "(aucune "))
+
+
+def reading_fr(reading) -> str:
+    """How a query's words were read, in French (the command line says it in English)."""
+    text = reading.meaning
+    for english, french in _READING_FR:
+        text = text.replace(english, french)
+    return text
 
 
 def paragraphs(text: str | None) -> list[Markup]:
@@ -189,14 +211,15 @@ def create_app(index_dir, engine: Engine | None = None, engines: int = WORKERS,
     app.config["PARLSEARCH_BUDGET_SECONDS"] = budget_seconds
     app.jinja_env.autoescape = True
     app.jinja_env.finalize = _finalize
-    app.jinja_env.filters.update(marked=marked, paragraphs=paragraphs)
+    app.jinja_env.filters.update(marked=marked, paragraphs=paragraphs, reading_fr=reading_fr)
     pool = EnginePool(index_dir, engine, size=engines)
     app.extensions["parlsearch"] = pool
 
     @app.context_processor
     def labels():
         return dict(TYPE_LABELS=TYPE_LABELS, STATUS_LABELS=STATUS_LABELS, SORT_LABELS=SORT_LABELS,
-                    FACET_LABELS=FACET_LABELS, PAGE_SIZES=PAGE_SIZES, UNKNOWN=UNKNOWN, LABELS=LABELS)
+                    FACET_LABELS=FACET_LABELS, PAGE_SIZES=PAGE_SIZES, UNKNOWN=UNKNOWN, LABELS=LABELS,
+                    ASSEMBLY_LABELS=ASSEMBLY_LABELS)
 
     @app.before_request
     def read_only_and_budgeted():
@@ -247,9 +270,10 @@ def create_app(index_dir, engine: Engine | None = None, engines: int = WORKERS,
 
     def run_search(form: SearchForm, limit: int, offset: int, snippets=True, facets=True, closest=False):
         with pool.use() as engine:
+            exact = form.exact == "1"
             result = engine_call(engine.search, form.q, limit=limit, offset=offset, sort=form.sort,
-                                 filters=form.filters(), snippets=snippets, closest=closest)
-            counts = engine_call(facet_counts, engine, form.q, form.filters()) if facets else None
+                                 filters=form.filters(), snippets=snippets, closest=closest, exact=exact)
+            counts = engine_call(facet_counts, engine, form.q, form.filters(), exact=exact) if facets else None
         return result, counts
 
     def render_search(form: SearchForm, result=None, facets=None, status: int = 200, **more):
@@ -313,6 +337,8 @@ def create_app(index_dir, engine: Engine | None = None, engines: int = WORKERS,
             similar = engine_call(engine.similar, doc.id, limit=SIMILAR_COUNT)
         return render_template("doc.html", doc=doc, texts=texts, similar=similar, q=q_text,
                                link=official_link(doc.url), report_link=official_link(doc.report_url),
+                               official_id_link=official_link(doc.official_id),
+                               parts=describe_identifier(doc.assembly, doc.official_id),
                                delay=answer_delay(doc), type_label=TYPE_LABELS.get(doc.type, doc.type))
 
     @app.get("/similar")
@@ -405,8 +431,8 @@ def create_app(index_dir, engine: Engine | None = None, engines: int = WORKERS,
 
 
 def _shown(name: str, value: str) -> str:
-    """A filter's value as the page shows it (statuses and types by their French labels)."""
-    return {"status": STATUS_LABELS, "type": TYPE_LABELS}.get(name, {}).get(value, value)
+    """A filter's value as the page shows it (statuses, types and assemblies by their French labels)."""
+    return {"status": STATUS_LABELS, "type": TYPE_LABELS, "assembly": ASSEMBLY_LABELS}.get(name, {}).get(value, value)
 
 
 def _active(form: SearchForm) -> list[tuple[str, str, str]]:

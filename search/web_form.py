@@ -35,14 +35,25 @@ DEFAULT_PAGE_SIZE = 10
 #: Deepest result reachable by paging: beyond it, narrow the query (keeps each request's work bounded).
 MAX_OFFSET = 10_000
 
-STATUS_LABELS = {"answered": "répondue", "unanswered": "sans réponse"}
+STATUS_LABELS = {"answered": "répondue", "unanswered": "sans réponse", "unknown": "réponse absente des données"}
+
+
+def assembly_labels() -> dict[str, str]:
+    """Each assembly's code → its French name on the page ("PRB" → "Parlement bruxellois")."""
+    from ..corpus.assembly import assemblies
+    return {a.code: a.label_fr for a in assemblies()}
+
+
+ASSEMBLY_LABELS = assembly_labels()
 SORT_LABELS = {"relevance": "pertinence", "-date": "plus récentes d’abord", "date": "plus anciennes d’abord",
                "-answered": "réponses les plus récentes d’abord", "answered": "réponses les plus anciennes d’abord"}
 #: Each parameter's label on the page (the French name of its field), for messages that name the field.
-LABELS = {"q": "Rechercher", "author": "Auteur", "minister": "Ministre", "status": "Statut", "type": "Type",
+LABELS = {"q": "Rechercher", "assembly": "Assemblée", "author": "Auteur", "minister": "Ministre", "status": "Statut",
+          "type": "Type",
           "legislature": "Législature", "since": "Reçue depuis", "until": "Reçue jusqu’au",
           "answered_since": "Répondue depuis", "answered_until": "Répondue jusqu’au", "sort": "Tri",
-          "n": "Par page", "page": "Page", "text": "Projet de question", "id": "Document"}
+          "n": "Par page", "page": "Page", "text": "Projet de question", "id": "Document",
+          "exact": "Mots tels que tapés"}
 DATE_FIELDS = ("since", "until", "answered_since", "answered_until")
 _PERIOD = re.compile(r"\d{4}(?:-\d{1,2}(?:-\d{1,2})?)?")
 
@@ -107,6 +118,18 @@ def _date(name: str, value: str) -> dt.date | None:
     return first if name.endswith("since") else last
 
 
+def _assembly(value: str) -> str:
+    """An assembly as its code (a name it goes by is accepted: `chamber`, `brussels`), or ""."""
+    from ..corpus.assembly import assembly_code
+    if not value:
+        return ""
+    try:
+        return assembly_code(value)
+    except ValueError:
+        raise InputError("bad_choice", "assembly", "%s : valeur « %s » inconnue." % (LABELS["assembly"], value),
+                         "assembly: %r is not one of %s" % (value, ", ".join(ASSEMBLY_LABELS))) from None
+
+
 def _choice(name: str, value: str, choices) -> str:
     if value and value not in choices:
         raise InputError("bad_choice", name, "%s : valeur « %s » inconnue." % (LABELS[name], value),
@@ -120,6 +143,7 @@ class SearchForm:
     with the errors found in them (`errors`, one per parameter at most)."""
 
     q: str = ""
+    assembly: str = ""
     author: str = ""
     minister: str = ""
     status: str = ""
@@ -132,23 +156,27 @@ class SearchForm:
     sort: str = "relevance"
     page: int = 1
     n: int = DEFAULT_PAGE_SIZE
+    exact: str = ""  # "1": the words as typed (no correction, no reading of numbers, dates…: search/understand.py)
     errors: list = field(default_factory=list, compare=False, repr=False)
 
     #: The URL parameters a search reads (the others are the pages' own: `bom` of the CSV download).
-    PARAMS = ("q", "author", "minister", "status", "type", "legislature", *DATE_FIELDS, "sort", "page", "n")
+    PARAMS = ("q", "assembly", "author", "minister", "status", "type", "legislature", *DATE_FIELDS, "sort", "page",
+              "n", "exact")
     #: The parameters that restrict the matches (everything but the words, the order and the page).
-    FILTERS = ("author", "minister", "status", "type", "legislature", *DATE_FIELDS)
+    FILTERS = ("assembly", "author", "minister", "status", "type", "legislature", *DATE_FIELDS)
 
     @classmethod
     def from_args(cls, args) -> "SearchForm":
         form = cls()
         readers = {
             "q": lambda: text_param(args, "q", MAX_QUERY_CHARS),
+            "assembly": lambda: _assembly(text_param(args, "assembly")),
             "status": lambda: _choice("status", text_param(args, "status"), tuple(STATUS_LABELS)),
             "type": lambda: _choice("type", text_param(args, "type"), tuple(TYPES)),
             "sort": lambda: _choice("sort", text_param(args, "sort"), SORTS) or "relevance",
             "n": lambda: _number(args, "n", DEFAULT_PAGE_SIZE, 1, MAX_PAGE_SIZE),
             "page": lambda: _number(args, "page", 1, 1, None),
+            "exact": lambda: "1" if _choice("exact", text_param(args, "exact"), ("0", "1")) == "1" else "",
         }
         for name in cls.PARAMS:
             read = readers.get(name, lambda name=name: text_param(args, name))
@@ -194,7 +222,7 @@ class SearchForm:
         """The filters as the command line's SearchFilters (search/filters.py), so that the page, `search`
         and `stats QUERY` turn them into the same whoosh queries. Call on a form without errors."""
         dates = {name: _date(name, getattr(self, name)) for name in DATE_FIELDS}
-        return SearchFilters(author=self.author or None, minister=self.minister or None,
+        return SearchFilters(assembly=self.assembly or None, author=self.author or None, minister=self.minister or None,
                              status=self.status or None, type=self.type or None,
                              legislature=normalize_legislature(self.legislature), **dates)
 

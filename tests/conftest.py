@@ -1,4 +1,5 @@
-"""Shared fixtures: a real index of the bundled corpus, built once per test session."""
+"""Shared fixtures: a real index of the bundled corpus built once per test process, the command's environment
+and runner, a fake official site. Plain helper functions are in tests/helpers.py."""
 import json
 import os
 import shutil
@@ -7,8 +8,7 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
-DATA = Path(__file__).resolve().parent / "data"
+from helpers import CHAMBER_SUBSET, REPO, chamber_lines, command_env, set_batch_docs
 
 
 def pytest_configure(config):
@@ -25,14 +25,24 @@ def pytest_unconfigure(config):
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+# -- indexes ---------------------------------------------------------------------------------------------------------
+
 @pytest.fixture(scope="session")
-def bundled_index(tmp_path_factory):
-    """An index of the bundled corpus (read-only for tests: copy it before changing it)."""
+def bundled_build(tmp_path_factory):
+    """The bundled corpus indexed once per test process: (index path, the run's IndexSummary). A test that
+    needs "an index of the bundled corpus" as a reference uses it (or `index_copy`) instead of building its
+    own: a build costs ~1 CPU second, and a dozen tests used to build one each."""
     from parlsearch.index.update import update_index
     path = tmp_path_factory.mktemp("bundled") / "index"
     summary = update_index(None, path)
     assert summary.documents == 107
-    return path
+    return path, summary
+
+
+@pytest.fixture(scope="session")
+def bundled_index(bundled_build):
+    """An index of the bundled corpus (read-only for tests: copy it before changing it)."""
+    return bundled_build[0]
 
 
 @pytest.fixture
@@ -51,19 +61,41 @@ def engine(bundled_index):
     e.close()
 
 
-def parlsearch_argv():
-    """How to run the real command in a subprocess (the installed script, else the module)."""
-    script = Path(sys.executable).parent / "parlsearch"
-    return [str(script)] if script.exists() else [sys.executable, "-m", "parlsearch"]
+@pytest.fixture
+def small_batches(monkeypatch):
+    """Batches of 10 documents (helpers.set_batch_docs): a few dozen records make several batches."""
+    set_batch_docs(monkeypatch, 10)
 
+
+# -- the command -------------------------------------------------------------------------------------------------------
 
 @pytest.fixture
 def cli_env(tmp_path):
-    env = dict(os.environ)
-    env.pop("NO_COLOR", None)
-    env["XDG_DATA_HOME"] = str(tmp_path / "xdg")
-    env.pop("PARLSEARCH_INDEX", None)
-    return env
+    """The environment of a real `parlsearch` run (helpers.command_env) with a private XDG_DATA_HOME, so that a
+    run without --index builds and reads its default index under tmp_path."""
+    return command_env(XDG_DATA_HOME=str(tmp_path / "xdg"))
+
+
+@pytest.fixture
+def runner():
+    """click's test runner of the command, in this process."""
+    from click.testing import CliRunner
+    return CliRunner()
+
+
+# -- a fake official site (tests/fetch_server.py) --------------------------------------------------------------------
+
+@pytest.fixture
+def site():
+    from fetch_server import FakeSite
+    return FakeSite()
+
+
+@pytest.fixture
+def served(site):
+    """The fake site, serving on a local port: (site, base url)."""
+    with site.running() as url:
+        yield site, url
 
 
 @pytest.fixture(scope="session")
@@ -75,7 +107,6 @@ def segmented_index(tmp_path_factory, bundled_index):
     path = tmp_path_factory.mktemp("segmented") / "index"
     docs = read_paths([REPO / "corpus" / "data"]).documents
     src = tmp_path_factory.mktemp("parts")
-    from parlsearch.corpus.model import Document  # noqa: F401  (the records below are its dicts)
     parts = [docs[:30], docs[30:70], docs[70:]]
     for i, part in enumerate(parts):
         f = src / ("part%d.jsonl" % i)
@@ -205,3 +236,43 @@ def pg_engine(pg_bundled):
     e = Engine.connect(pg_bundled.servers())
     yield e
     e.close()
+
+
+# -- both assemblies in one index ----------------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def chamber_subset_file(tmp_path_factory):
+    """CHAMBER_SUBSET records of the Chamber's data set (and the CHAMBER_KEYS ones) in a .jsonl file."""
+    path = tmp_path_factory.mktemp("chamber") / "chamber-subset.jsonl"
+    path.write_bytes(b"\n".join(chamber_lines(CHAMBER_SUBSET)) + b"\n")
+    return path
+
+
+@pytest.fixture(scope="session")
+def both_index(tmp_path_factory, chamber_subset_file):
+    """The bundled Brussels corpus and a few hundred of the Chamber's questions in one index (read-only)."""
+    from parlsearch.index.update import update_index
+    path = tmp_path_factory.mktemp("both") / "index"
+    summary = update_index([REPO / "corpus" / "data", chamber_subset_file], path)
+    assert summary.documents == 107 + len(chamber_lines(CHAMBER_SUBSET)) and not summary.rejected
+    return path
+
+
+@pytest.fixture(scope="session")
+def both_engine(both_index):
+    from parlsearch.search.engine import Engine
+    e = Engine.open(both_index)
+    yield e
+    e.close()
+
+
+@pytest.fixture(scope="session")
+def chamber_index(tmp_path_factory):
+    """Both assemblies whole: the Brussels corpus and the Chamber's 6,059 questions (a minute to build:
+    for slow tests only)."""
+    from parlsearch.corpus.chamber import dataset_path
+    from parlsearch.index.update import update_index
+    path = tmp_path_factory.mktemp("chamber-full") / "index"
+    summary = update_index([REPO / "corpus" / "data", dataset_path()], path)
+    assert summary.documents == 107 + 6059
+    return path

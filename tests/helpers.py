@@ -1,14 +1,49 @@
-"""Test helpers shared by the test files: plain functions (the fixtures are in conftest.py).
+"""Test helpers shared by the test files: plain functions and classes (the fixtures are in conftest.py).
 
-A test file imports from here, never from another test file: `parlsearch_argv` (the real command),
-`on_a_pty` (the real command on a pseudo-terminal). (The same functions, verbatim, as the test-suite
-restructuring of issue 19 puts here with more: on a merge, its tests/helpers.py is the one to keep.)
+A test file imports from here, never from another test file (tests/test_suite_layout.py checks it): a helper
+that two concerns need lives once, here, and a test file can be run, moved or deleted on its own.
+
+- the real command: `parlsearch_argv`, `command_env`, `cli`, `cli_start`, `on_a_pty`, `file_size_limit`;
+- its contract: `one_error_line`, `assert_one_line_error`, `assert_inert_on_terminal`;
+- input: `BUNDLED_QUESTIONS`, `corpus_records`, `new_records`, `write_jsonl`;
+- indexing: `set_batch_docs`;
+- an index's last commit: `index_state`;
+- child processes: `wait_stopped`, `reaped`;
+- generated corpora and comparing two indexes: `generated_corpus`, `differences`;
+- the Chamber's records: `CHAMBER_KEYS`, `CHAMBER_SUBSET`, `chamber_lines`;
+- the PostgreSQL cluster of tests/pg_cluster.py: `pg_skip_reason`, `pg_dsn`, `pg_lock`, `pg_wait_replayed`.
 """
 from __future__ import annotations
 
+import contextlib
+import heapq
+import json
 import os
+import re
+import resource
+import shutil
+import signal
+import subprocess
 import sys
+import tempfile
+import time
+from collections import Counter
 from pathlib import Path
+
+import click
+import numpy as np
+import pytest
+
+from parlsearch.corpus.reader import bundled_corpus
+
+REPO = Path(__file__).resolve().parent.parent
+#: The tests' own data (judged queries, a sample of the official index).
+DATA = Path(__file__).resolve().parent / "data"
+#: The bundled corpus's JSON file of written questions (the pages and plain text beside it add the rest).
+BUNDLED_QUESTIONS = bundled_corpus() / "brussels-written-questions-2024-2029.json"
+
+#: Variables of the test environment that would change what the real command does.
+_COMMAND_VARIABLES = ("PARLSEARCH_INDEX", "NO_COLOR", "PARLSEARCH_TEST_KILL_AT", "PARLSEARCH_TEST_STOP_AT")
 
 
 # -- the real command in a subprocess ------------------------------------------------------------------------------
@@ -17,6 +52,39 @@ def parlsearch_argv() -> list[str]:
     """How to run the real command in a subprocess (the installed script, else the module)."""
     script = Path(sys.executable).parent / "parlsearch"
     return [str(script)] if script.exists() else [sys.executable, "-m", "parlsearch"]
+
+
+def command_env(**extra) -> dict:
+    """The environment of a real `parlsearch` run: this one, less the variables that would change what it does
+    (a default index, NO_COLOR, the test hooks of index/update.py), plus `extra`. The `cli_env` fixture adds a
+    private XDG_DATA_HOME (for runs that use the default index)."""
+    env = {k: v for k, v in os.environ.items() if k not in _COMMAND_VARIABLES}
+    env.update(extra)
+    return env
+
+
+def cli(*args, env: dict | None = None, timeout: float = 300, **kw) -> subprocess.CompletedProcess:
+    """Run the real `parlsearch` command to its end (stdin empty unless `input` is given). The timeout is a
+    bound against a hang, not a measure."""
+    if "input" not in kw:
+        kw.setdefault("stdin", subprocess.DEVNULL)
+    return subprocess.run(parlsearch_argv() + [str(a) for a in args], capture_output=True, text=True,
+                          env=command_env() if env is None else env, timeout=timeout, **kw)
+
+
+def cli_start(*args, env: dict | None = None, **kw) -> subprocess.Popen:
+    """Start the real `parlsearch` command (use it inside `reaped`)."""
+    return subprocess.Popen(parlsearch_argv() + [str(a) for a in args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=command_env() if env is None else env, **kw)
+
+
+def file_size_limit(max_bytes: int):
+    """A `preexec_fn` that limits the size of any file the child writes (RLIMIT_FSIZE): writes past it fail
+    with EFBIG ("File too large") instead of killing the child with SIGXFSZ."""
+    def limit():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (max_bytes, max_bytes))
+    return limit
 
 
 def on_a_pty(argv, env, rows, columns, keys_at_prompt=b""):
@@ -121,3 +189,340 @@ def pg_wait_replayed(primary: str, standby: str, timeout: float = 60.0) -> None:
                 return
             assert time.monotonic() < deadline, "the standby did not replay %s within %.0f s" % (lsn, timeout)
             time.sleep(0.02)
+
+
+# -- the command's contract ----------------------------------------------------------------------------------------
+
+def one_error_line(stderr: str) -> str:
+    """stderr is one line "parlsearch: error: …" (no traceback, no usage text); returns it."""
+    assert "Traceback" not in stderr, stderr
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("parlsearch: error: "), stderr
+    return lines[0]
+
+
+def assert_one_line_error(proc, *needles) -> str:
+    """A finished process failed as every user error must: exit status 2 and one line on stderr
+    ("parlsearch: error: …") holding each of `needles`."""
+    assert proc.returncode == 2, (proc.returncode, proc.stdout, proc.stderr)
+    line = one_error_line(proc.stderr)
+    for needle in needles:
+        assert needle in line, line
+    return line
+
+
+#: What may not reach a terminal except through our own styling: C0 controls but newline (and tab where the
+#: format uses it, and the ESC of our SGR codes), DEL, C1, bidi controls.
+_UNSAFE_ON_TERMINAL = re.compile("[\x00-\x08\x0b-\x1a\x1c-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_OWN_SGR = re.compile(r"\x1b\[([0-9;]*)m")
+
+
+def _allowed_sgr() -> set:
+    """SGR parameter lists our output may use (click.style for every style in search/output.py)."""
+    styles = [dict(fg="yellow", bold=True, reset=False), dict(bold=True), dict(dim=True), dict(fg="green"),
+              dict(fg="yellow"), dict(fg="cyan"), dict(bold=True, underline=True)]
+    return {m for kw in styles for m in _OWN_SGR.findall(click.style("x", **kw))} | {"0"}
+
+
+def assert_inert_on_terminal(out: str, tabs: bool = False) -> None:
+    """Nothing in `out` can act on a terminal: no control character but newline (and tab when `tabs`, for
+    tab-separated output), no escape sequence but our own colours (no title, clipboard, cursor or screen
+    codes), no bidi control that would reorder what is shown."""
+    out = out.replace("\r\n", "\n")  # a terminal's own line endings
+    assert tabs or "\t" not in out, "a tab in %r" % out[max(0, out.index("\t") - 40):out.index("\t") + 40]
+    bad = _UNSAFE_ON_TERMINAL.search(out)
+    assert not bad, "unsafe character %r in %r" % (bad.group(), out[max(0, bad.start() - 40):bad.end() + 40])
+    assert out.count("\x1b") == len(_OWN_SGR.findall(out)), "an escape sequence other than colour"
+    assert set(_OWN_SGR.findall(out)) <= _allowed_sgr()
+
+
+# -- input ---------------------------------------------------------------------------------------------------------
+
+def write_jsonl(path: Path, records) -> Path:
+    """Write records as JSON Lines (UTF-8, non-ASCII kept as is); returns the path."""
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), "utf-8")
+    return path
+
+
+def corpus_records() -> list[dict]:
+    """The bundled corpus's written questions, as records (a fresh list of fresh dicts at each call)."""
+    return json.loads(BUNDLED_QUESTIONS.read_text("utf-8"))["questions"]
+
+
+def new_records(start: int, count: int, tag: str = "") -> list[dict]:
+    """`count` new questions (copies of real ones under new official codes 700000 + start …)."""
+    src = corpus_records()
+    out = []
+    for i in range(start, start + count):
+        r = dict(src[i % len(src)])
+        r.pop("id", None)
+        r["moncode"] = str(700000 + i)
+        r["question"] = "%s Variante %d%s." % (r["question"], i, tag)
+        out.append(r)
+    return out
+
+
+# -- indexing ------------------------------------------------------------------------------------------------------
+
+def set_batch_docs(monkeypatch, docs: int) -> None:
+    """Batches of `docs` documents, and the parallel writer from `docs` documents on: a few records then
+    exercise what a large corpus does (several batches, late readings of a question already written)."""
+    from parlsearch.index import fastwriter, update as update_module
+    from parlsearch.index.parallel import ParallelWriter
+    monkeypatch.setattr(update_module, "BATCH_DOCS", docs)
+    monkeypatch.setattr(update_module, "PARALLEL_MIN_DOCS", docs)
+    monkeypatch.setattr(ParallelWriter, "BATCH_DOCS", docs)
+    monkeypatch.setattr(fastwriter, "ANALYSIS_BATCH_DOCS", docs)
+
+
+# -- an index's last commit ----------------------------------------------------------------------------------------
+
+def index_state(path) -> dict[str, str]:
+    """id → content hash of the live documents of the last commit. Fails when an id is held twice."""
+    from parlsearch.index.stats import column_reader
+    from parlsearch.index.store import open_index
+    ix = open_index(path)
+    try:
+        with ix.reader() as reader:
+            docnums = list(reader.all_doc_ids())
+            pairs = []
+            if docnums:  # (an index without segments has no columns)
+                ids, hashes = column_reader(reader, "id"), column_reader(reader, "content_hash")
+                pairs = [(ids[n], hashes[n]) for n in docnums]
+            assert reader.doc_count() == len(pairs)
+    finally:
+        ix.close()
+    twice = [i for i, n in Counter(i for i, _ in pairs).items() if n > 1]
+    assert not twice, "documents held more than once: %s" % twice[:5]
+    return dict(pairs)
+
+
+# -- child processes -----------------------------------------------------------------------------------------------
+
+def wait_stopped(proc: subprocess.Popen, timeout: float = 120) -> None:
+    """Wait until `proc` has stopped itself (SIGSTOP from PARLSEARCH_TEST_STOP_AT)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, "exited instead of stopping: %s" % (proc.communicate(),)
+        with open("/proc/%d/stat" % proc.pid) as f:
+            if f.read().rsplit(")", 1)[1].split()[0] in ("T", "t"):
+                return
+        time.sleep(0.02)
+    raise AssertionError("the process did not reach its stop point")
+
+
+@contextlib.contextmanager
+def reaped(*procs):
+    """Never leave a stopped or running child behind, whatever the test outcome."""
+    try:
+        yield
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+            p.wait()
+            for stream in (p.stdout, p.stderr):
+                if stream:
+                    stream.close()
+
+
+# -- generated corpora and the comparison of two indexes (the writer's tests) ------------------------------
+
+_GENERATED: dict[tuple[int, int], Path] = {}
+
+
+def _sentences(text: str | None) -> list[str]:
+    return [s for s in re.split(r"(?<=[.?!])\s+|\n", text or "") if len(s) > 20]
+
+
+def generated_corpus(n: int, seed: int = 1) -> Path:
+    """A JSON Lines file of `n` questions recombined from the bundled corpus's real sentences, subjects, Dutch
+    titles and names (the same idea as the benchmarks' make_corpus tool, written here so that the tests need
+    nothing outside the repository): term frequencies and lengths like the real ones, so common words have
+    posting lists of thousands of documents. The same n and seed give the same bytes; made once per process."""
+    import random
+    key = (n, seed)
+    if key in _GENERATED:
+        return _GENERATED[key]
+    rng = random.Random(seed)
+    real = json.loads(BUNDLED_QUESTIONS.read_text("utf-8"))["questions"]
+    questions = [s for r in real for s in _sentences(r.get("question"))]
+    answers = [s for r in real for s in _sentences(r.get("reponse"))]
+    subjects = [(r.get("titre") or "").split("concernant", 1)[-1].strip() for r in real]
+    subjects_nl = [(r.get("titre_nl") or "").split("betreffende", 1)[-1].strip() for r in real]
+    authors = sorted({r["auteur"] for r in real if r.get("auteur")})
+    ministers = sorted({r["destinataire"] for r in real if r.get("destinataire")})
+    tmp = Path(tempfile.mkdtemp(prefix="parlsearch-generated-"))
+    path = tmp / ("generated-%d-%d.jsonl" % key)
+    with open(path, "w", encoding="utf-8") as f:
+        for i in range(n):
+            start = rng.choice((2004, 2009, 2014, 2019, 2024))
+            year = start + rng.randrange(5)
+            received = "%d-%02d-%02d" % (year, rng.randint(1, 12), rng.randint(1, 28))
+            answered = rng.random() < 0.85
+            k = rng.randrange(len(subjects))
+            words = subjects[k].split()
+            rng.shuffle(words)
+            code = str(300000 + i)
+            record = {
+                "moncode": code, "base": 1, "legislature": "%d-%d" % (start, start + 5),
+                "session": "%02d/%02d" % (year % 100, (year + 1) % 100), "type": "question_ecrite",
+                "numero": rng.randint(1, 400), "langue": "fr",
+                "titre": "Question écrite concernant " + " ".join(words),
+                "titre_nl": "Schriftelijke vraag betreffende " + subjects_nl[k],
+                "auteur": rng.choice(authors), "destinataire": rng.choice(ministers),
+                "date_reception": received, "date_reponse": received if answered else None,
+                "question": "\n".join(rng.sample(questions, rng.randint(4, 12))),
+                "reponse": "\n".join(rng.sample(answers, rng.randint(3, 12))) if answered else None,
+            }
+            f.write(json.dumps(record, ensure_ascii=False) + "\n")
+    _GENERATED[key] = path
+    return path
+
+
+# -- comparing two indexes ---------------------------------------------------------------------------------------
+
+def _leaf_terms(leaf, fieldname: str, index: int):
+    for btext in leaf.lexicon(fieldname):
+        yield btext, index
+
+
+def _term_records(reader, fieldname: str):
+    """(term, global docnums, weights, positions per posting or None) of one field, term after term, read from
+    the records of parlsearch's codec segment by segment (deleted documents left out)."""
+    leaves = reader.leaf_readers()
+    streams = [_leaf_terms(leaf, fieldname, i) for i, (leaf, _) in enumerate(leaves)
+               if fieldname in leaf.indexed_field_names()]
+    current, parts = None, []
+
+    def emit():
+        ids = np.concatenate([p[0] for p in parts])
+        weights = np.concatenate([p[1] for p in parts])
+        positions = None if parts[0][2] is None else [pl for p in parts for pl in p[2]]
+        return current, ids, weights, positions
+
+    for btext, i in heapq.merge(*streams):
+        if btext != current and parts:
+            yield emit()
+            parts = []
+        current = btext
+        leaf, offset = leaves[i]
+        info = leaf._terms.term_info(fieldname, btext)
+        ids, weights, flat = leaf._terms.record(info)
+        ids = np.array(ids, dtype=np.int64)
+        weights = np.array(weights, dtype=np.float64)
+        keep = np.array([not leaf.is_deleted(d) for d in ids.tolist()], dtype=bool) if leaf.has_deletions() \
+            else np.ones(len(ids), dtype=bool)
+        positions = None
+        if flat is not None:
+            starts = np.concatenate([[0], np.cumsum(weights.astype(np.int64))])
+            flat = np.array(flat, dtype=np.int64)
+            positions = [flat[starts[j]:starts[j + 1]] for j in np.flatnonzero(keep)]
+        parts.append((ids[keep] + offset, weights[keep], positions))
+    if parts:
+        yield emit()
+
+
+def differences(reader_a, reader_b, by_id: bool = False, limit: int = 10) -> list[str]:
+    """What differs between two indexes of parlsearch's codec, streamed term by term (memory: one posting list):
+    postings (documents, weights, positions), term statistics (document frequency, weight, min/max length and
+    weight), field lengths, stored fields and columns, document counts. With `by_id`, documents are matched
+    by their stored id (the order of documents may differ: parallel writers) and term statistics other than
+    the document frequency and total weight are not compared (they are per segment); otherwise by docnum."""
+    out: list[str] = []
+    schema = reader_a.schema
+
+    def note(text):
+        if len(out) < limit:
+            out.append(text)
+
+    if reader_a.doc_count() != reader_b.doc_count():
+        note("doc_count %d != %d" % (reader_a.doc_count(), reader_b.doc_count()))
+        return out
+    keys = []
+    for reader in (reader_a, reader_b):
+        docnums = list(reader.all_doc_ids())
+        if by_id:
+            ids = [reader.stored_fields(d)["id"] for d in docnums]
+            order = {doc_id: rank for rank, doc_id in enumerate(sorted(ids))}
+            key = np.full(reader.doc_count_all(), -1, dtype=np.int64)
+            key[np.array(docnums, dtype=np.int64)] = [order[i] for i in ids]
+        else:
+            key = np.full(reader.doc_count_all(), -1, dtype=np.int64)
+            key[np.array(docnums, dtype=np.int64)] = np.arange(len(docnums))
+        keys.append((key, docnums))
+    for fieldname in sorted(set(reader_a.indexed_field_names()) | set(reader_b.indexed_field_names())):
+        a_terms = _term_records(reader_a, fieldname)
+        b_terms = _term_records(reader_b, fieldname)
+        for a, b in zip(a_terms, b_terms):
+            if a[0] != b[0]:
+                note("%s: term %r != %r" % (fieldname, a[0], b[0]))
+                break
+            rows = []
+            for (term, ids, weights, positions), (key, _) in zip((a, b), keys):
+                k = key[ids]
+                order = np.argsort(k, kind="stable")
+                rows.append((k[order].tolist(), np.round(weights[order], 5).tolist(),
+                             None if positions is None else [positions[j].tolist() for j in order]))
+            if rows[0] != rows[1]:
+                note("%s:%r postings differ" % (fieldname, a[0]))
+                continue
+            ia, ib = reader_a.term_info(fieldname, a[0]), reader_b.term_info(fieldname, a[0])
+            sa = (ia.doc_frequency(), round(ia.weight(), 3))
+            sb = (ib.doc_frequency(), round(ib.weight(), 3))
+            if not by_id:
+                sa += (ia.min_length(), ia.max_length(), round(ia.max_weight(), 5), ia.min_id(), ia.max_id())
+                sb += (ib.min_length(), ib.max_length(), round(ib.max_weight(), 5), ib.min_id(), ib.max_id())
+            if sa != sb:
+                note("%s:%r statistics %r != %r" % (fieldname, a[0], sa, sb))
+        for rest, side in ((a_terms, "first"), (b_terms, "second")):
+            extra = next(rest, None)
+            if extra is not None:
+                note("%s: term %r only in the %s index" % (fieldname, extra[0], side))
+    (key_a, docs_a), (key_b, docs_b) = keys
+    b_of_rank = {int(key_b[d]): d for d in docs_b}
+    pairs = [(d, b_of_rank[int(key_a[d])]) for d in docs_a]
+    for name in sorted(schema.names()):
+        field = schema[name]
+        if field.scorable:
+            for da, db in pairs:
+                la, lb = reader_a.doc_field_length(da, name), reader_b.doc_field_length(db, name)
+                if la != lb:
+                    note("length of %s in document %d: %r != %r" % (name, da, la, lb))
+                    break
+        if field.column_type is not None:
+            ca = reader_a.column_reader(name, translate=False) if reader_a.has_column(name) else None
+            cb = reader_b.column_reader(name, translate=False) if reader_b.has_column(name) else None
+            if (ca is None) != (cb is None):
+                note("column %s only in one index" % name)
+            elif ca is not None and any(ca[da] != cb[db] for da, db in pairs):
+                note("column %s differs" % name)
+    if any(reader_a.stored_fields(da) != reader_b.stored_fields(db) for da, db in pairs):
+        note("stored fields differ")
+    return out
+
+
+# -- the Chamber's data set ----------------------------------------------------------------------------------------
+
+#: Chamber records every test of both assemblies can count on (besides the first ones of the data set): the
+#: question on night and shift work, its near neighbour, a question put to three ministers, one without a
+#: bulletin, the bodycams question.
+CHAMBER_KEYS = ("55-B034-2-0136-2020202107205", "55-B030-5-0024-2020202105463", "55-B032-6-0151-2020202106194",
+                "55-B025-6-0812-2019202003197", "55-B018-5-0502-2019202003197", "55--3-0158-2020202107112",
+                "55-B031-13-0035-2020202105680")
+#: Records of the Chamber's data set in the small index: enough for facets, filters and ranking to mean
+#: something, few enough to index in a second or two.
+CHAMBER_SUBSET = 300
+
+
+def chamber_lines(count: int | None = None) -> list[bytes]:
+    """The Chamber's records as published (JSON Lines, byte for byte): the first `count` and the CHAMBER_KEYS
+    ones (all when count is None)."""
+    import gzip
+    from parlsearch.corpus.chamber import dataset_path
+    with gzip.open(dataset_path(), "rb") as f:
+        lines = f.read().splitlines()
+    if count is None:
+        return lines
+    keys = [("/" + k + '"').encode() for k in CHAMBER_KEYS]
+    return lines[:count] + [line for line in lines[count:] if any(k in line for k in keys)]

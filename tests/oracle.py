@@ -43,7 +43,7 @@ def to_whoosh(node, engine):
         if isinstance(n, P.AndNot):
             return _AndNotQuery(conv(n.positive), conv(n.negative))
         if isinstance(n, P.AndMaybe):
-            return wq.AndMaybe(conv(n.required), conv(n.optional))
+            return _AndMaybeQuery(conv(n.required), conv(n.optional))
         if isinstance(n, P.Not):
             return wq.Not(conv(n.item))
         raise TypeError(n)
@@ -133,6 +133,30 @@ class _AndNotQuery(wq.Query):
 
     def __hash__(self):
         return id(self)
+
+
+class _AndMaybeQuery(_AndNotQuery):
+    """a ANDMAYBE b from whoosh's matchers of each side: a's documents, b's score added where b matches.
+    whoosh's AndMaybeMatcher.skip_to moves b to the id asked for, not to where a landed, so under an And
+    (a date filter) b's score is lost for documents a jumped to (`vélo ANDMAYBE tram` since 2026 on 20,000
+    generated documents: 9.86 for a document matching both words, 18.43 with tram's score)."""
+
+    def matcher(self, searcher, context=None):
+        from whoosh.matching import ListMatcher
+        optional = {}
+        if self.b is not wq.NullQuery:
+            m = self.b.matcher(searcher, context)
+            while m.is_active():
+                optional[m.id()] = m.score()
+                m.next()
+        ids, scores = [], []
+        if self.a is not wq.NullQuery:
+            m = self.a.matcher(searcher, context)
+            while m.is_active():
+                ids.append(m.id())
+                scores.append(m.score() + optional.get(m.id(), 0.0))
+                m.next()
+        return ListMatcher(ids, scores)
 
 
 def whoosh_scores(engine, node) -> dict:

@@ -1,6 +1,8 @@
 """The French/Dutch analyzer, on real vocabulary from the bundled corpus."""
 import json
 
+from hypothesis import HealthCheck, given, settings, strategies as st
+
 import pytest
 
 from parlsearch.corpus.reader import bundled_corpus
@@ -165,7 +167,8 @@ def test_dutch_and_french_are_distinct_languages():
 def test_exact_forms_are_folded_but_not_stemmed():
     assert analyze("Le stationnement des vélos", "exact") == ["stationnement", "velos"]
     assert analyze("l'Échevin van de gemeente", "exact") == ["echevin", "gemeente"]  # elision, Dutch stops
-    assert analyze("flexi-jobs", "exact", index=True) == ["flexi-jobs", "flexi", "jobs"]
+    # and, since issue 21, the parts written together (a word typed joined finds the hyphenated text)
+    assert analyze("flexi-jobs", "exact", index=True) == ["flexi-jobs", "flexi", "jobs", "flexijobs"]
     assert analyze("flexi-jobs", "exact") == ["flexi-jobs"]
     # The stems of the French fields do conflate them; the exact forms keep them apart.
     assert fr("stationnement") == fr("station")
@@ -209,3 +212,65 @@ def test_decompound_bounds_its_lookups():
     assert 40 < len(calls) < 5_000
     calls.clear()
     assert decompound("a" * 41, known) is None and not calls  # too long to be a compound
+
+
+# -- issue 20: one tokenisation for a text's own field and the exact field -------------------------------------
+
+#: Random texts made of what the analyzer treats specially: accents, every apostrophe, hyphens and other
+#: separators inside words, elisions, French and Dutch stopwords, inversions, numbers, ligatures, NBSP, CRLF.
+_PIECES = ["l'", "d’", "qu`", "aujourd'hui", "jusqu'à", "d'Ursel", "'t", "n'est-ce", "faut-il", "flexi-jobs",
+           "titres-services", "hub.brussels", "13.622.302", "1,5", "vélo", "vélos", "Vélos", "het", "de", "van",
+           "fietspad", "gemeentewoningen", "STIB-MIVB", "Œuvre", "ﬁnances", "é", "e\u0301", "la", "les", "a",
+           "tram55", "x" * 70, "l'l'l'", "qu'en", "et", "'", "-", ".", ",", "&"]
+_TEXT = st.lists(st.one_of(st.sampled_from(_PIECES), st.text(max_size=6)),
+                 max_size=40).map(lambda parts: "".join(
+                     p + s for p, s in zip(parts, [" ", "\n", "", "\u00a0", " ", "\r\n"] * 8)))
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(texts=st.lists(_TEXT, min_size=1, max_size=5), languages=st.lists(st.sampled_from(["fr", "nl"]),
+                                                                      min_size=5, max_size=5))
+def test_one_tokenisation_gives_each_field_what_its_own_analysis_gives(texts, languages):
+    """Language.positions_and reads a text once for its own field and the exact field: exactly the terms and
+    positions of positions() for each, the exact ones continuing across texts as in the exact field's text
+    (the texts joined by blank lines)."""
+    from collections import defaultdict
+    from parlsearch.index.analysis import EXACT, LANGUAGES
+    into, start = defaultdict(list), 0
+    for text, language in zip(texts, languages):
+        lang = LANGUAGES[language]
+        own, start = lang.positions_and(EXACT, text, into, start)
+        assert own == lang.positions(text)
+    assert into == EXACT.positions("\n\n".join(texts))
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=_TEXT, language=st.sampled_from(["fr", "nl", "names", "exact"]))
+def test_token_layouts_give_the_positions_of_the_text(text, language):
+    """Language.layout, token by token (what the bulk writer reads once per distinct token), adds up to
+    positions() of the whole text."""
+    from parlsearch.index.analysis import LANGUAGES, raw_tokens
+    lang = LANGUAGES[language]
+    expected: dict = {}
+    pos = 0
+    for raw in raw_tokens(text):
+        placed, advance = lang.layout(raw)
+        for term, offset in placed:
+            expected.setdefault(term, []).append(pos + offset)
+        pos += advance
+    assert expected == lang.positions(text)
+
+
+def test_the_exact_field_text_is_read_as_before():
+    """The exact field's text joins the Dutch question and answer with one newline (body_nl's text) where it
+    joined them with a blank line: the same tokens and positions."""
+    from parlsearch.corpus.reader import read_paths
+    from parlsearch.index.analysis import EXACT
+    from parlsearch.index.schema import EXACT_FIELD, index_fields
+    import dataclasses
+    docs = read_paths(None).documents
+    docs.append(dataclasses.replace(docs[0], question_nl="Hoeveel fietsen? D'Ursel: 't is", answer_nl="Geen."))
+    for doc in docs:
+        before = "\n\n".join(t for t in (doc.subject, doc.title_nl, doc.question, doc.answer, doc.question_nl,
+                                         doc.answer_nl) if t)
+        assert EXACT.positions(index_fields(doc)[EXACT_FIELD]) == EXACT.positions(before)

@@ -12,7 +12,7 @@ import pytest
 
 from parlsearch.corpus.atomic import atomic_write
 
-from conftest import parlsearch_argv
+from helpers import parlsearch_argv
 
 
 @contextlib.contextmanager

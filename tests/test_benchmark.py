@@ -324,7 +324,7 @@ def test_load_runs_every_client_process_and_counts_errors(stub_server):
 
 @pytest.mark.slow
 def test_parlsearch_serve_is_started_from_its_printed_url_and_stopped(bundled_index, engine):
-    from conftest import parlsearch_argv
+    from helpers import parlsearch_argv
     queries = ["tram", "stationnement vélo"]
     server = http_load.start_parlsearch(parlsearch_argv(), bundled_index, queries)
     try:
@@ -384,3 +384,59 @@ def test_a_server_that_prints_no_url_is_an_error_naming_what_it_printed(tmp_path
     argv = _fake_server(tmp_path, ["hello"])[:1] + ["-c", "print('hello')"]
     with pytest.raises(RuntimeError, match="printed no URL.*hello"):
         http_load.start_parlsearch(argv, tmp_path, ["tram"])
+
+
+# -- the real-corpus section ---------------------------------------------------------------------------------
+
+import realcorpus  # noqa: E402
+
+
+def test_the_real_corpus_section_is_run_by_default_and_can_be_left_out():
+    assert benchmark.parse_args([]).real == realcorpus.REAL_FILE and realcorpus.REAL_FILE.is_file()
+    assert benchmark.parse_args(["--sizes", "1000", "--no-real"]).real is None
+    assert benchmark.parse_args(["--quality", "q.jsonl"]).real is None  # quality alone: only quality
+    assert benchmark.parse_args(["--sizes", "", "--real", "x.jsonl"]).real == Path("x.jsonl")
+
+
+def test_real_corpus_queries_are_judged_on_both_engines_by_official_identifier(tmp_path, both_index):
+    """FTS5's hits (an id and a moncode) and parlsearch's are judged alike against the Chamber's identifiers."""
+    from parlsearch.search.engine import Engine
+    from parlsearch.search.evaluate import evaluate
+    db = tmp_path / "f.db"
+    fts5.build_fts5([Path(__file__).resolve().parent.parent / "corpus" / "data"], db)
+    from helpers import chamber_lines
+    sub = tmp_path / "c.jsonl"
+    sub.write_bytes(b"\n".join(chamber_lines(50)) + b"\n")
+    fts5.build_fts5([sub], db, append=True)
+    cases = [{"id": "1", "kind": "nl-known", "q": "ploegenarbeid bedrijfsvoorheffing",
+              "expect": ["http://data.dekamer.be/v0/qrva/55-B034-2-0136-2020202107205"]},
+             {"id": "2", "kind": "negative", "q": "kangoeroekwekerij", "expect": None}]
+    searcher = fts5.Fts5Searcher(db)
+    try:
+        assert evaluate(searcher, cases).passed == 2
+        timings = realcorpus._queries(searcher, cases, 1)
+    finally:
+        searcher.close()
+    assert set(timings) == {"all", "dutch"} and timings["dutch"]["totals"] == {cases[0]["q"]: 1}
+    with Engine.open(both_index) as engine:
+        assert evaluate(engine, cases).passed == 2
+
+
+def test_real_corpus_table():
+    def side(wall, p50):
+        q = {name: _timings(p50, totals={"a": 1, "b": 0}) for name in ("all", "french", "dutch")}
+        return {"index_wall_s": wall, "index_cpu_s": wall / 2, "docs_per_s": 6059 / wall, "docs_per_cpu_s": 1.0,
+                "mb_per_s": 1.0, "index_peak_rss_mb": 100.0, "index_tree_rss_mb": 120.0, "index_size_mb": 40.0,
+                "queries": q, "quality": {"passed": 59, "total": 62, "mrr": 0.86,
+                                          "by_kind": {"fr-known": (25, 27), "negative": (6, 6)}}}
+    r = {"file": "c.jsonl.gz", "file_mb": 5.5, "documents": 6059, "documents_in_parlsearch": 6059, "jobs": 2,
+         "parlsearch": dict(side(30.0, 3.0), segments=1), "fts5": side(5.0, 0.5)}
+    lines = realcorpus.format_real(r)
+    assert lines[1].startswith("Real corpus: c.jsonl.gz (5.5 MB), 6059 documents")
+    assert next(line for line in lines if line.startswith("indexing wall s")).split()[-3:] == ["30.0", "5.0",
+                                                                                             "6.00×"]
+    assert next(line for line in lines if line.startswith("French queries (2) p50 CPU ms")).split()[-3:] == \
+        ["3.0", "0.5", "6.0×"]
+    assert next(line for line in lines if line.startswith("judged queries passed")).split()[-2:] == ["59/62",
+                                                                                                  "59/62"]
+    assert lines[-2] == "  parlsearch: fr-known 25/27, negative 6/6"

@@ -2,7 +2,7 @@
 query, and name what they are (the words, the fields, the exact form's bonus, the coverage share)."""
 import json
 
-from conftest import DATA
+from helpers import DATA
 
 JUDGED = [json.loads(line)["q"] for name in ("dev", "dev2", "judged")
           for line in (DATA / ("%s.jsonl" % name)).read_text(encoding="utf-8").splitlines() if line.strip()]

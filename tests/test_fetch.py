@@ -17,10 +17,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-try:
-    from tests.fetch_server import FakeSite, Reply, make_page, row
-except ImportError:  # tests/ is not a package: pytest put tests/ itself on sys.path
-    from fetch_server import FakeSite, Reply, make_page, row
+from fetch_server import FakeSite, Reply, make_page, row  # tests/ is on sys.path (it is not a package)
 
 from parlsearch.corpus import brussels, cache as cachestore, sync
 from parlsearch.corpus.brussels import BRUSSELS
@@ -58,17 +55,6 @@ def cached(cache: Path) -> list[str]:
 
 def leftovers(cache: Path):
     return [p for p in cache.rglob("*") if p.name.endswith(".tmp")]
-
-
-@pytest.fixture
-def site():
-    return FakeSite()
-
-
-@pytest.fixture
-def served(site):
-    with site.running() as url:
-        yield site, url
 
 
 # --------------------------------------------------------------------------------------- the index reader
@@ -853,6 +839,9 @@ class ToyAssembly:
 
     code = "TOY"
     name = "Toy Parliament"
+    short_name = "Toy"
+    label_fr = "Parlement jouet"
+    aliases = ("toy-parliament",)
     site = "https://toy.invalid"
     official_hosts = ("toy.invalid",)
     min_delay = 2.0
@@ -871,6 +860,15 @@ class ToyAssembly:
 
     def make_id(self, *, base, moncode, legislature, type_, number):
         return "TOY-%s" % moncode
+
+    def document_id_of(self, text):
+        return "TOY-%s" % text.rsplit("/", 1)[1] if text.startswith("https://toy.invalid/q/") else None
+
+    def read_record(self, record, source=None, warnings=None):
+        return None
+
+    def describe_identifier(self, official_id):
+        return None
 
     def legislature_slug(self, value):
         if not str(value).isdigit():
@@ -915,6 +913,8 @@ def test_another_assembly_is_one_class_behind_the_interface(tmp_path, monkeypatc
     assert isinstance(toy, assembly.Assembly)
     monkeypatch.setitem(assembly._REGISTRY, "TOY", toy)
     assert assembly.get_assembly("toy") is toy and "TOY" in assembly.known_codes()
+    assert assembly.assembly_code("Toy-Parliament") == "TOY"
+    assert assembly.document_id_of("https://toy.invalid/q/7") == "TOY-7"
     with pytest.raises(KeyError, match="unknown assembly 'XYZ'"):
         assembly.get_assembly("XYZ")
     items = [dict(key="1-%d" % n, type="written_question", date_received="2025-0%d-01" % n, signature="s")

@@ -15,14 +15,14 @@ from parlsearch.index.store import (META_FILE, IncompatibleIndex, IndexLocked, N
                          open_writer)
 from parlsearch.index.update import indexed_hashes, update_index
 
-from conftest import parlsearch_argv
+from helpers import parlsearch_argv
 
 
-def test_bundled_corpus_twice_gives_107_documents(tmp_path):
-    first = update_index(None, tmp_path / "ix")
+def test_bundled_corpus_twice_gives_107_documents(bundled_build, index_copy):
+    _, first = bundled_build  # the first build, into an empty directory
     assert (first.new, first.documents) == (107, 107)
     assert first.duplicates == 2  # both Weblex pages merge into their JSON records
-    again = update_index(None, tmp_path / "ix")
+    again = update_index(None, index_copy)
     assert (again.new, again.updated, again.unchanged, again.documents) == (0, 0, 107, 107)
     assert not again.changed
 
@@ -154,3 +154,24 @@ def test_sigkill_during_a_large_build_leaves_previous_commit(index_copy, tmp_pat
         assert engine.search("garantie jeunesse").total >= 1
     summary = update_index([big], index_copy)
     assert summary.documents == 107 + 3000
+
+
+@pytest.mark.parametrize("meta_change", [{"schema_version": 4, "codec_version": None}, {"codec_version": 0}],
+                         ids=["before-array-postings", "another-codec"])
+def test_an_index_of_another_posting_format_is_refused_with_rebuild_instruction(index_copy, meta_change):
+    """An index written before postings were arrays (schema version 4, no codec version) or with another
+    layout of them (index/codec.py's CODEC_VERSION) is refused with the rebuild command; the rebuild records
+    the current versions."""
+    from parlsearch.index.codec import CODEC_VERSION
+    meta = json.loads((index_copy / META_FILE).read_text())
+    for key, value in meta_change.items():
+        if value is None:
+            meta.pop(key, None)
+        else:
+            meta[key] = value
+    (index_copy / META_FILE).write_text(json.dumps(meta))
+    with pytest.raises(IncompatibleIndex, match="codec version .*--rebuild"):
+        open_index(index_copy)
+    update_index(None, index_copy, rebuild=True)
+    meta = json.loads((index_copy / META_FILE).read_text())
+    assert (meta["schema_version"], meta["codec_version"]) == (SCHEMA_VERSION, CODEC_VERSION) == (5, CODEC_VERSION)

@@ -13,7 +13,7 @@ import pytest
 from parlsearch.corpus.model import Document, merge
 from parlsearch.corpus.reader import bundled_corpus
 from parlsearch.index import update as update_module
-from parlsearch.index.fastwriter import ParallelWriter
+from parlsearch.index.parallel import ParallelWriter
 from parlsearch.index.store import open_index
 from parlsearch.index.update import indexed_hashes, update_index
 from parlsearch.search.engine import Engine

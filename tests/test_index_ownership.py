@@ -15,7 +15,7 @@ from parlsearch.corpus.reader import bundled_corpus
 from parlsearch.index.store import META_FILE, directory_kind
 from parlsearch.index.update import update_index
 
-from conftest import parlsearch_argv
+from helpers import parlsearch_argv
 
 PAGES = [str(bundled_corpus() / "pages")]  # two official Weblex pages
 

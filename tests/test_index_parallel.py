@@ -10,7 +10,7 @@ import pytest
 from parlsearch.corpus.reader import bundled_corpus, read_paths
 from parlsearch.index import update as update_module
 from parlsearch.index import whoosh_compat
-from parlsearch.index.fastwriter import ParallelWriter
+from parlsearch.index.parallel import ParallelWriter
 from parlsearch.index.store import open_index
 from parlsearch.index.update import indexed_hashes, update_index
 

@@ -11,19 +11,13 @@ import pytest
 
 from parlsearch.corpus import reader as reader_module
 from parlsearch.index import update as update_module
-from parlsearch.index.fastwriter import FastSegmentWriter, ParallelWriter
+from parlsearch.index.fastwriter import FastSegmentWriter
+from parlsearch.index.parallel import ParallelWriter
 from parlsearch.index.store import open_index
 from parlsearch.index.update import indexed_hashes, update_index
 from parlsearch.search.engine import Engine
 
-from test_reliability import corpus_records, new_records, write_jsonl
-
-
-@pytest.fixture
-def small_batches(monkeypatch):
-    monkeypatch.setattr(update_module, "BATCH_DOCS", 10)
-    monkeypatch.setattr(update_module, "PARALLEL_MIN_DOCS", 10)
-    monkeypatch.setattr(ParallelWriter, "BATCH_DOCS", 10)
+from helpers import corpus_records, new_records, set_batch_docs, write_jsonl
 
 
 class ReadCounter:
@@ -68,20 +62,19 @@ def test_documents_reach_the_writer_while_the_input_is_still_read(tmp_path, monk
 
 
 @pytest.mark.parametrize("jobs", [1, 2], ids=["writer", "parallel-writer"])
-def test_readings_of_one_question_far_apart_are_merged_as_when_read_together(tmp_path, monkeypatch, jobs):
+def test_readings_of_one_question_far_apart_are_merged_as_when_read_together(tmp_path, monkeypatch, bundled_build,
+                                                                            jobs):
     """The bundled corpus holds one question in several files (a JSON record and its Weblex page); with
     batches of one document every second reading arrives after the first was written. The second pass
     must give the same documents, counts and answers as one large batch."""
-    reference = update_index(None, tmp_path / "reference")
+    reference_index, reference = bundled_build  # one large batch
     assert reference.duplicates >= 1
-    monkeypatch.setattr(update_module, "BATCH_DOCS", 1)
-    monkeypatch.setattr(update_module, "PARALLEL_MIN_DOCS", 1)
-    monkeypatch.setattr(ParallelWriter, "BATCH_DOCS", 1)
+    set_batch_docs(monkeypatch, 1)
     summary = update_index(None, tmp_path / "streamed", jobs=jobs)
     assert (summary.new, summary.updated, summary.unchanged, summary.duplicates, summary.documents) == (
         reference.new, reference.updated, reference.unchanged, reference.duplicates, reference.documents)
-    assert indexed_hashes(open_index(tmp_path / "streamed")) == indexed_hashes(open_index(tmp_path / "reference"))
-    with Engine.open(tmp_path / "reference") as one, Engine.open(tmp_path / "streamed") as other:
+    assert indexed_hashes(open_index(tmp_path / "streamed")) == indexed_hashes(open_index(reference_index))
+    with Engine.open(reference_index) as one, Engine.open(tmp_path / "streamed") as other:
         for query in ("vélo", "logement social", "stationnement", "propreté"):
             a, b = one.search(query, limit=20), other.search(query, limit=20)
             assert a.total == b.total and {h.doc.id for h in a.hits} == {h.doc.id for h in b.hits}
@@ -106,15 +99,14 @@ def test_a_late_reading_that_changes_an_indexed_question_updates_it(tmp_path, mo
         assert [h.doc.id for h in engine.search("zeppelinodrome").hits] == changed
 
 
-def test_an_unchanged_corpus_takes_no_lock_and_writes_nothing(tmp_path, monkeypatch):
-    update_index(None, tmp_path / "index")
-    listing = sorted(os.listdir(tmp_path / "index"))
+def test_an_unchanged_corpus_takes_no_lock_and_writes_nothing(index_copy, monkeypatch):
+    listing = sorted(os.listdir(index_copy))
     opened = []
     original = update_module.open_writer
     monkeypatch.setattr(update_module, "open_writer", lambda *a, **k: opened.append(1) or original(*a, **k))
-    summary = update_index(None, tmp_path / "index")
+    summary = update_index(None, index_copy)
     assert summary.unchanged == summary.documents and not summary.changed
-    assert opened == [] and sorted(os.listdir(tmp_path / "index")) == listing
+    assert opened == [] and sorted(os.listdir(index_copy)) == listing
 
 
 @pytest.mark.parametrize("jobs", [1, 2], ids=["writer", "parallel-writer"])
@@ -138,14 +130,19 @@ def test_the_run_reports_its_phases_in_order_with_growing_counts(tmp_path, small
 
 
 def test_merging_is_reported_when_the_commit_merges_segments(tmp_path):
-    """Updates add small segments; whoosh's merge policy folds them into one at a later commit."""
-    update_index([write_jsonl(tmp_path / "a.jsonl", new_records(0, 5))], tmp_path / "index")
-    update_index([write_jsonl(tmp_path / "b.jsonl", new_records(5, 5))], tmp_path / "index")
+    """Updates add small segments; the fourth of a size tier makes the commit merge the four into one
+    (index/merge.py's policy), and the run says so."""
+    for n in range(3):
+        update_index([write_jsonl(tmp_path / ("%d.jsonl" % n), new_records(5 * n, 5))], tmp_path / "index")
+    with open_index(tmp_path / "index").reader() as reader:
+        assert len(reader.leaf_readers()) == 3
     events = []
-    update_index([write_jsonl(tmp_path / "c.jsonl", new_records(10, 5))], tmp_path / "index",
+    update_index([write_jsonl(tmp_path / "3.jsonl", new_records(15, 5))], tmp_path / "index",
                  progress=lambda *a, **info: events.append(a))
     merging = [a for a in events if a[0] == "merging"]
-    assert merging and merging[0][1] == 0 and merging[-1][1] == merging[-1][2] == 2
+    assert merging and merging[0][1] == 0 and merging[-1][1] == merging[-1][2] == 4
+    with open_index(tmp_path / "index").reader() as reader:
+        assert len(reader.leaf_readers()) == 1 and reader.doc_count() == 20
 
 
 def test_records_of_a_bad_file_are_reported_and_the_rest_streamed(tmp_path, small_batches):
@@ -165,8 +162,8 @@ def test_corpus_records_are_distinct_questions():
 
 def test_writing_reports_progress_while_a_segment_is_written(tmp_path, monkeypatch):
     """The last segment's postings take seconds to write at archive scale: the display must move meanwhile."""
-    from parlsearch.index import fastwriter
-    monkeypatch.setattr(fastwriter, "PROGRESS_TERMS", 50)
+    from parlsearch.index import recordwriter
+    monkeypatch.setattr(recordwriter, "PROGRESS_TERMS", 50)
     events = []
     summary = update_index(None, tmp_path / "index", progress=lambda *a, **info: events.append(a))
     writing = [a for a in events if a[0] == "writing"]

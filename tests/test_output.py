@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from parlsearch.corpus.model import Document
 from parlsearch.search import cli_common
 from parlsearch.search.engine import Hit, SearchResult
-from parlsearch.search.output import (CSV_COLUMNS, FORMATS, HIT_FORMATS, STATS_FORMATS, Style, plural,
+from parlsearch.search.output import (CSV_COLUMNS, FORMATS, HIT_FORMATS, STATS_FORMATS, Style, meta_line, plural,
                                       render_document, render_hits, render_stats, summary_line)
 
 #: A moncode from issue 11 item 7: sets the clipboard (OSC 52) and the window title.
@@ -132,7 +132,23 @@ def test_summary_line_past_the_end_and_plurals():
     assert summary_line(SearchResult("tram", 10, []), offset=0) == \
         "10 results (none shown: --limit 0; --count prints the number alone)"
     assert summary_line(result_of(doc())) == "1 result"
+    # more results than shown (--limit): which ranks are shown, from the first page on
+    page = SearchResult("tram", 12, [Hit(rank, 1.0, doc(moncode=str(rank)), []) for rank in (1, 2)])
+    assert summary_line(page) == "12 results (showing 1–2)"
+    assert summary_line(SearchResult("tram", 12, page.hits[1:])) == "12 results (showing 2–2)"
     assert plural(1, "warning") == "1 warning" and plural(2, "file") == "2 files" and plural(0, "file") == "0 files"
+
+
+def test_an_answer_date_without_its_text_is_not_shown_as_answered():
+    """The Parliament publishes an answer's date before its text: such a question is unanswered, and its
+    line says so instead of "answered <date>"."""
+    dated = doc(date_answered="2026-02-03")
+    assert dated.status == "unanswered"
+    line = meta_line(dated, Style(False))
+    assert "answer dated 2026-02-03 (no text yet)" in line and "answered 2026-02-03" not in line
+    answered = meta_line(doc(date_answered="2026-02-03", answer="Oui."), Style(False))
+    assert "answered 2026-02-03" in answered and "no text yet" not in answered
+    assert "answer dated 2026-02-03 (no text yet)" in render_hits(result_of(dated), "text", Style(False))
 
 
 def test_index_summary_line_agrees_in_number(tmp_path):

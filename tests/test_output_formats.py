@@ -92,7 +92,7 @@ def test_written_in_chunks_the_output_is_the_same_bytes(bundled_index, monkeypat
 def test_json_streamed_is_the_same_object(bundled_index, monkeypatch):
     monkeypatch.setattr(hit_delivery, "CHUNK_HITS", 4)
     data = json.loads(_search(bundled_index, "--json", "-n", "10", "tram OR vélo OR bus").stdout)
-    assert list(data) == ["query", "total", "dropped", "suggestion", "note", "corrected", "hits"]
+    assert list(data) == ["query", "total", "dropped", "suggestion", "note", "corrected", "understood", "hits"]
     assert [h["rank"] for h in data["hits"]] == list(range(1, 11)) and data["total"] > 10
     assert all(h["snippet"] for h in data["hits"])
 

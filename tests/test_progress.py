@@ -7,18 +7,14 @@ import io
 import re
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-try:
-    from tests.fetch_server import FakeSite
-except ImportError:
-    from fetch_server import FakeSite
-
 from parlsearch.search import progress as progress_module
 from parlsearch.search.progress import ProgressDisplay, duration, rate_text, time_left
+
+from helpers import on_a_pty, parlsearch_argv
 
 
 class FakeTerminal(io.StringIO):
@@ -377,13 +373,6 @@ def test_index_failing_on_a_terminal_prints_its_error_on_a_clean_line(monkeypatc
 
 # -- `parlsearch fetch --update-index`: the index phases on the same display ---------------------------------
 
-@pytest.fixture
-def served():
-    site = FakeSite()
-    with site.running() as url:
-        yield site, url
-
-
 def test_fetch_then_index_phases_on_one_display(served, monkeypatch, tmp_path):
     from parlsearch.search import cli_fetch
     from parlsearch.search.cli_fetch import fetch_command
@@ -461,11 +450,9 @@ def test_index_on_a_real_terminal_shows_its_phases(tmp_path, cli_env):
 
     The phases come from index/update.py (the emitting side of the protocol); reading and committing are the
     ones every run has."""
-    from conftest import parlsearch_argv
-    from test_cli import _on_a_pty
     env = dict(cli_env, TERM="xterm-256color")
     argv = parlsearch_argv() + ["index", "--index", str(tmp_path / "ix")]
-    status, out, _ = _on_a_pty(argv, env, rows=24, columns=100)
+    status, out, _ = on_a_pty(argv, env, rows=24, columns=100)
     text = out.decode("utf-8", "replace").replace("\r\n", "\n")
     assert status == 0, text[-2000:]
     lines = [line for line in screen(text) if line]

@@ -210,8 +210,8 @@ def test_spelling_correction_reads_at_most_ten_unknown_words(engine, monkeypatch
     calls = []
     for name in ("correct", "closest"):
         real = getattr(engine.vocabulary, name)
-        monkeypatch.setattr(engine.vocabulary, name, lambda word, real=real, name=name: (calls.append(name),
-                                                                                          real(word))[1])
+        monkeypatch.setattr(engine.vocabulary, name, lambda word, *more, real=real, name=name: (
+            calls.append(name), real(word, *more))[1])
     typos = ["stationementz", "mobilitee", "bruxellois", "logemment", "cyclistte", "pietonss", "transportts",
              "velodrome", "parkingue", "autobuss", "tramwayy", "metroo", "budgett", "quartierr", "ecolles"]
     result = engine.search(" ".join(typos))

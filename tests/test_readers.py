@@ -20,8 +20,10 @@ from parlsearch.corpus.records import document_from_record
 from parlsearch.corpus.text import PageError
 from parlsearch.corpus.weblex import parse_page, title_type, tokens
 
+from helpers import BUNDLED_QUESTIONS, corpus_records
+
 DATA = bundled_corpus()
-JSON_FILE = DATA / "brussels-written-questions-2024-2029.json"
+JSON_FILE = BUNDLED_QUESTIONS
 PAGES = DATA / "pages"
 SEED = DATA / "text" / "question-1263-cite-des-metiers.txt"
 
@@ -30,12 +32,8 @@ def _page(moncode: str) -> str:
     return (PAGES / ("weblex-quest-det-%s.html" % moncode)).read_text(encoding="utf-8")
 
 
-def _records() -> list[dict]:
-    return json.loads(JSON_FILE.read_text(encoding="utf-8"))["questions"]
-
-
 def _record(moncode: str) -> dict:
-    return next(r for r in _records() if r["moncode"] == moncode)
+    return next(r for r in corpus_records() if r["moncode"] == moncode)
 
 
 def _similar(a: str | None, b: str | None) -> float:
@@ -446,22 +444,22 @@ def test_tokenizer_basics():
 # JSON, JSON Lines and hostile files through the reader.
 
 def test_json_and_jsonl(tmp_path):
-    records = _records()[:5]
+    records = corpus_records()[:5]
     (tmp_path / "list.json").write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
     (tmp_path / "lines.jsonl").write_text(
-        "\n".join(json.dumps(r, ensure_ascii=False) for r in _records()[5:10]) + "\n", encoding="utf-8")
+        "\n".join(json.dumps(r, ensure_ascii=False) for r in corpus_records()[5:10]) + "\n", encoding="utf-8")
     # UTF-8 BOM and CRLF line endings
-    crlf = json.dumps({"questions": _records()[10:13]}, ensure_ascii=False, indent=1).replace("\n", "\r\n")
+    crlf = json.dumps({"questions": corpus_records()[10:13]}, ensure_ascii=False, indent=1).replace("\n", "\r\n")
     (tmp_path / "bom-crlf.json").write_bytes(b"\xef\xbb\xbf" + crlf.encode("utf-8"))
     result = read_paths([tmp_path])
     _check_problems(result)
     assert result.problems == []
     assert len(result.documents) == 13 and result.files == 3
-    assert {d.id for d in result.documents} == {"PRB-1-%s" % r["moncode"] for r in _records()[:13]}
+    assert {d.id for d in result.documents} == {"PRB-1-%s" % r["moncode"] for r in corpus_records()[:13]}
 
 
 def test_jsonl_bad_line_among_good_ones(tmp_path):
-    good = [json.dumps(r, ensure_ascii=False) for r in _records()[:3]]
+    good = [json.dumps(r, ensure_ascii=False) for r in corpus_records()[:3]]
     lines = [good[0], '{"titre": "tronqué', good[1], "[1, 2]", "", good[2], '"just a string"']
     path = tmp_path / "mixed.jsonl"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -474,7 +472,7 @@ def test_jsonl_bad_line_among_good_ones(tmp_path):
 
 
 def test_hostile_files(tmp_path, monkeypatch):
-    record = _records()[0]
+    record = corpus_records()[0]
     files = {
         "binary.json": bytes(range(256)) * 4,
         "binary.txt": b"\x00\x01\x02PK\x03\x04" * 100,
@@ -520,7 +518,7 @@ def test_hostile_files(tmp_path, monkeypatch):
 
 
 def test_unparseable_date_keeps_the_document(tmp_path):
-    record = dict(_records()[0], date_reception="31/02/2024", date_reponse="bientôt")
+    record = dict(corpus_records()[0], date_reception="31/02/2024", date_reponse="bientôt")
     path = tmp_path / "dates.json"
     path.write_text(json.dumps([record]), encoding="utf-8")
     result = read_paths([path])
@@ -602,3 +600,21 @@ def test_french_and_dutch_readings_merge_into_one_french_document():
         assert (merged.title_nl, merged.question_nl, merged.answer_nl) == (
             "Schriftelijke vraag betreffende de fiets", "V nl", "A nl")
         assert merged.author == "X" and merged.status == "answered"
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab é\n\r\t\x0b\x0c\u00a0\u2003\u200b\u00ad\ufeff\u202f’e\u0301")),
+               max_size=60))
+def test_clean_text_skips_only_substitutions_that_cannot_match(text):
+    """clean_text runs each substitution only where it can match: the same text as running them all."""
+    import unicodedata
+    from parlsearch.corpus import text as text_module
+
+    def every_substitution(t):
+        if not t:
+            return ""
+        t = unicodedata.normalize("NFC", text_module.normalize_newlines(t))
+        t = text_module._HSPACE.sub(" ", text_module._ZERO_WIDTH.sub("", t))
+        t = "\n".join(line.strip() for line in text_module._SPACES.sub(" ", t).split("\n"))
+        return text_module._BLANK_LINES.sub("\n\n", t).strip()
+    assert text_module.clean_text(text) == every_substitution(text)

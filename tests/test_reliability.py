@@ -14,7 +14,6 @@
 from __future__ import annotations
 
 import ast
-import contextlib
 import importlib
 import inspect
 import gc
@@ -22,128 +21,27 @@ import json
 import os
 import pkgutil
 import re
-import resource
 import shutil
 import signal
 import subprocess
 import sys
 import time
-from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-import click
 import pytest
 
 from parlsearch.corpus.reader import bundled_corpus, read_paths
-from parlsearch.index.stats import column_reader
 from parlsearch.index.store import META_FILE, current_meta, index_exists, open_index
-from parlsearch.index.update import TEST_POINTS, update_index
+from parlsearch.index.update import TEST_POINTS
 from parlsearch.search.engine import Engine
 
-from conftest import parlsearch_argv
+from helpers import (assert_inert_on_terminal, assert_one_line_error, cli, cli_start, command_env, corpus_records,
+                     file_size_limit, index_state, new_records, on_a_pty, parlsearch_argv, reaped, wait_stopped,
+                     write_jsonl)
 
-QUESTIONS = bundled_corpus() / "brussels-written-questions-2024-2029.json"
 N_NEW, N_CHANGED = 300, 20
 MARKER = "zeppelinodrome"  # only in the changed answers of the update
-
-
-# -- helpers ----------------------------------------------------------------------------------------------
-
-def cli_env(**extra) -> dict:
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("PARLSEARCH_INDEX", "NO_COLOR", "PARLSEARCH_TEST_KILL_AT", "PARLSEARCH_TEST_STOP_AT")}
-    env.update(extra)
-    return env
-
-
-def cli(*args, env=None, timeout=300, **kw) -> subprocess.CompletedProcess:
-    """Run the real `parlsearch` command."""
-    return subprocess.run(parlsearch_argv() + [str(a) for a in args], capture_output=True, text=True,
-                          env=env or cli_env(), timeout=timeout, **kw)
-
-
-def cli_start(*args, env=None) -> subprocess.Popen:
-    return subprocess.Popen(parlsearch_argv() + [str(a) for a in args], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=env or cli_env())
-
-
-def assert_one_line_error(proc, *needles) -> str:
-    """Exit status 2, nothing on stdout, one line on stderr ("parlsearch: error: …"), no traceback."""
-    assert proc.returncode == 2, (proc.returncode, proc.stdout, proc.stderr)
-    assert "Traceback" not in proc.stderr
-    lines = proc.stderr.splitlines()
-    assert len(lines) == 1 and lines[0].startswith("parlsearch: error: "), proc.stderr
-    for needle in needles:
-        assert needle in lines[0], lines[0]
-    return lines[0]
-
-
-def index_state(path) -> dict[str, str]:
-    """id → content hash of the live documents of the last commit. Fails when an id is held twice."""
-    ix = open_index(path)
-    try:
-        with ix.reader() as reader:
-            docnums = list(reader.all_doc_ids())
-            pairs = []
-            if docnums:  # (an index without segments has no columns)
-                ids, hashes = column_reader(reader, "id"), column_reader(reader, "content_hash")
-                pairs = [(ids[n], hashes[n]) for n in docnums]
-            assert reader.doc_count() == len(pairs)
-    finally:
-        ix.close()
-    twice = [i for i, n in Counter(i for i, _ in pairs).items() if n > 1]
-    assert not twice, "documents held more than once: %s" % twice[:5]
-    return dict(pairs)
-
-
-def wait_stopped(proc: subprocess.Popen, timeout: float = 120) -> None:
-    """Wait until `proc` has stopped itself (SIGSTOP from PARLSEARCH_TEST_STOP_AT)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        assert proc.poll() is None, "exited instead of stopping: %s" % (proc.communicate(),)
-        with open("/proc/%d/stat" % proc.pid) as f:
-            if f.read().rsplit(")", 1)[1].split()[0] in ("T", "t"):
-                return
-        time.sleep(0.02)
-    raise AssertionError("the process did not reach its stop point")
-
-
-@contextlib.contextmanager
-def reaped(*procs):
-    """Never leave a stopped or running child behind, whatever the test outcome."""
-    try:
-        yield
-    finally:
-        for p in procs:
-            if p.poll() is None:
-                p.kill()
-            p.wait()
-            for stream in (p.stdout, p.stderr):
-                if stream:
-                    stream.close()
-
-
-def write_jsonl(path: Path, records) -> Path:
-    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), "utf-8")
-    return path
-
-
-def corpus_records() -> list[dict]:
-    return json.loads(QUESTIONS.read_text("utf-8"))["questions"]
-
-
-def new_records(start: int, count: int, tag: str = "") -> list[dict]:
-    """`count` new questions (copies of real ones under new official codes)."""
-    src = corpus_records()
-    out = []
-    for i in range(start, start + count):
-        r = dict(src[i % len(src)])
-        r.pop("id", None)
-        r["moncode"] = str(700000 + i)
-        r["question"] = "%s Variante %d%s." % (r["question"], i, tag)
-        out.append(r)
-    return out
 
 
 @dataclass
@@ -205,7 +103,7 @@ def rerun_completes(case: UpdateCase, path: Path, *options) -> None:
 @pytest.mark.parametrize("point", TEST_POINTS)
 def test_sigkill_at_each_point_of_the_commit(update_case, tmp_path, point):
     ix = update_case.fresh(tmp_path)
-    proc = cli("index", "-q", "--index", ix, update_case.update, env=cli_env(PARLSEARCH_TEST_KILL_AT=point))
+    proc = cli("index", "-q", "--index", ix, update_case.update, env=command_env(PARLSEARCH_TEST_KILL_AT=point))
     assert proc.returncode == -signal.SIGKILL, (proc.returncode, proc.stderr)
     published = point in ("after-toc-write", "after-commit")
     assert check_answers(update_case, ix) == ("new" if published else "old")
@@ -229,7 +127,7 @@ def test_sigkill_inside_the_commit_after_varying_delays(update_case, tmp_path, j
     for delay in delays:
         ix = case.fresh(tmp_path)
         proc = cli_start("index", "-q", "--jobs", jobs, "--index", ix, update,
-                         env=cli_env(PARLSEARCH_TEST_STOP_AT="before-commit"))
+                         env=command_env(PARLSEARCH_TEST_STOP_AT="before-commit"))
         with reaped(proc):
             wait_stopped(proc)
             os.kill(proc.pid, signal.SIGCONT)
@@ -239,6 +137,31 @@ def test_sigkill_inside_the_commit_after_varying_delays(update_case, tmp_path, j
         outcomes.append(check_answers(case, ix))
         rerun_completes(case, ix, "--jobs", jobs)
     assert outcomes[0] == "old", outcomes  # killed inside the commit, not after it
+
+
+@pytest.mark.slow
+def test_sigkill_during_a_merge_keeps_the_last_commit_and_a_rerun_merges(tmp_path):
+    """The fourth small update of a size tier merges the four segments (index/merge.py) in its commit: killed
+    once a merged segment is written, the index holds the third update's commit, and the run again completes
+    the update and the merge."""
+    from parlsearch.index.update import MERGE_TEST_POINT
+    ix = tmp_path / "index"
+    files = [write_jsonl(tmp_path / ("%d.jsonl" % n), new_records(20 * n, 20)) for n in range(4)]
+    assert cli("index", "-q", "--index", ix).returncode == 0  # the bundled corpus, then three small updates
+    for path in files[:3]:
+        assert cli("index", "-q", "--index", ix, path).returncode == 0
+    before = index_state(ix)
+    assert len(open_index(ix)._segments()) == 4
+    proc = cli("index", "-q", "--index", ix, files[3], env=command_env(PARLSEARCH_TEST_KILL_AT=MERGE_TEST_POINT))
+    assert proc.returncode == -signal.SIGKILL, (proc.returncode, proc.stderr)
+    assert index_state(ix) == before
+    with Engine.open(ix) as engine:
+        assert engine.search("garantie jeunesse").total >= 1
+    proc = cli("index", "-q", "--index", ix, files[3])
+    assert proc.returncode == 0, proc.stderr
+    assert index_state(ix) == expected_after(before, files[3])
+    assert len(open_index(ix)._segments()) == 2  # the bundled corpus's, and the four small ones merged
+    assert not [n for n in os.listdir(ix) if n.endswith(".seg")][2:]  # the killed run's files are gone
 
 
 @pytest.mark.slow
@@ -260,7 +183,7 @@ def test_sigkill_after_varying_delays_from_start(update_case, tmp_path):
 @pytest.mark.slow
 def test_first_build_killed_before_its_commit_is_completed_by_a_rerun(tmp_path):
     ix = tmp_path / "index"
-    proc = cli("index", "-q", "--index", ix, env=cli_env(PARLSEARCH_TEST_KILL_AT="before-commit"))
+    proc = cli("index", "-q", "--index", ix, env=command_env(PARLSEARCH_TEST_KILL_AT="before-commit"))
     assert proc.returncode == -signal.SIGKILL
     assert index_state(ix) == {}  # an empty index, which opens
     assert cli("search", "--index", ix, "tram").returncode == 1  # answers: nothing yet
@@ -298,7 +221,7 @@ def test_searches_in_other_processes_keep_answering_while_updates_commit(update_
     ix = update_case.fresh(tmp_path)
     stop = tmp_path / "stop"
     searchers = [subprocess.Popen([sys.executable, "-c", SEARCHER, str(ix), str(stop)], stdout=subprocess.PIPE,
-                                  stderr=subprocess.PIPE, text=True, env=cli_env()) for _ in range(2)]
+                                  stderr=subprocess.PIPE, text=True, env=command_env()) for _ in range(2)]
     committed = {107}
     with reaped(*searchers):
         for s in searchers:
@@ -311,7 +234,7 @@ def test_searches_in_other_processes_keep_answering_while_updates_commit(update_
         before = len(index_state(ix))
         for n, point in enumerate(("after-segment-write", "after-toc-write")):
             part = write_jsonl(tmp_path / ("held%d.jsonl" % n), new_records(2000 + 60 * n, 60))
-            writer = cli_start("index", "-q", "--index", ix, part, env=cli_env(PARLSEARCH_TEST_STOP_AT=point))
+            writer = cli_start("index", "-q", "--index", ix, part, env=command_env(PARLSEARCH_TEST_STOP_AT=point))
             with reaped(writer):
                 wait_stopped(writer)  # held mid-commit: searches in other processes answer meanwhile
                 found = cli("search", "--json", "--index", ix, "garantie jeunesse")
@@ -371,7 +294,7 @@ def test_opening_races_with_commits_in_another_process(update_case, tmp_path, mo
 def test_second_writer_waits_or_exits_2_and_the_first_proceeds(update_case, tmp_path):
     ix = update_case.fresh(tmp_path)
     first = cli_start("index", "-q", "--index", ix, update_case.update,
-                      env=cli_env(PARLSEARCH_TEST_STOP_AT="before-commit"))
+                      env=command_env(PARLSEARCH_TEST_STOP_AT="before-commit"))
     waiting = None
     with reaped(first):
         wait_stopped(first)  # holds the write lock
@@ -400,7 +323,7 @@ def test_second_writer_waits_or_exits_2_and_the_first_proceeds(update_case, tmp_
 def test_a_sigkilled_writers_lock_does_not_block_the_next_run(update_case, tmp_path):
     ix = update_case.fresh(tmp_path)
     writer = cli_start("index", "-q", "--index", ix, update_case.update,
-                       env=cli_env(PARLSEARCH_TEST_STOP_AT="before-commit"))
+                       env=command_env(PARLSEARCH_TEST_STOP_AT="before-commit"))
     with reaped(writer):
         wait_stopped(writer)
         assert_one_line_error(cli("index", "--index", ix, update_case.update), "locked by another process")
@@ -452,16 +375,11 @@ def test_full_disk_is_a_one_line_error_and_the_last_commit_stays(update_case, sm
     assert found.returncode == 0, found.stderr
 
 
-def _limit_file_size():
-    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # writes past the limit fail with EFBIG instead
-    resource.setrlimit(resource.RLIMIT_FSIZE, (256 * 1024, 256 * 1024))
-
-
 @pytest.mark.slow  # the full-disk tests cover the same path in the fast suite
 def test_file_size_limit_is_a_one_line_error_and_the_last_commit_stays(update_case, tmp_path):
     ix = update_case.fresh(tmp_path)
     proc = subprocess.run(parlsearch_argv() + ["index", "--index", str(ix), str(update_case.update)],
-                          capture_output=True, text=True, env=cli_env(), preexec_fn=_limit_file_size, timeout=300)
+                          capture_output=True, text=True, env=command_env(), preexec_fn=file_size_limit(256 * 1024), timeout=300)
     assert_one_line_error(proc, "cannot write the index", "File too large")
     assert check_answers(update_case, ix) == "old"
     rerun_completes(update_case, ix)  # without the limit, the same run completes
@@ -875,26 +793,10 @@ HOSTILE = ("\x1b[2J\x1b[1;1H\x1b[?1049h\x1b[38;5;196mRED\x1b[1mBOLD\x1b[5m\x1b[8
            "\x1b]0;pwned\x07\x1b]8;;https://evil.example/\x1b\\lien\x1b]8;;\x1b\\\x1b]52;c;ZXZpbA==\x07"
            "\x1bP1$qm\x1b\\\x9b31m\x9d0;t\x9c\x07\x08\x7f\x00"
            "\u202eevil\u202c\u2066iso\u2069\u200f\u061c\x02mark\x03")
-#: Everything that may not reach a terminal except through our own styling: C0 controls but newline (and the
-#: ESC of our SGR codes), DEL, C1, bidi controls.
-_UNSAFE_OUT = re.compile("[\x00-\x09\x0b-\x1a\x1c-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-_OWN_SGR = re.compile(r"\x1b\[([0-9;]*)m")
-
-
-def _allowed_sgr() -> set:
-    """SGR parameter lists our output may use (click.style for every style in search/output.py)."""
-    styles = [dict(fg="yellow", bold=True, reset=False), dict(bold=True), dict(dim=True), dict(fg="green"),
-              dict(fg="yellow"), dict(fg="cyan"), dict(bold=True, underline=True)]
-    return {m for kw in styles for m in _OWN_SGR.findall(click.style("x", **kw))} | {"0"}
-
-
 def assert_inert(out: str) -> None:
-    out = out.replace("\r\n", "\n")  # a terminal's own line endings
-    bad = _UNSAFE_OUT.search(out)
-    assert not bad, "unsafe character %r in %r" % (bad.group(), out[max(0, bad.start() - 40):bad.end() + 40])
-    assert out.count("\x1b") == len(_OWN_SGR.findall(out)), "an escape sequence other than colour"
-    assert set(_OWN_SGR.findall(out)) <= _allowed_sgr()
-    assert "\x1b[1mBOLD" not in out and "RED" in out  # the document's text is shown, its codes are not
+    """Inert on a terminal (helpers.assert_inert_on_terminal), and the text of HOSTILE is shown, not its codes."""
+    assert_inert_on_terminal(out)
+    assert "\x1b[1mBOLD" not in out and "RED" in out
 
 
 @pytest.fixture(scope="module")
@@ -933,35 +835,14 @@ def test_hostile_text_is_inert_in_the_terminal(hostile_index, color):
 
 def test_hostile_text_is_inert_on_a_real_terminal_through_the_pager(hostile_index):
     """On a pseudo-terminal: colour chosen automatically, long output through the pager ($PAGER=cat)."""
-    import fcntl
-    import pty
-    import struct
-    import termios
     ix, _ = hostile_index
-    env = cli_env(PAGER="cat", TERM="xterm-256color")
+    env = command_env(PAGER="cat", TERM="xterm-256color")
     env.pop("LESS", None)
     for args in (["show", "990000"], ["search", "tramway"], ["similar", "990000"]):
-        pid, fd = pty.fork()
-        if pid == 0:  # child: a 12-line terminal, so that the output needs the pager
-            try:
-                fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", 12, 100, 0, 0))
-                argv = parlsearch_argv() + [*args, "--index", str(ix)]
-                os.execve(argv[0], argv, env)
-            finally:
-                os._exit(127)
-        chunks = []
-        while True:
-            try:
-                chunk = os.read(fd, 65536)
-            except OSError:
-                break
-            if not chunk:
-                break
-            chunks.append(chunk)
-        os.close(fd)
-        _, status = os.waitpid(pid, 0)
-        out = b"".join(chunks).decode("utf-8", "replace")
-        assert os.waitstatus_to_exitcode(status) == 0, out[-2000:]
+        argv = parlsearch_argv() + [*args, "--index", str(ix)]
+        status, out, _ = on_a_pty(argv, env, rows=12, columns=100)  # 12 lines: the output needs the pager
+        out = out.decode("utf-8", "replace")
+        assert status == 0, out[-2000:]
         assert "\x1b[" in out  # coloured: it was a terminal
         assert_inert(out)
 

@@ -20,14 +20,15 @@ import pytest
 from click.testing import CliRunner
 
 from parlsearch.index import update as update_module
-from parlsearch.index.fastwriter import FastSegmentWriter, ParallelWriter
+from parlsearch.index.fastwriter import FastSegmentWriter
+from parlsearch.index.parallel import ParallelWriter
 from parlsearch.index.store import create_index
 from parlsearch.index.update import update_index
 from parlsearch.search import engine as engine_module
 from parlsearch.search.cli import cli
 from parlsearch.search.engine import Engine
 
-from conftest import parlsearch_argv
+from helpers import parlsearch_argv
 
 HINT = "(run again with --debug for the traceback; please report it)"
 

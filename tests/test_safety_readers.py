@@ -16,11 +16,11 @@ from parlsearch.corpus.jsonstream import iter_json_values
 from parlsearch.corpus.model import Document
 from parlsearch.corpus.text import Utf8Decoder
 
-JSON_FILE = bundled_corpus() / "brussels-written-questions-2024-2029.json"
+from helpers import corpus_records
 
 
 def _records(n=6) -> list[dict]:
-    return json.loads(JSON_FILE.read_text(encoding="utf-8"))["questions"][:n]
+    return corpus_records()[:n]
 
 
 def _row(moncode: str, base: str = "1", title: str = "Question écrite concernant X", assembly: str = "PRB"):

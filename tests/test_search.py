@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from parlsearch.search.engine import MARK_END, MARK_START
 from parlsearch.search.query import QueryError, rewrite
 
-from conftest import DATA
+from helpers import DATA
 
 
 def ids(result):
@@ -190,7 +190,7 @@ def test_judged_queries_meet_the_quality_threshold(engine, name, min_pass):
             "offtopic"} <= set(kinds)
 
 
-@pytest.mark.parametrize("name, min_pass", [("dev2.jsonl", 41), ("judged2.jsonl", 34)])
+@pytest.mark.parametrize("name, min_pass", [("dev2.jsonl", 44), ("judged2.jsonl", 34), ("dev3.jsonl", 42)])
 def test_queries_as_people_type_them(engine, name, min_pass):
     """Issue 12: names typed as plain words, typos, Dutch compounds, pasted passages, near-miss negatives and
     exact forms. dev2 is the shared development set (floor 41/45); judged2 was written from the corpus
@@ -200,7 +200,7 @@ def test_queries_as_people_type_them(engine, name, min_pass):
     report = evaluate(engine, load_judgments(DATA / name))
     failures = [(c.id, c.query[:60], c.top) for c in report.cases if not c.passed]
     assert report.passed >= min_pass, failures
-    if name == "dev2.jsonl":
+    if name in ("dev2.jsonl", "dev3.jsonl"):  # dev3: issue 21's set (numbers, dates in words, names…), ≥ 42/46
         assert all(c.passed for c in report.cases if c.expect is None), failures
 
 
@@ -390,7 +390,8 @@ def test_names_weigh_less_than_the_subject(engine):
     ("cylostrades flamandes", "cyclostrades flamandes", "169917"),  # one edit
     ("Quadrilataires", "quadrilateres", "170240"),  # two edits on a long word
     ("tram55 saturation", "tram 55 saturation", "170245"),  # letters and digits typed together
-    ("titresservices double subvention", "titres-services double subvention", "169909"),  # hyphen left out
+    # hyphen left out: since issue 21 the index holds the joined form of "titres-services": found, not corrected
+    ("titresservices double subvention", None, "169909"),
 ])
 def test_unknown_words_are_corrected(engine, query, corrected, first):
     result = engine.search(query)
@@ -482,9 +483,17 @@ def test_coverage_rule():
     docs, cov = answers([rare, common, unknown])
     assert set(np.flatnonzero(docs)) == {d for d in (1, 2) if cov[d] >= MIN_COVERAGE}  # two words, half the info
     assert all(cov[d] < MIN_COVERAGE for d in range(3, 60))
+    common_topic = word("parks", {d: 1.0 for d in range(7, 12)})
+    weigh([common_topic, unknown], 100)
+    assert not answers([common_topic, unknown])[0].any()  # one shared word is never an answer…
+    mentioned = word("mentioned", {7: 0.5})
+    weigh([mentioned, unknown], 100)
+    assert not answers([mentioned, unknown])[0].any()
     lone = word("lone", {7: 1.0})
     weigh([lone, unknown], 100)
-    assert not answers([lone, unknown])[0].any()  # one shared word is never an answer
+    # … unless the known words name one or two documents by their subject, title or names and the others
+    # are found nowhere (issue 21: "geestelijke gezondheid MIVB-medewerkers")
+    assert set(np.flatnonzero(answers([lone, unknown])[0])) == {7}
 
 
 def test_similar_text_finds_a_drafts_predecessors(engine):
@@ -518,7 +527,7 @@ def test_cli_correction_closest_and_similar_text(bundled_index):
     r = runner.invoke(cli, ["search", "--index", ix, "--json", "--exact", "tram55", "saturation"])
     assert r.exit_code == 1 and json.loads(r.stdout)["corrected"] is None
     r = runner.invoke(cli, ["search", "--index", ix, "--no-pager", "--closest", "fusion des zones de police"])
-    assert r.exit_code == 1 and "no result; closest:" in r.stdout
+    assert r.exit_code == 1 and "no result — nearest:" in r.stdout
     r = runner.invoke(cli, ["search", "--index", ix, "--json", "--closest", "fusion des zones de police"])
     assert json.loads(r.stdout)["closest"] and not json.loads(r.stdout)["hits"]
     r = runner.invoke(cli, ["similar", "--index", ix, "--json", "--text", "-"],

@@ -71,3 +71,12 @@ def test_familiarity_tolerates_a_quarter_of_unknown_words_then_scales():
     assert familiarity(4, 96) < MIN_SIMILAR_COVERAGE / 4  # 96% unknown: nothing can be close
     for known in range(0, 101, 5):  # never more than 1, never less as more words are known
         assert familiarity(known, 100 - known) <= familiarity(min(100, known + 5), max(0, 95 - known)) <= 1.0
+
+
+def test_spellings_of_one_word_are_one_key_word(engine):
+    """An elided spelling ("l'accompagnatrice") and the bare word are one key word, their occurrences added:
+    they were two, the same word counted twice among a text's 25."""
+    terms = engine._text_terms("L'accompagnatrice du tram. Une accompagnatrice agressée; l'accompagnatrice.")
+    words = {word: count for word, count, _ in terms}
+    assert sum(1 for w in words if w.endswith("accompagnatrice")) == 1
+    assert next(c for w, c in words.items() if w.endswith("accompagnatrice")) == 3

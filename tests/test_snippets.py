@@ -2,11 +2,11 @@
 and on the bundled corpus they mark what whoosh's highlighter marks."""
 import re
 
-import pytest
 from hypothesis import given, settings, strategies as st
 
 from parlsearch.index.analysis import LANGUAGES
-from parlsearch.search.snippets import (MARK_END, MARK_START, WIDTH, best_snippet, best_window, find_matches)
+from parlsearch.search.snippets import (ELLIPSIS, MARK_END, MARK_START, WIDTH, best_snippet, best_window,
+                                        find_matches)
 
 MARKED = re.compile(re.escape(MARK_START) + "(.*?)" + re.escape(MARK_END))
 
@@ -41,6 +41,28 @@ def test_no_query_word_gives_none_and_document_markers_are_removed():
     assert best_snippet("", "fr", _terms("vélo")) is None
     forged = best_snippet("un \x02vélo\x03 forgé", "fr", _terms("vélo"))
     assert forged.count(MARK_START) == 1 and MARKED.findall(forged) == ["vélo"]
+
+
+def test_a_whole_short_text_is_shown_without_ellipsis():
+    """"…" says the text was cut; a snippet of the whole text has none at either end."""
+    assert best_snippet("Le stationnement des vélos.", "fr", _terms("stationnement vélo")) == \
+        "Le %sstationnement%s des %svélos%s." % (MARK_START, MARK_END, MARK_START, MARK_END)
+    text = "Le stationnement des vélos. " + "Le conseil a examiné la question en séance publique. " * 10
+    assert best_snippet(text, "fr", _terms("stationnement")).startswith("Le " + MARK_START)
+    assert best_snippet(text, "fr", _terms("stationnement")).endswith(ELLIPSIS)
+    tail = best_snippet(text + "Et le tram.", "fr", _terms("tram"))
+    assert tail.startswith(ELLIPSIS) and tail.endswith("le %stram%s." % (MARK_START, MARK_END))
+
+
+def test_of_equally_dense_windows_the_first_is_shown():
+    """The same words at the start and again later: the snippet shows their first mention."""
+    filler = "Le conseil a examiné la question en séance publique. " * 10
+    text = filler + "Le stationnement des vélos rue Haute. " + filler + "Le stationnement des vélos rue Basse. " + filler
+    terms = _terms("stationnement vélo")
+    matches = find_matches(text, "fr", terms)
+    assert len(matches) == 4 and best_window(matches) == (0, 2)
+    snippet = best_snippet(text, "fr", terms)
+    assert snippet.count(MARK_START) == 2 and "Haute" in snippet and "Basse" not in snippet
 
 
 def test_scan_is_bounded():

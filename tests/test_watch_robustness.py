@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from parlsearch.index.update import update_index
 from parlsearch.search.cli import cli
 
-from conftest import parlsearch_argv
+from helpers import parlsearch_argv
 
 #: Seconds after which a command that should have answered at once is taken to hang (a failure, not a timing).
 HANG = 60
@@ -38,13 +38,16 @@ def write_jsonl(path, records):
 @pytest.fixture
 def env(tmp_path, cli_env):
     """The environment of the real command, with private XDG directories."""
-    return dict(cli_env, XDG_CONFIG_HOME=str(tmp_path / "config"), XDG_STATE_HOME=str(tmp_path / "state"))
+    return dict(cli_env, XDG_CONFIG_HOME=str(tmp_path / "config"), XDG_STATE_HOME=str(tmp_path / "state"),
+                XDG_DATA_HOME=str(tmp_path / "data"))
 
 
 @pytest.fixture
 def xdg(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))  # never the user's own default index
+    monkeypatch.delenv("PARLSEARCH_INDEX", raising=False)
     monkeypatch.delenv("PARLSEARCH_WATCH_PAUSE", raising=False)
     return tmp_path
 

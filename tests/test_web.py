@@ -16,7 +16,7 @@ pytest.importorskip("flask")
 from parlsearch.search import web  # noqa: E402
 from parlsearch.search.output import HIT_KEYS  # noqa: E402
 
-from conftest import parlsearch_argv  # noqa: E402
+from helpers import parlsearch_argv, write_jsonl  # noqa: E402
 from web_helpers import Page, get, hit_ids, html  # noqa: E402
 
 QUERY = "stationnement vélo"
@@ -150,7 +150,7 @@ def test_facets_count_all_matches_and_link_to_the_narrowed_search(client, engine
     from parlsearch.search.web_facets import facet_counts
     total = engine.search("logement", limit=1).total
     facets = facet_counts(engine, "logement", [])
-    assert set(facets) == {"minister", "author", "year", "status"}
+    assert set(facets) == {"assembly", "minister", "author", "year", "status"}
     for facet in facets:
         assert sum(n for _, n in facets[facet]) == total  # over ALL matches, not one page
     page = Page(html(get(client, "/", q="logement", n=10)))
@@ -215,7 +215,7 @@ def test_asked_before_lists_closest_questions(client, engine):
 
 def test_api_search_mirrors_cli_json(client, engine):
     data = json.loads(get(client, "/api/search", q=QUERY).data)
-    assert set(data) == {"query", "total", "dropped", "suggestion", "corrected", "note", "hits"}
+    assert set(data) == {"query", "total", "dropped", "suggestion", "corrected", "note", "understood", "hits"}
     assert data["total"] == engine.search(QUERY).total
     assert all(list(h) == list(HIT_KEYS) for h in data["hits"])
     cli = subprocess.run(parlsearch_argv() + ["search", QUERY, "--json", "-n", str(web.DEFAULT_PAGE_SIZE), "--index",
@@ -284,15 +284,14 @@ def hostile_client(tmp_path_factory):
     from parlsearch.index.update import update_index
     root = tmp_path_factory.mktemp("hostile")
     path = root / "hostile.jsonl"
-    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in HOSTILE), "utf-8")
-    summary = update_index([path], root / "index")
+    summary = update_index([write_jsonl(path, HOSTILE)], root / "index")
     assert summary.documents == len(HOSTILE)
     app = web.create_app(root / "index")
     yield app.test_client()
     app.extensions["parlsearch"].close()
 
 
-def assert_inert(text: str):
+def assert_inert_in_html(text: str):
     lowered = text.lower()
     for bad in ("<script>alert", "<script>x", "<img", "<svg", "<iframe", "<b>gras",
                 'href="javascript:', "href='javascript:", "href=\"https://evil", "href=\"https://www.parlement.brussels@"):
@@ -313,7 +312,7 @@ def test_hostile_documents_are_escaped_everywhere(hostile_client):
     for moncode in ("990001", "990002", "990003"):
         pages.append(html(get(hostile_client, "/doc/PRB-1-%s" % moncode, q="tram <script>")))
     for text in pages:
-        assert_inert(text)
+        assert_inert_in_html(text)
     search = pages[0]
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in search  # shown as text, not dropped
     doc = pages[5]

@@ -17,7 +17,7 @@ pytest.importorskip("flask")
 
 from parlsearch.search import web  # noqa: E402
 
-from conftest import parlsearch_argv  # noqa: E402
+from helpers import parlsearch_argv  # noqa: E402
 from web_helpers import get, raw_http  # noqa: E402
 
 #: Upper bound of a wait that only a broken server reaches (never a measure of speed).

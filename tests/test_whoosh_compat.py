@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import pickle
 import subprocess
 import sys
 import tomllib
@@ -13,13 +12,13 @@ from pathlib import Path
 import pytest
 import whoosh
 from whoosh import formats
-from whoosh.codec import whoosh3
-from whoosh.codec.whoosh3 import W3Codec
+import whoosh.codec.base
 from whoosh.filedb.filestore import RamStorage
 from whoosh.writing import SegmentWriter
 
 from parlsearch.corpus.reader import read_paths
 from parlsearch.index import whoosh_compat
+from parlsearch.index.codec import ParlCodec
 from parlsearch.index.fastwriter import FastSegmentWriter
 from parlsearch.index.schema import build_schema, index_fields
 from parlsearch.index.store import META_FILE
@@ -82,8 +81,8 @@ def test_opening_an_index_applies_the_patches(bundled_index):
 def test_every_fast_path_is_in_use_with_this_whoosh(fresh_checks, caplog):
     single, parallel = whoosh_compat.writer_classes()
     assert single is FastSegmentWriter and parallel is not None
-    assert whoosh_compat.fast_paths() == {"buffer_reads": True, "column_reads": True, "direct_positions": True,
-                                          "lean_writer": True, "matcher_fix": True}
+    assert whoosh_compat.fast_paths() == {"array_merges": True, "buffer_reads": True, "column_reads": True,
+                                          "direct_positions": True, "lean_writer": True, "matcher_fix": True}
     assert warnings_of(caplog) == []
 
 
@@ -109,25 +108,28 @@ def corpus_fields() -> list[dict]:
     return [index_fields(doc) for doc in read_paths(None).documents]
 
 
-@pytest.mark.parametrize("blocklimit", [pytest.param(128, marks=pytest.mark.slow), 5],
-                         ids=["whoosh-blocks", "small-blocks"])
-def test_lean_writer_writes_what_whoosh_writes(corpus_fields, blocklimit):
-    """The bundled corpus written by whoosh's SegmentWriter and by FastSegmentWriter: the same postings (document
-    numbers, weights, positions), term statistics, field lengths, stored fields and columns. Small blocks make
-    every frequent term span several posting blocks."""
+@pytest.mark.parametrize("every", [pytest.param(1, marks=pytest.mark.slow), 3], ids=["whole", "third"])
+def test_lean_writer_writes_what_whoosh_writes(corpus_fields, every):
+    """The bundled corpus (or every third document of it, in the fast suite: whoosh's writer takes ~4 s on the
+    whole of it) written by whoosh's SegmentWriter and by FastSegmentWriter, both through parlsearch's codec:
+    the same postings (document numbers, weights, positions), term statistics, field lengths, stored fields
+    and columns. (Generated corpora, several segments and --jobs 2: tests/test_index_writer.py.)"""
     whoosh_compat.apply_patches()
+    sample = corpus_fields[::every]
     contents = []
     for cls in (SegmentWriter, FastSegmentWriter):
         ix = RamStorage().create_index(build_schema(), indexname="EQ")
-        writer = cls(ix, codec=W3Codec(blocklimit=blocklimit))
-        for fields in corpus_fields:
+        writer = cls(ix, codec=ParlCodec())
+        for fields in sample:
             writer.add_document(**fields)
         writer.commit()
         with ix.reader() as reader:
             contents.append(whoosh_compat.index_content(reader))
     whoosh_made, lean_made = contents
-    assert whoosh_made["doc_count"] == len(corpus_fields) == 107
-    assert sum(len(rows) for rows in whoosh_made["postings"].values()) > 5000  # a real sample, not a few terms
+    assert whoosh_made["doc_count"] == len(sample) and len(corpus_fields) == 107
+    postings = [plist for rows in whoosh_made["postings"].values() for _, plist, _ in rows]
+    assert len(postings) > 5000 // every  # a real sample, not a few terms
+    assert sum(len(plist) > 16 for plist in postings) > 50 // every  # terms in many documents
     assert any(len(p[2]) > 1 for rows in whoosh_made["postings"].values() for _, plist, _ in rows for p in plist)
     for part in ("postings", "lengths", "stored", "columns"):
         for key in whoosh_made[part] if isinstance(whoosh_made[part], dict) else [None]:
@@ -137,30 +139,32 @@ def test_lean_writer_writes_what_whoosh_writes(corpus_fields, blocklimit):
     assert lean_made == whoosh_made
 
 
+def test_every_segment_of_an_index_is_written_with_parlsearchs_codec(index_copy):
+    """parlsearch's writers and whoosh's own (ix.writer(), as a script using whoosh would call it) write
+    parlsearch's codec; a merge keeps it."""
+    from parlsearch.index.store import open_index
+    ix = open_index(index_copy)
+    with ix.writer() as writer:
+        writer.add_document(id="X-1", question="Un tram de plus")
+    ix = open_index(index_copy)
+    codecs = {type(segment.codec()).__name__ for segment in ix._segments()}
+    assert len(ix._segments()) == 2 and codecs == {"ParlCodec"}
+
+
 # -- fallbacks when whoosh is not the one the fast paths were written for -----------------------------------------
 
-def _encode_protocol_4(self, poslist):
-    """Another whoosh's position encoding: the same deltas, pickled with protocol 4 (readable by the same decode,
-    different bytes)."""
-    deltas, base = [], 0
-    for pos in poslist:
-        deltas.append(pos - base)
-        base = pos
-    return whoosh.system.pack_uint(len(deltas)) + pickle.dumps(deltas, 4)
+class _OtherPositions(formats.Positions):
+    """Another whoosh's position format: the same encoding under another class (a renamed or reorganised
+    Positions). parlsearch's direct path, checked for whoosh's own class, is not used for it."""
 
 
-class _MarkedTermInfo(whoosh3.W3TermInfo):
-    """Another whoosh's term-info record: one byte longer. Its writer and reader agree; parlsearch's lean writer,
-    written for 2.7.4's record, does not."""
+_ORIGINAL_ADD_POSTINGS = whoosh.codec.base.FieldWriter.add_postings
 
-    def to_bytes(self):
-        return super().to_bytes() + b"\x99"
 
-    @classmethod
-    def from_bytes(cls, s):
-        if not s.endswith(b"\x99"):
-            raise ValueError("term info of another format")
-        return super().from_bytes(s[:-1])
+def _add_postings_without_lengths(self, schema, lengths, items):
+    """Another whoosh's field writer: term statistics made without the documents' field lengths. Its writer
+    and reader agree; parlsearch's lean writer, which computes them as whoosh 2.7.4 does, does not."""
+    return _ORIGINAL_ADD_POSTINGS(self, schema, None, items)
 
 
 @pytest.fixture(scope="module")
@@ -168,27 +172,36 @@ def reference_results(bundled_index) -> dict:
     return results(bundled_index)
 
 
-def test_changed_position_encoding_falls_back_with_one_warning(fresh_checks, caplog, monkeypatch, tmp_path,
-                                                              reference_results):
-    monkeypatch.setattr(formats.Positions, "encode", _encode_protocol_4)
+def test_another_position_format_falls_back_with_one_warning(fresh_checks, caplog, monkeypatch, tmp_path,
+                                                             reference_results):
+    from parlsearch.index import schema as schema_module
+    original = schema_module.ParlText.__init__
+
+    def other_format(self, language, **kwargs):
+        original(self, language, **kwargs)
+        self.format = _OtherPositions(field_boost=self.format.field_boost)
+
+    monkeypatch.setattr(schema_module.ParlText, "__init__", other_format)
     summary = update_index(None, tmp_path / "ix")
     update_index(None, tmp_path / "ix2")  # a second writer in the same process: no second warning
     assert summary.documents == 107
     assert whoosh_compat.fast_paths()["direct_positions"] is False
     assert whoosh_compat.fast_paths()["lean_writer"] is True
     warned = warnings_of(caplog)
-    assert len(warned) == 1 and "positions" in warned[0] and warned[0].startswith("parlsearch: warning: ")
+    assert len(warned) == 1 and "index()" in warned[0] and warned[0].startswith("parlsearch: warning: ")
     assert results(tmp_path / "ix") == reference_results
 
 
 def test_incompatible_segment_format_falls_back_to_whoosh_writer(fresh_checks, caplog, monkeypatch, tmp_path,
                                                                 reference_results):
-    monkeypatch.setattr(whoosh3, "W3TermInfo", _MarkedTermInfo)
+    monkeypatch.setattr(whoosh.codec.base.FieldWriter, "add_postings", _add_postings_without_lengths)
     summary = update_index(None, tmp_path / "ix")
     update_index(None, tmp_path / "ix", rebuild=True)
     assert summary.documents == 107
     assert whoosh_compat.fast_paths()["lean_writer"] is False
     assert whoosh_compat.writer_classes() == (SegmentWriter, None)
+    from parlsearch.index.store import open_index
+    assert {type(s.codec()) for s in open_index(tmp_path / "ix")._segments()} == {ParlCodec}  # whoosh's writer too
     warned = warnings_of(caplog)
     assert len(warned) == 1 and "lean segment writer" in warned[0] and "whoosh's own writer" in warned[0]
     assert results(tmp_path / "ix") == reference_results  # read with the same (simulated) whoosh
@@ -196,7 +209,7 @@ def test_incompatible_segment_format_falls_back_to_whoosh_writer(fresh_checks, c
 
 def test_a_whoosh_outside_the_tested_range_is_named_in_the_warning(fresh_checks, caplog, monkeypatch):
     monkeypatch.setattr(whoosh, "__version__", (2, 9, 1))
-    monkeypatch.setattr(whoosh3, "W3TermInfo", _MarkedTermInfo)
+    monkeypatch.setattr(whoosh.codec.base.FieldWriter, "add_postings", _add_postings_without_lengths)
     assert whoosh_compat.writer_classes()[0] is SegmentWriter
     warned = warnings_of(caplog)
     assert len(warned) == 1 and "2.9.1" in warned[0] and "outside the tested range 2.7.4 to 2.8" in warned[0]

@@ -11,7 +11,6 @@ import xml.etree.ElementTree as ET
 from collections import Counter
 
 import pytest
-from click.testing import CliRunner
 from hypothesis import given, settings, strategies as st
 
 from parlsearch.index.update import update_index
@@ -21,14 +20,9 @@ from parlsearch.search.delays import ALL, answer_delays, nearest_rank
 from parlsearch.search.filters import SearchFilters
 from parlsearch.search.links import hyperlink, official_url
 
-from conftest import parlsearch_argv
+from helpers import parlsearch_argv, reaped, write_jsonl
 
 ATOM = "{http://www.w3.org/2005/Atom}"
-
-
-@pytest.fixture
-def runner():
-    return CliRunner()
 
 
 def _search_total(engine, text, filters=None):
@@ -46,6 +40,7 @@ def _expected_counts(engine, text, filters):
         "year": Counter(str(d.date_received.year) if d.date_received else UNKNOWN for d in docs),
         "type": Counter(d.type for d in docs),
         "legislature": Counter(d.legislature or UNKNOWN for d in docs),
+        "assembly": Counter(d.assembly for d in docs),
     }
 
 
@@ -241,13 +236,10 @@ def count_of(runner, ix, *args):
 def xdg(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))  # never the user's own default index
+    monkeypatch.delenv("PARLSEARCH_INDEX", raising=False)
     monkeypatch.delenv("PARLSEARCH_WATCH_PAUSE", raising=False)
     return tmp_path
-
-
-def _write(path, records):
-    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), "utf-8")
-    return path
 
 
 def _parse_feed(path):
@@ -271,7 +263,7 @@ def test_watch_scenario_over_three_index_updates(runner, xdg, index_copy, tmp_pa
     toml = (xdg / "config" / "parlsearch" / "watches.toml").read_text("utf-8")
     assert '[watch."zep"]' in toml and "since = 2025-01-01" in toml
     src = tmp_path / "zep.jsonl"
-    _write(src, [_record(900201, "Un zeppelin au-dessus de la STIB", received="2026-02-01")])
+    write_jsonl(src, [_record(900201, "Un zeppelin au-dessus de la STIB", received="2026-02-01")])
     update_index([src], index_copy)
 
     # 1. Baseline: nothing announced, exit 1.
@@ -284,7 +276,7 @@ def test_watch_scenario_over_three_index_updates(runner, xdg, index_copy, tmp_pa
     assert again.exit_code == 1 and json.loads(again.output)["news"] == 0
 
     # 2. One new matching document (and one that does not match).
-    _write(src, [_record(900201, "Un zeppelin au-dessus de la STIB", received="2026-02-01"),
+    write_jsonl(src, [_record(900201, "Un zeppelin au-dessus de la STIB", received="2026-02-01"),
                  _record(900202, "Un second zeppelin", received="2026-03-01"),
                  _record(900203, "Un zeppelin ancien", received="2024-03-01")])
     update_index([src], index_copy)
@@ -294,7 +286,7 @@ def test_watch_scenario_over_three_index_updates(runner, xdg, index_copy, tmp_pa
     assert [d["id"] for d in report["new"]] == ["PRB-1-900202"] and report["answered"] == []
 
     # 3. The first one is answered.
-    _write(src, [_record(900201, "Un zeppelin au-dessus de la STIB", received="2026-02-01",
+    write_jsonl(src, [_record(900201, "Un zeppelin au-dessus de la STIB", received="2026-02-01",
                          answered="2026-04-01", answer="Il atterrit."),
                  _record(900202, "Un second zeppelin", received="2026-03-01"),
                  _record(900203, "Un zeppelin ancien", received="2024-03-01")])
@@ -363,22 +355,19 @@ def test_watch_run_killed_before_commit_reports_the_same_news_again(xdg, index_c
     ix = ["--index", str(index_copy)]
     argv = parlsearch_argv()
     subprocess.run(argv + ["watch", "add", "zep", "zeppelin"], env=env, check=True, capture_output=True)
-    src = _write(tmp_path / "z.jsonl", [_record(900301, "Un zeppelin", received="2026-02-01")])
+    src = write_jsonl(tmp_path / "z.jsonl", [_record(900301, "Un zeppelin", received="2026-02-01")])
     update_index([src], index_copy)
     assert subprocess.run(argv + ["watch", "run", *ix], env=env, capture_output=True).returncode == 1  # baseline
-    _write(src, [_record(900301, "Un zeppelin", received="2026-02-01"),
+    write_jsonl(src, [_record(900301, "Un zeppelin", received="2026-02-01"),
                  _record(900302, "Un autre zeppelin", received="2026-02-02")])
     update_index([src], index_copy)
     proc = subprocess.Popen(argv + ["watch", "run", "--jsonl", *ix], env=dict(env, PARLSEARCH_WATCH_PAUSE="before-commit"),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
+    with reaped(proc):
         line = proc.stderr.readline()  # blocks until the run has written its report and paused
         assert line.strip() == "parlsearch: paused at before-commit"
         proc.send_signal(signal.SIGKILL)
         out, _ = proc.communicate(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
     assert proc.returncode == -signal.SIGKILL
     assert [json.loads(x)["id"] for x in out.splitlines()] == ["PRB-1-900302"]
     again = subprocess.run(argv + ["watch", "run", "--jsonl", *ix], env=env, capture_output=True, text=True)
@@ -444,7 +433,7 @@ def test_search_output_links_official_urls_on_terminals_only(runner, bundled_ind
 
 
 def test_hostile_url_is_neither_shown_nor_linked(runner, tmp_path, monkeypatch):
-    src = _write(tmp_path / "e.jsonl", [_record(900401, "Un tram piégé", received="2026-01-01",
+    src = write_jsonl(tmp_path / "e.jsonl", [_record(900401, "Un tram piégé", received="2026-01-01",
                                                  url="https://evil.example/\x1b]8;;x\x07")])
     ix = ["--index", str(tmp_path / "ix")]
     assert runner.invoke(cli, ["index", *ix, str(src)]).exit_code == 0
@@ -543,7 +532,7 @@ def test_changing_a_saved_search_starts_a_new_baseline(runner, xdg, bundled_inde
 def test_show_open_refuses_a_document_without_an_official_url(runner, tmp_path, monkeypatch):
     opened = []
     monkeypatch.setattr("webbrowser.open", lambda url: opened.append(url) or True)
-    src = _write(tmp_path / "e.jsonl", [_record(900601, "Un lien piégé", url="javascript:alert(1)")])
+    src = write_jsonl(tmp_path / "e.jsonl", [_record(900601, "Un lien piégé", url="javascript:alert(1)")])
     ix = ["--index", str(tmp_path / "ix")]
     assert runner.invoke(cli, ["index", *ix, str(src)]).exit_code == 0
     result = runner.invoke(cli, ["show", "--open", *ix, "900601"])
@@ -556,12 +545,12 @@ def test_a_run_reads_one_committed_view_while_the_index_changes(xdg, index_copy,
     from parlsearch.search.engine import Engine
     from parlsearch.search.watch import Watch, check_watch
     watch = Watch("v", "zeppelin")
-    src = _write(tmp_path / "v.jsonl", [_record(900701, "Un zeppelin", received="2026-02-01")])
+    src = write_jsonl(tmp_path / "v.jsonl", [_record(900701, "Un zeppelin", received="2026-02-01")])
     update_index([src], index_copy)
     with Engine.open(index_copy) as engine:
         state = check_watch(engine, watch, None).new_state  # baseline
     with Engine.open(index_copy) as engine:
-        _write(src, [_record(900701, "Un zeppelin", received="2026-02-01"),
+        write_jsonl(src, [_record(900701, "Un zeppelin", received="2026-02-01"),
                      _record(900702, "Un zeppelin tardif", received="2026-02-02")])
         update_index([src], index_copy)  # commits while this run's engine is open
         during = check_watch(engine, watch, state)

@@ -93,19 +93,20 @@ class PostgresSource:
         self.reader = self.view.reader
 
     def document_number(self, fieldname: str, value) -> int | None:
-        """The live document whose `fieldname` (id or moncode) is `value`, within this view; None if none."""
+        """The first live document whose `fieldname` is `value`, within this view; None if none. The id and the
+        official code are columns of their own (a unique and a plain index); any other identifier field (the
+        official identifier) is looked up by its term's postings, as whoosh's document_number does."""
         if fieldname not in ("id", "moncode"):
-            raise ValueError("documents are found by id or moncode")
+            if fieldname not in self.view.cat.postings:
+                raise ValueError("documents are found by an indexed field, not %r" % fieldname)
+            ids, _ = self.view.term_postings(fieldname, value)
+            return int(ids.min()) if len(ids) else None
         value = storable(value)
         if value is None:
             return None
         row = self.view._query("SELECT min(docnum) FROM parlsearch_documents WHERE live AND %s = %%s AND docnum < %%s"
                                % fieldname, (value, self.view.doc_count)).fetchone()
         return None if row[0] is None else int(row[0])
-
-    def stored_fields(self, fieldname: str, value) -> dict | None:
-        docnum = self.document_number(fieldname, value)
-        return None if docnum is None else self.view.stored(docnum)
 
     def up_to_date(self) -> bool:
         """Whether the database is still at this view's generation (False too when the server is gone: the

@@ -1,0 +1,99 @@
+"""A query as understood, planned: search/understand.py's reading of the typed text combined with the
+engine's plan of what is left (Engine.plan) — the identifiers' documents first, the filters read in the
+words AND-ed with the others, type words that name a type the index holds as a filter.
+
+Engine.search, Engine.matches and Engine.explain call `plan_query`; `exact=True` skips the reading (the
+query is planned as typed, as before issue 21).
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+
+from ..index.analysis import analyze
+from . import plan as P
+from .filters import date_filter
+from .identify import named_documents
+from .understand import Reading, Understanding, understand
+
+
+def _subject_mentions(engine, words: tuple) -> P.Node:
+    """The date's words in a document's subject or Dutch title ("2025", "juin 2026")."""
+    items = []
+    for field, lang in (("subject", "fr"), ("title_nl", "nl")):
+        terms = [t for w in words for t in analyze(w, lang)]
+        if len(terms) == 1:
+            items.append(P.Term(field, terms[0]))
+        elif terms:
+            items.append(P.Phrase(field, tuple(terms), tuple(range(len(terms)))))
+    return P.Or(tuple(items)) if len(items) > 1 else items[0]
+
+
+def _type_filters(engine, u: Understanding) -> list:
+    """The types the query names, as filters on the types the index holds; a type it does not hold is only
+    dropped from the words (the reading says so): every document of the bundled corpus is a written question,
+    so "interpellation sur …" still finds the written questions on the topic."""
+    reader = engine.source.reader
+    out, kept = [], []
+    for type_ in dict.fromkeys(u.types):
+        if reader.doc_frequency("type", type_):
+            out.append(P.Term("type", type_))
+            kept.append(type_)
+    readings = []
+    for r in u.readings:
+        if r.kind == "type":
+            type_ = r.meaning.split(" ", 1)[1]
+            r = Reading(r.typed, "type %s" % type_.replace("_", " ") if type_ in kept
+                        else "ignored (no %s in the index)" % type_.replace("_", " "), "type")
+        readings.append(r)
+    u.readings = readings
+    return out
+
+
+def plan_query(engine, text: str, filters: list | None, exact: bool, budget, today: dt.date | None = None):
+    """(Plan, Understanding or None): the plan of `text` under the reading of search/understand.py.
+    The plan's `named` mask holds the documents its identifiers name (ranked first by Engine.search)."""
+    filters = [engine.node_of(f) for f in (filters or []) if f is not None]
+    u = None if exact or not (text or "").strip() else understand(text, today)
+    if not u:
+        return engine.plan(text, filters, exact, budget), None
+    extra = [engine.node_of(q) for q in u.filters.queries()] + _type_filters(engine, u)
+    if u.received_or_subject:
+        first, last, words = u.received_or_subject
+        received = engine.node_of(date_filter(first, last))
+        extra.append(P.Or((received, _subject_mentions(engine, words))))
+    all_filters = filters + extra
+    executor = engine.executor(budget)
+    named = None
+    topic = u.text
+    if u.ids:
+        allowed = executor.run(P.And(tuple(all_filters))).mask if all_filters else None
+        named = named_documents(executor, u.ids, allowed)
+        if not named.any() and not u.keep_number:  # names no document: its words are searched as words
+            topic = " ".join([u.text] + [ref.typed for ref in u.ids if ref.kind != "id"]).strip()
+            u.readings = [r for r in u.readings if r.kind != "id"] + \
+                [Reading(ref.value, "no such question", "id") for ref in u.ids if ref.kind == "id"]
+            u.ids, named = [], None
+    topic = topic if topic.strip() else (text if u.keep_number else "")
+    if topic.strip():
+        plan = engine.plan(topic, all_filters, exact, budget)
+    elif named is not None:
+        from .engine import Plan
+        plan = Plan(None, executor=executor)
+    elif all_filters:
+        from .engine import Plan
+        plan = Plan(P.And(tuple(all_filters)) if len(all_filters) > 1 else all_filters[0], executor=executor)
+    else:  # nothing but words that name every document ("question écrite"): searched as typed
+        return engine.plan(text, filters, exact, budget), None
+    plan.named = named
+    return plan, u
+
+
+def rank_named_first(scores: np.ndarray, topic: np.ndarray, named: np.ndarray) -> np.ndarray:
+    """Scores that put the named documents above every other match: those also matching the topic words
+    first, then the others (ties: newest first, collect.rank's order)."""
+    scores = scores.copy()
+    top = float(scores[topic].max()) if topic.any() else 0.0
+    scores[named] = top + 1.0 + topic[named].astype(np.float64)
+    return scores
