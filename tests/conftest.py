@@ -238,6 +238,39 @@ def pg_engine(pg_bundled):
     e.close()
 
 
+@pytest.fixture(scope="session")
+def _pg_both_session(chamber_subset_file):
+    _pg_skip()
+    import uuid
+    from helpers import pg_lock
+    from parlsearch.index.postgres.export import export
+    with pg_lock(exclusive=False):
+        schema = PgSchema("s_" + uuid.uuid4().hex[:12]).create()
+        summary = export([REPO / "corpus" / "data", chamber_subset_file], schema.servers())
+        assert summary.documents == 107 + len(chamber_lines(CHAMBER_SUBSET)) and not summary.rejected
+    yield schema
+    with pg_lock(exclusive=False):
+        schema.drop()
+
+
+@pytest.fixture
+def pg_both(_pg_both_session):
+    """both_index's files (the Brussels corpus and a few hundred of the Chamber's questions) exported to a
+    schema by `parlsearch index --backend` (read-only; one per test session), under the cluster's shared lock."""
+    from helpers import pg_lock
+    with pg_lock(exclusive=False):
+        yield _pg_both_session
+
+
+@pytest.fixture
+def pg_both_engine(pg_both):
+    """An Engine over pg_both's primary."""
+    from parlsearch.search.engine import Engine
+    e = Engine.connect(pg_both.servers())
+    yield e
+    e.close()
+
+
 # -- both assemblies in one index ----------------------------------------------------------------------------
 
 @pytest.fixture(scope="session")

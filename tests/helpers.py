@@ -11,7 +11,8 @@ that two concerns need lives once, here, and a test file can be run, moved or de
 - child processes: `wait_stopped`, `reaped`;
 - generated corpora and comparing two indexes: `generated_corpus`, `differences`;
 - the Chamber's records: `CHAMBER_KEYS`, `CHAMBER_SUBSET`, `chamber_lines`;
-- the PostgreSQL cluster of tests/pg_cluster.py: `pg_skip_reason`, `pg_dsn`, `pg_lock`, `pg_wait_replayed`.
+- the PostgreSQL cluster of tests/pg_cluster.py: `pg_skip_reason`, `pg_dsn`, `pg_lock`, `pg_wait_replayed`;
+- the backend against the local index: `assert_same_answer`, `assert_same_tokens`.
 """
 from __future__ import annotations
 
@@ -526,3 +527,79 @@ def chamber_lines(count: int | None = None) -> list[bytes]:
         return lines
     keys = [("/" + k + '"').encode() for k in CHAMBER_KEYS]
     return lines[:count] + [line for line in lines[count:] if any(k in line for k in keys)]
+
+
+# -- the PostgreSQL backend against the local index ------------------------------------------------------------
+
+def _ranked(engine, text, limit=20, **kw):
+    result = engine.search(text, limit=limit, **kw)
+    return result, [(h.doc.id, h.score) for h in result.hits]
+
+
+def assert_same_answer(local, pg, text, **kw):
+    """The same answer from both engines — or the same one-line refusal."""
+    from parlsearch.search.query import QueryError
+    try:
+        a, ranked_a = _ranked(local, text, **kw)
+    except QueryError as e:
+        with pytest.raises(QueryError) as refused:
+            _ranked(pg, text, **kw)
+        assert str(refused.value) == str(e)
+        return
+    b, ranked_b = _ranked(pg, text, **kw)
+    assert a.total == b.total, text
+    assert [d for d, _ in ranked_a] == [d for d, _ in ranked_b], text
+    for (_, sa), (_, sb) in zip(ranked_a, ranked_b):
+        assert (sa is None and sb is None) or abs(sa - sb) <= 1e-9 * max(1.0, abs(sa)), text
+    assert (a.dropped, a.corrected, a.note, a.suggestion) == (b.dropped, b.corrected, b.note, b.suggestion), text
+    assert a.understood == b.understood, text  # the same reading (search/understand.py)
+    assert [h.snippets for h in a.hits] == [h.snippets for h in b.hits], text
+    assert [(h.doc.id, s) for h, s in zip(a.closest, [c.score for c in a.closest])] == \
+        [(h.doc.id, s) for h, s in zip(b.closest, [c.score for c in b.closest])], text
+
+
+def _pg_database_tokens(schema_dsn):
+    """{(field, term): (ids, weights, positions)} of every postings row, segments joined."""
+    import psycopg
+    from parlsearch.index.postgres.blobs import concatenate, unpack
+    rows: dict = {}
+    with psycopg.connect(schema_dsn, autocommit=True) as c:
+        for field, term, segment, df, layout, ids, weights, pos in c.execute(
+                "SELECT field, term, segment, df, layout, ids, weights, positions FROM parlsearch_postings "
+                "ORDER BY field, term, segment"):
+            rows.setdefault((field, term), []).append(
+                unpack("%s:%s" % (field, term), df, layout, ids, weights, pos, want_positions=pos is not None))
+    return {key: concatenate(parts) for key, parts in rows.items()}
+
+
+def assert_same_tokens(local_engine, schema_dsn, pg_engine):
+    """The database's postings are the local index's, term for term (every field, positions included),
+    and so are its lengths, statistics and columns."""
+    from parlsearch.index.postgres.tables import catalogue
+    cat = catalogue(local_engine.schema)
+    stored = _pg_database_tokens(schema_dsn)
+    view = local_engine.view
+    seen = set()
+    for field in cat.postings:
+        for btext in view.reader.lexicon(field):
+            parts = view.postings(field, btext, positions=field in cat.positional)
+            if not parts:
+                continue
+            key = (field, btext.decode("utf-8"))
+            seen.add(key)
+            ids, weights, flat, starts = stored[key]
+            assert np.array_equal(ids, np.concatenate([p.ids.astype(np.int64) + s.offset for s, p in parts])), key
+            assert np.array_equal(weights, np.concatenate([p.weights for _, p in parts])), key
+            if field in cat.positional:
+                local = [p.positions_of(i).tolist() for _, p in parts for i in range(len(p.ids))]
+                assert [flat[starts[i]:starts[i + 1]].tolist() for i in range(len(ids))] == local, key
+    assert seen == set(stored)
+    for field in cat.scored:
+        assert np.array_equal(view.lengths(field), pg_engine.view.lengths(field)), field
+        assert abs(view.avg_field_length(field) - pg_engine.view.avg_field_length(field)) < 1e-12, field
+    for field in cat.numbers:
+        assert np.array_equal(view.days(field), pg_engine.view.days(field)), field
+    for field in cat.labels:
+        codes, values = view.codes(field)
+        pcodes, pvalues = pg_engine.view.codes(field)
+        assert [values[c] for c in codes] == [pvalues[c] for c in pcodes], field

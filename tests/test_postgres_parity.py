@@ -6,8 +6,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import numpy as np
 import pytest
+
+from helpers import assert_same_answer, assert_same_tokens
 
 DATA = Path(__file__).parent / "data"
 
@@ -32,32 +33,6 @@ def _judged(name):
     return [json.loads(line) for line in (DATA / name).read_text("utf-8").splitlines() if line.strip()]
 
 
-def _ranked(engine, text, limit=20, **kw):
-    result = engine.search(text, limit=limit, **kw)
-    return result, [(h.doc.id, h.score) for h in result.hits]
-
-
-def _assert_same(local, pg, text, **kw):
-    """The same answer from both engines — or the same one-line refusal."""
-    from parlsearch.search.query import QueryError
-    try:
-        a, ranked_a = _ranked(local, text, **kw)
-    except QueryError as e:
-        with pytest.raises(QueryError) as refused:
-            _ranked(pg, text, **kw)
-        assert str(refused.value) == str(e)
-        return
-    b, ranked_b = _ranked(pg, text, **kw)
-    assert a.total == b.total, text
-    assert [d for d, _ in ranked_a] == [d for d, _ in ranked_b], text
-    for (_, sa), (_, sb) in zip(ranked_a, ranked_b):
-        assert (sa is None and sb is None) or abs(sa - sb) <= 1e-9 * max(1.0, abs(sa)), text
-    assert (a.dropped, a.corrected, a.note, a.suggestion) == (b.dropped, b.corrected, b.note, b.suggestion), text
-    assert [h.snippets for h in a.hits] == [h.snippets for h in b.hits], text
-    assert [(h.doc.id, s) for h, s in zip(a.closest, [c.score for c in a.closest])] == \
-        [(h.doc.id, s) for h, s in zip(b.closest, [c.score for c in b.closest])], text
-
-
 @pytest.mark.parametrize("name", ["dev.jsonl", "dev2.jsonl", "dev3.jsonl"])
 def test_judged_sets_pass_as_on_the_local_index(engine, pg_engine, name):
     """The issue's parity: the same passes (a difference of at most one case per set, named in
@@ -75,14 +50,14 @@ def test_judged_sets_pass_as_on_the_local_index(engine, pg_engine, name):
 def test_judged_queries_score_alike(engine, pg_engine, name):
     """Every judged query: the same total, hits, scores within 1e-9, notes and snippets."""
     for case in _judged(name):
-        _assert_same(engine, pg_engine, case["q"])
+        assert_same_answer(engine, pg_engine, case["q"])
 
 
 @pytest.mark.parametrize("text", SHAPES)
 def test_every_shape_of_the_query_language_answers_alike(engine, pg_engine, text):
-    _assert_same(engine, pg_engine, text)
-    _assert_same(engine, pg_engine, text, sort="-date")
-    _assert_same(engine, pg_engine, text, exact=True, closest=True)
+    assert_same_answer(engine, pg_engine, text)
+    assert_same_answer(engine, pg_engine, text, sort="-date")
+    assert_same_answer(engine, pg_engine, text, exact=True, closest=True)
 
 
 def test_filters_offsets_and_sorts_answer_alike(engine, pg_engine):
@@ -94,7 +69,7 @@ def test_filters_offsets_and_sorts_answer_alike(engine, pg_engine):
             for sort in ("relevance", "date", "-date", "answered", "-answered"):
                 if not text and sort == "relevance":
                     continue
-                _assert_same(engine, pg_engine, text, filters=filters.queries(), sort=sort, offset=2)
+                assert_same_answer(engine, pg_engine, text, filters=filters.queries(), sort=sort, offset=2)
 
 
 def test_counts_similar_and_explanations_alike(engine, pg_engine):
@@ -120,55 +95,8 @@ def test_counts_similar_and_explanations_alike(engine, pg_engine):
     assert a is not None and abs(a.score - b.score) < 1e-9 and a.to_dict() == b.to_dict()
 
 
-def _database_tokens(schema_dsn):
-    """{(field, term): (ids, weights, positions)} of every postings row, segments joined."""
-    import psycopg
-    from parlsearch.index.postgres.blobs import concatenate, unpack
-    rows: dict = {}
-    with psycopg.connect(schema_dsn, autocommit=True) as c:
-        for field, term, segment, df, layout, ids, weights, pos in c.execute(
-                "SELECT field, term, segment, df, layout, ids, weights, positions FROM parlsearch_postings "
-                "ORDER BY field, term, segment"):
-            rows.setdefault((field, term), []).append(
-                unpack("%s:%s" % (field, term), df, layout, ids, weights, pos, want_positions=pos is not None))
-    return {key: concatenate(parts) for key, parts in rows.items()}
-
-
-def _assert_same_tokens(local_engine, schema_dsn, pg_engine):
-    """The database's postings are the local index's, term for term (every field, positions included),
-    and so are its lengths, statistics and columns."""
-    from parlsearch.index.postgres.tables import catalogue
-    cat = catalogue(local_engine.schema)
-    stored = _database_tokens(schema_dsn)
-    view = local_engine.view
-    seen = set()
-    for field in cat.postings:
-        for btext in view.reader.lexicon(field):
-            parts = view.postings(field, btext, positions=field in cat.positional)
-            if not parts:
-                continue
-            key = (field, btext.decode("utf-8"))
-            seen.add(key)
-            ids, weights, flat, starts = stored[key]
-            assert np.array_equal(ids, np.concatenate([p.ids.astype(np.int64) + s.offset for s, p in parts])), key
-            assert np.array_equal(weights, np.concatenate([p.weights for _, p in parts])), key
-            if field in cat.positional:
-                local = [p.positions_of(i).tolist() for _, p in parts for i in range(len(p.ids))]
-                assert [flat[starts[i]:starts[i + 1]].tolist() for i in range(len(ids))] == local, key
-    assert seen == set(stored)
-    for field in cat.scored:
-        assert np.array_equal(view.lengths(field), pg_engine.view.lengths(field)), field
-        assert abs(view.avg_field_length(field) - pg_engine.view.avg_field_length(field)) < 1e-12, field
-    for field in cat.numbers:
-        assert np.array_equal(view.days(field), pg_engine.view.days(field)), field
-    for field in cat.labels:
-        codes, values = view.codes(field)
-        pcodes, pvalues = pg_engine.view.codes(field)
-        assert [values[c] for c in codes] == [pvalues[c] for c in pcodes], field
-
-
 def test_exported_tokens_are_the_local_index_tokens(engine, pg_bundled, pg_engine):
-    _assert_same_tokens(engine, pg_bundled.primary, pg_engine)
+    assert_same_tokens(engine, pg_bundled.primary, pg_engine)
 
 
 def test_a_local_index_copied_across_is_the_same_index(engine, bundled_index, pg_schema):
@@ -179,8 +107,8 @@ def test_a_local_index_copied_across_is_the_same_index(engine, bundled_index, pg
     summary = copy_index(bundled_index, pg_schema.servers())
     assert (summary.new, summary.updated, summary.unchanged, summary.documents) == (107, 0, 0, 107)
     with Engine.connect(pg_schema.servers()) as pg:
-        _assert_same_tokens(engine, pg_schema.primary, pg)
+        assert_same_tokens(engine, pg_schema.primary, pg)
         for text in SHAPES[:12] + [c["q"] for c in _judged("dev2.jsonl")]:
-            _assert_same(engine, pg, text)
+            assert_same_answer(engine, pg, text)
     again = copy_index(bundled_index, pg_schema.servers())
     assert (again.new, again.updated, again.unchanged) == (0, 0, 107)
