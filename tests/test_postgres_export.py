@@ -240,8 +240,25 @@ def test_from_index_needs_a_backend_and_no_paths(bundled_index, pg_schema):
     assert proc.returncode == 2 and "give --backend" in proc.stderr
     proc = cli("index", "--from-index", str(bundled_index), "--backend", pg_schema.primary, str(RECORDS))
     assert proc.returncode == 2 and "without PATHS" in proc.stderr
+    proc = cli("index", "--from-index", str(bundled_index), "--backend", pg_schema.primary, "--bundled", "chamber")
+    assert proc.returncode == 2 and "without PATHS or --bundled" in proc.stderr
     proc = cli("index", "--from-index", str(bundled_index), "--backend", pg_schema.primary)
     assert proc.returncode == 0 and "107 new" in proc.stdout
+
+
+def test_from_index_refuses_a_damaged_index_and_writes_nothing(index_copy, pg_schema):
+    """A local index whose segment file no longer has its checksum is not copied: one line naming the damage
+    and the rebuild command, exit 2, no table created."""
+    seg = next(index_copy.glob("MAIN_*.seg"))
+    data = bytearray(seg.read_bytes())
+    data[len(data) // 2] ^= 0x10
+    seg.write_bytes(bytes(data))
+    proc = cli("index", "--from-index", str(index_copy), "--backend", pg_schema.primary)
+    assert proc.returncode == 2 and len(proc.stderr.splitlines()) == 1, proc.stderr
+    assert "damaged" in proc.stderr and "parlsearch index --rebuild --index" in proc.stderr and seg.name in proc.stderr
+    import psycopg
+    with psycopg.connect(pg_schema.primary, autocommit=True) as c:
+        assert c.execute("SELECT count(*) FROM pg_tables WHERE schemaname = %s", (pg_schema.name,)).fetchone()[0] == 0
 
 
 def test_two_databases_read_in_one_process_keep_their_own_vocabularies(pg_schema, tmp_path):

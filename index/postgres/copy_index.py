@@ -11,6 +11,9 @@ the copied documents and renumbered (ascending order is kept), written with COPY
 lengths (for the average length) are the sums of the copied postings' frequencies, which is what whoosh
 counts; the length bytes are the local index's.
 
+A local index whose segment files fail their checksums (index/checksums.py) is refused before anything is
+written: its postings would be copied as they are.
+
 Cost at 20,000 generated documents: ~15 s (the local index's postings read once, no analysis).
 """
 from __future__ import annotations
@@ -68,6 +71,7 @@ def copy_index(index_dir, servers: Servers, *, rebuild: bool = False, wait: floa
     searcher = ix.searcher()
     conn = None
     try:
+        _check_intact(ix, path)
         view = IndexView(searcher)
         schema = build_schema()
         summary = CopySummary(str(path), str(servers.primary))
@@ -119,6 +123,17 @@ def copy_index(index_dir, servers: Servers, *, rebuild: bool = False, wait: floa
         searcher.close()
         ix.close()
         report("done", 0, 0, "")
+
+
+def _check_intact(ix, path) -> None:
+    """Refuse to copy a damaged local index (its segment files no longer hold what was written: checksums.py):
+    its postings are copied as they are, so a flipped bit would become the database's, unnoticed. One read of
+    the files the copy reads anyway (~1 s at 100,000 questions)."""
+    from ..checksums import damaged_files
+    from ..store import damaged_index
+    damaged = damaged_files(ix)
+    if damaged:
+        raise damaged_index(path, ValueError("%s does not hold what was written" % damaged[0]))
 
 
 def _write(conn, view, schema, meta: dict, chosen: np.ndarray, replaced: list[str], report) -> None:
