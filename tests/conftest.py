@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import CHAMBER_SUBSET, REPO, chamber_lines, command_env, set_batch_docs
+from helpers import CHAMBER_SUBSET, REPO, PgSchema, chamber_lines, command_env, set_batch_docs
 
 
 def pytest_configure(config):
@@ -126,41 +126,6 @@ def segmented_index(tmp_path_factory, bundled_index):
 
 
 # -- PostgreSQL backend (tests/pg_cluster.py's cluster; skipped when its variables are unset) ---------------------
-
-class PgSchema:
-    """One PostgreSQL schema of the test cluster, as DSNs of the primary and the standby that use it."""
-
-    def __init__(self, name: str):
-        from helpers import PG_PRIMARY_VAR, PG_STANDBY_VAR, pg_dsn
-        self.name = name
-        self.primary = pg_dsn(os.environ[PG_PRIMARY_VAR], name)
-        self.standby = pg_dsn(os.environ[PG_STANDBY_VAR], name)
-
-    def servers(self, *, standby: bool = False):
-        from parlsearch.index.postgres.connect import Servers
-        return Servers.parse([self.primary] + ([self.standby] if standby else []))
-
-    def database(self, *, standby_only: bool = False):
-        from parlsearch.search.targets import Database
-        from parlsearch.index.postgres.connect import Servers
-        return Database(Servers.parse([self.standby] if standby_only else [self.primary]))
-
-    def create(self):
-        import psycopg
-        from helpers import PG_PRIMARY_VAR
-        with psycopg.connect(os.environ[PG_PRIMARY_VAR], autocommit=True) as c:
-            c.execute("CREATE SCHEMA %s" % self.name)  # (a name made by the fixture: t_ and hex digits)
-        return self
-
-    def drop(self):
-        import psycopg
-        from helpers import PG_PRIMARY_VAR
-        try:
-            with psycopg.connect(os.environ[PG_PRIMARY_VAR], autocommit=True) as c:
-                c.execute("DROP SCHEMA IF EXISTS %s CASCADE" % self.name)
-        except psycopg.OperationalError:  # the primary stopped by the test: its schema goes with the cluster
-            pass
-
 
 def _pg_skip():
     from helpers import pg_skip_reason

@@ -11,7 +11,7 @@ that two concerns need lives once, here, and a test file can be run, moved or de
 - child processes: `wait_stopped`, `reaped`;
 - generated corpora and comparing two indexes: `generated_corpus`, `differences`;
 - the Chamber's records: `CHAMBER_KEYS`, `CHAMBER_SUBSET`, `chamber_lines`;
-- the PostgreSQL cluster of tests/pg_cluster.py: `pg_skip_reason`, `pg_dsn`, `pg_lock`, `pg_wait_replayed`;
+- the PostgreSQL cluster of tests/pg_cluster.py: `pg_skip_reason`, `PgSchema`, `pg_dsn`, `pg_lock`, `pg_wait_replayed`;
 - the backend against the local index: `assert_same_answer`, `assert_same_tokens`.
 """
 from __future__ import annotations
@@ -146,6 +146,38 @@ def pg_skip_reason() -> str | None:
     except ImportError:
         return "psycopg is not installed (pip install -e '.[postgres]')"
     return None
+
+
+class PgSchema:
+    """One PostgreSQL schema of the test cluster, as DSNs of the primary and the standby that use it."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self.primary = pg_dsn(os.environ[PG_PRIMARY_VAR], name)
+        self.standby = pg_dsn(os.environ[PG_STANDBY_VAR], name)
+
+    def servers(self, *, standby: bool = False):
+        from parlsearch.index.postgres.connect import Servers
+        return Servers.parse([self.primary] + ([self.standby] if standby else []))
+
+    def database(self, *, standby_only: bool = False):
+        from parlsearch.search.targets import Database
+        from parlsearch.index.postgres.connect import Servers
+        return Database(Servers.parse([self.standby] if standby_only else [self.primary]))
+
+    def create(self):
+        import psycopg
+        with psycopg.connect(os.environ[PG_PRIMARY_VAR], autocommit=True) as c:
+            c.execute("CREATE SCHEMA %s" % self.name)  # (a name made by the fixture: t_ and hex digits)
+        return self
+
+    def drop(self):
+        import psycopg
+        try:
+            with psycopg.connect(os.environ[PG_PRIMARY_VAR], autocommit=True) as c:
+                c.execute("DROP SCHEMA IF EXISTS %s CASCADE" % self.name)
+        except psycopg.OperationalError:  # the primary stopped by the test: its schema goes with the cluster
+            pass
 
 
 def pg_dsn(dsn: str, schema: str) -> str:

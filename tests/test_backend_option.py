@@ -60,7 +60,7 @@ def test_the_environment_names_the_backend_and_explicit_options_win(bundled_inde
 @pytest.mark.parametrize("args", [["search", "tram"], ["show", "170285"], ["similar", "170285"], ["stats"],
                                   ["index"], ["stats", "tram"], ["eval", "tests/data/dev.jsonl"]])
 def test_an_unreachable_database_is_one_line_without_its_password(args):
-    from conftest import REPO
+    from helpers import REPO
     proc = run(*[str(REPO / a) if a.startswith("tests/") else a for a in args], "--backend", UNREACHABLE)
     assert proc.returncode == 2, proc.stderr
     assert len(proc.stderr.splitlines()) == 1 and proc.stderr.startswith("parlsearch: error: ")

@@ -265,7 +265,7 @@ def test_two_databases_read_in_one_process_keep_their_own_vocabularies(pg_schema
     """Prefix, fuzzy and spelling walk a vocabulary kept per process: two sets of tables at the same
     generation on one server (two schemas) must not share theirs."""
     import uuid
-    from conftest import PgSchema
+    from helpers import PgSchema
     from parlsearch.index.postgres.export import export
     from parlsearch.search.engine import Engine
     other = PgSchema("t_" + uuid.uuid4().hex[:12]).create()
@@ -311,7 +311,7 @@ def test_jobs_analyse_in_worker_processes_and_write_the_same_rows(pg_schema, mon
     """--jobs 2: documents analysed by two processes in small batches, late readings revoked while their
     batch is still being analysed: the same rows as one process writes."""
     import uuid
-    from conftest import PgSchema
+    from helpers import PgSchema
     from parlsearch.index.postgres import export as export_module, rows as rows_module
     monkeypatch.setattr(rows_module, "ANALYSIS_BATCH", 7)
     monkeypatch.setattr(export_module, "DOCUMENT_BATCH", 11)
