@@ -113,3 +113,23 @@ def test_watches_with_the_assembly_run_alike(both_index, pg_both, tmp_path):
     assert outputs[1][0][0] == 0 and 'assembly = "CHAMBER"' in outputs[1][3]
     assert len(outputs[1][4]) == outputs[1][2]["watches"][0]["matches"] > 0
     assert all(doc_id.startswith("CHAMBER-") for doc_id in outputs[1][4])
+
+
+@pytest.mark.slow
+def test_the_chamber_judged_set_passes_as_on_the_local_index(chamber_index, pg_schema):
+    """Both assemblies whole (the Brussels corpus and the Chamber's 6,059 questions) exported to the database:
+    the Chamber's judged set (tests/data/chamber-judged.jsonl) gives the same passes, ranks, totals and tops
+    as the local index (no difference allowed: one plan, one executor, the same tokens)."""
+    from parlsearch.corpus.chamber import dataset_path
+    from parlsearch.index.postgres.export import export
+    from parlsearch.search.engine import Engine
+    from parlsearch.search.evaluate import evaluate, load_judgments
+    from helpers import REPO
+    summary = export([REPO / "corpus" / "data", dataset_path()], pg_schema.servers())
+    assert summary.documents == 107 + 6059
+    cases = load_judgments(DATA / "chamber-judged.jsonl")
+    with Engine.open(chamber_index) as local, Engine.connect(pg_schema.servers()) as pg:
+        a, b = evaluate(local, cases), evaluate(pg, cases)
+    assert [(c.id, c.passed, c.rank, c.total, c.top) for c in a.cases] == \
+        [(c.id, c.passed, c.rank, c.total, c.top) for c in b.cases]
+    assert b.passed >= 59
