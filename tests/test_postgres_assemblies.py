@@ -115,6 +115,28 @@ def test_watches_with_the_assembly_run_alike(both_index, pg_both, tmp_path):
     assert all(doc_id.startswith("CHAMBER-") for doc_id in outputs[1][4])
 
 
+def test_the_web_page_over_the_database_serves_what_it_serves_over_the_local_index(both_index, pg_both):
+    """`serve --backend`: the assembly facet and filter, the JSON API and the document page of a Chamber
+    question by its key, byte for byte as over the local index."""
+    pytest.importorskip("flask")
+    from parlsearch.search.engine import Engine
+    from parlsearch.search.web import create_app
+    target = pg_both.database()
+    apps = [create_app(both_index), create_app(target, Engine.connect(target.servers))]
+    try:
+        local, pg = (app.test_client() for app in apps)
+        for url in ("/?q=travail", "/?q=travail&assembly=chamber", "/api/search?q=travail&assembly=PRB&n=100",
+                    "/api/search?q=werk&assembly=kamer&n=20", "/api/search?q=travail&assembly=senate",
+                    "/api/stats", "/doc/" + NIGHT_KEY, "/similar?id=" + NIGHT):
+            a, b = local.get(url), pg.get(url)
+            assert (b.status_code, b.data) == (a.status_code, a.data), url
+        assert pg.get("/api/stats").json["by_assembly"]["CHAMBER"] > 0
+        assert pg.get("/doc/" + NIGHT_KEY).status_code == pg.get("/similar?id=" + NIGHT).status_code == 200
+    finally:
+        for app in apps:
+            app.extensions["parlsearch"].close()
+
+
 @pytest.mark.slow
 def test_the_chamber_judged_set_passes_as_on_the_local_index(chamber_index, pg_schema):
     """Both assemblies whole (the Brussels corpus and the Chamber's 6,059 questions) exported to the database:
