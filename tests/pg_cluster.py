@@ -15,7 +15,7 @@ root, the servers run as the unprivileged user `nobody` (PostgreSQL refuses to r
 it. The binaries are looked up in $PG_BINDIR, then /usr/lib/postgresql/<version>/bin (newest first), then
 the PATH.
 
-The tests read those variables (tests/helpers.py `pg_cluster`): unset, every backend test is skipped with
+The tests read those variables (tests/helpers.py `pg_skip_reason`): unset, every backend test is skipped with
 the reason.
 """
 from __future__ import annotations
