@@ -1,4 +1,4 @@
 """``python -m parlsearch``: the command line."""
-from parlsearch.search.cli import main
+from parlsearch.search.cli.app import main
 
 main()

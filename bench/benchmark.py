@@ -150,7 +150,7 @@ COLD_WORD = "vélo"
 
 
 def _filters() -> dict:
-    from parlsearch.search.filters import SearchFilters
+    from parlsearch.search.engine.filters import SearchFilters
     year = SearchFilters(since=dt.date(FILTER_YEAR, 1, 1), until=dt.date(FILTER_YEAR, 12, 31))
     return {"date": year.queries(), "author": SearchFilters(author=FILTER_AUTHOR).queries()}
 
@@ -179,8 +179,8 @@ def _index(n, corpus, ix_dir, db, jobs, log) -> tuple[dict, dict, int]:
 
 def _parlsearch_queries(engine, repeat: int) -> tuple[dict, dict]:
     """The in-process figures of parlsearch, and the query of ~10% of the index with the candidates' totals."""
-    from parlsearch.search.counting import FACETS, count_matches
-    from parlsearch.search.web_facets import FACETS as PAGE_FACETS
+    from parlsearch.search.engine.counting import FACETS, count_matches
+    from parlsearch.search.web.facets import FACETS as PAGE_FACETS
     search = lambda q: engine.search(q, limit=10).total  # noqa: E731
     out = {"all": time_calls(search, QUERIES, repeat)}
     for name, qs in (("keyword", KEYWORD_QUERIES), ("long", LONG_QUERIES), ("phrase", PHRASE_QUERIES),
@@ -239,7 +239,7 @@ def _serve(start, clients: int, seconds: float, log) -> dict:
 
 
 def bench_size(n: int, args, work: Path, log) -> dict:
-    from parlsearch.search.engine import Engine
+    from parlsearch.search.engine.core import Engine
     corpus, extra = split_corpus(n, INCREMENT, args.make_corpus)
     size_mb = corpus.stat().st_size / 1e6
     log("size %d: corpus %s (%.1f MB)" % (n, corpus.name, size_mb))

@@ -46,7 +46,7 @@ import unicodedata
 from pathlib import Path
 from types import SimpleNamespace
 
-from parlsearch.search.query import QueryError
+from parlsearch.search.engine.query import QueryError
 
 #: The columns of `questions` that the FTS5 index covers, in its column order.
 FTS_COLUMNS = ("subject", "title_nl", "question", "answer", "body_nl", "portfolio", "author", "minister",

@@ -102,7 +102,7 @@ def _child(argv, dsns) -> dict:
 # -- engines, in this process and in client processes ---------------------------------------------------------
 
 def _open(spec, start: int = 0):
-    from parlsearch.search.engine import Engine
+    from parlsearch.search.engine.core import Engine
     kind, value = spec
     if kind == "local":
         return Engine.open(value)
@@ -161,7 +161,7 @@ def concurrent(spec, clients: int, seconds: float, dsns=()) -> dict:
 def one_client(engine, repeat: int) -> dict:
     """The local table's kinds, timed in this process (benchmark.py's measure)."""
     import benchmark as B
-    from parlsearch.search.counting import FACETS, count_matches
+    from parlsearch.search.engine.counting import FACETS, count_matches
     search = lambda q: engine.search(q, limit=10).total  # noqa: E731
     out = {}
     for name, qs in (("keyword", B.KEYWORD_QUERIES), ("long", B.LONG_QUERIES), ("phrase", B.PHRASE_QUERIES),

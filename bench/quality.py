@@ -41,7 +41,7 @@ class StockWhoosh:
         self.searcher = self.ix.searcher()
 
     def search(self, query: str, limit: int = 10):
-        from parlsearch.search.query import QueryError
+        from parlsearch.search.engine.query import QueryError
         try:
             q = self.parser.parse(query)
             results = self.searcher.search(q, limit=limit)
@@ -59,7 +59,7 @@ class StockWhoosh:
 def bench_quality(judgments: Path, work: Path, log) -> dict:
     from parlsearch.corpus.reader import bundled_corpus
     from parlsearch.index.update import update_index
-    from parlsearch.search.engine import Engine
+    from parlsearch.search.engine.core import Engine
     from parlsearch.search.evaluate import evaluate, load_judgments
     cases = load_judgments(judgments)
     docs = load_documents([bundled_corpus()])

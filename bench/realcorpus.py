@@ -64,7 +64,7 @@ def _queries(engine, cases: list[dict], repeat: int) -> dict:
 
 
 def bench_real(path: Path, args, work: Path, log) -> dict:
-    from parlsearch.search.engine import Engine
+    from parlsearch.search.engine.core import Engine
     from parlsearch.search.evaluate import evaluate, load_judgments
     path = Path(path)
     ix_dir, db = work / "parlsearch-real", work / "fts5_real.db"

@@ -41,8 +41,8 @@ COSTLY = "tram " + "-(" * 13 + "bus" + ")" * 13
 
 
 def server_time(args) -> int:
-    from parlsearch.search.web import create_app
-    from parlsearch.search.web_facets import facet_counts
+    from parlsearch.search.web.app import create_app
+    from parlsearch.search.web.facets import facet_counts
     app = create_app(args.index)
     client = app.test_client()
     pool = app.extensions["parlsearch"]

@@ -11,7 +11,7 @@ The work is split by concern (see the README's architecture section):
 - corpus.assembly    — the interface an assembly implements, and the registry by code;
 - corpus.brussels    — the Brussels Parliament (PRB): site, listing, pages, legislatures, vocabulary.
 
-The command line is ``parlsearch fetch`` (parlsearch.search.cli_fetch).
+The command line is ``parlsearch fetch`` (parlsearch.search.cli.fetch).
 """
 from .cache import CacheLocked, PageStore, default_cache_dir, split_nl_section
 from .httpclient import FetchError, PoliteClient

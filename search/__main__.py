@@ -1,4 +1,4 @@
 """``python -m parlsearch.search``: the command line (same as ``python -m parlsearch``)."""
-from .cli import main
+from .cli.app import main
 
 main()

@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .query import QueryError
+from .engine.query import QueryError
 
 
 @dataclass

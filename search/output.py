@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # the corpus and the engine (whoosh) are imported only when there is something to print:
     from ..corpus.model import Document  # `--help` and completion stay fast
-    from .engine import Hit, SearchResult
+    from .engine.core import Hit, SearchResult
 
 from ..wording import plural
 from .links import hyperlink, official_url, terminal_supports_links
@@ -97,7 +97,7 @@ class Style:
 
     def marked(self, text: str) -> str:
         """Snippet text with highlight markers → bold yellow (or plain)."""
-        from .engine import MARK_END, MARK_START
+        from .engine.core import MARK_END, MARK_START
         text = _UNSAFE_KEEP_MARKS.sub("", text)
         if not self.enabled:
             return text.replace(MARK_START, "").replace(MARK_END, "")
@@ -314,7 +314,7 @@ def tsv_table(header, rows) -> str:
 
 
 def _doc_hit(doc: Document) -> Hit:
-    from .engine import Hit
+    from .engine.core import Hit
     return Hit(1, None, doc, [])
 
 

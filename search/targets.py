@@ -54,7 +54,7 @@ def is_database(target) -> bool:
 
 def open_engine(target):
     """An Engine over the target (a local index must exist: callers build the default one first)."""
-    from .engine import Engine
+    from .engine.core import Engine
     if isinstance(target, Database):
         return Engine.connect(target.servers, max_lag=target.max_lag)
     from ..index.store import resolve_index_dir

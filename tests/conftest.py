@@ -55,7 +55,7 @@ def index_copy(bundled_index, tmp_path):
 
 @pytest.fixture(scope="session")
 def engine(bundled_index):
-    from parlsearch.search.engine import Engine
+    from parlsearch.search.engine.core import Engine
     e = Engine.open(bundled_index)
     yield e
     e.close()
@@ -197,7 +197,7 @@ def pg_bundled(_pg_bundled_session):
 @pytest.fixture
 def pg_engine(pg_bundled):
     """An Engine over pg_bundled's primary."""
-    from parlsearch.search.engine import Engine
+    from parlsearch.search.engine.core import Engine
     e = Engine.connect(pg_bundled.servers())
     yield e
     e.close()
@@ -230,7 +230,7 @@ def pg_both(_pg_both_session):
 @pytest.fixture
 def pg_both_engine(pg_both):
     """An Engine over pg_both's primary."""
-    from parlsearch.search.engine import Engine
+    from parlsearch.search.engine.core import Engine
     e = Engine.connect(pg_both.servers())
     yield e
     e.close()
@@ -258,7 +258,7 @@ def both_index(tmp_path_factory, chamber_subset_file):
 
 @pytest.fixture(scope="session")
 def both_engine(both_index):
-    from parlsearch.search.engine import Engine
+    from parlsearch.search.engine.core import Engine
     e = Engine.open(both_index)
     yield e
     e.close()

@@ -570,7 +570,7 @@ def _ranked(engine, text, limit=20, **kw):
 
 def assert_same_answer(local, pg, text, **kw):
     """The same answer from both engines — or the same one-line refusal."""
-    from parlsearch.search.query import QueryError
+    from parlsearch.search.engine.query import QueryError
     try:
         a, ranked_a = _ranked(local, text, **kw)
     except QueryError as e:

@@ -12,8 +12,8 @@ import numpy as np
 from whoosh import query as wq
 
 from parlsearch.index.schema import TOPIC_FIELDS
-from parlsearch.search import plan as P
-from parlsearch.search.coverage import BODY_SATURATION
+from parlsearch.search.engine import plan as P
+from parlsearch.search.engine.coverage import BODY_SATURATION
 
 
 def to_whoosh(node, engine):
@@ -21,7 +21,7 @@ def to_whoosh(node, engine):
         if isinstance(n, P.Term):
             return wq.Term(n.field, n.text, boost=n.boost)
         if isinstance(n, P.Phrase):
-            from parlsearch.search.query import GapPhrase
+            from parlsearch.search.engine.query import GapPhrase
             return GapPhrase(n.field, list(n.words), slop=n.slop, boost=n.boost, offsets=list(n.offsets))
         if isinstance(n, P.Expansion):
             words = engine.expand(n)

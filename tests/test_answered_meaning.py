@@ -6,9 +6,9 @@ import json
 from click.testing import CliRunner
 
 from parlsearch.index.update import update_index
-from parlsearch.search.cli import cli
-from parlsearch.search.counting import count_matches
-from parlsearch.search.delays import ALL, answer_delays
+from parlsearch.search.cli.app import cli
+from parlsearch.search.engine.counting import count_matches
+from parlsearch.search.engine.delays import ALL, answer_delays
 
 FAR = "2030-01-01"  # as of a date after every answer
 

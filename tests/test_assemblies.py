@@ -6,9 +6,9 @@ import re
 import pytest
 from click.testing import CliRunner
 
-from parlsearch.search.cli import cli
-from parlsearch.search.counting import count_matches
-from parlsearch.search.filters import SearchFilters
+from parlsearch.search.cli.app import cli
+from parlsearch.search.engine.counting import count_matches
+from parlsearch.search.engine.filters import SearchFilters
 
 from helpers import CHAMBER_SUBSET, chamber_lines
 
@@ -169,7 +169,7 @@ def test_watch_takes_the_assembly(both_index, tmp_path, monkeypatch):
     toml = (tmp_path / "config" / "parlsearch" / "watches.toml").read_text("utf-8")
     assert 'assembly = "CHAMBER"' in toml
     assert run("watch", "run", "--index", str(both_index))[0] == 1  # the baseline
-    from parlsearch.search.watch import load_state
+    from parlsearch.search.watch.saved import load_state
     seen = load_state("kamer")["seen"]
     assert seen and all(doc_id.startswith("CHAMBER-") for doc_id in seen)
 
@@ -206,7 +206,7 @@ def test_eval_accepts_the_official_identifier_or_its_key(both_engine, tmp_path):
 @pytest.fixture(scope="module")
 def client(both_index):
     pytest.importorskip("flask")
-    from parlsearch.search.web import create_app
+    from parlsearch.search.web.app import create_app
     return create_app(both_index).test_client()
 
 

@@ -13,7 +13,7 @@ import pytest
 
 from helpers import parlsearch_argv
 
-from parlsearch.search.cli import cli as main_group
+from parlsearch.search.cli.app import cli as main_group
 
 UNREACHABLE = "postgresql://someone:s3cr3t-pw@127.0.0.1:1/archive"
 
@@ -85,7 +85,7 @@ def test_servers_of_one_multi_host_dsn_and_of_several_options():
 def test_without_the_postgres_extra_backend_says_how_to_install_it_and_the_rest_works(bundled_index):
     """psycopg made unimportable: --backend is one line naming the extra; local commands are unaffected."""
     code = ("import sys; sys.modules['psycopg'] = None; sys.argv = ['parlsearch'] + sys.argv[1:]; "
-            "from parlsearch.search.cli import main; main()")
+            "from parlsearch.search.cli.app import main; main()")
     proc = subprocess.run([sys.executable, "-c", code, "search", "tram", "--backend", "postgresql://u@h/x"],
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 2 and "pip install '.[postgres]'" in proc.stderr and len(proc.stderr.splitlines()) == 1
@@ -95,7 +95,7 @@ def test_without_the_postgres_extra_backend_says_how_to_install_it_and_the_rest_
 
 
 def test_the_rest_of_parlsearch_imports_nothing_of_the_driver():
-    code = ("import sys; import parlsearch.search.cli, parlsearch.search.engine, parlsearch.search.web, "
+    code = ("import sys; import parlsearch.search.cli.app, parlsearch.search.engine.core, parlsearch.search.web.app, "
             "parlsearch.index.update, parlsearch.search.targets; "
             "print(json.dumps(sorted(m for m in sys.modules if m.startswith(('psycopg', "
             "'parlsearch.index.postgres')))))")
@@ -110,8 +110,8 @@ def test_serve_reads_the_database_and_picks_up_a_new_commit(pg_schema, tmp_path)
     request (the pool compares generations)."""
     pytest.importorskip("flask")
     from parlsearch.index.postgres.export import export
-    from parlsearch.search import web
-    from parlsearch.search.engine import Engine
+    from parlsearch.search.web import app as web
+    from parlsearch.search.engine.core import Engine
     export(None, pg_schema.servers())
     target = pg_schema.database()
     app = web.create_app(target, Engine.connect(target.servers))

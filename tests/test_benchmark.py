@@ -400,7 +400,7 @@ def test_the_real_corpus_section_is_run_by_default_and_can_be_left_out():
 
 def test_real_corpus_queries_are_judged_on_both_engines_by_official_identifier(tmp_path, both_index):
     """FTS5's hits (an id and a moncode) and parlsearch's are judged alike against the Chamber's identifiers."""
-    from parlsearch.search.engine import Engine
+    from parlsearch.search.engine.core import Engine
     from parlsearch.search.evaluate import evaluate
     db = tmp_path / "f.db"
     fts5.build_fts5([Path(__file__).resolve().parent.parent / "corpus" / "data"], db)

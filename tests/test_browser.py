@@ -40,7 +40,7 @@ WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 @pytest.fixture(scope="module")
 def server(bundled_index):
-    from parlsearch.search.web import create_app, make_server
+    from parlsearch.search.web.app import create_app, make_server
     app = create_app(bundled_index)
     httpd = make_server(app, "127.0.0.1", 0)  # listening when it returns: no readiness race
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)

@@ -1,8 +1,8 @@
 """The work budget of a query (search/budget.py): spent after its CPU seconds, never before."""
 import pytest
 
-from parlsearch.search.budget import UNBOUNDED, Budget, QueryTooCostly
-from parlsearch.search.query import QueryError
+from parlsearch.search.engine.budget import UNBOUNDED, Budget, QueryTooCostly
+from parlsearch.search.engine.query import QueryError
 
 
 class FakeClock:
@@ -54,7 +54,7 @@ def _checks(run) -> int:
 
 
 def _paths(engine):
-    from parlsearch.search.counting import count_matches
+    from parlsearch.search.engine.counting import count_matches
     return {
         "one word": lambda b: engine.search("tram", budget=b),
         "coverage rule (two words)": lambda b: engine.search("stationnement vélo", budget=b),
@@ -88,7 +88,7 @@ def test_every_query_path_checks_its_budget(engine, path):
 def test_the_executor_checks_at_every_posting_list_it_reads(engine):
     """A query's work grows with the posting lists it reads: the budget is checked at each (a prefix of many
     words is checked once per word), not once per query."""
-    from parlsearch.search.plan import expansions_in
+    from parlsearch.search.engine.plan import expansions_in
     node = engine.node_of(engine.parse("sta*")[0][0][1])
     words = sum(len(engine.expand(x)) for x in expansions_in(node))
     assert words >= 30
@@ -100,7 +100,7 @@ def test_the_executor_checks_at_every_posting_list_it_reads(engine):
                                      ["search", "--", "tram -bus"], ["similar", "--text", "tram 55 fréquentation"]])
 def test_max_cpu_stops_a_command_with_one_line_and_exit_2(bundled_index, command):
     from click.testing import CliRunner
-    from parlsearch.search.cli import cli
+    from parlsearch.search.cli.app import cli
     args = [command[0], "--index", str(bundled_index), "--max-cpu", "0.000001"] + command[1:]
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 2, result.output
@@ -111,7 +111,7 @@ def test_max_cpu_stops_a_command_with_one_line_and_exit_2(bundled_index, command
 @pytest.mark.parametrize("command", ["search", "similar", "stats"])
 def test_max_cpu_is_documented(command):
     from click.testing import CliRunner
-    from parlsearch.search.budget import DEFAULT_CLI_SECONDS
-    from parlsearch.search.cli import cli
+    from parlsearch.search.engine.budget import DEFAULT_CLI_SECONDS
+    from parlsearch.search.cli.app import cli
     help_text = CliRunner().invoke(cli, [command, "--help"]).output
     assert "--max-cpu SECONDS" in help_text and "default: %s" % DEFAULT_CLI_SECONDS in " ".join(help_text.split())

@@ -20,7 +20,7 @@ MIN_PASS = 59
 
 
 def test_known_items_of_the_chamber(chamber_index):
-    from parlsearch.search.engine import Engine
+    from parlsearch.search.engine.core import Engine
     from parlsearch.search.evaluate import evaluate, load_judgments
     cases = load_judgments(DATA / "chamber-judged.jsonl")
     assert len(cases) >= 30 and {c["kind"] for c in cases} >= {"fr-known", "nl-known", "negative", "join"}

@@ -8,7 +8,7 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from parlsearch.search.cli import cli
+from parlsearch.search.cli.app import cli
 
 from helpers import DATA, assert_inert_on_terminal, on_a_pty, one_error_line, parlsearch_argv, reaped, write_jsonl
 from helpers import cli as run

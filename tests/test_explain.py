@@ -16,7 +16,7 @@ def _leaves(part):
 
 
 def test_the_parts_add_up_to_every_hits_score(engine):
-    from parlsearch.search.query import QueryError
+    from parlsearch.search.engine.query import QueryError
     checked = 0
     for text in JUDGED + ["tram -bus", '"garantie jeunesse"', "statut:repondu logement", "cyclab*", "date:2026 vélo"]:
         try:

@@ -564,7 +564,7 @@ def test_sigkill_mid_fetch_then_resume(site, tmp_path):
 
 def test_fetched_cache_is_searchable(served, tmp_path):
     update = pytest.importorskip("parlsearch.index.update")
-    engine = pytest.importorskip("parlsearch.search.engine")
+    engine = pytest.importorskip("parlsearch.search.engine.core")
     site, url = served
     run(tmp_path / "cache", url)
     summary = update.update_index([tmp_path / "cache"], tmp_path / "ix")
@@ -584,7 +584,7 @@ def test_fetched_cache_is_searchable(served, tmp_path):
 def test_cli_fetch_command(served, tmp_path):
     from click.testing import CliRunner
 
-    from parlsearch.search.cli_fetch import fetch_command
+    from parlsearch.search.cli.fetch import fetch_command
 
     site, url = served
     runner = CliRunner()
@@ -606,8 +606,8 @@ def test_cli_fetch_command(served, tmp_path):
 def test_cli_update_index_flag_updates_the_index(served, tmp_path):
     from click.testing import CliRunner
 
-    from parlsearch.search.cli_fetch import fetch_command
-    from parlsearch.search.engine import Engine
+    from parlsearch.search.cli.fetch import fetch_command
+    from parlsearch.search.engine.core import Engine
 
     site, url = served
     result = CliRunner().invoke(fetch_command, ["--cache", str(tmp_path / "c"), "--base-url", url, "--delay", "0",
@@ -728,7 +728,7 @@ def test_a_malformed_listing_row_is_skipped_with_its_number(served, tmp_path):
 def _cli(*args):
     from click.testing import CliRunner
 
-    from parlsearch.search.cli_fetch import fetch_command
+    from parlsearch.search.cli.fetch import fetch_command
 
     return CliRunner().invoke(fetch_command, ["--delay", "0", "--backoff", "0", "--no-progress", *args])
 

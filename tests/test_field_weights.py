@@ -16,7 +16,7 @@ import pytest
 from parlsearch.index.analysis import analyze
 from parlsearch.index.schema import DEFAULT_FIELD_WEIGHTS, EXACT_FIELD
 from parlsearch.index.update import update_index
-from parlsearch.search.engine import Engine
+from parlsearch.search.engine.core import Engine
 
 #: Where each searched field's text comes from in a record, and whether it is copied into the exact field.
 TEXT_FIELDS = ("subject", "title_nl", "question", "answer", "body_nl")

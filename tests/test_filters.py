@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from parlsearch.index.update import update_index
-from parlsearch.search.cli import cli
+from parlsearch.search.cli.app import cli
 
 
 def _ids(index, *args):

@@ -6,7 +6,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from parlsearch.search.cli import cli
+from parlsearch.search.cli.app import cli
 
 
 def _commands():
@@ -59,7 +59,7 @@ def test_format_help_of_stats_speaks_of_counts():
 
 
 def test_stats_by_help_names_the_facets():
-    from parlsearch.search.counting import ALL_FACETS
+    from parlsearch.search.engine.counting import ALL_FACETS
     by = next(p for p in BY_PATH["stats"].params if p.name == "by")
     assert all(facet in by.help for facet in ALL_FACETS), by.help
 

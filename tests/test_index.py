@@ -39,7 +39,7 @@ def test_changing_one_record_updates_exactly_that_document(index_copy, tmp_path)
     after = indexed_hashes(open_index(index_copy))
     assert len(after) == 107
     assert {k for k in after if after[k] != before[k]} == {record["id"]}
-    from parlsearch.search.engine import Engine
+    from parlsearch.search.engine.core import Engine
     with Engine.open(index_copy) as engine:
         hits = engine.search("zeppelinodrome").hits
         assert [h.doc.id for h in hits] == [record["id"]]
@@ -110,8 +110,8 @@ def test_second_writer_gets_locked_message(index_copy):
 
 
 def test_stats(bundled_index):
-    from parlsearch.search.counting import index_stats
-    from parlsearch.search.engine import Engine
+    from parlsearch.search.engine.counting import index_stats
+    from parlsearch.search.engine.core import Engine
     with Engine.open(bundled_index) as engine:
         stats = index_stats(engine)
     assert stats["documents"] == 107
@@ -149,7 +149,7 @@ def test_sigkill_during_a_large_build_leaves_previous_commit(index_copy, tmp_pat
     ix = open_index(index_copy)
     with ix.searcher() as s:
         assert s.doc_count() == 107
-    from parlsearch.search.engine import Engine
+    from parlsearch.search.engine.core import Engine
     with Engine.open(index_copy) as engine:
         assert engine.search("garantie jeunesse").total >= 1
     summary = update_index([big], index_copy)

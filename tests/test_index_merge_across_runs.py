@@ -16,7 +16,7 @@ from parlsearch.index import update as update_module
 from parlsearch.index.parallel import ParallelWriter
 from parlsearch.index.store import open_index
 from parlsearch.index.update import indexed_hashes, update_index
-from parlsearch.search.engine import Engine
+from parlsearch.search.engine.core import Engine
 
 CORPUS = bundled_corpus()
 RECORDS = CORPUS / "brussels-written-questions-2024-2029.json"

@@ -68,6 +68,6 @@ def test_lazy_parallel_update_replaces_changed_documents(index_copy, tmp_path, p
     assert summary.updated == 1 and summary.new == 0 and summary.documents == 107
     after = indexed_hashes(open_index(index_copy))
     assert after[doc_id] != before[doc_id] and len(after) == 107
-    from parlsearch.search.engine import Engine
+    from parlsearch.search.engine.core import Engine
     with Engine.open(index_copy) as engine:
         assert [h.doc.id for h in engine.search("zeppelinodrome").hits] == [doc_id]

@@ -9,7 +9,7 @@ from parlsearch.index import update as update_module
 from parlsearch.index.parallel import ParallelWriter
 from parlsearch.index.store import open_index
 from parlsearch.index.update import indexed_hashes, update_index
-from parlsearch.search.engine import Engine
+from parlsearch.search.engine.core import Engine
 
 from helpers import command_env, index_state, new_records, reaped, set_batch_docs, write_jsonl
 

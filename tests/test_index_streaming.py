@@ -15,7 +15,7 @@ from parlsearch.index.fastwriter import FastSegmentWriter
 from parlsearch.index.parallel import ParallelWriter
 from parlsearch.index.store import open_index
 from parlsearch.index.update import indexed_hashes, update_index
-from parlsearch.search.engine import Engine
+from parlsearch.search.engine.core import Engine
 
 from helpers import corpus_records, new_records, set_batch_docs, write_jsonl
 

@@ -16,7 +16,7 @@ from parlsearch.index.parallel import ParallelWriter
 from parlsearch.index.schema import EXACT_FIELD, build_schema, exact_text, index_fields
 from parlsearch.index.store import open_index
 from parlsearch.index.update import update_index
-from parlsearch.search.engine import Engine
+from parlsearch.search.engine.core import Engine
 
 from helpers import differences, generated_corpus
 

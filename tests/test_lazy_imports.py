@@ -7,7 +7,7 @@ import sys
 CHECK = """
 import sys
 {before}
-import parlsearch.search.engine
+import parlsearch.search.engine.core
 bad = sorted(m for m in ("ssl", "http.client", "email.parser", "urllib.request", "whoosh.lang.morph_en")
              if m in sys.modules)
 print(",".join(bad))
@@ -32,7 +32,7 @@ def test_nothing_changes_when_urllib_request_is_already_loaded():
 def test_later_imports_get_the_real_module_and_whoosh_urlretrieve_works(tmp_path):
     source = tmp_path / "a.txt"
     source.write_text("payload")
-    code = ("import parlsearch.search.engine, sys, whoosh.compat as c\n"
+    code = ("import parlsearch.search.engine.core, sys, whoosh.compat as c\n"
             "assert 'urllib.request' not in sys.modules\n"
             "c.urlretrieve(%r, %r)\n"
             "import urllib.request\n"
@@ -51,7 +51,7 @@ def test_cli_search_process_imports_no_network_modules(bundled_index):
 
 
 def test_whoosh_variations_still_work_after_deferring_morphology():
-    code = ("import parlsearch.search.engine, sys\n"
+    code = ("import parlsearch.search.engine.core, sys\n"
             "assert 'whoosh.lang.morph_en' not in sys.modules\n"
             "from whoosh.query import Variations\n"
             "from whoosh.query.terms import variations\n"

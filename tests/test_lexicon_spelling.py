@@ -41,7 +41,7 @@ def test_a_lexicon_reads_only_the_languages_it_is_asked_about():
 
 _SCRIPT = """
 import sys
-from parlsearch.search.engine import Engine
+from parlsearch.search.engine.core import Engine
 from parlsearch.index.lexicon import lexicon
 with Engine.open(sys.argv[1]) as e:
     e.search("stationnement vélo")

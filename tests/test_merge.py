@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from parlsearch.corpus.model import ANSWERED, UNANSWERED, Document, merge
 from parlsearch.corpus.reader import read_paths
 from parlsearch.index.update import update_index
-from parlsearch.search.engine import Engine
+from parlsearch.search.engine.core import Engine
 
 from helpers import new_records, write_jsonl
 

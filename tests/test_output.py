@@ -12,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from parlsearch.corpus.model import Document
-from parlsearch.search import cli_common
-from parlsearch.search.engine import Hit, SearchResult
+from parlsearch.search.cli import common as cli_common
+from parlsearch.search.engine.core import Hit, SearchResult
 from parlsearch.search.output import (CSV_COLUMNS, FORMATS, HIT_FORMATS, STATS_FORMATS, Style, meta_line, plural,
                                       render_document, render_hits, render_stats, summary_line)
 
@@ -40,7 +40,7 @@ def test_formats_are_registered_once_and_offered_by_every_command():
     assert set(STATS_FORMATS) == set(FORMATS) - {"line"}
     from click.testing import CliRunner
 
-    from parlsearch.search.cli import cli
+    from parlsearch.search.cli.app import cli
     for command in ("search", "show", "similar", "stats"):
         text = CliRunner().invoke(cli, [command, "--help"]).output
         offered = STATS_FORMATS if command == "stats" else HIT_FORMATS

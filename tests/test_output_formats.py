@@ -9,8 +9,8 @@ import re
 import pytest
 from click.testing import CliRunner
 
-from parlsearch.search import hit_delivery
-from parlsearch.search.cli import cli
+from parlsearch.search.cli import hit_delivery as hit_delivery
+from parlsearch.search.cli.app import cli
 
 from helpers import on_a_pty, parlsearch_argv
 
@@ -99,7 +99,7 @@ def test_json_streamed_is_the_same_object(bundled_index, monkeypatch):
 
 def test_chunks_are_read_one_at_a_time(bundled_index, monkeypatch):
     """Each chunk is written before the next is read: the documents of at most one chunk are held at once."""
-    from parlsearch.search.engine import Engine
+    from parlsearch.search.engine.core import Engine
     events = []
     search = Engine.search
 

@@ -11,8 +11,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from oracle import executor_scores, reference_page, same_scores, whoosh_cover, whoosh_scores
-from parlsearch.search.filters import SearchFilters
-from parlsearch.search.query import QueryError
+from parlsearch.search.engine.filters import SearchFilters
+from parlsearch.search.engine.query import QueryError
 
 from helpers import DATA
 
@@ -62,7 +62,7 @@ def test_every_judged_query_and_shape_scores_as_whoosh(engine):
 
 
 def test_coverage_of_every_judged_query_is_measured_as_whoosh(engine):
-    from parlsearch.search.coverage import Word, measure
+    from parlsearch.search.engine.coverage import Word, measure
     for text in JUDGED:
         try:
             clauses, _ = engine.parse(text)
@@ -80,7 +80,7 @@ def test_coverage_of_every_judged_query_is_measured_as_whoosh(engine):
 
 
 def test_a_multi_segment_index_with_deletions_scores_as_whoosh(segmented_index):
-    from parlsearch.search.engine import Engine
+    from parlsearch.search.engine.core import Engine
     with Engine.open(segmented_index) as engine:
         assert len(engine.view.segments) >= 2 and engine.view.live() is not None
         assert _check_engine(engine, JUDGED[:60] + SHAPES, FILTERS[:3]) > 100
@@ -90,7 +90,7 @@ def test_the_public_api_fallback_gives_the_same_answers_with_one_warning(segment
     """When the adapter cannot read a segment's layout (simulated), every segment is read through whoosh's
     public API: the same totals, pages and scores, and one warning."""
     from parlsearch.index import segments, whoosh_compat
-    from parlsearch.search.engine import Engine
+    from parlsearch.search.engine.core import Engine
     with Engine.open(segmented_index) as engine:
         expected = [(r.total, [(h.docnum, h.score) for h in r.hits]) for r in
                     (engine.search(t, snippets=False) for t in SHAPES[:20])]
@@ -156,7 +156,7 @@ def test_a_generated_index_of_20000_documents_scores_as_whoosh(tmp_path_factory)
     over the segments a two-worker build leaves: the same documents, scores and pages as whoosh's matchers."""
     from helpers import generated_corpus
     from parlsearch.index.update import update_index
-    from parlsearch.search.engine import Engine
+    from parlsearch.search.engine.core import Engine
     root = tmp_path_factory.mktemp("gen20k")
     update_index([generated_corpus(20_000, seed=7)], root / "index", jobs=2)
     with Engine.open(root / "index") as engine:
@@ -170,7 +170,7 @@ def test_a_generated_index_of_20000_documents_scores_as_whoosh(tmp_path_factory)
 def test_word_nodes_are_the_parsers_for_every_word_of_the_corpus(engine):
     """Engine.word_node builds a bare word's plan without the parser: the same plan as the parser's, for
     every distinct word of the bundled corpus (8,600 words: elisions, compounds, digits, names)."""
-    from parlsearch.search.similar import _WORD
+    from parlsearch.search.engine.similar import _WORD
     words = set()
     for docnum in range(engine.doc_count):
         doc = engine.document(docnum)
@@ -184,7 +184,7 @@ def test_require_is_both_scored_by_the_first(engine):
     """`a REQUIRE b`: the documents holding both, scored by `a` alone — whoosh's documented Require (its
     docs() is the And of both; its 2.7.4 matcher is an AndNotMatcher, the opposite). It had no plan node, so
     the query stopped the engine with an internal error."""
-    from parlsearch.search.query import rewrite
+    from parlsearch.search.engine.query import rewrite
     for text in ("tram REQUIRE bus", "logement REQUIRE social"):
         q = engine.parser.parse(rewrite(text)).normalize()
         both = set(q.docs(engine.searcher))

@@ -30,7 +30,7 @@ def test_both_assemblies_are_exported_token_for_token(both_engine, pg_both, pg_b
 
 @pytest.mark.parametrize("assembly", [None, "chamber", "Kamer", "PRB"])
 def test_queries_and_the_assembly_filter_answer_alike(both_engine, pg_both_engine, assembly):
-    from parlsearch.search.filters import SearchFilters
+    from parlsearch.search.engine.filters import SearchFilters
     filters = SearchFilters(assembly=assembly).queries() if assembly else None
     for text in QUERIES:
         assert_same_answer(both_engine, pg_both_engine, text, filters=filters)
@@ -44,7 +44,7 @@ def test_the_chamber_judged_queries_answer_alike(both_engine, pg_both_engine):
 
 
 def test_facets_lookups_and_similar_alike(both_engine, pg_both_engine):
-    from parlsearch.search.counting import count_matches, index_stats
+    from parlsearch.search.engine.counting import count_matches, index_stats
     stats = index_stats(pg_both_engine)
     assert stats == index_stats(both_engine) and set(stats["by_assembly"]) == {"CHAMBER", "PRB"}
     for text in ("", "travail", "werk", "assembly:CHAMBER"):
@@ -119,8 +119,8 @@ def test_the_web_page_over_the_database_serves_what_it_serves_over_the_local_ind
     """`serve --backend`: the assembly facet and filter, the JSON API and the document page of a Chamber
     question by its key, byte for byte as over the local index."""
     pytest.importorskip("flask")
-    from parlsearch.search.engine import Engine
-    from parlsearch.search.web import create_app
+    from parlsearch.search.engine.core import Engine
+    from parlsearch.search.web.app import create_app
     target = pg_both.database()
     apps = [create_app(both_index), create_app(target, Engine.connect(target.servers))]
     try:
@@ -144,7 +144,7 @@ def test_the_chamber_judged_set_passes_as_on_the_local_index(chamber_index, pg_s
     as the local index (no difference allowed: one plan, one executor, the same tokens)."""
     from parlsearch.corpus.chamber import dataset_path
     from parlsearch.index.postgres.export import export
-    from parlsearch.search.engine import Engine
+    from parlsearch.search.engine.core import Engine
     from parlsearch.search.evaluate import evaluate, load_judgments
     from helpers import REPO
     summary = export([REPO / "corpus" / "data", dataset_path()], pg_schema.servers())

@@ -63,7 +63,7 @@ def test_a_run_on_unchanged_input_takes_no_lock_and_writes_nothing(pg_schema):
 
 def test_only_what_changed_is_written(pg_schema, tmp_path):
     from parlsearch.index.postgres.export import export
-    from parlsearch.search.engine import Engine
+    from parlsearch.search.engine.core import Engine
     export(None, pg_schema.servers())
     recs = records()[:3]
     for r in recs:
@@ -82,7 +82,7 @@ def test_readings_of_one_question_merge_across_runs_as_in_a_local_index(pg_schem
     """A later reading that lacks a field never erases it (corpus.model.merge), in the database as locally."""
     from parlsearch.index.postgres.export import export
     from parlsearch.index.update import update_index
-    from parlsearch.search.engine import Engine
+    from parlsearch.search.engine.core import Engine
     record = next(r for r in records() if r.get("titre_nl"))
     reread = {k: v for k, v in record.items() if k != "titre_nl"}
     reread["reponse"] = (record.get("reponse") or "") + " Complément."
@@ -100,7 +100,7 @@ def test_many_segments_merge_and_answer_as_one(pg_schema, engine, tmp_path, monk
     """A bulk run written as many segments merges them past MAX_SEGMENTS; small updates merge among
     themselves; the answers stay the local index's."""
     from parlsearch.index.postgres import export as export_module, merge
-    from parlsearch.search.engine import Engine
+    from parlsearch.search.engine.core import Engine
     monkeypatch.setattr(export_module, "SEGMENT_POSTINGS", 3000)
     monkeypatch.setattr(export_module, "DOCUMENT_BATCH", 7)
     export_module.export(None, pg_schema.servers())
@@ -207,7 +207,7 @@ def test_an_empty_database_and_one_without_a_schema_say_so(pg_schema):
 def test_a_rebuild_renumbers_and_an_engine_opened_before_it_never_mixes_the_two(pg_schema, tmp_path):
     from parlsearch.index.postgres.connect import BackendProblem
     from parlsearch.index.postgres.export import export
-    from parlsearch.search.engine import Engine
+    from parlsearch.search.engine.core import Engine
     export(None, pg_schema.servers())
     extra = dict(records()[0], moncode=999002)
     export([write_jsonl(tmp_path / "x.jsonl", [extra])], pg_schema.servers())
@@ -267,7 +267,7 @@ def test_two_databases_read_in_one_process_keep_their_own_vocabularies(pg_schema
     import uuid
     from helpers import PgSchema
     from parlsearch.index.postgres.export import export
-    from parlsearch.search.engine import Engine
+    from parlsearch.search.engine.core import Engine
     other = PgSchema("t_" + uuid.uuid4().hex[:12]).create()
     try:
         first = dict(records()[0], moncode=991001, question="Les hydroglisseurs du canal.")

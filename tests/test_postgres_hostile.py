@@ -37,7 +37,7 @@ HOSTILE_RECORDS = [
 
 
 def _answer(engine, text, **kw):
-    from parlsearch.search.query import QueryError
+    from parlsearch.search.engine.query import QueryError
     try:
         r = engine.search(text, limit=20, **kw)
     except QueryError as e:
@@ -83,8 +83,8 @@ def test_hostile_queries_on_the_command_line_print_what_the_local_index_prints(b
 def test_hostile_documents_are_stored_and_found_as_in_a_local_index(pg_schema, tmp_path):
     from parlsearch.index.postgres.export import export
     from parlsearch.index.update import update_index
-    from parlsearch.search.counting import index_stats
-    from parlsearch.search.engine import Engine
+    from parlsearch.search.engine.counting import index_stats
+    from parlsearch.search.engine.core import Engine
     path = tmp_path / "hostile.jsonl"
     path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in HOSTILE_RECORDS), encoding="utf-8")
     exported = export([path], pg_schema.servers())

@@ -61,7 +61,7 @@ def test_every_shape_of_the_query_language_answers_alike(engine, pg_engine, text
 
 
 def test_filters_offsets_and_sorts_answer_alike(engine, pg_engine):
-    from parlsearch.search.filters import SearchFilters
+    from parlsearch.search.engine.filters import SearchFilters
     import datetime as dt
     for filters in (SearchFilters(author="maison"), SearchFilters(since=dt.date(2026, 1, 1)),
                     SearchFilters(status="answered", minister="van den brandt")):
@@ -73,8 +73,8 @@ def test_filters_offsets_and_sorts_answer_alike(engine, pg_engine):
 
 
 def test_counts_similar_and_explanations_alike(engine, pg_engine):
-    from parlsearch.search.counting import count_matches, index_stats
-    from parlsearch.search.delays import answer_delays
+    from parlsearch.search.engine.counting import count_matches, index_stats
+    from parlsearch.search.engine.delays import answer_delays
     assert index_stats(engine) == index_stats(pg_engine)
     for text in ("", "logement", "STIB", "statut:repondu", '"permis d\'urbanisme"'):
         a = count_matches(engine, text, facets=("status", "year", "minister", "author", "type", "legislature",
@@ -103,7 +103,7 @@ def test_a_local_index_copied_across_is_the_same_index(engine, bundled_index, pg
     """`--from-index`: the local index's tokens and documents, without reading the files; then the same
     answers."""
     from parlsearch.index.postgres.copy_index import copy_index
-    from parlsearch.search.engine import Engine
+    from parlsearch.search.engine.core import Engine
     summary = copy_index(bundled_index, pg_schema.servers())
     assert (summary.new, summary.updated, summary.unchanged, summary.documents) == (107, 0, 0, 107)
     with Engine.connect(pg_schema.servers()) as pg:

@@ -44,7 +44,7 @@ def test_a_document_indexed_on_the_primary_is_found_on_the_standby(pg_schema_exc
 
 def test_with_the_standby_stopped_reads_continue_on_the_primary(pg_schema_exclusive, capsys):
     from parlsearch.index.postgres.connect import open_for_reading
-    from parlsearch.search.engine import Engine
+    from parlsearch.search.engine.core import Engine
     schema, cluster = pg_schema_exclusive
     assert cli("index", "-q", "--backend", schema.primary).returncode == 0
     pg_wait_replayed(schema.primary, schema.standby)

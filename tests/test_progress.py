@@ -11,8 +11,8 @@ from click.testing import CliRunner
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from parlsearch.search import progress as progress_module
-from parlsearch.search.progress import ProgressDisplay, duration, rate_text, time_left
+from parlsearch.search.cli import progress as progress_module
+from parlsearch.search.cli.progress import ProgressDisplay, duration, rate_text, time_left
 
 from helpers import on_a_pty, parlsearch_argv
 
@@ -308,7 +308,7 @@ def _fake_update_index(events_before_end=None, interrupt=False):
 
 
 def _index(monkeypatch, tmp_path, *args, interrupt=False, tty=False):
-    from parlsearch.search.cli import cli
+    from parlsearch.search.cli.app import cli
     fake, calls = _fake_update_index(interrupt=interrupt)
     monkeypatch.setattr("parlsearch.index.update.update_index", fake)
     if tty:
@@ -358,7 +358,7 @@ def test_index_interrupted_on_a_terminal_prints_its_message_on_a_clean_line(monk
 
 def test_index_failing_on_a_terminal_prints_its_error_on_a_clean_line(monkeypatch, tmp_path):
     from parlsearch.index.store import IndexProblem
-    from parlsearch.search.cli import cli
+    from parlsearch.search.cli.app import cli
 
     def failing(paths=None, index_dir=None, *, rebuild=False, jobs=1, wait=0.0, progress=None):
         progress("reading", 1_000, 2_000, "bytes", records=10)
@@ -374,8 +374,8 @@ def test_index_failing_on_a_terminal_prints_its_error_on_a_clean_line(monkeypatc
 # -- `parlsearch fetch --update-index`: the index phases on the same display ---------------------------------
 
 def test_fetch_then_index_phases_on_one_display(served, monkeypatch, tmp_path):
-    from parlsearch.search import cli_fetch
-    from parlsearch.search.cli_fetch import fetch_command
+    from parlsearch.search.cli import fetch as cli_fetch
+    from parlsearch.search.cli.fetch import fetch_command
     site, url = served
     fake, calls = _fake_update_index()
     monkeypatch.setattr("parlsearch.index.update.update_index", fake)
@@ -403,7 +403,7 @@ def test_fetch_then_index_phases_on_one_display(served, monkeypatch, tmp_path):
 
 def test_fetch_interrupted_on_a_terminal_prints_its_message_on_a_clean_line(served, monkeypatch, tmp_path):
     from parlsearch.corpus import sync
-    from parlsearch.search.cli_fetch import fetch_command
+    from parlsearch.search.cli.fetch import fetch_command
     site, url = served
     original, calls = sync.Fetcher._fetch_page, []
 
@@ -424,7 +424,7 @@ def test_fetch_interrupted_on_a_terminal_prints_its_message_on_a_clean_line(serv
 
 
 def test_fetch_retries_are_lines_of_their_own_above_the_fetching_line():
-    from parlsearch.search.cli_fetch import _FetchEvents
+    from parlsearch.search.cli.fetch import _FetchEvents
     show, clock, term = display(interval=0)
     events = _FetchEvents(show)
     events("index", legislature="24-29", url="http://x.test/index")

@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from parlsearch.search import progress as progress_module
-from parlsearch.search.progress import (MIN_ETA_SECONDS, MIN_PHASE_SECONDS, WRITING_SHARE, ProgressDisplay,
+from parlsearch.search.cli import progress as progress_module
+from parlsearch.search.cli.progress import (MIN_ETA_SECONDS, MIN_PHASE_SECONDS, WRITING_SHARE, ProgressDisplay,
                                         time_left)
 
 
@@ -166,7 +166,7 @@ def test_a_recorded_build_is_never_told_it_is_nearly_done_when_it_is_not():
 def test_the_index_command_counts_writing_in_its_time_left(monkeypatch, tmp_path):
     """`parlsearch index` gives its display the phases to come (writing, by WRITING_SHARE)."""
     from click.testing import CliRunner
-    from parlsearch.search.cli import cli
+    from parlsearch.search.cli.app import cli
     made = []
     real = progress_module.ProgressDisplay
 

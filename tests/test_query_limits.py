@@ -6,9 +6,9 @@ import pytest
 from click.testing import CliRunner
 from whoosh.qparser.default import QueryParser
 
-from parlsearch.search import limits
-from parlsearch.search.cli import cli
-from parlsearch.search.query import QueryError
+from parlsearch.search.engine import limits as limits
+from parlsearch.search.cli.app import cli
+from parlsearch.search.engine.query import QueryError
 
 
 @pytest.fixture
@@ -114,7 +114,7 @@ def expansions(monkeypatch):
 
 def _fuzzy_nodes(engine, text):
     from whoosh import query as wq
-    from parlsearch.search.query import iter_nodes
+    from parlsearch.search.engine.query import iter_nodes
     return [n for _, q in engine.parse(text)[0] for n in iter_nodes(q) if isinstance(n, wq.FuzzyTerm)]
 
 
@@ -206,7 +206,7 @@ def test_an_allowed_fuzzy_distance_has_no_note(engine):
 # -- spelling correction is bounded before it scans (item 4) ------------------------------------------------
 
 def test_spelling_correction_reads_at_most_ten_unknown_words(engine, monkeypatch):
-    from parlsearch.search.spelling import MAX_CORRECTED_WORDS
+    from parlsearch.search.engine.spelling import MAX_CORRECTED_WORDS
     calls = []
     for name in ("correct", "closest"):
         real = getattr(engine.vocabulary, name)
@@ -223,7 +223,7 @@ def test_spelling_correction_reads_at_most_ten_unknown_words(engine, monkeypatch
 
 
 def test_a_word_longer_than_any_language_word_is_not_corrected(engine, monkeypatch):
-    from parlsearch.search.spelling import MAX_CORRECTED_LENGTH
+    from parlsearch.search.engine.spelling import MAX_CORRECTED_LENGTH
     scans = []
     real = engine.vocabulary.reader.terms_within
     monkeypatch.setattr(engine.vocabulary.reader, "terms_within", lambda *a, **k: (scans.append(a), real(*a, **k))[1])

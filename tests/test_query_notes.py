@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
-from parlsearch.search.cli import cli
+from parlsearch.search.cli.app import cli
 
 
 def _pasted(engine):

@@ -7,7 +7,7 @@ import subprocess
 import pytest
 from click.testing import CliRunner
 
-from parlsearch.search.cli import cli
+from parlsearch.search.cli.app import cli
 
 from helpers import parlsearch_argv
 
@@ -89,7 +89,7 @@ def test_exact_reads_nothing(engine):
 
 
 def test_stats_and_facets_count_what_search_shows(engine):
-    from parlsearch.search.counting import count_matches
+    from parlsearch.search.engine.counting import count_matches
     for text in ["QE n° 59", "questions non répondues sur hub.brussels", "question 155 session 2025-2026"]:
         assert count_matches(engine, text).total == engine.search(text).total, text
 

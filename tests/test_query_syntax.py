@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from parlsearch.search.query import QueryError, check_balanced, period, rewrite
+from parlsearch.search.engine.query import QueryError, check_balanced, period, rewrite
 
 
 # -- date:<P, date:<=P, date:>P, date:>=P --------------------------------------------------------------------

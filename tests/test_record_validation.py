@@ -11,7 +11,7 @@ import pytest
 from parlsearch.corpus.model import Document, IdentifierError
 from parlsearch.corpus.reader import read_paths
 from parlsearch.index.update import update_index
-from parlsearch.search.engine import Engine
+from parlsearch.search.engine.core import Engine
 
 GOOD = {"titre": "Question écrite concernant le vélo", "question": "Combien de vélos ?", "moncode": "900001"}
 

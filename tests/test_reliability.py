@@ -34,7 +34,7 @@ import pytest
 from parlsearch.corpus.reader import bundled_corpus, read_paths
 from parlsearch.index.store import META_FILE, current_meta, index_exists, open_index
 from parlsearch.index.update import TEST_POINTS
-from parlsearch.search.engine import Engine
+from parlsearch.search.engine.core import Engine
 
 from helpers import (assert_inert_on_terminal, assert_one_line_error, cli, cli_start, command_env, corpus_records,
                      file_size_limit, index_state, new_records, on_a_pty, parlsearch_argv, reaped, wait_stopped,
@@ -195,7 +195,7 @@ def test_first_build_killed_before_its_commit_is_completed_by_a_rerun(tmp_path):
 
 SEARCHER = r"""
 import json, sys, time, traceback
-from parlsearch.search.engine import Engine
+from parlsearch.search.engine.core import Engine
 index_dir, stop = sys.argv[1], sys.argv[2]
 report = {"ok": 0, "errors": [], "counts": []}
 held = Engine.open(index_dir)  # one engine kept open across every commit: the old view keeps answering

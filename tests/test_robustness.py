@@ -24,9 +24,9 @@ from parlsearch.index.fastwriter import FastSegmentWriter
 from parlsearch.index.parallel import ParallelWriter
 from parlsearch.index.store import create_index
 from parlsearch.index.update import update_index
-from parlsearch.search import engine as engine_module
-from parlsearch.search.cli import cli
-from parlsearch.search.engine import Engine
+from parlsearch.search.engine import core as engine_module
+from parlsearch.search.cli.app import cli
+from parlsearch.search.engine.core import Engine
 
 from helpers import parlsearch_argv
 
@@ -81,11 +81,11 @@ def test_an_unexpected_error_in_index_is_one_line(runner, tmp_path, monkeypatch)
 
 _DEBUG_RUN = """
 import sys
-from parlsearch.search.engine import Engine
+from parlsearch.search.engine.core import Engine
 def boom(*a, **k):
     raise RuntimeError("boom")
 Engine.search = boom
-from parlsearch.search.cli import main
+from parlsearch.search.cli.app import main
 sys.argv[0] = "parlsearch"
 main()
 """
@@ -265,7 +265,7 @@ def test_similar_and_show_on_an_empty_index(runner, empty_index):
 
 def test_the_web_page_on_an_empty_index_answers(empty_index):
     pytest.importorskip("flask")
-    from parlsearch.search import web
+    from parlsearch.search.web import app as web
     app = web.create_app(empty_index)
     client = app.test_client()
     for url in ("/", "/?q=tram", "/?q=tram&since=2025", "/api/search?q=tram", "/api/stats",

@@ -4,9 +4,9 @@ from __future__ import annotations
 import pytest
 from whoosh import query as wq
 
-from parlsearch.search import limits, query as query_mod
-from parlsearch.search.limits import MAX_EDIT_DISTANCE, expanded_terms
-from parlsearch.search.query import QueryError
+from parlsearch.search.engine import limits as limits, query as query_mod
+from parlsearch.search.engine.limits import MAX_EDIT_DISTANCE, expanded_terms
+from parlsearch.search.engine.query import QueryError
 
 
 def _total(engine, text):

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from parlsearch.search.engine import MARK_END, MARK_START
-from parlsearch.search.query import QueryError, rewrite
+from parlsearch.search.engine.core import MARK_END, MARK_START
+from parlsearch.search.engine.query import QueryError, rewrite
 
 from helpers import DATA
 
@@ -301,7 +301,7 @@ def test_and_not_skipping_past_the_last_document_stops(engine):
 
     from whoosh.matching import ListMatcher, binary
 
-    from parlsearch.search.filters import SearchFilters
+    from parlsearch.search.engine.filters import SearchFilters
     m = binary.AndNotMatcher(ListMatcher([1, 5]), ListMatcher([1, 9]))
     m.skip_to(7)  # past the positive side's last document
     assert not m.is_active()
@@ -350,7 +350,7 @@ def test_document_text_cannot_forge_highlight_markers(tmp_path):
     import json as _json
 
     from parlsearch.index.update import update_index
-    from parlsearch.search.engine import Engine
+    from parlsearch.search.engine.core import Engine
     record = {"moncode": "1", "titre": "Question écrite concernant le tram",
               "question": "Le tram " + MARK_START + "rouge sans fin et le tram bleu."}
     (tmp_path / "r.jsonl").write_text(_json.dumps(record) + "\n", "utf-8")
@@ -464,8 +464,8 @@ def test_coverage_rule():
     """Complete matches first; otherwise ≥ MIN_COVERAGE of the information through two words or more."""
     import numpy as np
 
-    from parlsearch.search import plan as P
-    from parlsearch.search.coverage import MIN_COVERAGE, Word, answers, weigh
+    from parlsearch.search.engine import plan as P
+    from parlsearch.search.engine.coverage import MIN_COVERAGE, Word, answers, weigh
 
     def word(text, cover, n=100):
         has, share = np.zeros(n, bool), np.zeros(n)
@@ -505,7 +505,7 @@ def test_similar_text_finds_a_drafts_predecessors(engine):
 
 
 def test_similar_lists_only_close_questions(engine):
-    from parlsearch.search.coverage import MIN_SIMILAR_COVERAGE
+    from parlsearch.search.engine.coverage import MIN_SIMILAR_COVERAGE
     neutrality = engine.similar("PRB-1-170119", limit=20)
     assert len(neutrality) >= 8 and all(h.score >= MIN_SIMILAR_COVERAGE for h in neutrality)
     assert all("neutralité" in h.doc.subject for h in neutrality[:8])
@@ -515,7 +515,7 @@ def test_similar_lists_only_close_questions(engine):
 def test_cli_correction_closest_and_similar_text(bundled_index):
     from click.testing import CliRunner
 
-    from parlsearch.search.cli import cli
+    from parlsearch.search.cli.app import cli
     runner = CliRunner(mix_stderr=False) if "mix_stderr" in CliRunner.__init__.__code__.co_varnames \
         else CliRunner()
     ix = str(bundled_index)

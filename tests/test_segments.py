@@ -4,7 +4,7 @@ several segments with updated and deleted documents."""
 import numpy as np
 
 from parlsearch.index import segments as S
-from parlsearch.search.engine import Engine
+from parlsearch.search.engine.core import Engine
 
 
 def test_arrays_equal_whooshs_public_reads(segmented_index):

@@ -138,7 +138,7 @@ def join_index(tmp_path_factory):
     ('"de hub.brussels et"', {"T-2"}),
 ])
 def test_search_finds_the_words_on_both_sides_of_a_join(join_index, query, ids):
-    from parlsearch.search.engine import Engine
+    from parlsearch.search.engine.core import Engine
     with Engine.open(join_index) as engine:
         assert {h.doc.id for h in engine.search(query, limit=10, exact=True).hits} == ids
 

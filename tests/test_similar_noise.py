@@ -10,7 +10,7 @@ import textwrap
 
 import pytest
 
-from parlsearch.search.coverage import MIN_SIMILAR_COVERAGE, TOLERATED_UNKNOWN, familiarity
+from parlsearch.search.engine.coverage import MIN_SIMILAR_COVERAGE, TOLERATED_UNKNOWN, familiarity
 
 
 def _gibberish(kind: str, seed: int, size: int = 4500) -> str:

@@ -5,7 +5,7 @@ import re
 from hypothesis import given, settings, strategies as st
 
 from parlsearch.index.analysis import LANGUAGES
-from parlsearch.search.snippets import (ELLIPSIS, MARK_END, MARK_START, WIDTH, best_snippet, best_window,
+from parlsearch.search.engine.snippets import (ELLIPSIS, MARK_END, MARK_START, WIDTH, best_snippet, best_window,
                                         find_matches)
 
 MARKED = re.compile(re.escape(MARK_START) + "(.*?)" + re.escape(MARK_END))
@@ -112,7 +112,7 @@ def test_marks_what_whoosh_marks_on_the_bundled_corpus(engine):
 def test_candidate_scan_finds_what_the_full_analysis_finds(engine):
     """Every word the analyzer matches is found by the candidate scan, on every question and answer of the
     bundled corpus, for terms of many kinds (accents, compounds, elisions, numbers, uppercase)."""
-    from parlsearch.search.snippets import find_matches_full
+    from parlsearch.search.engine.snippets import find_matches_full
     queries = ["stationnement vélo", "sécurité routière", "titres-services", "hub.brussels", "accessibilité",
                "STIB métro", "énergie", "crèches", "œuvre", "13.622.302", "2024", "l'emploi", "écoles",
                "Région bruxelloise", "qualité de l'air", "flexi-jobs", "ça", "oeuvres", "Saint-Gilles"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from parlsearch.search.spelling import max_edits
+from parlsearch.search.engine.spelling import max_edits
 
 
 @pytest.mark.parametrize("length, edits", [(1, 0), (3, 0), (4, 0), (5, 1), (7, 1), (8, 2), (20, 2)])

@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from parlsearch.corpus.reader import bundled_corpus
-from parlsearch.search.cli import cli
+from parlsearch.search.cli.app import cli
 
 
 def _run(index, *args):
@@ -69,7 +69,7 @@ def test_show_names_the_type_as_the_parliament_and_the_web_page_do(bundled_index
     assert re.search(r"^Type: +Question écrite n° 177$", out, re.M), out
     assert "written_question" not in out and not re.search(r"^Number:", out, re.M)
     pytest.importorskip("flask")
-    from parlsearch.search.web import create_app
+    from parlsearch.search.web.app import create_app
     page = create_app(bundled_index).test_client().get("/doc/PRB-1-170285").get_data(as_text=True)
     assert "Question écrite n° 177" in page
 
@@ -78,7 +78,7 @@ def test_every_type_has_one_label_shared_by_show_and_the_web_page():
     pytest.importorskip("flask")
     from parlsearch.corpus.brussels import TYPE_LABELS, TYPES
     from parlsearch.corpus.model import Document, type_label
-    from parlsearch.search import web
+    from parlsearch.search.web import app as web
     assert set(TYPE_LABELS) == set(TYPES) and web.TYPE_LABELS is TYPE_LABELS
     for code, label in TYPE_LABELS.items():
         assert type_label(Document.create(title="t", question="q", type=code)) == label

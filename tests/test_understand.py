@@ -8,8 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from parlsearch.index.analysis import fold
-from parlsearch.search import understand_words as V
-from parlsearch.search.understand import MAX_TYPED_WORDS, IdRef, understand
+from parlsearch.search.understanding import understand_words as V
+from parlsearch.search.understanding.understand import MAX_TYPED_WORDS, IdRef, understand
 
 TODAY = dt.date(2026, 10, 1)
 

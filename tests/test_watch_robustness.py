@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from parlsearch.index.update import update_index
-from parlsearch.search.cli import cli
+from parlsearch.search.cli.app import cli
 
 from helpers import parlsearch_argv
 
@@ -177,7 +177,7 @@ def test_a_deeply_nested_state_is_reported_in_one_line(tmp_path, env, watched_in
 
 
 def test_an_oversized_watches_toml_is_refused(tmp_path, env, watched_index):
-    from parlsearch.search.watch import MAX_CONFIG_BYTES
+    from parlsearch.search.watch.saved import MAX_CONFIG_BYTES
     path = tmp_path / "config" / "parlsearch" / "watches.toml"
     with open(path, "a", encoding="utf-8") as f:
         f.write("#" * MAX_CONFIG_BYTES + "\n")

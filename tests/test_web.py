@@ -13,7 +13,7 @@ import pytest
 
 pytest.importorskip("flask")
 
-from parlsearch.search import web  # noqa: E402
+from parlsearch.search.web import app as web  # noqa: E402
 from parlsearch.search.output import HIT_KEYS  # noqa: E402
 
 from helpers import parlsearch_argv, write_jsonl  # noqa: E402
@@ -61,7 +61,7 @@ def test_security_headers_on_every_response(client):
 
 
 def test_an_engine_failure_is_a_plain_500_page_with_the_same_headers(bundled_index, monkeypatch):
-    from parlsearch.search.engine import Engine
+    from parlsearch.search.engine.core import Engine
     app = web.create_app(bundled_index)
     app.config["PROPAGATE_EXCEPTIONS"] = False
 
@@ -147,7 +147,7 @@ def test_engine_notes_are_shown(client, engine, query):
 
 
 def test_facets_count_all_matches_and_link_to_the_narrowed_search(client, engine):
-    from parlsearch.search.web_facets import facet_counts
+    from parlsearch.search.web.facets import facet_counts
     total = engine.search("logement", limit=1).total
     facets = facet_counts(engine, "logement", [])
     assert set(facets) == {"assembly", "minister", "author", "year", "status"}
@@ -254,7 +254,7 @@ def test_csv_download_parses_back(client, engine):
 
 def test_csv_quotes_and_neutralises_formulas():
     from parlsearch.corpus.model import Document
-    from parlsearch.search.engine import Hit
+    from parlsearch.search.engine.core import Hit
     doc = Document.create(moncode="1", title='Question écrite concernant =HYPERLINK("x"), "quotes", virgules',
                           question="q", author="-2+3", url="https://www.parlement.brussels/x")
     rows = list(csv.reader(io.StringIO(web.csv_text([Hit(1, 1.5, doc)]), newline="")))
@@ -402,7 +402,7 @@ def test_serve_command_serves_until_stopped(bundled_index, cli_env):
 @pytest.mark.parametrize("missing", ["flask", "waitress"])
 def test_serve_without_the_web_extra_says_how_to_install(tmp_path, cli_env, missing):
     code = ("import sys; sys.modules[%r] = None\n"
-            "from parlsearch.search.cli import main\n"
+            "from parlsearch.search.cli.app import main\n"
             "sys.argv = ['parlsearch', 'serve', '--index', %r]\nmain()" % (missing, str(tmp_path / "ix")))
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=cli_env, timeout=120)
     assert done.returncode == 2
@@ -413,6 +413,6 @@ def test_serve_without_the_web_extra_says_how_to_install(tmp_path, cli_env, miss
 
 
 def test_only_loopback_is_quiet():
-    from parlsearch.search.cli_serve import _is_loopback
+    from parlsearch.search.cli.serve import _is_loopback
     assert _is_loopback("127.0.0.1") and _is_loopback("::1") and _is_loopback("localhost")
     assert not _is_loopback("0.0.0.0") and not _is_loopback("192.168.1.2") and not _is_loopback("example.org")

@@ -12,9 +12,9 @@ pytest.importorskip("flask")
 
 from whoosh.query import Term  # noqa: E402
 
-from parlsearch.search import web  # noqa: E402
-from parlsearch.search.counting import count_matches  # noqa: E402
-from parlsearch.search.filters import SearchFilters  # noqa: E402
+from parlsearch.search.web import app as web  # noqa: E402
+from parlsearch.search.engine.counting import count_matches  # noqa: E402
+from parlsearch.search.engine.filters import SearchFilters  # noqa: E402
 
 from web_helpers import Page, get, hit_ids, html  # noqa: E402
 

@@ -12,9 +12,9 @@ from hypothesis import given, strategies as st
 pytest.importorskip("flask")
 
 from parlsearch.corpus.model import Document  # noqa: E402
-from parlsearch.search import web  # noqa: E402
-from parlsearch.search.engine import Hit  # noqa: E402
-from parlsearch.search.web_csv import content_disposition, inert  # noqa: E402
+from parlsearch.search.web import app as web  # noqa: E402
+from parlsearch.search.engine.core import Hit  # noqa: E402
+from parlsearch.search.web.csv_download import content_disposition, inert  # noqa: E402
 
 from web_helpers import get  # noqa: E402
 

@@ -8,7 +8,7 @@ import pytest
 
 pytest.importorskip("flask")
 
-from parlsearch.search import web  # noqa: E402
+from parlsearch.search.web import app as web  # noqa: E402
 
 from web_helpers import get, html  # noqa: E402
 

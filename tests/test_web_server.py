@@ -15,7 +15,7 @@ import pytest
 
 pytest.importorskip("flask")
 
-from parlsearch.search import web  # noqa: E402
+from parlsearch.search.web import app as web  # noqa: E402
 
 from helpers import parlsearch_argv  # noqa: E402
 from web_helpers import get, raw_http  # noqa: E402
@@ -117,7 +117,7 @@ def test_server_error_pages_carry_the_security_headers(serving, status, data):
 def test_limits_are_coherent():
     """The longest page URL the forms allow (a whole draft question, every character percent-encoded as
     three UTF-8 bytes) fits the request-target limit, which fits the header limit."""
-    from parlsearch.search import web_server
+    from parlsearch.search.web import server as web_server
     draft = len("/similar?text=") + 9 * web.MAX_DRAFT_CHARS
     assert draft < web_server.MAX_TARGET_BYTES < web_server.MAX_HEADER_BYTES
 
@@ -163,7 +163,7 @@ def test_allow_host_adds_a_name(serving):
 
 
 def test_host_forms():
-    from parlsearch.search.web_server import HostCheck
+    from parlsearch.search.web.server import HostCheck
     check = HostCheck("127.0.0.1", port=8765)
     assert all(check.allows(h) for h in ("127.0.0.1:8765", "localhost:8765", "[::1]:8765", "localhost.:8765",
                                          "127.0.0.1", "[::1]"))
@@ -189,7 +189,7 @@ def test_api_stats_does_not_show_where_the_index_is(bundled_index):
 def test_a_request_does_not_wait_for_another_ones_search(bundled_index, monkeypatch):
     """One engine behind one lock made every request wait for the whole search before it: while one
     request is inside the engine, another one is answered."""
-    from parlsearch.search.engine import Engine
+    from parlsearch.search.engine.core import Engine
     original = Engine.search
     inside, release = threading.Event(), threading.Event()
 
@@ -223,7 +223,7 @@ def test_a_request_does_not_wait_for_another_ones_search(bundled_index, monkeypa
 
 def test_engines_are_bounded_and_each_picks_up_a_new_commit(index_copy, tmp_path):
     from parlsearch.index.update import update_index
-    from parlsearch.search.web_engines import EnginePool
+    from parlsearch.search.web.engines import EnginePool
     pool = EnginePool(index_copy, size=2)
     holding, release, third_in = threading.Event(), threading.Event(), threading.Event()
 
@@ -264,8 +264,8 @@ def test_engines_are_bounded_and_each_picks_up_a_new_commit(index_copy, tmp_path
 def test_each_request_has_a_cpu_budget(bundled_index, monkeypatch):
     """A request's engine calls get a Budget of the configured CPU seconds; when it is spent, the query is
     refused like a malformed one (400, one line), and the next request is answered."""
-    from parlsearch.search.budget import DEFAULT_WEB_SECONDS, Budget
-    from parlsearch.search.engine import Engine
+    from parlsearch.search.engine.budget import DEFAULT_WEB_SECONDS, Budget
+    from parlsearch.search.engine.core import Engine
     original, seen = Engine.search, []
 
     def search(self, text, *, budget=None, **kwargs):

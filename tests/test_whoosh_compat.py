@@ -23,7 +23,7 @@ from parlsearch.index.fastwriter import FastSegmentWriter
 from parlsearch.index.schema import build_schema, index_fields
 from parlsearch.index.store import META_FILE
 from parlsearch.index.update import update_index
-from parlsearch.search.engine import Engine
+from parlsearch.search.engine.core import Engine
 
 REPO = Path(__file__).resolve().parent.parent
 QUERIES = ("tram", "stationnement vélo", "garantie jeunesse", "\"titres-services\"", "fietspad", "logement social",
@@ -64,7 +64,7 @@ print(structfile.BufferFile.__init__.__module__, W3PerDocReader.doc_field_length
 
 def test_importing_parlsearch_changes_nothing_in_whoosh():
     setup = ("import parlsearch.index, parlsearch.index.store, parlsearch.index.update, parlsearch.index.fastwriter, "
-             "parlsearch.search.engine, parlsearch.search.cli")
+             "parlsearch.search.engine.core, parlsearch.search.cli.app")
     out = subprocess.run([sys.executable, "-c", _PATCHED.format(setup=setup)], capture_output=True, text=True,
                          check=True).stdout.split()
     assert out == ["whoosh.filedb.structfile", "whoosh.codec.whoosh3", "whoosh.matching.binary"]

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from parlsearch.search.cli import cli
+from parlsearch.search.cli.app import cli
 from parlsearch.wording import noun, plural
 
 #: Nouns that messages put after a count, possibly behind one of ADJECTIVES ("… 1 more row").
@@ -80,15 +80,15 @@ def _utf8_warning(n):
 
 
 def _counts(rows: int, columns: int, total: int):
-    from parlsearch.search.counting import Counts
+    from parlsearch.search.engine.counting import Counts
     cols = {"c%02d" % i: 1 for i in range(columns)}
     return Counts("x", total, {"minister": {"m%02d" % i: 1 for i in range(rows)}},
                   cross={"m%02d" % i: dict(cols) for i in range(rows)}, by=("minister", "year"))
 
 
 def _stats_text(n, capsys):
-    from parlsearch.search import cli_workflow
-    from parlsearch.search.filters import SearchFilters
+    from parlsearch.search.cli import workflow as cli_workflow
+    from parlsearch.search.engine.filters import SearchFilters
     top = 3
     counts = _counts(top + n, cli_workflow.MAX_TEXT_COLUMNS + n, n)
     cli_workflow._print_counts(counts, "tram", SearchFilters(), top)
@@ -96,8 +96,8 @@ def _stats_text(n, capsys):
 
 
 def _delays_text(n, capsys):
-    from parlsearch.search import cli_workflow
-    from parlsearch.search.delays import ALL, Delays, DelayRow
+    from parlsearch.search.cli import workflow as cli_workflow
+    from parlsearch.search.engine.delays import ALL, Delays, DelayRow
     rows = [DelayRow("m%d" % i, 1, 1, 1, 1, 0, 0, None, None, 0, 0) for i in range(2 + n)]
     rows.append(DelayRow(ALL, n, 1, 1, 1, n, 0, None, None, n, n))
     cli_workflow._print_delays(Delays(dt.date(2026, 1, 1), n, rows), top=2)
@@ -105,20 +105,20 @@ def _delays_text(n, capsys):
 
 
 def _watch_baseline(n, capsys):
-    from parlsearch.search import cli_workflow
-    from parlsearch.search.watch import RunReport, Watch
+    from parlsearch.search.cli import workflow as cli_workflow
+    from parlsearch.search.watch.saved import RunReport, Watch
     cli_workflow._print_run([RunReport(Watch("w", "tram"), True, n, [], {})], False, False)
     return capsys.readouterr().out
 
 
 def _listed(n, capsys):
-    from parlsearch.search import cli_fetch
+    from parlsearch.search.cli import fetch as cli_fetch
     cli_fetch._listed(["failed: x"] * (cli_fetch._MAX_LISTED_PROBLEMS + n), "failure")
     return capsys.readouterr().err
 
 
 def _progress(n, capsys):
-    from parlsearch.search.progress import counted, counted_info
+    from parlsearch.search.cli.progress import counted, counted_info
     return "%s %s %s" % (counted(n, "documents"), counted(n, "segments"), counted_info("records", n))
 
 
@@ -130,7 +130,7 @@ def _listing_row(n, capsys):
 
 
 def _summary(n, capsys):
-    from parlsearch.search.engine import SearchResult
+    from parlsearch.search.engine.core import SearchResult
     from parlsearch.search.output import summary_line
     return summary_line(SearchResult("x", n, []))
 

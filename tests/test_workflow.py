@@ -14,10 +14,10 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from parlsearch.index.update import update_index
-from parlsearch.search.cli import cli
-from parlsearch.search.counting import FACETS, UNKNOWN, count_matches, find_matches
-from parlsearch.search.delays import ALL, answer_delays, nearest_rank
-from parlsearch.search.filters import SearchFilters
+from parlsearch.search.cli.app import cli
+from parlsearch.search.engine.counting import FACETS, UNKNOWN, count_matches, find_matches
+from parlsearch.search.engine.delays import ALL, answer_delays, nearest_rank
+from parlsearch.search.engine.filters import SearchFilters
 from parlsearch.search.links import hyperlink, official_url
 
 from helpers import parlsearch_argv, reaped, write_jsonl
@@ -88,7 +88,7 @@ def test_cross_table_rows_sum_to_the_facet_counts(engine):
 def test_counting_after_updates_and_deletions_stays_exact(index_copy, tmp_path):
     """Several segments, one of them with a deleted (updated) document: whoosh's multi-segment column reader
     is the usual suspect; the counts must still be those of the search."""
-    from parlsearch.search.engine import Engine
+    from parlsearch.search.engine.core import Engine
     src = tmp_path / "more.jsonl"
     src.write_text("".join(json.dumps(_record(900100 + i, "Les zeppelins de la STIB %d" % i, minister="Z Min - x",
                                               received="2025-03-0%d" % (i + 1))) + "\n" for i in range(3)), "utf-8")
@@ -163,7 +163,7 @@ def test_nearest_rank_percentiles():
 
 
 def test_delays_per_minister_as_of_a_date(tmp_path):
-    from parlsearch.search.engine import Engine
+    from parlsearch.search.engine.core import Engine
     recs = [_record(1, "un", received="2026-01-01", answered="2026-01-11", answer="R"),
             _record(2, "deux", received="2026-01-01", answered="2026-01-31", answer="R"),
             _record(3, "trois", received="2026-01-01", answered="2026-03-02", answer="R"),  # 60 days
@@ -339,7 +339,7 @@ def test_watch_errors_exit_2(runner, xdg, bundled_index):
        minister=st.text(max_size=20).filter(lambda s: "\x00" not in s))
 def test_watches_toml_round_trips_any_text(query, minister):
     import tomllib
-    from parlsearch.search.watch import Watch, dump_watches
+    from parlsearch.search.watch.saved import Watch, dump_watches
     watch = Watch("w-1", query, SearchFilters(minister=minister or None, since=dt.date(2025, 1, 31)))
     data = tomllib.loads(dump_watches([watch]))
     entry = data["watch"]["w-1"]
@@ -379,7 +379,7 @@ def test_watch_run_killed_before_commit_reports_the_same_news_again(xdg, index_c
 
 
 def test_atom_feed_escapes_hostile_text(tmp_path):
-    from parlsearch.search.atom import feed_xml
+    from parlsearch.search.watch.atom import feed_xml
     entries = [{"event": "new", "id": "PRB-1-1", "title": "<script>alert(1)</script> & \x01\x1b co",
                 "author": "A \"B\" <c>", "minister": "M", "url": "javascript:alert(1)", "seen_at": "2026-01-01T00:00:00+00:00"},
                {"event": "answered", "id": "PRB-1-2", "title": "ok", "author": None, "minister": None,
@@ -499,7 +499,7 @@ _WORDS = ["logement", "vélo", "tram", "STIB", "école", "zeppelin", "budget", "
        since=st.sampled_from([None, dt.date(2026, 1, 1), dt.date(2026, 6, 15)]),
        answered_until=st.sampled_from([None, dt.date(2026, 8, 31)]))
 def test_count_total_is_the_search_total_for_generated_queries(engine, words, status, since, answered_until):
-    from parlsearch.search.query import QueryError
+    from parlsearch.search.engine.query import QueryError
     filters = SearchFilters(status=status, since=since, answered_until=answered_until)
     text = " ".join(words)
     if not text.strip() and not filters:
@@ -542,8 +542,8 @@ def test_show_open_refuses_a_document_without_an_official_url(runner, tmp_path, 
 def test_a_run_reads_one_committed_view_while_the_index_changes(xdg, index_copy, tmp_path):
     """A commit landing during a run is not half-seen: the run's searcher keeps its view, and the document
     committed meanwhile is announced by the next run, not lost."""
-    from parlsearch.search.engine import Engine
-    from parlsearch.search.watch import Watch, check_watch
+    from parlsearch.search.engine.core import Engine
+    from parlsearch.search.watch.saved import Watch, check_watch
     watch = Watch("v", "zeppelin")
     src = write_jsonl(tmp_path / "v.jsonl", [_record(900701, "Un zeppelin", received="2026-02-01")])
     update_index([src], index_copy)
@@ -562,7 +562,7 @@ def test_a_run_reads_one_committed_view_while_the_index_changes(xdg, index_copy,
 
 @pytest.mark.parametrize("fmt", ["tsv", "jsonl"])
 def test_stats_query_tsv_and_jsonl_rows(capsys, bundled_index, engine, fmt):
-    from parlsearch.search.cli_workflow import query_stats
+    from parlsearch.search.cli.workflow import query_stats
     with pytest.raises(SystemExit) as exit_:
         query_stats("logement", SearchFilters(), index_dir=str(bundled_index), fmt=fmt)
     assert exit_.value.code == 0

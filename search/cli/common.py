@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import click
 
-from .layout import display_width  # columns a line takes on a terminal
+from ..layout import display_width  # columns a line takes on a terminal
 
 #: Exit statuses, like grep: 0 something matched (or the command did what it was asked), 1 nothing matched,
 #: 2 an error (bad usage, bad query, an index that cannot be opened or written). `index` uses 3 when some
@@ -31,7 +31,7 @@ _debug = False
 
 def error_line(message: str) -> str:
     """The one line every failure prints: 'parlsearch: error: …', with its own line breaks folded."""
-    from .output import safe  # a message may quote input (a path, an id, a query): made inert like the rest
+    from ..output import safe  # a message may quote input (a path, an id, a query): made inert like the rest
     return "%s: error: %s" % (PROG, safe(" ".join(str(message).split())))
 
 
@@ -66,13 +66,13 @@ def index_option(command):
     `index_dir` argument, its target — a path or None (a local index), or a database (search/targets.py)."""
     @functools.wraps(command)
     def wrapper(*args, **kw):
-        from .targets import TargetError, resolve
+        from ..targets import TargetError, resolve
         try:
             kw["index_dir"] = resolve(kw.get("index_dir"), kw.pop("backends"), kw.pop("max_lag"))
         except TargetError as e:
             fail(str(e))
         except Exception as e:
-            from ..index.store import IndexProblem
+            from ...index.store import IndexProblem
             if not isinstance(e, IndexProblem):
                 raise
             fail(str(e))
@@ -94,7 +94,7 @@ def index_option(command):
 
 def max_cpu_option(f):
     """--max-cpu SECONDS: the query's CPU budget (search/budget.py); past it, one error line and exit 2."""
-    from .budget import DEFAULT_CLI_SECONDS
+    from ..engine.budget import DEFAULT_CLI_SECONDS
     return click.option(
         "--max-cpu", "max_cpu", type=click.FloatRange(0, min_open=True), default=DEFAULT_CLI_SECONDS,
         show_default=True, metavar="SECONDS",
@@ -121,7 +121,7 @@ class Output:
 
     def style(self):
         """Colour as chosen; text for people wrapped to the terminal's width when stdout is a terminal."""
-        from .output import Style
+        from ..output import Style
         width = None
         if self.format == "text" and sys.stdout.isatty():  # (`line` is one line a hit by definition)
             try:
@@ -133,7 +133,7 @@ class Output:
     def emit(self, text: str) -> None:
         """Print `text` (which ends with its newline): through a pager when it is meant for people, stdout is a
         terminal and it would not fit on the screen."""
-        from .output import FORMATS
+        from ..output import FORMATS
         people = FORMATS[self.format].for_people
         if people and self.pager and sys.stdout.isatty() and not fits_screen(text):
             if run_pager(text):
@@ -161,7 +161,7 @@ def output_options(formats: tuple[str, ...], pager: bool = True, stats: bool = F
             kw["out"] = Output(name, want_color(kw.pop("color")), use_pager)
             return command(*args, **kw)
 
-        from .output import FORMATS
+        from ..output import FORMATS
         described = "; ".join("%s: %s" % (name, FORMATS[name].stats_help if stats else FORMATS[name].help)
                               for name in formats)
         options = [click.option("--format", "output_format", type=click.Choice(formats), default=None,

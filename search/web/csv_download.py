@@ -21,7 +21,7 @@ import urllib.parse
 
 from unidecode import unidecode
 
-from .output import CSV_COLUMNS, _hit_row, csv_table
+from ..output import CSV_COLUMNS, _hit_row, csv_table
 
 #: First characters that start a formula (after leading spaces), as OWASP lists them; a character whose
 #: compatibility form (NFKC) is one of the signs counts as that sign.

@@ -6,8 +6,8 @@ add up to the search's total.
 """
 from __future__ import annotations
 
-from . import plan as P
-from .counting import UNKNOWN, count_matches
+from ..engine import plan as P
+from ..engine.counting import UNKNOWN, count_matches
 
 #: The facets shown beside the results.
 FACETS = ("assembly", "minister", "author", "year", "status")
@@ -19,7 +19,7 @@ def matching(engine, text: str, filters: list | None = None, budget=None, exact:
     """(plan node or None, the coverage rule's answers as a mask or None): what Engine.search runs for `text` and
     `filters` (its plan, with the coverage rule's answers, as search/understood.py reads the words), so that
     highlights agree with its hits."""
-    from .understood import plan_query
+    from ..understanding.understood import plan_query
     filters = [f for f in (filters or []) if f is not None]
     if not (text or "").strip() and not filters:
         return P.Every(), None

@@ -11,7 +11,7 @@ from typing import Callable
 
 import click
 
-from ..wording import plural
+from ...wording import plural
 
 #: Hits shown by default on a terminal (a screenful), and in `text` anywhere.
 SCREEN_HITS = 10
@@ -37,7 +37,7 @@ def write_in_chunks(run: Callable, first, offset: int, limit: int, fmt: str, sty
     """Write `first` (the result of `run(offset, n)` for the first chunk) and the further chunks up to `limit`
     hits in format `fmt`, each read from the engine (`run(at, n)`, the same view of the index) only once the
     previous one is written. Returns how many hits were written."""
-    from .output import stream_hits
+    from ..output import stream_hits
     written = len(first.hits)
 
     def more():

@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass, fields
 
 from whoosh import query as wq
 
-from ..index.analysis import analyze
+from ...index.analysis import analyze
 
 #: Spellings of --status offered on the command line; what each stands for is the query language's
 #: `statut:` table (one table for both). unknown: the source says nothing of answers (the Chamber's data).
@@ -66,7 +66,7 @@ class SearchFilters:
         if self.session:
             out.append(wq.Term("session", self.session))
         if self.assembly:
-            from ..corpus.assembly import assembly_code
+            from ...corpus.assembly import assembly_code
             out.append(wq.Term("assembly", assembly_code(self.assembly)))
         return [q for q in out if q is not None]
 
@@ -102,7 +102,7 @@ class SearchFilters:
             elif key == "status" and value not in STATUS_CHOICES:
                 raise ValueError("filter status: %r is not one of %s" % (value, ", ".join(STATUS_CHOICES)))
             elif key == "assembly":
-                from ..corpus.assembly import assembly_code
+                from ...corpus.assembly import assembly_code
                 value = assembly_code(value)  # ValueError naming the assemblies
             values[key] = value
         return cls(**values)

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..index.schema import TOPIC_FIELDS
+from ...index.schema import TOPIC_FIELDS
 from . import plan as P
 
 #: Share of the query's information a partial answer must cover. Measured on the four judged sets (156

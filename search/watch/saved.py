@@ -25,9 +25,9 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..corpus.atomic import atomic_write
-from .counting import find_matches
-from .filters import SearchFilters
+from ...corpus.atomic import atomic_write
+from ..engine.counting import find_matches
+from ..engine.filters import SearchFilters
 
 #: Saved-search names: also file names (state, Atom feed), so a closed, portable alphabet.
 NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
@@ -78,7 +78,7 @@ def read_regular(path: Path, limit: int) -> str | None:
     """The text of `path` (UTF-8, a BOM allowed), None when it does not exist. Only a regular file of at most
     `limit` bytes is read: it is opened without blocking (a FIFO in its place would hang the run until some
     other process wrote to it) and checked once open; anything else is a WatchError naming the file."""
-    from ..corpus.inputs import NotRegular, open_regular
+    from ...corpus.inputs import NotRegular, open_regular
     try:
         f, size = open_regular(path)
     except FileNotFoundError:

@@ -12,20 +12,20 @@ import sys
 
 import click
 
-from .. import __version__
-from .cli_common import (EXIT_ERROR, EXIT_INTERRUPTED, EXIT_MATCH, EXIT_NO_MATCH, EXIT_PARTIAL,  # noqa: F401
+from ... import __version__
+from .common import (EXIT_ERROR, EXIT_INTERRUPTED, EXIT_MATCH, EXIT_NO_MATCH, EXIT_PARTIAL,  # noqa: F401
                          fail, index_option, max_cpu_option, output_options, run_group,  # (shared with others)
                          set_debug)
 from .hit_delivery import MAX_MACHINE_HITS, SCREEN_HITS  # how many hits search writes, and how
-from .output import HIT_FORMATS, STATS_FORMATS
+from ..output import HIT_FORMATS, STATS_FORMATS
 
 
 class LazyGroup(click.Group):
     """A group whose heavier optional commands are imported only when used (keeps start-up fast)."""
 
-    lazy = {"fetch": ("parlsearch.search.cli_fetch", "fetch_command"),
-            "serve": ("parlsearch.search.cli_serve", "serve_command"),
-            "watch": ("parlsearch.search.cli_workflow", "watch_group")}
+    lazy = {"fetch": ("parlsearch.search.cli.fetch", "fetch_command"),
+            "serve": ("parlsearch.search.cli.serve", "serve_command"),
+            "watch": ("parlsearch.search.cli.workflow", "watch_group")}
 
     def main(self, args=None, prog_name=None, **extra):
         """Every failure one line `parlsearch: error: …`, exit 2 — click's usage errors too."""
@@ -37,7 +37,7 @@ class LazyGroup(click.Group):
         try:
             return super().invoke(ctx)
         except Exception as e:
-            store = sys.modules.get(__name__.rsplit(".", 2)[0] + ".index.store")
+            store = sys.modules.get(__name__.rsplit(".", 3)[0] + ".index.store")
             problem = None if store is None else e if isinstance(e, store.IndexProblem) else store.read_failure(e)
             if problem is None:
                 raise
@@ -85,8 +85,8 @@ def cli():
 def _open_engine(index_dir, build_if_missing: bool = True):
     """Open the index (or the database, search/targets.py), building the index from the bundled corpus when
     there is none yet at the default location."""
-    from ..index.store import IndexProblem, builds_on_first_use, resolve_index_dir
-    from .targets import is_database, open_engine
+    from ...index.store import IndexProblem, builds_on_first_use, resolve_index_dir
+    from ..targets import is_database, open_engine
     if is_database(index_dir):
         try:
             return open_engine(index_dir)
@@ -94,8 +94,8 @@ def _open_engine(index_dir, build_if_missing: bool = True):
             fail(str(e))
     path = resolve_index_dir(index_dir)
     if build_if_missing and builds_on_first_use(index_dir):
-        from ..index.update import update_index
-        from .output import safe
+        from ...index.update import update_index
+        from ..output import safe
         click.echo("parlsearch: no index at %s yet; building it from the bundled corpus (the Brussels "
                    "Parliament's questions; `parlsearch index --bundled chamber` adds the federal Chamber's)…"
                    % safe(str(path)), err=True)
@@ -153,11 +153,11 @@ def index_command(paths, index_dir, from_index, rebuild, jobs, wait, progress, q
     nothing readable in PATHS, an index that cannot be written; 130
     interrupted (Ctrl-C): the index keeps its previous commit.
     """
-    from ..corpus.reader import bundled_datasets
-    from ..index.store import IndexProblem
-    from .output import plural, safe
+    from ...corpus.reader import bundled_datasets
+    from ...index.store import IndexProblem
+    from ..output import plural, safe
     from .progress import WRITING_SHARE, ProgressDisplay
-    from .targets import TargetError, update
+    from ..targets import TargetError, update
     if from_index is not None and (paths or bundled):
         fail("--from-index copies an index: give it without PATHS or --bundled")
     datasets = bundled_datasets()
@@ -195,8 +195,8 @@ class _Date(click.ParamType):
     name = "DATE"
 
     def convert(self, value, param, ctx):
-        from ..corpus.model import parse_date
-        from .query import QueryError, period
+        from ...corpus.model import parse_date
+        from ..engine.query import QueryError, period
         if isinstance(value, dt.date):
             return value
         text = value.strip()
@@ -218,7 +218,7 @@ class _Assembly(click.ParamType):
     name = "ASSEMBLY"
 
     def convert(self, value, param, ctx):
-        from ..corpus.assembly import assembly_code
+        from ...corpus.assembly import assembly_code
         try:
             return assembly_code(value)
         except ValueError as e:
@@ -227,7 +227,7 @@ class _Assembly(click.ParamType):
 
 def filter_options(command):
     """The filters of `search`, shared by `stats QUERY` and `watch add` (see search/filters.py)."""
-    from .filters import STATUS_CHOICES
+    from ..engine.filters import STATUS_CHOICES
     options = [
         click.option("--assembly", type=_Assembly(),
                      help="Only this assembly's documents: PRB (or brussels) for the Brussels Parliament, CHAMBER "
@@ -248,7 +248,7 @@ def filter_options(command):
 
 
 def _filters(assembly, since, until, author, minister, status, answered_since, answered_until):
-    from .filters import SearchFilters
+    from ..engine.filters import SearchFilters
     return SearchFilters(since=since, until=until, author=author, minister=minister, status=status,
                          answered_since=answered_since, answered_until=answered_until, assembly=assembly)
 
@@ -311,10 +311,10 @@ def search_command(words, index_dir, limit, offset, sort, assembly, since, until
     \b
     Exit status: 0 something matched, 1 nothing matched, 2 an error.
     """
-    from .budget import Budget
+    from ..engine.budget import Budget
     from .hit_delivery import CHUNK_HITS, default_limit, say_what_was_left_out, write_in_chunks
-    from .output import render_hits
-    from .query import QueryError
+    from ..output import render_hits
+    from ..engine.query import QueryError
     text = " ".join(words)
     filters = _filters(assembly, since, until, author, minister, status, answered_since, answered_until).queries()
     if not text.strip() and not any(filters):
@@ -344,7 +344,7 @@ def search_command(words, index_dir, limit, offset, sort, assembly, since, until
         with engine:
             result = run(offset, min(limit, CHUNK_HITS) if streamed else limit)
             if result.corrections and out.format != "text":  # text: in the summary line (the pager shows it)
-                from .output import safe
+                from ..output import safe
                 changed = ", ".join('"%s" as "%s"' % (safe(typed), safe(searched))
                                     for typed, searched in result.corrections)
                 click.echo("parlsearch: searched %s (--exact searches the words as typed)" % changed, err=True)
@@ -365,7 +365,7 @@ def search_command(words, index_dir, limit, offset, sort, assembly, since, until
 # -- show / similar -----------------------------------------------------------------------------------
 
 def _no_document(doc_id: str) -> None:
-    from .output import safe
+    from ..output import safe
     click.echo("parlsearch: no document with id or code '%s'" % safe(doc_id), err=True)
     sys.exit(EXIT_NO_MATCH)
 
@@ -387,8 +387,8 @@ def show_command(doc_id, index_dir, legislature, open_page, out):
     \b
     Exit status: 0 shown, 1 no such document, 2 an error.
     """
-    from .cli_workflow import find_document
-    from .output import render_document
+    from .workflow import find_document
+    from ..output import render_document
     doc = find_document(index_dir, doc_id, legislature, open_page)
     out.emit(render_document(doc, out.format, out.style()))
 
@@ -408,12 +408,12 @@ def similar_command(doc_id, index_dir, draft, limit, max_cpu, out):
     \b
     Exit status: 0 something similar found, 1 none (or no such document), 2 an error.
     """
-    from .budget import Budget
-    from .coverage import MIN_SIMILAR_COVERAGE
-    from .engine import SearchResult
-    from .similar import MAX_SIMILAR_TEXT
-    from .output import render_hits, similar_header
-    from .query import QueryError
+    from ..engine.budget import Budget
+    from ..engine.coverage import MIN_SIMILAR_COVERAGE
+    from ..engine.core import SearchResult
+    from ..engine.similar import MAX_SIMILAR_TEXT
+    from ..output import render_hits, similar_header
+    from ..engine.query import QueryError
     if (doc_id is None) == (draft is None):
         fail("give either DOC_ID or --text TEXT (--text - reads the text from stdin)")
     if draft == "-":
@@ -449,8 +449,8 @@ def eval_command(judgments, index_dir, as_json, min_pass):
     \b
     Exit status: 0 enough cases pass, 1 too few, 2 an error.
     """
-    from .evaluate import evaluate, load_judgments
-    from .output import safe, to_json
+    from ..evaluate import evaluate, load_judgments
+    from ..output import safe, to_json
     try:
         cases = load_judgments(judgments)
     except ValueError as e:
@@ -506,12 +506,12 @@ def stats_command(words, index_dir, top, assembly, since, until, author, ministe
     """
     filters = _filters(assembly, since, until, author, minister, status, answered_since, answered_until)
     if words or filters or by or delays or as_of:
-        from .cli_workflow import query_stats
+        from .workflow import query_stats
         query_stats(" ".join(words), filters, index_dir=index_dir, fmt=out.format,
                     top=10 if top is None else top, by=by, delays=delays, as_of=as_of, max_cpu=max_cpu)
         return
-    from .counting import index_stats
-    from .output import render_stats
+    from ..engine.counting import index_stats
+    from ..output import render_stats
     engine = _open_engine(index_dir)
     with engine:
         stats = index_stats(engine)

@@ -12,7 +12,7 @@ import re
 
 import numpy as np
 
-from ..index.analysis import analyze, normalize
+from ...index.analysis import analyze, normalize
 from . import plan as P
 from .budget import UNBOUNDED
 from .collect import rank

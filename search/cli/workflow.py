@@ -11,19 +11,19 @@ from pathlib import Path
 
 import click
 
-from ..wording import noun, plural
-from .cli import EXIT_ERROR, EXIT_MATCH, EXIT_NO_MATCH, _open_engine, fail, filter_options, _filters, index_option
+from ...wording import noun, plural
+from .app import EXIT_ERROR, EXIT_MATCH, EXIT_NO_MATCH, _open_engine, fail, filter_options, _filters, index_option
 
 
 def _label(value) -> str:
-    from .output import safe
+    from ..output import safe
     return safe(str(value))
 
 
 def _table_text(rows, fmt: str) -> str:
     """csv: RFC 4180 (CRLF line ends, quotes doubled); tsv: tab-separated, no tab or line break in a field.
     Names are made inert as in every table we print."""
-    from .output import safe
+    from ..output import safe
     cells = [["" if c is None else (safe(c) if isinstance(c, str) else c) for c in row] for row in rows]
     if fmt == "tsv":
         return "".join("\t".join(" ".join(str(c).split()) for c in row) + "\n" for row in cells)
@@ -33,7 +33,7 @@ def _table_text(rows, fmt: str) -> str:
 
 
 def _parse_by(by: str | None) -> tuple:
-    from .counting import ALL_FACETS
+    from ..engine.counting import ALL_FACETS
     if not by:
         return ()
     names = tuple(n.strip().lower() for n in by.split(",") if n.strip())
@@ -52,11 +52,11 @@ STATS_QUERY_FORMATS = ("text", "json", "jsonl", "csv", "tsv")
 def query_stats(text, filters, *, index_dir, fmt="text", top=10, by=None, delays=False, as_of=None, max_cpu=None):
     """`parlsearch stats [QUERY] [filters] [--by A,B] [--delays]`: counts over every match, printed in `fmt`
     (text, json, jsonl: one row an object, csv, tsv: rows as in the output layer's stats tables)."""
-    from .budget import Budget
-    from .counting import FACETS, count_matches
-    from .delays import answer_delays
-    from .output import to_json
-    from .query import QueryError
+    from ..engine.budget import Budget
+    from ..engine.counting import FACETS, count_matches
+    from ..engine.delays import answer_delays
+    from ..output import to_json
+    from ..engine.query import QueryError
     if fmt not in STATS_QUERY_FORMATS:
         fail("stats QUERY prints %s, not %s" % (", ".join(STATS_QUERY_FORMATS), fmt))
     pair = _parse_by(by)
@@ -104,7 +104,7 @@ def _count_rows(counts):
 
 def _delay_rows(delays):
     from dataclasses import fields
-    from .delays import DelayRow
+    from ..engine.delays import DelayRow
     names = [f.name for f in fields(DelayRow)]
     yield names
     for row in delays.rows:
@@ -112,8 +112,8 @@ def _delay_rows(delays):
 
 
 def _print_counts(counts, text, filters, top):
-    from .output import summary_line
-    from .engine import SearchResult
+    from ..output import summary_line
+    from ..engine.core import SearchResult
     what = " ".join(part for part in (('"%s"' % _label(text)) if text.strip() else "",
                                       _label(filters.as_options())) if part)
     if what:  # the words and the filters, as typed: what was counted
@@ -155,7 +155,7 @@ MAX_TEXT_COLUMNS = 12
 
 
 def _print_cross(counts, top):
-    from .counting import ORDERED_FACETS
+    from ..engine.counting import ORDERED_FACETS
     rows = list(counts.cross.items())
     columns = list(rows[0][1]) if rows else []
     hidden = 0
@@ -216,9 +216,9 @@ def _print_delays(delays, top):
 
 def find_document(index_dir, text, legislature, open_page):
     """The document `show` asked for (see lookup.resolve); with --open, opens its official page and exits."""
-    from .links import official_url
-    from .lookup import LookupError_, resolve
-    from .output import safe
+    from ..links import official_url
+    from ..engine.lookup import LookupError_, resolve
+    from ..output import safe
     with _open_engine(index_dir) as engine:
         try:
             doc = resolve(engine, text, legislature)
@@ -267,11 +267,11 @@ def watch_add(name, words, assembly, since, until, author, minister, status, ans
     The query is checked against the index (--index DIR, else the default one when it exists; none is
     built) as `search` would read it, and the number of documents it matches now is shown.
     """
-    from .watch import Watch, WatchError, add_watch, config_path
+    from ..watch.saved import Watch, WatchError, add_watch, config_path
     watch = Watch(name, " ".join(words), _filters(assembly, since, until, author, minister, status, answered_since,
                                                    answered_until))
     if watch.query.strip():
-        from .query import QueryError, check_balanced
+        from ..engine.query import QueryError, check_balanced
         try:
             check_balanced(watch.query)
         except QueryError as e:
@@ -293,9 +293,9 @@ def watch_add(name, words, assembly, since, until, author, minister, status, ans
 def _matches_now(watch, index_dir) -> int | None:
     """How many documents the saved search matches in the index now (a bad query fails as in `search`);
     None when there is no index to ask: the default location is not built by `watch add`."""
-    from ..index.store import builds_on_first_use
-    from .counting import find_matches
-    from .query import QueryError
+    from ...index.store import builds_on_first_use
+    from ..engine.counting import find_matches
+    from ..engine.query import QueryError
     if builds_on_first_use(index_dir):
         return None
     with _open_engine(index_dir, build_if_missing=False) as engine:
@@ -309,7 +309,7 @@ def _matches_now(watch, index_dir) -> int | None:
 @click.argument("name")
 def watch_remove(name):
     """Forget the saved search NAME (and what it has seen)."""
-    from .watch import WatchError, remove_watch
+    from ..watch.saved import WatchError, remove_watch
     try:
         remove_watch(name)
     except WatchError as e:
@@ -323,8 +323,8 @@ def watch_remove(name):
                    'last run and how many documents it has seen.')
 def watch_list(as_json):
     """The saved searches, with when each last ran."""
-    from .output import safe, to_json
-    from .watch import WatchError, config_path, load_state, load_watches
+    from ..output import safe, to_json
+    from ..watch.saved import WatchError, config_path, load_state, load_watches
     try:
         watches = load_watches()
         states = {w.name: load_state(w.name) for w in watches}
@@ -356,7 +356,7 @@ def watch_list(as_json):
 def watch_run(names, index_dir, as_json, as_jsonl, atom_dir):
     """Run the saved searches NAMES (default: all) and report what is new or newly answered since their
     previous run. The first run of a search records a baseline and reports nothing."""
-    from .watch import RunLock, WatchError, load_watches
+    from ..watch.saved import RunLock, WatchError, load_watches
     if as_json and as_jsonl:
         fail("--json and --jsonl are exclusive")
     try:
@@ -386,9 +386,9 @@ def watch_run(names, index_dir, as_json, as_jsonl, atom_dir):
 
 def _run_watches(watches, index_dir, as_json, as_jsonl, atom_dir, reports, errors):
     """Check, report, then save each saved search's state (and feed), under the run lock."""
-    from .atom import feed_xml
-    from .query import QueryError
-    from .watch import WatchError, check_watch, load_state, pause_for_tests, save_state, write_atomically
+    from ..watch.atom import feed_xml
+    from ..engine.query import QueryError
+    from ..watch.saved import WatchError, check_watch, load_state, pause_for_tests, save_state, write_atomically
     with _open_engine(index_dir) as engine:  # one searcher: one committed view of the index
         for watch in watches:
             try:
@@ -412,8 +412,8 @@ def _run_watches(watches, index_dir, as_json, as_jsonl, atom_dir, reports, error
 
 
 def _print_run(reports, as_json, as_jsonl):
-    from .links import official_url, hyperlink, terminal_supports_links
-    from .output import safe, to_json
+    from ..links import official_url, hyperlink, terminal_supports_links
+    from ..output import safe, to_json
     if as_json:
         click.echo(to_json({"watches": [r.to_dict() for r in reports],
                             "news": sum(len(r.events) for r in reports)}))

@@ -24,9 +24,9 @@ import threading
 from contextlib import contextmanager
 from pathlib import Path
 
-from .budget import Budget
-from .engine import Engine
-from .targets import is_database, open_engine
+from ..engine.budget import Budget
+from ..engine.core import Engine
+from ..targets import is_database, open_engine
 
 
 class EnginePool:

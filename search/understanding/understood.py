@@ -11,9 +11,9 @@ import datetime as dt
 
 import numpy as np
 
-from ..index.analysis import analyze
-from . import plan as P
-from .filters import date_filter
+from ...index.analysis import analyze
+from ..engine import plan as P
+from ..engine.filters import date_filter
 from .identify import named_documents
 from .understand import Reading, Understanding, understand
 
@@ -79,10 +79,10 @@ def plan_query(engine, text: str, filters: list | None, exact: bool, budget, tod
     if topic.strip():
         plan = engine.plan(topic, all_filters, exact, budget)
     elif named is not None:
-        from .engine import Plan
+        from ..engine.core import Plan
         plan = Plan(None, executor=executor)
     elif all_filters:
-        from .engine import Plan
+        from ..engine.core import Plan
         plan = Plan(P.And(tuple(all_filters)) if len(all_filters) > 1 else all_filters[0], executor=executor)
     else:  # nothing but words that name every document ("question écrite"): searched as typed
         return engine.plan(text, filters, exact, budget), None

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 
 from whoosh.support.levenshtein import distance
 
-from ..index.analysis import DUTCH, MIN_COMPOUND_PART, decompound, fold
-from ..index.schema import EXACT_FIELD, NAME_FIELDS
+from ...index.analysis import DUTCH, MIN_COMPOUND_PART, decompound, fold
+from ...index.schema import EXACT_FIELD, NAME_FIELDS
 
 #: Candidates must share this many first letters with the typed word: few typos touch the first letter,
 #: and it bounds the scan to the index words starting with that letter.
@@ -110,7 +110,7 @@ class Vocabulary:
         if len(word) < MIN_HEAD or not word.isalpha():
             return []
         out = []
-        from ..index.expansion import expand_prefix
+        from ...index.expansion import expand_prefix
         for field, prefix in [(EXACT_FIELD, word)] + [(f, DUTCH.stem(word)) for f in _DUTCH_FIELDS]:
             if len(prefix) < MIN_HEAD:  # the stemmer cut the word short ("gezondheid" → "zon"): no head
                 continue
@@ -128,7 +128,7 @@ class Vocabulary:
         if not edits or not word.isalpha() or len(word) > MAX_CORRECTED_LENGTH:
             return None
         best = None
-        from ..index.expansion import terms_within
+        from ...index.expansion import terms_within
         for field in fields:
             # each segment's own sorted term list walked by one automaton (index/expansion.py), not
             # whoosh's MultiReader fallback, which measures the distance to every word of the index

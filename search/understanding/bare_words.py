@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import re
 
-from ..index.analysis import analyze, fold
-from ..index.schema import EXACT_FIELD
-from . import plan as P
-from .budget import UNBOUNDED, QueryTooCostly
-from .coverage import Word, measure, weigh
-from .errors import QueryError
-from .spelling import MAX_CORRECTED_WORDS
+from ...index.analysis import analyze, fold
+from ...index.schema import EXACT_FIELD
+from ..engine import plan as P
+from ..engine.budget import UNBOUNDED, QueryTooCostly
+from ..engine.coverage import Word, measure, weigh
+from ..engine.errors import QueryError
+from ..engine.spelling import MAX_CORRECTED_WORDS
 
 #: Punctuation around a typed word ("festivals," "«tram»" "(gratuits)"): not part of the word the user meant.
 _AROUND_WORD = re.compile(r"^[\W_]+|[\W_]+$")
@@ -63,7 +63,7 @@ def read_words(engine, clauses, exact: bool, executor, budget=UNBOUNDED):
                 fix = None
             else:
                 budget.check()
-                from ..index.lexicon import lexicon  # loaded only for a word the index lacks
+                from ...index.lexicon import lexicon  # loaded only for a word the index lacks
                 fix = engine.vocabulary.correct(typed, lexicon())
                 word.real = lexicon().is_word(fold(typed))
             if fix is not None and fix.suggestion:  # a real word: searched as typed, the index's offered

@@ -21,10 +21,10 @@ from whoosh import highlight
 from whoosh import query as wq
 from whoosh.qparser import syntax
 
-from ..corpus.model import Document
-from ..index.analysis import LANGUAGES
-from ..index.schema import DEFAULT_FIELD_WEIGHTS, document_from_payload
-from ..index.store import damaged_index, open_index
+from ...corpus.model import Document
+from ...index.analysis import LANGUAGES
+from ...index.schema import DEFAULT_FIELD_WEIGHTS, document_from_payload
+from ...index.store import damaged_index, open_index
 
 from . import plan as P
 from .budget import UNBOUNDED
@@ -34,8 +34,8 @@ from .execute import Executor
 from .limits import MAX_EXPANDED_TERMS, ExpansionCounter, check_multiterm_words, check_size, fuzzy_note
 from .query import QueryError, check_balanced, check_terms, error_text, make_parser, rewrite, validate
 from .spelling import MAX_CORRECTED_WORDS, Vocabulary
-from .understood import plan_query, rank_named_first
-from .bare_words import _apply, offer, read_words, suggest
+from ..understanding.understood import plan_query, rank_named_first
+from ..understanding.bare_words import _apply, offer, read_words, suggest
 
 SORTS = ("relevance", "date", "-date", "answered", "-answered")
 #: Where snippets are drawn from, in order of preference: (document text, the index field that holds it).
@@ -145,7 +145,7 @@ class Engine:
     def __init__(self, ix=None, weights: dict[str, float] | None = None, *, source=None):
         """Over a whoosh index (`ix`), or any other source (index/source.py: a database's)."""
         if source is None:
-            from ..index.source import LocalSource
+            from ...index.source import LocalSource
             source = LocalSource(ix)
         self.source = source
         self.ix = getattr(source, "ix", None)  # a local index's whoosh objects (None for a database)
@@ -175,7 +175,7 @@ class Engine:
     def connect(cls, servers, weights=None, max_lag: float | None = None) -> "Engine":
         """An engine over a database (index/postgres): `servers` a postgres.connect.Servers (primary first,
         then replicas; reads go to one that answers and is no more than `max_lag` seconds behind)."""
-        from ..index.postgres.source import PostgresSource
+        from ...index.postgres.source import PostgresSource
         return cls(weights=weights, source=PostgresSource(servers, max_lag))
 
     @property
@@ -316,7 +316,7 @@ class Engine:
         words = self._expansions.get(node)
         hint = (ExpansionCounter.FIELD_HINT % node.field) if node.kind == "every" else None
         if words is None:
-            from ..index import expansion as X
+            from ...index import expansion as X
             reader = self.source.reader
             stop = counter.room() if counter is not None else None
             budget = budget if budget is not UNBOUNDED else None
@@ -542,7 +542,7 @@ class Engine:
             docnum = self.source.document_number(fieldname, doc_id)
             if docnum is not None:
                 return docnum
-        from ..corpus.assembly import document_id_of
+        from ...corpus.assembly import document_id_of
         named = document_id_of(doc_id)
         return self.source.document_number("id", named) if named and named != doc_id else None
 

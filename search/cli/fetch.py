@@ -15,13 +15,13 @@ import sys
 
 import click
 
-from ..corpus import sync
-from ..corpus.assembly import get_assembly
-from ..corpus.cache import CacheLocked
-from ..corpus.httpclient import DEFAULT_BACKOFF, DEFAULT_DELAY, DEFAULT_RETRIES, DEFAULT_TIMEOUT
-from ..wording import plural
-from .cli_common import EXIT_INTERRUPTED, EXIT_MATCH as EXIT_OK, EXIT_PARTIAL, fail, index_option
-from .output import safe
+from ...corpus import sync
+from ...corpus.assembly import get_assembly
+from ...corpus.cache import CacheLocked
+from ...corpus.httpclient import DEFAULT_BACKOFF, DEFAULT_DELAY, DEFAULT_RETRIES, DEFAULT_TIMEOUT
+from ...wording import plural
+from .common import EXIT_INTERRUPTED, EXIT_MATCH as EXIT_OK, EXIT_PARTIAL, fail, index_option
+from ..output import safe
 from .progress import ProgressDisplay
 
 _MAX_LISTED_PROBLEMS = 10
@@ -141,8 +141,8 @@ def fetch_command(legislatures, types, since, limit, lang, cache, base_url, dela
 
 def _update_index(cache: str, index_dir, display: ProgressDisplay) -> None:
     """Index the cache, its phases on the same display as the fetch's."""
-    from ..index.store import IndexProblem
-    from .targets import update
+    from ...index.store import IndexProblem
+    from ..targets import update
     try:
         try:
             result = update([cache], index_dir, progress=display if display.enabled else None)

@@ -10,7 +10,7 @@ import re
 import urllib.parse
 import xml.etree.ElementTree as ET
 
-from .links import official_url
+from ..links import official_url
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 #: Characters not allowed in XML 1.0 documents (C0 controls but tab/newline/CR, surrogates, U+FFFE/FFFF).

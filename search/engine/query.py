@@ -24,8 +24,8 @@ from whoosh.util import make_binary_tree
 from whoosh.util.text import rcompile
 from whoosh.matching import binary
 
-from ..corpus.model import normalize_legislature, normalize_session
-from ..index.schema import DEFAULT_FIELD_WEIGHTS
+from ...corpus.model import normalize_legislature, normalize_session
+from ...index.schema import DEFAULT_FIELD_WEIGHTS
 from .errors import QueryError  # noqa: F401 (imported from here by the rest of the package)
 
 
@@ -94,7 +94,7 @@ def _normalize_value(field: str, value: str) -> str:
     if field == "session":
         return normalize_session(raw) or raw
     if field in ("assembly", "assemblee", "assemblée"):
-        from ..corpus.assembly import assembly_code
+        from ...corpus.assembly import assembly_code
         try:
             return assembly_code(raw)  # "chamber", "Kamer" → CHAMBER: the value the index holds
         except ValueError as e:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import plan as P
+from ..engine import plan as P
 from .understand import IdRef
 
 
@@ -15,7 +15,7 @@ def id_from_link(url: str) -> str | None:
     """The document id an official reference (a page URL, the Chamber's identifier) names, asking each
     registered assembly (each knows its own hosts and URL shapes: Assembly.document_id_of); None when none
     recognises it."""
-    from ..corpus.assembly import document_id_of
+    from ...corpus.assembly import document_id_of
     return document_id_of(url)
 
 

@@ -54,8 +54,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, TextIO
 
-from ..wording import noun
-from .output import safe
+from ...wording import noun
+from ..output import safe
 
 #: The phase name of the last event of a run: every phase still open is finished.
 DONE = "done"

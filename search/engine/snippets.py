@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from ..index.analysis import LANGUAGES, fold, normalize
+from ...index.analysis import LANGUAGES, fold, normalize
 
 _HAS_DIGIT = re.compile(r"\d")
 _SPACE = re.compile(r"\s")

@@ -22,20 +22,20 @@ from flask import Flask, Response, abort, g, render_template, request, url_for
 from markupsafe import Markup, escape
 from whoosh import highlight
 
-from ..corpus.assembly import describe_identifier
-from .budget import DEFAULT_WEB_SECONDS, Budget
-from .counting import index_stats
-from .engine import MARK_END, MARK_START, Engine, SearchResult, _Marker
-from .links import official_url
-from .output import CSV_COLUMNS, result_dict, safe, to_json
-from .query import QueryError
-from .web_csv import content_disposition, csv_text
-from .web_engines import EnginePool
-from .web_facets import FACETS, UNKNOWN, facet_counts, matching
-from .web_form import (ASSEMBLY_LABELS, DEFAULT_PAGE_SIZE, LABELS, MAX_DRAFT_CHARS, MAX_FIELD_CHARS, MAX_OFFSET,
+from ...corpus.assembly import describe_identifier
+from ..engine.budget import DEFAULT_WEB_SECONDS, Budget
+from ..engine.counting import index_stats
+from ..engine.core import MARK_END, MARK_START, Engine, SearchResult, _Marker
+from ..links import official_url
+from ..output import CSV_COLUMNS, result_dict, safe, to_json
+from ..engine.query import QueryError
+from .csv_download import content_disposition, csv_text
+from .engines import EnginePool
+from .facets import FACETS, UNKNOWN, facet_counts, matching
+from .form import (ASSEMBLY_LABELS, DEFAULT_PAGE_SIZE, LABELS, MAX_DRAFT_CHARS, MAX_FIELD_CHARS, MAX_OFFSET,
                        MAX_QUERY_CHARS, PAGE_SIZES, SORT_LABELS, STATUS_LABELS, TYPE_LABELS, InputError,
                        SearchForm, bad_query, text_param, unknown_params)
-from .web_server import CONTENT_SECURITY_POLICY, SECURITY_HEADERS, WORKERS, make_server
+from .server import CONTENT_SECURITY_POLICY, SECURITY_HEADERS, WORKERS, make_server
 
 __all__ = ["CONTENT_SECURITY_POLICY", "CSV_COLUMNS", "DEFAULT_PAGE_SIZE", "MAX_DRAFT_CHARS", "MAX_OFFSET",
            "MAX_QUERY_CHARS", "SearchForm", "answer_delay", "create_app", "csv_text", "make_server", "marked",
@@ -420,7 +420,7 @@ def create_app(index_dir, engine: Engine | None = None, engines: int = WORKERS,
         with pool.use() as engine:
             if form.empty:
                 return _json(index_stats(engine))
-            from .counting import count_matches
+            from ..engine.counting import count_matches
             filters = form.search_filters()
             counts = engine_call(count_matches, engine, form.q, filters)
         out = counts.to_dict()

@@ -10,7 +10,7 @@ import sys
 
 import click
 
-from .cli_common import index_option
+from .common import index_option
 
 #: parlsearch is not published on a package index: the extra installs from a checkout of its sources.
 INSTALL_HINT = "pip install '.[web]' in parlsearch's source directory (or: pip install flask waitress)"
@@ -43,12 +43,12 @@ def serve_command(index_dir, host, port, allow_hosts, open_browser):
     only, unless --allow-host names another.
     """
     try:
-        from .web import create_app, make_server
+        from ..web.app import create_app, make_server
     except ImportError as e:
         click.echo("parlsearch: error: `serve` needs the optional web stack (%s); install it with: %s"
                    % (e.name or e, INSTALL_HINT), err=True)
         sys.exit(2)
-    from .cli import _open_engine, fail
+    from .app import _open_engine, fail
     if not _is_loopback(host):
         click.echo("parlsearch: warning: listening on %s: the page has NO authentication; anyone who can reach "
                    "this address can read the index." % host, err=True)

@@ -13,11 +13,11 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field, fields
 
-from ..corpus.brussels import TYPE_LABELS  # the Parliament's names of document types, shared with `show`
-from ..corpus.model import TYPES, normalize_legislature
-from .engine import SORTS
-from .filters import SearchFilters
-from .query import QueryError, period
+from ...corpus.brussels import TYPE_LABELS  # the Parliament's names of document types, shared with `show`
+from ...corpus.model import TYPES, normalize_legislature
+from ..engine.core import SORTS
+from ..engine.filters import SearchFilters
+from ..engine.query import QueryError, period
 
 #: Longest query accepted (the engine refuses 4000; a typed query is far shorter, a pasted one goes to /similar).
 MAX_QUERY_CHARS = 2000
@@ -40,7 +40,7 @@ STATUS_LABELS = {"answered": "répondue", "unanswered": "sans réponse", "unknow
 
 def assembly_labels() -> dict[str, str]:
     """Each assembly's code → its French name on the page ("PRB" → "Parlement bruxellois")."""
-    from ..corpus.assembly import assemblies
+    from ...corpus.assembly import assemblies
     return {a.code: a.label_fr for a in assemblies()}
 
 
@@ -72,7 +72,7 @@ class InputError(ValueError):
 
 def bad_query(error: QueryError, seconds: float | None = None) -> InputError:
     """A query the engine refused (malformed, or over its work budget of `seconds`) as an error on `q`."""
-    from .budget import QueryTooCostly
+    from ..engine.budget import QueryTooCostly
     if isinstance(error, QueryTooCostly):
         return InputError("query_too_costly", "q",
                           "Recherche trop coûteuse : elle demande plus de calcul que permis%s ; précisez-la "
@@ -120,7 +120,7 @@ def _date(name: str, value: str) -> dt.date | None:
 
 def _assembly(value: str) -> str:
     """An assembly as its code (a name it goes by is accepted: `chamber`, `brussels`), or ""."""
-    from ..corpus.assembly import assembly_code
+    from ...corpus.assembly import assembly_code
     if not value:
         return ""
     try:

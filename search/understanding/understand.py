@@ -38,10 +38,10 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
-from ..corpus.model import normalize_legislature, normalize_session
-from ..index.analysis import fold, normalize
+from ...corpus.model import normalize_legislature, normalize_session
+from ...index.analysis import fold, normalize
 from . import understand_words as V
-from .filters import SearchFilters
+from ..engine.filters import SearchFilters
 
 #: Longest query (in words) whose dates, statuses and numbers are read: typed questions have up to 16 words
 #: in the judged sets, pasted passages 40 and more.
@@ -368,7 +368,7 @@ class _Reader:
                 0 if before in V.CURRENT_WORDS or after in V.CURRENT_WORDS else None
             if back is None:
                 return False
-            from ..corpus.assembly import get_assembly
+            from ...corpus.assembly import get_assembly
             value = legislature_of(get_assembly(), self.now, back)
             if value is None:
                 return False
@@ -463,7 +463,7 @@ class _Reader:
 def legislature_of(assembly, day: dt.date, back: int = 0) -> str | None:
     """The legislature of `assembly` in force on `day` (`back` legislatures earlier), from its default
     legislature and its length (Brussels: five years, 2024-2029)."""
-    from ..corpus.model import YEAR_PAIR
+    from ...corpus.model import YEAR_PAIR
     m = YEAR_PAIR.fullmatch(str(getattr(assembly, "default_legislature", "") or ""))
     if not m:
         return None

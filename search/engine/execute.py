@@ -92,7 +92,7 @@ class Executor:
         norm = self._norms.get(fieldname)
         if norm is None:
             def build():
-                from ..index.segments import length_of_byte
+                from ...index.segments import length_of_byte
                 avgfl = self.view.avg_field_length(fieldname) or 1
                 lengths = length_of_byte().copy()
                 lengths[0] = 1

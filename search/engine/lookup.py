@@ -7,9 +7,9 @@ from __future__ import annotations
 import re
 import urllib.parse
 
-from ..corpus.model import Document, normalize_legislature
-from .identify import id_from_link, id_spellings
-from .links import official_hosts
+from ...corpus.model import Document, normalize_legislature
+from ..understanding.identify import id_from_link, id_spellings
+from ..links import official_hosts
 
 #: At most this many candidates are listed for an ambiguous question number.
 MAX_CANDIDATES = 20
