@@ -53,7 +53,7 @@ on the same documents:
   query is the one of FACET_CANDIDATES whose parlsearch total is nearest 10% of the index (the generated
   corpus keeps a word's share of documents at every size), named in the output with its totals. Timed
   (--repeat × 5 runs): `count_matches(engine, q)` with `stats`' facets and with the web page's facets
-  (search/web_facets.py FACETS: minister, author, year, status); FTS5 the same GROUP BYs (bench/fts5.py).
+  (search/web/facets.py FACETS: minister, author, year, status); FTS5 the same GROUP BYs (bench/fts5.py).
 * warm web server (bench/http_load.py): `parlsearch serve --index DIR --port 0` and `datasette serve -i DB`
   started as subprocesses after the in-process queries, every URL requested once, then for --serve-seconds
   each: 1 client, and --clients concurrent clients (separate processes with kept-alive connections), sending

@@ -60,7 +60,7 @@ QUESTION_COLUMNS = ("id", "moncode", "status", "date", "year", "type", "legislat
 FTS_TEXT = "{subject title_nl question answer body_nl}"
 #: bm25 column weights: parlsearch's default field weights; the other columns only filter.
 FTS_RANK = "bm25(4.0, 2.5, 1.6, 1.0, 0.8, 0.0, 0.0, 0.0, 0.0, 0.0)"
-#: The facets of `stats QUERY` (search/collect.py FACETS) and of the web page (search/web_facets.py), as
+#: The facets of `stats QUERY` (search/engine/collect.py FACETS) and of the web page (search/web/facets.py), as
 #: columns of `questions`.
 STATS_FACETS = ("status", "year", "minister", "author", "type", "legislature")
 WEB_FACETS = ("minister", "author", "year", "status")

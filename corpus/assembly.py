@@ -52,7 +52,7 @@ class ListingRow(Protocol):
 class Assembly(Protocol):
     """What parlsearch needs to know about one assembly (see the module docstring).
 
-    A query may be a pasted link: search/identify.py asks every assembly's `document_id_of`."""
+    A query may be a pasted link: search/understanding/identify.py asks every assembly's `document_id_of`."""
 
     code: str                        # "PRB": the first part of its document ids
     name: str

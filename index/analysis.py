@@ -499,7 +499,7 @@ MIN_PART_ZIPF = 3.0
 def with_joined_form(terms: tuple[str, ...], raw: str, index: bool) -> tuple[str, ...]:
     """At index time, a hyphenated token also yields its parts written together ("flexi-jobs" →
     "flexijobs", "anti-noyade" → "antinoyade", "Anne-Charlotte" → "annecharlotte"), so that a word typed
-    joined finds the text that hyphenates it; the query side reads the other direction (search/spelling.py).
+    joined finds the text that hyphenates it; the query side reads the other direction (search/engine/spelling.py).
     Tokens with dots or ampersands (hub.brussels, 13.622.302) are names and numbers, not compounds."""
     if not index or "-" not in raw or "." in raw or "&" in raw or "," in raw or not terms:
         return terms

@@ -10,8 +10,8 @@ own term list instead of merging all of them through a heap.
 
 `limit` bounds how many terms a word may expand to (each expansion is one more posting list to read):
 the most frequent (summed document frequency over segments), then alphabetical, are kept. `stop_after`
-instead stops the walk as soon as that many words are found (search/limits.py counts a query's expansions
-against its clause limit: one past the limit is enough to refuse it), and `budget` (search/budget.py) is
+instead stops the walk as soon as that many words are found (search/engine/limits.py counts a query's expansions
+against its clause limit: one past the limit is enough to refuse it), and `budget` (search/engine/budget.py) is
 checked every CHECK_EVERY words found.
 """
 from __future__ import annotations

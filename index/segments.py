@@ -18,6 +18,10 @@ codec, its record buffer reachable, its length and value columns in the layout r
 A segment that fails is read through whoosh's public API instead (its matchers and column readers: the same
 arrays, built posting by posting, slower), and one warning says so once per process. Tests simulate the
 failure and check the answers are the same.
+
+Size: one module past 400 lines because it is the adapter: the only read-side module that knows whoosh's
+segment layout, its check (_check, _probe) and its public-API fallback (_PublicSegment) must stay together,
+so that a whoosh change is met in one file.
 """
 from __future__ import annotations
 

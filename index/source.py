@@ -1,4 +1,4 @@
-"""What an Engine (search/engine.py) reads through: a *source* — a local whoosh index here, a database in
+"""What an Engine (search/engine/core.py) reads through: a *source* — a local whoosh index here, a database in
 index/postgres/view.py — giving the same few things, so that planning, scoring and collecting are one code:
 
 * `schema` — the whoosh schema (fields, analyzers: what the query parser reads);

@@ -62,6 +62,10 @@ def hit_dict(hit: Hit) -> dict:
     out = {k: d.get(k) for k in HIT_KEYS if k in d}
     score = None if hit.score is None else round(hit.score, 4)  # None: sorted by date, not scored
     out.update(rank=hit.rank, score=score, snippet=hit.snippet)
+    if out.get("moncode") is None and out.get("official_id"):
+        # The official code is what tools keyed on `moncode` (judged sets, spreadsheets) match against: for an
+        # assembly without Weblex codes it is the identifier the assembly publishes (the Chamber's URI).
+        out["moncode"] = out["official_id"]
     return {k: out.get(k) for k in HIT_KEYS}
 
 
@@ -213,7 +217,7 @@ def summary_line(result: SearchResult, offset: int = 0) -> str:
 
 
 def reading_text(reading) -> str:
-    """One reading of search/understand.py for people: its meaning, or the words it ignored."""
+    """One reading of search/understanding/understand.py for people: its meaning, or the words it ignored."""
     if reading.meaning.startswith("ignored"):
         return '"%s" %s' % (safe(reading.typed), safe(reading.meaning))
     return safe(reading.meaning)

@@ -584,7 +584,7 @@ def assert_same_answer(local, pg, text, **kw):
     for (_, sa), (_, sb) in zip(ranked_a, ranked_b):
         assert (sa is None and sb is None) or abs(sa - sb) <= 1e-9 * max(1.0, abs(sa)), text
     assert (a.dropped, a.corrected, a.note, a.suggestion) == (b.dropped, b.corrected, b.note, b.suggestion), text
-    assert a.understood == b.understood, text  # the same reading (search/understand.py)
+    assert a.understood == b.understood, text  # the same reading (search/understanding/understand.py)
     assert [h.snippets for h in a.hits] == [h.snippets for h in b.hits], text
     assert [(h.doc.id, s) for h, s in zip(a.closest, [c.score for c in a.closest])] == \
         [(h.doc.id, s) for h, s in zip(b.closest, [c.score for c in b.closest])], text

@@ -1,10 +1,10 @@
 """The reference the engine is checked against: whoosh's own matchers, run on the same plans.
 
 `to_whoosh(node, engine)` turns a plan node back into a whoosh query (expansions as the Or of the index words
-they stand for, each scored as a typed word: search/plan.py's rule), and `whoosh_scores` runs it through
+they stand for, each scored as a typed word: search/engine/plan.py's rule), and `whoosh_scores` runs it through
 whoosh's Searcher with its BM25F: every matching document and its score. `whoosh_cover` measures a
 coverage Word through whoosh's matchers, posting by posting (the implementation the array version
-replaced). `reference_search` ranks with both, in the order search/collect.py documents.
+replaced). `reference_search` ranks with both, in the order search/engine/collect.py documents.
 """
 from __future__ import annotations
 
@@ -203,7 +203,7 @@ def _unboosted(node):
 
 def reference_page(engine, text, filters=None, limit=10):
     """(total, [(docnum, score)]) of `text` ranked by whoosh's scores × the engine's coverage, in
-    search/collect.py's order (score rounded to 1e-6 highest first, newest, lowest docnum)."""
+    search/engine/collect.py's order (score rounded to 1e-6 highest first, newest, lowest docnum)."""
     plan = engine.plan(text, filters)
     if plan.node is None:
         return 0, []

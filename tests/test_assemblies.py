@@ -85,6 +85,12 @@ def test_search_json_says_the_assembly_and_the_official_identifier(both_index):
     hit = json.loads(out)["hits"][0]
     assert (hit["id"], hit["assembly"], hit["official_id"], hit["title_derived"], hit["status"]) == \
         (NIGHT, "CHAMBER", NIGHT_URI, True, "unknown")
+    # A tool keyed on official codes (a judged set's `expect`) finds the Chamber's question by its identifier.
+    assert hit["moncode"] == NIGHT_URI
+    brussels = CliRunner().invoke(cli, ["search", "--index", str(both_index), "--json", "-n", "3",
+                                        "--assembly", "brussels", "*"])
+    hits = json.loads(brussels.stdout)["hits"]
+    assert hits and all(h["official_id"] is None and str(h["moncode"]).isdigit() for h in hits)
 
 
 def test_search_text_names_the_assembly_and_what_is_missing(both_index):

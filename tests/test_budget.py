@@ -1,4 +1,4 @@
-"""The work budget of a query (search/budget.py): spent after its CPU seconds, never before."""
+"""The work budget of a query (search/engine/budget.py): spent after its CPU seconds, never before."""
 import pytest
 
 from parlsearch.search.engine.budget import UNBOUNDED, Budget, QueryTooCostly

@@ -798,7 +798,7 @@ def test_cli_progress_shows_phases_on_a_terminal_only(served, tmp_path):
     quiet = _cli("--cache", str(tmp_path / "a"), "--base-url", url, "--lang", "fr", "--limit", "2")
     assert quiet.stderr == ""  # piped: only the summary, on stdout
     shown = _cli("--cache", str(tmp_path / "b"), "--base-url", url, "--lang", "fr", "--limit", "2", "--progress")
-    # Forced on into a pipe: the phases' summary lines (search/progress.py), never a line redrawn in place.
+    # Forced on into a pipe: the phases' summary lines (search/cli/progress.py), never a line redrawn in place.
     assert "listing legislature 24-29: 51 questions in " in shown.stderr and "2 pages to download" in shown.stderr
     assert "fetching: 2 pages in " in shown.stderr and "\r" not in shown.stderr
     assert _cli("--cache", str(tmp_path / "c"), "--base-url", url, "--limit", "1", "--progress", "-q").stderr == ""

@@ -1,4 +1,4 @@
-"""The one output layer (search/output.py) and the shared CLI helpers (search/cli_common.py): formats,
+"""The one output layer (search/output.py) and the shared CLI helpers (search/cli/common.py): formats,
 CSV/TSV round trips, identifiers made inert in every format, the pager's decisions and environment."""
 import csv
 import dataclasses

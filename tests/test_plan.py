@@ -1,4 +1,4 @@
-"""The engine's plans, run over arrays (search/execute.py), give what whoosh's own matchers give on the same
+"""The engine's plans, run over arrays (search/engine/execute.py), give what whoosh's own matchers give on the same
 plans: the same documents, the same scores (within 1e-9), the same coverage, the same pages — for every
 judged query, filtered and unfiltered, on the bundled corpus and on indexes of several segments with
 deletions; and random query strings (hypothesis)."""

@@ -1,4 +1,4 @@
-"""The progress display of long work (issue 13, progress item): search/progress.py and its use by `index` and
+"""The progress display of long work (issue 13, progress item): search/cli/progress.py and its use by `index` and
 `fetch`. A fake clock and a fake terminal make every figure exact; what a user sees is checked on a tiny
 terminal model (carriage return, newline), not on the raw characters."""
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Issue 19: what a query may cost is decided before it runs (search/limits.py), and the work that is
+"""Issue 19: what a query may cost is decided before it runs (search/engine/limits.py), and the work that is
 accepted is linear in the query's size. Work is counted (calls into whoosh), never timed."""
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Issue 21: how a typed query is read before the parser (search/understand.py) — identifiers, links, sessions
+"""Issue 21: how a typed query is read before the parser (search/understanding/understand.py) — identifiers, links, sessions
 and legislatures, dates and statuses in words, type and boilerplate words — as rules, with property tests."""
 import calendar
 import datetime as dt

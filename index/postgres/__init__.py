@@ -5,7 +5,7 @@ Why this shape (measured on the 20,000-document generated corpus, docs/postgres-
 parlsearch's analysis is its own (index/analysis.py), so the database stores the tokens it produces — every
 term's postings of one field as one row of packed arrays (document numbers, frequencies, positions), the
 documents' one-byte field lengths, date and facet columns and stored payloads. A query is planned and scored
-by the same engine code as a local index (search/engine.py, search/execute.py over a view of arrays): only
+by the same engine code as a local index (search/engine/core.py, search/engine/execute.py over a view of arrays): only
 where the arrays come from differs (view.py instead of index/segments.py). Scoring BM25F inside PostgreSQL,
 one row per posting, took 28–86 ms a keyword query at 20,000 documents (the local engine: 2–6 ms) and 13×
 the space (1.5 GB); fetching a query's packed rows takes 0.6–2.7 ms.

@@ -1,6 +1,6 @@
 """The read side: a database seen as the arrays the engine scores, filters, counts and sorts with — the same
 interface as index/segments.py's IndexView over a local index, so that planning, the coverage rule,
-scoring, collectors, spelling and snippets are the same code for both (search/engine.py, execute.py…).
+scoring, collectors, spelling and snippets are the same code for both (search/engine/core.py, execute.py…).
 
 What a query costs here: one statement for the postings of every term the engine asks for at once
 (`prefetch`, then one per term it finds later: spelling corrections, expansions), returning one row per term

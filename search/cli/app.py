@@ -226,7 +226,7 @@ class _Assembly(click.ParamType):
 
 
 def filter_options(command):
-    """The filters of `search`, shared by `stats QUERY` and `watch add` (see search/filters.py)."""
+    """The filters of `search`, shared by `stats QUERY` and `watch add` (see search/engine/filters.py)."""
     from ..engine.filters import STATUS_CHOICES
     options = [
         click.option("--assembly", type=_Assembly(),

@@ -93,7 +93,7 @@ def index_option(command):
 
 
 def max_cpu_option(f):
-    """--max-cpu SECONDS: the query's CPU budget (search/budget.py); past it, one error line and exit 2."""
+    """--max-cpu SECONDS: the query's CPU budget (search/engine/budget.py); past it, one error line and exit 2."""
     from ..engine.budget import DEFAULT_CLI_SECONDS
     return click.option(
         "--max-cpu", "max_cpu", type=click.FloatRange(0, min_open=True), default=DEFAULT_CLI_SECONDS,

@@ -1,6 +1,6 @@
 """``parlsearch fetch``: keep a local cache of the Parliament's index and question pages up to date.
 
-Registered lazily in the main group (search/cli.py, LazyGroup). The same contract as every other command:
+Registered lazily in the main group (app.py, LazyGroup). The same contract as every other command:
 ``--index DIR`` names the index, a failure is one line ``parlsearch: error: …`` with exit status 2. Exit
 status: 0 every selected page fetched (or up to date); 3 some pages failed, or the fetch stopped after
 ``--max-failures`` pages in a row failed (what was fetched is kept; run again later); 2 an error (bad option,
@@ -29,7 +29,7 @@ _PRB = get_assembly("PRB")
 
 
 class _FetchEvents:
-    """The fetcher's events (corpus/sync.py) as phases of the progress display (search/progress.py): listing
+    """The fetcher's events (corpus/sync.py) as phases of the progress display (progress.py): listing
     each legislature's index (with the questions it lists), then fetching the pages (count, rate, time left);
     retries as lines of their own. Nothing when the display is off (piped, --quiet, --no-progress)."""
 

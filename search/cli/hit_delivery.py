@@ -1,6 +1,6 @@
 """How many hits `search` writes, and how: a screenful on a terminal; every match, up to a bound, when a format
 for programs (csv, tsv, json, jsonl, line) goes into a pipe or a file, read and written chunk by chunk; and one
-line on stderr whenever such a format leaves matches out. The command line (search/cli.py) only chooses.
+line on stderr whenever such a format leaves matches out. The command line (app.py) only chooses.
 
 A script author piping `search --csv` expects every row, as sqlite-utils and the web page's CSV download give;
 a person at a terminal expects a screenful. Either way, `-n N` is obeyed, and nothing is cut silently.

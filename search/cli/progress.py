@@ -1,7 +1,7 @@
 """The progress of long work (`index`, `fetch`) on a terminal: each phase with counts, rate and time left.
 
 The work reports events ``progress(phase, done, total, unit, **info)`` — index/update.py emits reading,
-analysing, writing, merging and committing; search/cli_fetch.py turns the fetcher's events into listing and
+analysing, writing, merging and committing; fetch.py turns the fetcher's events into listing and
 fetching — and ``ProgressDisplay`` shows them:
 
 - on a terminal, one line redrawn in place with every active phase, since phases overlap (with streaming,
@@ -45,6 +45,9 @@ Choices, and why:
   file): every line goes through the terminal sanitiser (search.output.safe).
 
 (~440 lines: the figures, the display and the estimate of the time left all read the same phases' state.)
+
+Size: one module past 400 lines because ProgressDisplay (~260 lines) is one state machine of phases, rates and
+the time left, drawn on one terminal line; its helpers (amounts, durations) are shared by index and fetch.
 """
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""``parlsearch serve``: the local web page (see search/web.py), registered lazily from search/cli.py.
+"""``parlsearch serve``: the local web page (see search/web/app.py), registered lazily from app.py.
 
 This module imports only click, so that without the optional `web` extra the command still exists and says
 how to install what it needs instead of vanishing from --help.

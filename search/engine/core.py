@@ -1,14 +1,14 @@
-"""Ranked search over the index: a query is parsed once into a plan (search/plan.py), the plan is run over
-the index's arrays (search/execute.py, index/segments.py), and collectors turn the matches into what was
+"""Ranked search over the index: a query is parsed once into a plan (plan.py), the plan is run over
+the index's arrays (execute.py, index/segments.py), and collectors turn the matches into what was
 asked: a ranked page, a date-sorted page, counts, the closest documents, an explanation.
 
     with Engine.open(index_dir) as engine:
         result = engine.search("stationnement vélo", limit=10)
         for hit in result.hits: print(hit.rank, hit.doc.subject, hit.snippet)
 
-Reading of a query (`plan`): the parser's clauses; bare words read by the spelling rules (search/
-spelling.py) and measured for the coverage rule (search/coverage.py); fuzzy and prefix words expanded once,
-bounded; filters as plan nodes. Execution (`_search`): one executor per query, which reads each term's
+Reading of a query (`plan`): the parser's clauses; bare words read by the spelling rules (spelling.py) and
+measured for the coverage rule (coverage.py); fuzzy and prefix words expanded once, bounded; filters as plan
+nodes; `similar` and `similar_text` in similar.py. Execution (`_search`): one executor per query, which reads each term's
 postings once for the coverage rule and the ranking alike.
 """
 from __future__ import annotations
@@ -31,7 +31,7 @@ from .budget import UNBOUNDED
 from .collect import rank, sort_by_date
 from .coverage import answers
 from .execute import Executor
-from .limits import MAX_EXPANDED_TERMS, ExpansionCounter, check_multiterm_words, check_size, fuzzy_note
+from .limits import ExpansionCounter, check_multiterm_words, check_size, fuzzy_note
 from .query import QueryError, check_balanced, check_terms, error_text, make_parser, rewrite, validate
 from .spelling import MAX_CORRECTED_WORDS, Vocabulary
 from ..understanding.understood import plan_query, rank_named_first
@@ -76,7 +76,7 @@ class SearchResult:
     #: each word spelling correction changed, as typed (without punctuation), and what it searched instead
     corrections: list[tuple[str, str]] = field(default_factory=list)
     closest: list[Hit] = field(default_factory=list)  # with closest=True and no answer: the nearest
-    #: how the query's words were read besides its topic (search/understand.py: identifiers, dates, statuses,
+    #: how the query's words were read besides its topic (search/understanding/understand.py: identifiers, dates, statuses,
     #: type words), as understand.Reading; empty with exact=True
     understood: list = field(default_factory=list)
 
@@ -95,7 +95,7 @@ class Plan:
     closest: list = field(default_factory=list)  # [(docnum, coverage)] when nothing answers
     executor: Executor | None = None  # the executor that measured the words (its postings cache)
     words: list = field(default_factory=list)  # the bare words under the coverage rule (coverage.Word)
-    named: np.ndarray | None = None  # documents the query's identifiers name (search/understood.py): first
+    named: np.ndarray | None = None  # documents the query's identifiers name (search/understanding/understood.py): first
     suggestions: dict = field(default_factory=dict)  # {typed: index word} for real words searched as typed
 
     @property
@@ -116,7 +116,7 @@ def _flatten(group):
 
 def _parse_error(e: Exception) -> QueryError:
     """whoosh's own exception while parsing, as the one-line explanation the user sees: a bad date as every
-    bad date is; anything else is a shape of the query the parser does not handle (search/query.py handles
+    bad date is; anything else is a shape of the query the parser does not handle (query.py handles
     every one known; tests/test_search.py's property tests look for more), reported without whoosh's
     internal message ("list index out of range")."""
     text = error_text(e)
@@ -210,7 +210,7 @@ class Engine:
         top level is a plain AND of clauses (the only shape that may be relaxed)."""
         if not text or not text.strip():
             raise QueryError("empty query")
-        check_size(text)  # before whoosh sees the text (search/limits.py)
+        check_size(text)  # before whoosh sees the text (limits.py)
         check_balanced(text)
         try:
             tree = self.parser.process(rewrite(text))
@@ -310,7 +310,7 @@ class Engine:
 
     def expand(self, node: P.Expansion, counter: ExpansionCounter | None = None, budget=None) -> list:
         """The index words an expansion stands for in this view, computed once per engine and cached.
-        With a `counter` (search/limits.py), the words are counted against the query's clause limit as
+        With a `counter` (limits.py), the words are counted against the query's clause limit as
         they are found: a walk stops one word past what the limit leaves and the counter raises QueryError,
         so a cut list is never cached."""
         words = self._expansions.get(node)
@@ -343,7 +343,7 @@ class Engine:
 
     def check_expansions(self, nodes, budget=None) -> int:
         """Expand every fuzzy, prefix, wildcard and range word of `nodes` once, counting the index words
-        they stand for: QueryError past MAX_EXPANDED_TERMS (search/limits.py)."""
+        they stand for: QueryError past MAX_EXPANDED_TERMS (limits.py)."""
         counter = ExpansionCounter()
         for node in nodes:
             for x in P.expansions_in(node) if node is not None else ():
@@ -361,7 +361,7 @@ class Engine:
 
     def plan(self, text: str, filters: list | None = None, exact: bool = False, budget=None) -> Plan:
         """What to run for `text`: its plan node, and for two or more bare words the documents that answer
-        under the coverage rule (search/coverage.py), with their coverage. `budget` (search/budget.py): the
+        under the coverage rule (coverage.py), with their coverage. `budget` (budget.py): the
         CPU time it may take, checked as its work accumulates (QueryTooCostly); None: unbounded."""
         budget = budget or UNBOUNDED
         executor = self.executor(budget)
@@ -429,9 +429,9 @@ class Engine:
                filters: list | None = None, snippets: bool = True, exact: bool = False,
                closest: bool = False, budget=None, explain: bool = False, today=None) -> SearchResult:
         """Ranked hits for `text`. `exact` reads the query as typed: no spelling correction, and none of
-        search/understand.py's readings (identifiers, dates and statuses in words, type words); `closest`
+        search/understanding/understand.py's readings (identifiers, dates and statuses in words, type words); `closest`
         lists the nearest documents when the coverage rule leaves no answer; `explain` attaches to each hit
-        the parts of its score (search/explain.py); `today`: the date relative dates in words resolve
+        the parts of its score (explain.py); `today`: the date relative dates in words resolve
         against (default: search.understand.today())."""
         if sort not in SORTS:
             raise QueryError("unknown sort %r (%s)" % (sort, ", ".join(SORTS)))
@@ -490,7 +490,7 @@ class Engine:
         return out
 
     def _window_snippets(self, doc: Document, terms: dict, top: int = 2) -> list[str]:
-        """Snippets from the densest window of query words of each field (search/snippets.py)."""
+        """Snippets from the densest window of query words of each field (snippets.py)."""
         from .snippets import best_snippet
         out = []
         for name, field in SNIPPET_SOURCES:
@@ -566,7 +566,8 @@ class Engine:
         return self.similar_text(text, limit=limit, exclude=doc.id, budget=budget)
 
     def similar_text(self, text: str, limit: int = 10, exclude: str | None = None, budget=None) -> list[Hit]:
-        """Existing questions closest to a free text (a draft question), best first (search/similar.py)."""
+        """Existing questions closest to a free text (a draft question), best first, scored by the share of
+        the text's key words they cover (similar.py). `budget` as for search()."""
         from .similar import similar_text
         return similar_text(self, text, limit=limit, exclude=exclude, budget=budget)
 

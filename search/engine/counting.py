@@ -43,7 +43,7 @@ class Counts:
     dropped: list[str] = field(default_factory=list)
     note: str | None = None
     #: When status is counted: the unanswered matches (no answer text) whose answer date is published already,
-    #: which answer delays count as answered (search/delays.py) — the two meanings of "answered" reconciled.
+    #: which answer delays count as answered (delays.py) — the two meanings of "answered" reconciled.
     answered_without_text: int | None = None
 
     def to_dict(self) -> dict:

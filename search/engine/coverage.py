@@ -18,7 +18,7 @@ shares a single word, or only incidental mentions ("fusion des zones de police" 
 the police once), returns nothing.
 
 Everything is computed over whole arrays (one per word: which documents hold it, and how much of it each
-covers), from the same posting lists the ranking then scores (search/execute.py caches them per query).
+covers), from the same posting lists the ranking then scores (execute.py caches them per query).
 """
 from __future__ import annotations
 

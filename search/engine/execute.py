@@ -1,4 +1,4 @@
-"""The plan executor: a query plan (search/plan.py) evaluated over a view's arrays (index/segments.py) with
+"""The plan executor: a query plan (plan.py) evaluated over a view's arrays (index/segments.py) with
 numpy, into every matching document and its score, in one pass over the postings.
 
 Why dense arrays: a view has N documents (100,000 for one assembly's archive); a node's result is a boolean
@@ -7,7 +7,7 @@ over its whole posting list at once (~5 ns a posting, against ~300 ns a posting 
 blocks), and AND, OR and NOT are elementwise operations on masks (~50 µs at N = 100,000). Totals are exact
 (`mask.sum()`): every posting is visited, as before.
 
-The scores are whoosh's (search/plan.py states the rules; tests/test_plan.py compares them with whoosh's own
+The scores are whoosh's (plan.py states the rules; tests/test_plan.py compares them with whoosh's own
 matchers, within 1e-9, on the bundled corpus and on a generated index whose common terms span many
 segments). Nothing here reads whoosh's query classes or files: postings, lengths and columns come from the
 view, statistics from it too.
@@ -50,7 +50,7 @@ class Executor:
         self.B, self.K1 = B, K1
         self.budget = budget
         #: expand(node: plan.Expansion) -> [term text]: the index words an expansion stands for (the engine
-        #: resolves them once per query, bounded; search/engine.py).
+        #: resolves them once per query, bounded; core.py).
         self.expand = expand
         self._norms: dict = {}
         self._postings: dict = {}

@@ -1,10 +1,10 @@
 """Why a document ranks where it does: each part of its score, read from the same executor runs that scored it.
 
 Lucene and tantivy answer "explain" by re-walking the scorer for one document; here every plan node's score
-array is computed by the executor that ranked the page (search/execute.py) and read at the document, so the
+array is computed by the executor that ranked the page (execute.py) and read at the document, so the
 parts add up to the hit's score exactly (tests/test_explain.py checks it on every judged query).
 
-The score of a hit is the plan's score times its coverage share (search/coverage.py) when the coverage rule
+The score of a hit is the plan's score times its coverage share (coverage.py) when the coverage rule
 applies. The plan's score is a sum over its clauses; a bare word's score is a sum over the fields it was
 found in, each BM25 of one term in one field (whoosh's "BM25F" is per-field BM25 summed with field weights,
 not Robertson's BM25F over pooled field frequencies: parlsearch names it as it is). The `exact` field is

@@ -48,7 +48,7 @@ class SearchFilters:
     answered_until: dt.date | None = None
     type: str | None = None  # written_question, oral_question… (not on the CLI; the web page's facet)
     legislature: str | None = None  # 2019-2024 (not on the CLI; the web page's facet)
-    session: str | None = None  # 25/26 (read from the words "session 2025-2026": search/understand.py)
+    session: str | None = None  # 25/26 (read from the words "session 2025-2026": search/understanding/understand.py)
     assembly: str | None = None  # an assembly's code (PRB, CHAMBER), or a name it goes by (corpus.assembly)
 
     def queries(self) -> list:

@@ -2,13 +2,13 @@
 and how many index words they stand for. Each limit is checked before the work it bounds (parsing, expanding
 a word over the index's vocabulary), and breaking one is a QueryError: one line saying what to change.
 What cannot be foreseen (a legal query that meets huge posting lists) is bounded by the CPU budget
-(search/budget.py) instead.
+(budget.py) instead.
 
 Why each number (measured on a 20,000-document index generated from the bundled corpus, 2-core machine):
 
 * Nesting and operators. whoosh's BinaryGroup.query (the node of `-(…)` inside parentheses, `+a b`, ANDNOT,
   ANDMAYBE, REQUIRE) built the query of each side twice, so each level doubled the work: `-(-(…))` 14 deep
-  made 32,767 node.query() calls (0.4 s), 20 deep 22 s, 300 deep never ended. search/query.py's
+  made 32,767 node.query() calls (0.4 s), 20 deep 22 s, 300 deep never ended. query.py's
   TidyTreePlugin builds each side once (linear); the bounds below keep the tree shallow enough for Python's
   recursion in whoosh's parser, normalize() and matchers (a few frames a level, 1,000 frames in all):
   MAX_NESTING = 20 levels of parentheses (Elasticsearch's indices.query.bool.max_nested_depth) and
@@ -169,7 +169,7 @@ class ExpansionCounter:
 def expanded_terms(queries, reader, limit: int | None = None, budget=None) -> int:
     """How many index words the multi-word parts of `queries` stand for, counting at most `limit` + 1
     (so that the count itself stays cheap). Raises QueryError past `limit` (default MAX_EXPANDED_TERMS),
-    and QueryTooCostly when `budget` (search/budget.py) is spent while counting."""
+    and QueryTooCostly when `budget` (budget.py) is spent while counting."""
     counter = ExpansionCounter(limit)
     for q in queries:
         for node in iter_nodes(q):

@@ -1,7 +1,7 @@
 """The query plan: what a query asks of the index, in parlsearch's own terms, independent of any engine.
 
-The query language (search/query.py) is parsed by whoosh's parser; its tree is translated once, here, into
-these nodes, which every consumer reads: the array executor (search/execute.py), the snippets, the
+The query language (query.py) is parsed by whoosh's parser; its tree is translated once, here, into
+these nodes, which every consumer reads: the array executor (execute.py), the snippets, the
 explanation of a ranking, and any other backend (a SQL translation reads the same nodes). Nothing below
 the plan knows whoosh's query classes.
 

@@ -4,7 +4,7 @@ stopword gaps, and one-line errors for malformed queries.
 Size (~480 lines): besides the surface rewrites and the checks of a parsed query, it holds the parser plugins
 that correct whoosh's own syntax handling (phrases with gaps, + and - inside parentheses, fuzzy distances of
 several digits, comparisons that compare nothing, and the last pass that builds binary groups in linear
-time); each is small and belongs with the parser it configures. What a query may cost is search/limits.py.
+time); each is small and belongs with the parser it configures. What a query may cost is limits.py.
 """
 from __future__ import annotations
 
@@ -404,7 +404,7 @@ def _linear(cls):
 
 class TidyTreePlugin(Plugin):
     """The parser's last filter: binary groups (AndNot, AndMaybe, Require: `-(…)`, `+a b`, ANDNOT…) build
-    their sides once (_binary_query_once; search/limits.py has the measurements), and nodes that would make
+    their sides once (_binary_query_once; limits.py has the measurements), and nodes that would make
     building the query fail are dropped: an operator left with no operand ("NOT NOT tram" leaves an empty
     NOT), a binary group left with one side (kept as that side), a stray < or >."""
 

@@ -1,5 +1,5 @@
 """`similar`: the questions closest to a document or a free text (a draft question), scored by the share of the
-text's key words they cover (search/coverage.py) — apart from search/engine.py, which keeps the query path.
+text's key words they cover (coverage.py) — apart from core.py, which keeps the query path.
 
 A text's key words are its KEY_WORDS most informative words (occurrences × idf of the exact form); a text
 mostly unknown to the index (gibberish, another language) is judged on all its words, its coverage scaled
@@ -34,7 +34,7 @@ def similar_text(engine, text: str, limit: int = 10, exclude: str | None = None,
     executor = engine.executor(budget)
     terms = text_terms(engine, text, budget)
     # A text mostly unknown to the index (gibberish, another language) is judged on all its words, not on
-    # the few the index knows: its coverage is scaled down (search/coverage.py, familiarity).
+    # the few the index knows: its coverage is scaled down (coverage.py, familiarity).
     scale = familiarity(sum(c for _, c, df in terms if df), sum(c for _, c, df in terms if not df))
     if scale < MIN_SIMILAR_COVERAGE:
         return []

@@ -1,7 +1,7 @@
 """The bare words of a query, read for the coverage rule: each measured, an unknown one corrected,
-decompounded or kept as typed (search/spelling.py, with the lexicon of index/lexicon.py), two adjacent words
+decompounded or kept as typed (search/engine/spelling.py, with the lexicon of index/lexicon.py), two adjacent words
 also met as the one word the index holds, a hyphenated word also as the text may write it; and the "Did you
-mean" offered for a query that finds nothing. Functions of an Engine (search/engine.py), kept apart so that
+mean" offered for a query that finds nothing. Functions of an Engine (search/engine/core.py), kept apart so that
 the engine holds planning and running only.
 """
 from __future__ import annotations

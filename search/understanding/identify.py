@@ -1,4 +1,4 @@
-"""The documents a query's identifiers name (search/understand.py finds them): a printed id, an official
+"""The documents a query's identifiers name (understand.py finds them): a printed id, an official
 page's link, a question's number, an official code — as one plan node on the index's own identifier fields
 (`id`, `moncode`, `number`), and its documents in the order they are shown: newest first (a number is shared
 between the ministers' series and between legislatures: "QE n° 59" names three questions in 2026).

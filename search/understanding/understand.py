@@ -6,11 +6,11 @@ words, and the words that name what every document is.
     u.filters   → SearchFilters(status="unanswered", since=2026-07-01)
     u.readings  → [Reading("sans réponse", "status unanswered"), Reading(…, "received since 2026-07")]
 
-What it recognises (the vocabularies are search/understand_words.py; the official links are the assemblies'):
+What it recognises (the vocabularies are understand_words.py; the official links are the assemblies'):
 
 * identifiers: a printed id (PRB-1-170147, any case), an official page's link, a number after a cue
   ("question 1234", "QE n° 12", "n° 12", "Q. 12", "vraag nr. 5"), a number typed alone; they are found
-  by the engine and ranked first (search/identify.py);
+  by the engine and ranked first (identify.py);
 * "session 2025-2026", "législature 2024-2029", "legislatuur 19-24", "cette législature": filters;
 * dates after a cue: "en 2025", "depuis mars 2026", "avant 2024", "entre janvier et mars 2026", "this year",
   "réponses d'août 2026" (the answer's date), "déposées en juin 2026" (the reception's); a month alone is its
@@ -26,8 +26,8 @@ speaks of dates as its topic, "depuis 2019, la Région…"); a number after any 
 "article 27"). Relative dates resolve against one clock, `today()` (PARLSEARCH_TODAY=YYYY-MM-DD fixes it).
 
 Size (~480 lines): one reader whose rules (identifiers, periods, dates, statuses, type words) walk the same
-list of keys and consume them in turn; what they match is search/understand_words.py, what the engine does
-with the result search/understood.py and search/identify.py.
+list of keys and consume them in turn; what they match is understand_words.py, what the engine does
+with the result understood.py and identify.py.
 """
 from __future__ import annotations
 

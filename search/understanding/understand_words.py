@@ -1,10 +1,10 @@
-"""The vocabularies of query understanding (search/understand.py), in one place: month names, date and
+"""The vocabularies of query understanding (understand.py), in one place: month names, date and
 status phrases, the words that name a document type, the boilerplate of a parliamentary question, and the
 cues that introduce a question's number — in French, Dutch and English, folded (lower case, no accents),
 as the reader compares them.
 
 Each phrase is a tuple of folded words; an elided article is its own word ("d'" in "d'aout"). What each
-one means is the key or the value beside it; search/understand.py holds only the rules that combine them.
+one means is the key or the value beside it; understand.py holds only the rules that combine them.
 """
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""A query as understood, planned: search/understand.py's reading of the typed text combined with the
+"""A query as understood, planned: understand.py's reading of the typed text combined with the
 engine's plan of what is left (Engine.plan) — the identifiers' documents first, the filters read in the
 words AND-ed with the others, type words that name a type the index holds as a filter.
 
@@ -52,7 +52,7 @@ def _type_filters(engine, u: Understanding) -> list:
 
 
 def plan_query(engine, text: str, filters: list | None, exact: bool, budget, today: dt.date | None = None):
-    """(Plan, Understanding or None): the plan of `text` under the reading of search/understand.py.
+    """(Plan, Understanding or None): the plan of `text` under the reading of understand.py.
     The plan's `named` mask holds the documents its identifiers name (ranked first by Engine.search)."""
     filters = [engine.node_of(f) for f in (filters or []) if f is not None]
     u = None if exact or not (text or "").strip() else understand(text, today)

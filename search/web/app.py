@@ -6,12 +6,12 @@ the rest of the package. The pages are plain HTML forms and links (no JavaScript
 Safety: every value a template prints is escaped by Jinja2's autoescape and stripped of control characters
 (`_finalize`); highlighted text is escaped piece by piece *before* the <mark> tags are put in (`marked`), so
 no document content ever becomes markup. Only GET is served (HEAD and OPTIONS too are refused), every input
-is bounded (search/web_form.py), each request has a CPU budget (search/web_engines.py), and each response
-carries a Content-Security-Policy that allows no script at all (search/web_server.py).
+is bounded (form.py), each request has a CPU budget (engines.py), and each response
+carries a Content-Security-Policy that allows no script at all (server.py).
 
 Size (~440 lines): the routes and the safe-markup helpers of one small application; reading the URL
-(web_form.py), the engines (web_engines.py), the CSV download (web_csv.py), serving (web_server.py), the
-counting (web_facets.py), the links (links.py) and the rendering of hits (output.py) live elsewhere.
+(form.py), the engines (engines.py), the CSV download (csv_download.py), serving (server.py), the
+counting (facets.py), the links (links.py) and the rendering of hits (output.py) live elsewhere.
 """
 from __future__ import annotations
 
@@ -54,7 +54,7 @@ FACET_LABELS = {"assembly": "Assemblée", "minister": "Ministre", "author": "Aut
 FILTER_LABELS = {"assembly": "assemblée", "minister": "ministre", "author": "auteur", "status": "statut", "type": "type",
                  "legislature": "législature", "since": "reçue depuis", "until": "reçue jusqu’au",
                  "answered_since": "répondue depuis", "answered_until": "répondue jusqu’au"}
-#: What each JSON route reads; any other parameter is an error (search/web_form.py, unknown_params).
+#: What each JSON route reads; any other parameter is an error (form.py, unknown_params).
 API_SEARCH_PARAMS = SearchForm.PARAMS + ("closest",)
 API_STATS_PARAMS = ("q", *SearchForm.FILTERS)
 
@@ -81,7 +81,7 @@ def marked(text: str | None) -> Markup:
     return Markup("".join(out))
 
 
-#: A reading of search/understand.py (its English meaning) in the page's French, piece by piece.
+#: A reading of search/understanding/understand.py (its English meaning) in the page's French, piece by piece.
 _READING_FR = (("status unanswered", "statut : sans réponse"), ("received", "reçue"), ("answered", "répondue"), (" since ", " depuis "), (" before ", " avant "),
                (" after ", " après "), (" until ", " jusqu’à "),
                ("status répondue", "statut : répondue"), ("question number or code", "question ou code n°"),

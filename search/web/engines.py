@@ -6,7 +6,7 @@ lock made every request wait for the whole search of the one before it (issue 19
 lock, so the server answered nothing else). Each worker thread now checks an Engine out for its request
 and back in afterwards; requests run side by side (as far as the GIL lets CPU-bound Python run: they
 interleave every few milliseconds instead of waiting for each other's end). The pool never holds more than
-`size` engines: the server's worker count (search/web_server.py, WORKERS), so it never makes a request
+`size` engines: the server's worker count (server.py, WORKERS), so it never makes a request
 wait for an engine either.
 
 Freshness: at every checkout the engine compares the newest commit with the one it reads (`up_to_date()`: a
@@ -15,7 +15,7 @@ newly opened one when another process (`parlsearch index`, `fetch`) has committe
 server no longer answers (the new engine reads from one that does). A whole new Engine is opened rather than `searcher.refresh()`,
 because an Engine also caches its view's schema, parser and date column.
 
-Budget: every request gets `Budget(DEFAULT_WEB_SECONDS)` of CPU (search/budget.py), passed to the engine
+Budget: every request gets `Budget(DEFAULT_WEB_SECONDS)` of CPU (search/engine/budget.py), passed to the engine
 calls it makes, so that a legal but costly query ends with a 400 instead of holding a worker.
 """
 from __future__ import annotations

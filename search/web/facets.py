@@ -1,7 +1,7 @@
 """Facet counts of a query's matches (by assembly, minister, author, year, status) for the web page.
 
 The page only needs `facet_counts` and `matching`; both read what `parlsearch stats QUERY` and
-`Engine.search` read (search/counting.py and Engine.plan), so the page's counts are the command line's and
+`Engine.search` read (search/engine/counting.py and Engine.plan), so the page's counts are the command line's and
 add up to the search's total.
 """
 from __future__ import annotations
@@ -17,7 +17,7 @@ __all__ = ["FACETS", "UNKNOWN", "facet_counts", "matching"]
 
 def matching(engine, text: str, filters: list | None = None, budget=None, exact: bool = False):
     """(plan node or None, the coverage rule's answers as a mask or None): what Engine.search runs for `text` and
-    `filters` (its plan, with the coverage rule's answers, as search/understood.py reads the words), so that
+    `filters` (its plan, with the coverage rule's answers, as search/understanding/understood.py reads the words), so that
     highlights agree with its hits."""
     from ..understanding.understood import plan_query
     filters = [f for f in (filters or []) if f is not None]
@@ -31,7 +31,7 @@ def facet_counts(engine, text: str, filters: list | None = None, fields=FACETS,
                  budget=None, exact: bool = False) -> dict[str, list[tuple[str, int]]]:
     """{facet: [(value, count), …]} over every document the search `text` + `filters` matches, most frequent
     first (years newest first, unknown last). An empty query with no filter counts the whole index. Raises
-    QueryError like Engine.search (also when `budget`, search/budget.py, is spent)."""
+    QueryError like Engine.search (also when `budget`, search/engine/budget.py, is spent)."""
     counts = count_matches(engine, text or "", [f for f in (filters or []) if f is not None], facets=fields,
                            budget=budget, exact=exact)
     out = {}

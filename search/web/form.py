@@ -156,7 +156,7 @@ class SearchForm:
     sort: str = "relevance"
     page: int = 1
     n: int = DEFAULT_PAGE_SIZE
-    exact: str = ""  # "1": the words as typed (no correction, no reading of numbers, dates…: search/understand.py)
+    exact: str = ""  # "1": the words as typed (no correction, no reading of numbers, dates…: search/understanding/understand.py)
     errors: list = field(default_factory=list, compare=False, repr=False)
 
     #: The URL parameters a search reads (the others are the pages' own: `bom` of the CSV download).
@@ -219,7 +219,7 @@ class SearchForm:
         return not self.q and not self.search_filters()
 
     def search_filters(self) -> SearchFilters:
-        """The filters as the command line's SearchFilters (search/filters.py), so that the page, `search`
+        """The filters as the command line's SearchFilters (search/engine/filters.py), so that the page, `search`
         and `stats QUERY` turn them into the same whoosh queries. Call on a form without errors."""
         dates = {name: _date(name, getattr(self, name)) for name in DATE_FIELDS}
         return SearchFilters(assembly=self.assembly or None, author=self.author or None, minister=self.minister or None,

@@ -33,7 +33,7 @@ from waitress.server import create_server
 from waitress.task import ErrorTask
 from waitress.utilities import Error
 
-#: Worker threads, and so engines open at once (search/web_engines.py). CPU-bound Python shares one
+#: Worker threads, and so engines open at once (engines.py). CPU-bound Python shares one
 #: core's worth of GIL, so more workers add no throughput, only the chance for a short request to start at
 #: once beside long ones (a keyword page needs 20–40 ms of CPU, a costly query at most its 5-s budget);
 #: each keeps an Engine whose caches grow with the index (18 MB each at 20,000 documents, after pages with
