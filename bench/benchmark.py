@@ -10,6 +10,7 @@ on judged queries against FTS5 and stock whoosh.
     python bench/benchmark.py --with-300k                   # also 300000 documents
     python bench/benchmark.py --quality tests/data/dev.jsonl
     python bench/benchmark.py --sizes 1000 --json           # machine-readable
+    python bench/benchmark.py --sizes 100000 --backend PRIMARY_DSN --backend STANDBY_DSN   # PostgreSQL
 
 Corpora come from the shared make_corpus tool (default ../shared/tools/make_corpus.py from the repo root or
 the nearest directory above it that has one, or --make-corpus PATH), which recombines sentences of the
@@ -72,6 +73,9 @@ bare words in the text columns, phrases kept, field:value as column filters, OR 
 After the per-size tables (parlsearch, FTS5 or Datasette, their ratio, issue 20's target and the verdict at
 that size: bench/report.py), one table gives each figure at each size and its growth factor from one size to
 the next.
+
+--backend DSN (repeatable, the primary first): the local index beside the PostgreSQL backend instead of FTS5
+(bench/postgres.py says what is measured).
 
 --quality JUDGMENTS.jsonl: bench/quality.py (parlsearch, stock whoosh and FTS5 on the judged queries over the
 bundled corpus; passes per kind and MRR).
@@ -190,7 +194,7 @@ def _parlsearch_queries(engine, repeat: int) -> tuple[dict, dict]:
         out["keyword+" + name] = time_calls(lambda q: engine.search(q, limit=10, filters=flt).total,
                                             KEYWORD_QUERIES, repeat)
     out["fuzzy"] = time_calls(search, FUZZY_QUERIES, max(1, repeat // 2))
-    ids = [engine.searcher.stored_fields(d)["id"] for d in range(min(SIMILAR_DOCS, engine.doc_count))]
+    ids = [engine.document(d).id for d in range(min(SIMILAR_DOCS, engine.doc_count))]
     out["similar"] = time_calls(lambda i: len(engine.similar(i)), ids, max(1, repeat // 2))
     out["sort_date"] = time_calls(lambda q: engine.search(q, limit=10, sort="-date").total, KEYWORD_QUERIES, repeat)
     out["counting"] = time_calls(lambda q: count_matches(engine, q, facets=FACETS).total, COUNT_QUERIES, repeat)
@@ -353,6 +357,9 @@ def parse_args(argv=None):
                     help="compare search quality on judged queries (only this, unless --sizes is given too)")
     ap.add_argument("--json", action="store_true", help="print the results as JSON")
     ap.add_argument("--keep", action="store_true", help="keep the built indexes in bench/out/work")
+    ap.add_argument("--backend", action="append", metavar="DSN",
+                    help="instead of FTS5: the local index beside a PostgreSQL database (bench/postgres.py); "
+                         "repeat for a standby (primary first). Its parlsearch tables are replaced.")
     args = ap.parse_args(argv)
     if args.real is None and not args.no_real and not (args.quality and args.sizes is None):
         args.real = REAL_FILE
@@ -382,6 +389,13 @@ def main(argv=None) -> int:
     work.mkdir(parents=True, exist_ok=True)
     output = {"machine": machine, "speed": [], "real": None, "quality": None}
     try:
+        if args.backend:
+            from postgres import bench_backend, format_backend
+            results = [bench_backend(n, args, work, log) for n in args.sizes]
+            machine["loadavg_end"] = os.getloadavg()
+            print(json.dumps({"machine": machine, "backend": results}, indent=2, default=str) if args.json
+                  else format_backend(results, machine))
+            return 0
         for n in args.sizes:
             output["speed"].append(bench_size(n, args, work, log))
         if args.real:

@@ -321,6 +321,9 @@ PROBE_DOCS = 64
 def vocabulary(leaf, fieldname: str) -> list[str] | None:
     """The sorted terms of a positional field of one segment (the codec's vocabulary file), or None when
     the segment has none (another codec: then walk whoosh's term index)."""
+    own = getattr(leaf, "sorted_terms", None)  # a source that keeps its vocabulary elsewhere (a database)
+    if own is not None:
+        return own(fieldname)
     terms = getattr(leaf, "_terms", None)
     if FORCE_PUBLIC or not isinstance(terms, ArrayTermsReader):
         return None

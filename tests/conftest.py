@@ -1,11 +1,14 @@
 """Shared fixtures: a real index of the bundled corpus built once per test process, the command's environment
 and runner, a fake official site. Plain helper functions are in tests/helpers.py."""
 import json
+import os
 import shutil
+import sys
+from pathlib import Path
 
 import pytest
 
-from helpers import CHAMBER_SUBSET, REPO, chamber_lines, command_env, set_batch_docs
+from helpers import CHAMBER_SUBSET, REPO, PgSchema, chamber_lines, command_env, set_batch_docs
 
 
 def pytest_configure(config):
@@ -120,6 +123,117 @@ def segmented_index(tmp_path_factory, bundled_index):
     f.write_text("\n".join(json.dumps(r, ensure_ascii=False, default=str) for r in changed) + "\n", encoding="utf-8")
     update_index([f], path)
     return path
+
+
+# -- PostgreSQL backend (tests/pg_cluster.py's cluster; skipped when its variables are unset) ---------------------
+
+def _pg_skip():
+    from helpers import pg_skip_reason
+    reason = pg_skip_reason()
+    if reason:
+        pytest.skip(reason)
+
+
+@pytest.fixture
+def pg_schema():
+    """A fresh, empty PostgreSQL schema for one test (dropped afterwards), under the cluster's shared lock."""
+    _pg_skip()
+    import uuid
+    from helpers import pg_lock
+    with pg_lock(exclusive=False):
+        schema = PgSchema("t_" + uuid.uuid4().hex[:12]).create()
+        try:
+            yield schema
+        finally:
+            schema.drop()
+
+
+@pytest.fixture
+def pg_schema_exclusive():
+    """pg_schema for a test that stops and starts the cluster's servers: no other test uses the cluster
+    meanwhile. Both servers are running again afterwards."""
+    _pg_skip()
+    import uuid
+    from helpers import PG_CLUSTER_VAR, pg_lock
+    cluster = Path(os.environ[PG_CLUSTER_VAR])
+    sys.path.insert(0, str(Path(__file__).parent))
+    import pg_cluster
+    with pg_lock(exclusive=True):
+        schema = PgSchema("t_" + uuid.uuid4().hex[:12]).create()
+        try:
+            yield schema, cluster
+        finally:
+            for node in pg_cluster.NODES:
+                if not (cluster / node / "postmaster.pid").exists():
+                    pg_cluster.start_node(cluster, node)
+            schema.drop()
+
+
+@pytest.fixture(scope="session")
+def _pg_bundled_session():
+    _pg_skip()
+    import uuid
+    from helpers import pg_lock, pg_wait_replayed
+    from parlsearch.index.postgres.export import export
+    with pg_lock(exclusive=False):
+        schema = PgSchema("s_" + uuid.uuid4().hex[:12]).create()
+        summary = export(None, schema.servers())
+        assert summary.documents == 107
+        pg_wait_replayed(schema.primary, schema.standby)
+    yield schema
+    with pg_lock(exclusive=False):
+        schema.drop()
+
+
+@pytest.fixture
+def pg_bundled(_pg_bundled_session):
+    """A schema holding the bundled corpus exported by `parlsearch index --backend` (read-only for tests; one
+    per test session), under the cluster's shared lock."""
+    from helpers import pg_lock
+    with pg_lock(exclusive=False):
+        yield _pg_bundled_session
+
+
+@pytest.fixture
+def pg_engine(pg_bundled):
+    """An Engine over pg_bundled's primary."""
+    from parlsearch.search.engine.core import Engine
+    e = Engine.connect(pg_bundled.servers())
+    yield e
+    e.close()
+
+
+@pytest.fixture(scope="session")
+def _pg_both_session(chamber_subset_file):
+    _pg_skip()
+    import uuid
+    from helpers import pg_lock
+    from parlsearch.index.postgres.export import export
+    with pg_lock(exclusive=False):
+        schema = PgSchema("s_" + uuid.uuid4().hex[:12]).create()
+        summary = export([REPO / "corpus" / "data", chamber_subset_file], schema.servers())
+        assert summary.documents == 107 + len(chamber_lines(CHAMBER_SUBSET)) and not summary.rejected
+    yield schema
+    with pg_lock(exclusive=False):
+        schema.drop()
+
+
+@pytest.fixture
+def pg_both(_pg_both_session):
+    """both_index's files (the Brussels corpus and a few hundred of the Chamber's questions) exported to a
+    schema by `parlsearch index --backend` (read-only; one per test session), under the cluster's shared lock."""
+    from helpers import pg_lock
+    with pg_lock(exclusive=False):
+        yield _pg_both_session
+
+
+@pytest.fixture
+def pg_both_engine(pg_both):
+    """An Engine over pg_both's primary."""
+    from parlsearch.search.engine.core import Engine
+    e = Engine.connect(pg_both.servers())
+    yield e
+    e.close()
 
 
 # -- both assemblies in one index ----------------------------------------------------------------------------

@@ -10,7 +10,9 @@ that two concerns need lives once, here, and a test file can be run, moved or de
 - an index's last commit: `index_state`;
 - child processes: `wait_stopped`, `reaped`;
 - generated corpora and comparing two indexes: `generated_corpus`, `differences`;
-- the Chamber's records: `CHAMBER_KEYS`, `CHAMBER_SUBSET`, `chamber_lines`.
+- the Chamber's records: `CHAMBER_KEYS`, `CHAMBER_SUBSET`, `chamber_lines`;
+- the PostgreSQL cluster of tests/pg_cluster.py: `pg_skip_reason`, `PgSchema`, `pg_dsn`, `pg_lock`, `pg_wait_replayed`;
+- the backend against the local index: `assert_same_answer`, `assert_same_tokens`.
 """
 from __future__ import annotations
 
@@ -120,6 +122,106 @@ def on_a_pty(argv, env, rows, columns, keys_at_prompt=b""):
         os.close(fd)
         _, status = os.waitpid(pid, 0)
     return os.waitstatus_to_exitcode(status), out, prompted
+
+
+# -- PostgreSQL: the cluster of tests/pg_cluster.py --------------------------------------------------------------
+
+PG_PRIMARY_VAR, PG_STANDBY_VAR, PG_CLUSTER_VAR = ("PARLSEARCH_TEST_PG_PRIMARY", "PARLSEARCH_TEST_PG_STANDBY",
+                                                  "PARLSEARCH_TEST_PG_CLUSTER")
+
+
+def pg_skip_reason() -> str | None:
+    """Why the backend tests cannot run here (None: they can): the cluster's variables, set by
+    `eval "$(python3 tests/pg_cluster.py start DIR)"` (which `.ci/run` does), and the driver."""
+    if not os.environ.get(PG_PRIMARY_VAR) or not os.environ.get(PG_STANDBY_VAR):
+        import glob
+        import shutil
+        found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb")) or ([shutil.which("initdb")]
+                                                                           if shutil.which("initdb") else [])
+        return ("no PostgreSQL cluster to test against (%s is not set; PostgreSQL binaries %s): start one with "
+                'eval "$(python3 tests/pg_cluster.py start /tmp/pgc)"'
+                % (PG_PRIMARY_VAR, "found: " + found[-1] if found else "not found"))
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        return "psycopg is not installed (pip install -e '.[postgres]')"
+    return None
+
+
+class PgSchema:
+    """One PostgreSQL schema of the test cluster, as DSNs of the primary and the standby that use it."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self.primary = pg_dsn(os.environ[PG_PRIMARY_VAR], name)
+        self.standby = pg_dsn(os.environ[PG_STANDBY_VAR], name)
+
+    def servers(self, *, standby: bool = False):
+        from parlsearch.index.postgres.connect import Servers
+        return Servers.parse([self.primary] + ([self.standby] if standby else []))
+
+    def database(self, *, standby_only: bool = False):
+        from parlsearch.search.targets import Database
+        from parlsearch.index.postgres.connect import Servers
+        return Database(Servers.parse([self.standby] if standby_only else [self.primary]))
+
+    def create(self):
+        import psycopg
+        with psycopg.connect(os.environ[PG_PRIMARY_VAR], autocommit=True) as c:
+            c.execute("CREATE SCHEMA %s" % self.name)  # (a name made by the fixture: t_ and hex digits)
+        return self
+
+    def drop(self):
+        import psycopg
+        try:
+            with psycopg.connect(os.environ[PG_PRIMARY_VAR], autocommit=True) as c:
+                c.execute("DROP SCHEMA IF EXISTS %s CASCADE" % self.name)
+        except psycopg.OperationalError:  # the primary stopped by the test: its schema goes with the cluster
+            pass
+
+
+def pg_dsn(dsn: str, schema: str) -> str:
+    """`dsn` reading and writing the tables of PostgreSQL schema `schema` (the test's own)."""
+    from psycopg import conninfo
+    return conninfo.make_conninfo(dsn, options="-c search_path=%s" % schema)
+
+
+def pg_lock(exclusive: bool):
+    """A lock shared by the tests that use the cluster, taken exclusively by those that stop a server (other
+    test processes, under pytest-xdist, must not meet a stopped server)."""
+    import contextlib
+    import fcntl
+
+    @contextlib.contextmanager
+    def held():
+        path = Path(os.environ[PG_CLUSTER_VAR]) / "tests.lock" if os.environ.get(PG_CLUSTER_VAR) else None
+        if path is None:
+            yield
+            return
+        with open(path, "a") as f:
+            fcntl.flock(f, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+            try:
+                yield
+            finally:
+                fcntl.flock(f, fcntl.LOCK_UN)
+    return held()
+
+
+def pg_wait_replayed(primary: str, standby: str, timeout: float = 60.0) -> None:
+    """Return once the standby has replayed everything the primary has committed so far (an event, polled:
+    the standby's replay position reaching the primary's WAL position)."""
+    import time
+    import psycopg
+    with psycopg.connect(primary, autocommit=True) as p:
+        lsn = p.execute("SELECT pg_current_wal_insert_lsn()").fetchone()[0]  # (written or not yet)
+    deadline = time.monotonic() + timeout
+    with psycopg.connect(standby, autocommit=True) as s:
+        while True:
+            done = s.execute("SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn", (str(lsn),)).fetchone()[0]
+            if done:
+                return
+            assert time.monotonic() < deadline, "the standby did not replay %s within %.0f s" % (lsn, timeout)
+            time.sleep(0.02)
 
 
 # -- the command's contract ----------------------------------------------------------------------------------------
@@ -530,3 +632,79 @@ def chart_values(svg: str) -> dict[str, dict[str, float]]:
                 if descs.get("value") is not None:
                     values[descs["x_label"]] = float(descs["value"].split()[0])
     return out
+
+
+# -- the PostgreSQL backend against the local index ------------------------------------------------------------
+
+def _ranked(engine, text, limit=20, **kw):
+    result = engine.search(text, limit=limit, **kw)
+    return result, [(h.doc.id, h.score) for h in result.hits]
+
+
+def assert_same_answer(local, pg, text, **kw):
+    """The same answer from both engines — or the same one-line refusal."""
+    from parlsearch.search.engine.query import QueryError
+    try:
+        a, ranked_a = _ranked(local, text, **kw)
+    except QueryError as e:
+        with pytest.raises(QueryError) as refused:
+            _ranked(pg, text, **kw)
+        assert str(refused.value) == str(e)
+        return
+    b, ranked_b = _ranked(pg, text, **kw)
+    assert a.total == b.total, text
+    assert [d for d, _ in ranked_a] == [d for d, _ in ranked_b], text
+    for (_, sa), (_, sb) in zip(ranked_a, ranked_b):
+        assert (sa is None and sb is None) or abs(sa - sb) <= 1e-9 * max(1.0, abs(sa)), text
+    assert (a.dropped, a.corrected, a.note, a.suggestion) == (b.dropped, b.corrected, b.note, b.suggestion), text
+    assert a.understood == b.understood, text  # the same reading (search/understanding/understand.py)
+    assert [h.snippets for h in a.hits] == [h.snippets for h in b.hits], text
+    assert [(h.doc.id, s) for h, s in zip(a.closest, [c.score for c in a.closest])] == \
+        [(h.doc.id, s) for h, s in zip(b.closest, [c.score for c in b.closest])], text
+
+
+def _pg_database_tokens(schema_dsn):
+    """{(field, term): (ids, weights, positions)} of every postings row, segments joined."""
+    import psycopg
+    from parlsearch.index.postgres.blobs import concatenate, unpack
+    rows: dict = {}
+    with psycopg.connect(schema_dsn, autocommit=True) as c:
+        for field, term, segment, df, layout, ids, weights, pos in c.execute(
+                "SELECT field, term, segment, df, layout, ids, weights, positions FROM parlsearch_postings "
+                "ORDER BY field, term, segment"):
+            rows.setdefault((field, term), []).append(
+                unpack("%s:%s" % (field, term), df, layout, ids, weights, pos, want_positions=pos is not None))
+    return {key: concatenate(parts) for key, parts in rows.items()}
+
+
+def assert_same_tokens(local_engine, schema_dsn, pg_engine):
+    """The database's postings are the local index's, term for term (every field, positions included),
+    and so are its lengths, statistics and columns."""
+    from parlsearch.index.postgres.tables import catalogue
+    cat = catalogue(local_engine.schema)
+    stored = _pg_database_tokens(schema_dsn)
+    view = local_engine.view
+    seen = set()
+    for field in cat.postings:
+        for btext in view.reader.lexicon(field):
+            parts = view.postings(field, btext, positions=field in cat.positional)
+            if not parts:
+                continue
+            key = (field, btext.decode("utf-8"))
+            seen.add(key)
+            ids, weights, flat, starts = stored[key]
+            assert np.array_equal(ids, np.concatenate([p.ids.astype(np.int64) + s.offset for s, p in parts])), key
+            assert np.array_equal(weights, np.concatenate([p.weights for _, p in parts])), key
+            if field in cat.positional:
+                local = [p.positions_of(i).tolist() for _, p in parts for i in range(len(p.ids))]
+                assert [flat[starts[i]:starts[i + 1]].tolist() for i in range(len(ids))] == local, key
+    assert seen == set(stored)
+    for field in cat.scored:
+        assert np.array_equal(view.lengths(field), pg_engine.view.lengths(field)), field
+        assert abs(view.avg_field_length(field) - pg_engine.view.avg_field_length(field)) < 1e-12, field
+    for field in cat.numbers:
+        assert np.array_equal(view.days(field), pg_engine.view.days(field)), field
+    for field in cat.labels:
+        codes, values = view.codes(field)
+        pcodes, pvalues = pg_engine.view.codes(field)
+        assert [values[c] for c in codes] == [pvalues[c] for c in pcodes], field

@@ -73,7 +73,8 @@ def cli():
     Exit status: 0 found (or done), 1 nothing found, 2 error (one line
     "parlsearch: error: …"), 3 index: some inputs rejected, 130 interrupted.
     Every command that reads the index takes --index DIR (default:
-    $PARLSEARCH_INDEX, else $XDG_DATA_HOME/parlsearch/index).
+    $PARLSEARCH_INDEX, else $XDG_DATA_HOME/parlsearch/index), or --backend DSN
+    for a PostgreSQL database (default: $PARLSEARCH_BACKEND).
     Shell completion (bash): eval "$(_PARLSEARCH_COMPLETE=bash_source parlsearch)"
     (zsh: zsh_source, fish: fish_source).
     """
@@ -82,9 +83,15 @@ def cli():
 # -- index --------------------------------------------------------------------------------------------
 
 def _open_engine(index_dir, build_if_missing: bool = True):
-    """Open the index, building it from the bundled corpus when there is none yet at the default location."""
+    """Open the index (or the database, search/targets.py), building the index from the bundled corpus when
+    there is none yet at the default location."""
     from ...index.store import IndexProblem, builds_on_first_use, resolve_index_dir
-    from ..engine.core import Engine
+    from ..targets import is_database, open_engine
+    if is_database(index_dir):
+        try:
+            return open_engine(index_dir)
+        except IndexProblem as e:
+            fail(str(e))
     path = resolve_index_dir(index_dir)
     if build_if_missing and builds_on_first_use(index_dir):
         from ...index.update import update_index
@@ -99,7 +106,7 @@ def _open_engine(index_dir, build_if_missing: bool = True):
         except OSError as e:
             fail("cannot build the index at %s: %s" % (path, e.strerror or e))
     try:
-        return Engine.open(path)
+        return open_engine(path)
     except IndexProblem as e:
         fail(str(e))
     except OSError as e:
@@ -109,6 +116,8 @@ def _open_engine(index_dir, build_if_missing: bool = True):
 @cli.command("index")
 @click.argument("paths", nargs=-1, type=click.Path(exists=True))
 @index_option
+@click.option("--from-index", "from_index", metavar="DIR", type=click.Path(exists=True, file_okay=False),
+              help="With --backend: copy the local index DIR into the database (no files read, no analysis).")
 @click.option("--rebuild", is_flag=True, help="Start afresh (replaces the index in one atomic commit).")
 @click.option("--jobs", "-j", type=click.IntRange(1, 64), default=1, show_default=True,
               help="Writer processes for large inputs (from 500 documents to write; each gets batches of documents).")
@@ -124,7 +133,7 @@ def _open_engine(index_dir, build_if_missing: bool = True):
               help="Also index a data set shipped with parlsearch (repeatable): brussels, the Brussels corpus "
                    "(the default when no PATHS are given); chamber, the federal Chamber's 6,059 written questions "
                    "of 2020 in French and Dutch.")
-def index_command(paths, index_dir, rebuild, jobs, wait, progress, quiet, show_problems, bundled):
+def index_command(paths, index_dir, from_index, rebuild, jobs, wait, progress, quiet, show_problems, bundled):
     """Index PATHS (files or directories; default: the bundled corpus).
 
     Files are recognised by their content: JSON and JSON Lines records (also gzip-compressed), Weblex pages,
@@ -135,6 +144,9 @@ def index_command(paths, index_dir, rebuild, jobs, wait, progress, quiet, show_p
     already indexed is merged with what is read now (no field is erased, no answer lost). Every run is one
     atomic commit: a run that dies leaves the previous commit searchable.
 
+    With --backend DSN the documents go to that PostgreSQL database (one transaction, on the primary);
+    --from-index DIR copies a local index there instead of reading PATHS.
+
     \b
     Exit status: 0 every input read; 3 some files or records rejected (listed
     on stderr), the rest indexed; 2 an error: a PATH that does not exist,
@@ -143,20 +155,22 @@ def index_command(paths, index_dir, rebuild, jobs, wait, progress, quiet, show_p
     """
     from ...corpus.reader import bundled_datasets
     from ...index.store import IndexProblem
-    from ...index.update import update_index
     from ..output import plural, safe
     from .progress import WRITING_SHARE, ProgressDisplay
+    from ..targets import TargetError, update
+    if from_index is not None and (paths or bundled):
+        fail("--from-index copies an index: give it without PATHS or --bundled")
     datasets = bundled_datasets()
     inputs = list(paths) + [str(datasets[name]) for name in dict.fromkeys(bundled)]
     display = ProgressDisplay(enabled=False if quiet else progress,  # None: when stderr is a terminal
                               later={"writing": WRITING_SHARE})  # in the time left from the start
     try:
         try:
-            summary = update_index(inputs or None, index_dir, rebuild=rebuild, jobs=jobs, wait=wait,
-                                   progress=display if display.enabled else None)
+            summary = update(inputs or None, index_dir, rebuild=rebuild, jobs=jobs, wait=wait,
+                             progress=display if display.enabled else None, from_index=from_index)
         finally:
             display.close()  # a clean line for what follows: the summary, an error, the interrupted message
-    except IndexProblem as e:
+    except (IndexProblem, TargetError) as e:
         fail(safe(str(e)))
     except OSError as e:
         fail(safe("cannot write the index: %s" % (e.strerror or e) + (" (%s)" % e.filename if e.filename else "")))
@@ -508,7 +522,7 @@ def stats_command(words, index_dir, top, assembly, since, until, author, ministe
     engine = _open_engine(index_dir)
     with engine:
         stats = index_stats(engine)
-    stats["index"] = str(engine.ix.storage.folder)
+    stats["index"] = engine.location
     if out.format == "text" and top is None:
         top = 10
     out.emit(render_stats(stats, out.format, out.style(), top))

@@ -1,5 +1,5 @@
-"""What every `parlsearch` command shares: exit statuses, the one-line error, `--index DIR`, the output
-options (`--format` and its aliases, `--color`, `--pager`) and the pager.
+"""What every `parlsearch` command shares: exit statuses, the one-line error, `--index DIR` (with `--backend`:
+search/targets.py), the output options (`--format` and its aliases, `--color`, `--pager`) and the pager.
 
 Kept apart from `cli.py` so that command modules registered in the main group (`fetch`, …) import the same
 helpers without importing each other.
@@ -61,9 +61,35 @@ def fail(message: str, status: int = EXIT_ERROR) -> None:
     sys.exit(status)
 
 
-index_option = click.option(
-    "--index", "index_dir", metavar="DIR", type=click.Path(file_okay=False),
-    help="Index directory (default: $PARLSEARCH_INDEX, else $XDG_DATA_HOME/parlsearch/index).")
+def index_option(command):
+    """`--index DIR`, `--backend DSN` (repeatable) and `--max-lag SECONDS`: the command receives one
+    `index_dir` argument, its target — a path or None (a local index), or a database (search/targets.py)."""
+    @functools.wraps(command)
+    def wrapper(*args, **kw):
+        from ..targets import TargetError, resolve
+        try:
+            kw["index_dir"] = resolve(kw.get("index_dir"), kw.pop("backends"), kw.pop("max_lag"))
+        except TargetError as e:
+            fail(str(e))
+        except Exception as e:
+            from ...index.store import IndexProblem
+            if not isinstance(e, IndexProblem):
+                raise
+            fail(str(e))
+        return command(*args, **kw)
+
+    options = [
+        click.option("--index", "index_dir", metavar="DIR", type=click.Path(file_okay=False),
+                     help="Index directory (default: $PARLSEARCH_INDEX, else $XDG_DATA_HOME/parlsearch/index)."),
+        click.option("--backend", "backends", metavar="DSN", multiple=True,
+                     help="Use this PostgreSQL database instead of a local index (postgresql://user@host/db; "
+                          "repeat for read replicas, the primary first; default: $PARLSEARCH_BACKEND)."),
+        click.option("--max-lag", "max_lag", type=click.FloatRange(0), default=None, metavar="SECONDS",
+                     help="With --backend: skip a replica more than SECONDS behind its primary (default 30)."),
+    ]
+    for option in reversed(options):
+        wrapper = option(wrapper)
+    return wrapper
 
 
 def max_cpu_option(f):

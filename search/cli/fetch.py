@@ -142,10 +142,10 @@ def fetch_command(legislatures, types, since, limit, lang, cache, base_url, dela
 def _update_index(cache: str, index_dir, display: ProgressDisplay) -> None:
     """Index the cache, its phases on the same display as the fetch's."""
     from ...index.store import IndexProblem
-    from ...index.update import update_index
+    from ..targets import update
     try:
         try:
-            result = update_index([cache], index_dir, progress=display if display.enabled else None)
+            result = update([cache], index_dir, progress=display if display.enabled else None)
         finally:
             display.close()
     except IndexProblem as e:

@@ -10,6 +10,8 @@ import sys
 
 import click
 
+from .common import index_option
+
 #: parlsearch is not published on a package index: the extra installs from a checkout of its sources.
 INSTALL_HINT = "pip install '.[web]' in parlsearch's source directory (or: pip install flask waitress)"
 LOOPBACK = "127.0.0.1"
@@ -25,8 +27,7 @@ def _is_loopback(host: str) -> bool:
 
 
 @click.command("serve")
-@click.option("--index", "index_dir", metavar="DIR",
-              help="Index directory (default: $PARLSEARCH_INDEX, else $XDG_DATA_HOME/parlsearch/index).")
+@index_option
 @click.option("--host", default=LOOPBACK, show_default=True,
               help="Address to listen on. Anything but a loopback address exposes the page, without "
                    "authentication, to the network.")
@@ -52,7 +53,7 @@ def serve_command(index_dir, host, port, allow_hosts, open_browser):
         click.echo("parlsearch: warning: listening on %s: the page has NO authentication; anyone who can reach "
                    "this address can read the index." % host, err=True)
     engine = _open_engine(index_dir)
-    app = create_app(engine.ix.storage.folder, engine)
+    app = create_app(engine.ix.storage.folder if engine.ix is not None else index_dir, engine)
     try:
         server = make_server(app, host, port, allow_hosts=allow_hosts)
     except OSError as e:
@@ -60,7 +61,7 @@ def serve_command(index_dir, host, port, allow_hosts, open_browser):
         fail("cannot listen on %s:%d: %s" % (host, port, e.strerror or e))
     shown = "[%s]" % host if ":" in host else host
     url = "http://%s:%d/" % (shown, server.server_port)
-    click.echo("parlsearch: serving %s at %s (Ctrl-C to stop)" % (engine.ix.storage.folder, url), err=True)
+    click.echo("parlsearch: serving %s at %s (Ctrl-C to stop)" % (engine.location, url), err=True)
     click.echo(url)
     if open_browser:
         import webbrowser

@@ -20,12 +20,10 @@ import numpy as np
 from whoosh import highlight
 from whoosh import query as wq
 from whoosh.qparser import syntax
-from whoosh.scoring import BM25F
 
 from ...corpus.model import Document
 from ...index.analysis import LANGUAGES
 from ...index.schema import DEFAULT_FIELD_WEIGHTS, document_from_payload
-from ...index.segments import IndexView
 from ...index.store import damaged_index, open_index
 
 from . import plan as P
@@ -144,16 +142,19 @@ def _combine(nodes: list) -> P.Node:
 class Engine:
     """One view of an index (a whoosh searcher) and what runs queries over it."""
 
-    def __init__(self, ix, weights: dict[str, float] | None = None):
-        self.ix = ix
+    def __init__(self, ix=None, weights: dict[str, float] | None = None, *, source=None):
+        """Over a whoosh index (`ix`), or any other source (index/source.py: a database's)."""
+        if source is None:
+            from ...index.source import LocalSource
+            source = LocalSource(ix)
+        self.source = source
+        self.ix = getattr(source, "ix", None)  # a local index's whoosh objects (None for a database)
+        self.searcher = getattr(source, "searcher", None)
         self.weights = dict(weights or DEFAULT_FIELD_WEIGHTS)
-        self.searcher = ix.searcher(weighting=BM25F(B=0.75, K1=1.2))
-        # The schema of this view, read once: ix.schema reads the newest TOC file at every use, which a
-        # commit in another process may delete in between.
-        self.schema = self.searcher.schema
+        self.schema = source.schema
         self.parser = make_parser(self.schema, self.weights)
-        self.view = IndexView(self.searcher)
-        self.vocabulary = Vocabulary(self.searcher.reader())
+        self.view = source.view
+        self.vocabulary = Vocabulary(source.reader)
         self._expansions: dict = {}
         self._word_nodes: dict = {}
 
@@ -170,9 +171,24 @@ class Engine:
             except Exception as e:  # truncated or corrupted segment files
                 raise damaged_index(index_dir, e) from None
 
+    @classmethod
+    def connect(cls, servers, weights=None, max_lag: float | None = None) -> "Engine":
+        """An engine over a database (index/postgres): `servers` a postgres.connect.Servers (primary first,
+        then replicas; reads go to one that answers and is no more than `max_lag` seconds behind)."""
+        from ...index.postgres.source import PostgresSource
+        return cls(weights=weights, source=PostgresSource(servers, max_lag))
+
+    @property
+    def location(self) -> str:
+        """What the engine reads, for messages: the index directory, or the database server."""
+        return self.source.location
+
+    def up_to_date(self) -> bool:
+        """Whether the engine still reads the newest commit."""
+        return self.source.up_to_date()
+
     def close(self):
-        self.searcher.close()
-        self.ix.close()
+        self.source.close()
 
     def __enter__(self):
         return self
@@ -301,7 +317,7 @@ class Engine:
         hint = (ExpansionCounter.FIELD_HINT % node.field) if node.kind == "every" else None
         if words is None:
             from ...index import expansion as X
-            reader = self.searcher.reader()
+            reader = self.source.reader
             stop = counter.room() if counter is not None else None
             budget = budget if budget is not UNBOUNDED else None
             if node.kind == "fuzzy":
@@ -334,6 +350,13 @@ class Engine:
                 self.expand(x, counter, budget)
         return counter.total
 
+    def prefetch(self, nodes) -> None:
+        """Tell a view that reads postings from afar (a database: index/postgres/view.py) every term `nodes`
+        name, read in one round trip; a local view reads them where they lie (no-op)."""
+        prefetch = getattr(self.view, "prefetch", None)
+        if prefetch is not None:
+            prefetch(P.terms_named([n for n in nodes if n is not None], self.expand))
+
     # -- planning ------------------------------------------------------------------------------------
 
     def plan(self, text: str, filters: list | None = None, exact: bool = False, budget=None) -> Plan:
@@ -349,6 +372,7 @@ class Engine:
         check_multiterm_words([q for _, q in clauses], self.schema)  # before any expansion
         budget.check()
         self.check_expansions([self.node_of(q) for _, q in clauses], budget)  # QueryError past the limit
+        self.prefetch([self.node_of(q) for _, q in clauses] + filters)
         if not clauses:
             if filters:
                 return Plan(_combine(filters), executor=executor)
@@ -443,6 +467,7 @@ class Engine:
             page = sort_by_date(mask, column, newest_first=sort.startswith("-"), want=want)[offset:want]
             scored = [(d, None) for d in page]
         terms = self.snippet_terms(plan.node) if snippets and plan.node is not None else {}
+        self._prefetch_stored([d for d, _ in scored])
         hits = []
         for i, (docnum, score) in enumerate(scored, start=offset + 1):
             doc = self.document(docnum)
@@ -479,6 +504,12 @@ class Engine:
             out.append(lead[:200] + ("…" if len(lead) > 200 else ""))
         return out
 
+    def _prefetch_stored(self, docnums) -> None:
+        """A page's stored documents in one round trip, from a view that reads them from afar."""
+        prefetch = getattr(self.view, "prefetch_stored", None)
+        if prefetch is not None and len(docnums):
+            prefetch(docnums)
+
     def document(self, docnum: int) -> Document:
         return document_from_payload(self.view.stored(docnum)["payload"])
 
@@ -508,12 +539,12 @@ class Engine:
         """The document number of an id, official code or official identifier in this view, or of the document
         another official reference names (the Chamber's key alone: corpus.assembly.document_id_of); None."""
         for fieldname in self.KEY_FIELDS:
-            docnum = self.searcher.document_number(**{fieldname: doc_id})
+            docnum = self.source.document_number(fieldname, doc_id)
             if docnum is not None:
                 return docnum
         from ...corpus.assembly import document_id_of
         named = document_id_of(doc_id)
-        return self.searcher.document_number(id=named) if named and named != doc_id else None
+        return self.source.document_number("id", named) if named and named != doc_id else None
 
     # -- documents ---------------------------------------------------------------------------------
 

@@ -7,10 +7,7 @@ from __future__ import annotations
 import re
 import urllib.parse
 
-from whoosh import query as wq
-
 from ...corpus.model import Document, normalize_legislature
-from ...index.schema import document_from_payload
 from ..understanding.identify import id_from_link, id_spellings
 from ..links import official_hosts
 
@@ -42,11 +39,15 @@ def _from_url(engine, url: str) -> Document | None:
 
 
 def by_number(engine, number: int, legislature: str | None = None) -> list[Document]:
-    terms = [wq.Term("number", str(number))]
+    """The documents with that question number (in that legislature), by id: at most MAX_CANDIDATES + 1."""
+    import numpy as np
+    from . import plan as P
+    terms = [P.Term("number", str(number))]
     if legislature:
-        terms.append(wq.Term("legislature", normalize_legislature(legislature)))
-    results = engine.searcher.search(wq.And(terms), limit=MAX_CANDIDATES + 1, sortedby="id")
-    return [document_from_payload(hit["payload"]) for hit in results]
+        terms.append(P.Term("legislature", normalize_legislature(legislature)))
+    docnums = np.flatnonzero(engine.executor().run(P.And(tuple(terms))).mask)
+    found = sorted(zip(engine.view.values("id", docnums), docnums.tolist()))[:MAX_CANDIDATES + 1]
+    return [engine.document(d) for _, d in found]
 
 
 def resolve(engine, text: str, legislature: str | None = None) -> Document:

@@ -252,3 +252,18 @@ def expansions_in(node: Node) -> list:
             out.append(n)
         stack.extend(n.children())
     return out
+
+
+def terms_named(nodes, expand) -> list[tuple]:
+    """Every (field, term) the plans `nodes` may read postings of — terms, phrase words, and the index words
+    of expansions (`expand(node)`) — for a view that reads them in one go (a database)."""
+    out = []
+    for node in nodes:
+        for n in node.walk():
+            if isinstance(n, Term):
+                out.append((n.field, n.text))
+            elif isinstance(n, Phrase):
+                out += [(n.field, w) for w in n.words]
+            elif isinstance(n, Expansion):
+                out += [(n.field, w) for w in expand(n)]
+    return out

@@ -1,8 +1,10 @@
-"""Questions like a free text ("has this been asked before?"): `similar_text` picks the text's most informative
-words (KEY_WORDS of them, by occurrences × idf of the exact form), measures each one's documents, and ranks
-documents by the share of those words they cover (coverage.py) — none under
-MIN_SIMILAR_COVERAGE, and a text mostly unknown to the index scaled down by its familiarity. Engine.similar
-and Engine.similar_text call it; apart from core.py because it is one concern with its own constants."""
+"""`similar`: the questions closest to a document or a free text (a draft question), scored by the share of the
+text's key words they cover (coverage.py) — apart from core.py, which keeps the query path.
+
+A text's key words are its KEY_WORDS most informative words (occurrences × idf of the exact form); a text
+mostly unknown to the index (gibberish, another language) is judged on all its words, its coverage scaled
+down (coverage.familiarity); a document is never its own neighbour.
+"""
 from __future__ import annotations
 
 import math
@@ -11,7 +13,6 @@ import re
 import numpy as np
 
 from ...index.analysis import analyze, normalize
-
 from . import plan as P
 from .budget import UNBOUNDED
 from .collect import rank
@@ -27,9 +28,8 @@ _WORD = re.compile(r"[^\W_](?:[\w'-]*[^\W_])?")
 
 
 def similar_text(engine, text: str, limit: int = 10, exclude: str | None = None, budget=None) -> list:
-    """Existing questions closest to a free text (a draft question), best first, scored by the share
-    of the text's key words they cover (coverage.py); none under MIN_SIMILAR_COVERAGE.
-    `budget` as for search()."""
+    """Existing questions closest to a free text, best first (engine.Hit, score: the coverage); none under
+    MIN_SIMILAR_COVERAGE; `exclude`: a document id left out. `budget` as for Engine.search()."""
     budget = budget or UNBOUNDED
     executor = engine.executor(budget)
     terms = text_terms(engine, text, budget)
@@ -45,16 +45,18 @@ def similar_text(engine, text: str, limit: int = 10, exclude: str | None = None,
     cov = coverage(words) * scale
     close = (cov >= MIN_SIMILAR_COVERAGE) & (shared_words(words) >= MIN_SHARED_WORDS)
     if exclude is not None:
-        own = engine.searcher.document_number(id=exclude)
+        own = engine.source.document_number("id", exclude)
         if own is not None:
             close[own] = False
     order = rank(close, np.round(cov, 6), engine.view.days("date_received"), limit)
+    engine._prefetch_stored(order)
     hits = [engine._stored_hit(i, d, round(float(cov[d]), 4)) for i, d in enumerate(order, 1)]
     if hits:  # each with the passage of its question (else answer) densest in the text's key words
         snippet_terms = engine.snippet_terms(P.Or(tuple(w.node for w in words)))
         for hit in hits:
             hit.snippets = engine._window_snippets(hit.doc, snippet_terms, top=1)
     return hits
+
 
 def text_terms(engine, text: str, budget=UNBOUNDED) -> list[tuple[str, int, int]]:
     """(word, occurrences, documents holding it) of each distinct word of a free text that may be a key
@@ -79,9 +81,11 @@ def text_terms(engine, text: str, budget=UNBOUNDED) -> list[tuple[str, int, int]
                 known[1] += count
     return [tuple(entry) for entry in by_term.values()]
 
+
 def key_words(engine, terms, executor, min_df: int = 1) -> list[Word]:
-    """The KEY_WORDS most informative words of a text (occurrences × idf of the exact form), as
-    measured Words; `terms` is the text's text_terms (or the text itself)."""
+    """The KEY_WORDS most informative words of a text (occurrences × idf of the exact form), as measured
+    Words; `terms` is the text's text_terms (or the text itself). Their postings are read in one go from a
+    view that reads them from afar (a database: Engine.prefetch)."""
     if isinstance(terms, str):
         terms = text_terms(engine, terms)
     n = engine.doc_count
@@ -90,7 +94,9 @@ def key_words(engine, terms, executor, min_df: int = 1) -> list[Word]:
         if df >= min_df:  # a word in every document ranks last (log 1 = 0) but still counts
             ranked.append((-count * math.log(n / df), word))
     words = []
-    for _, word in sorted(ranked)[:KEY_WORDS]:
+    chosen = [word for _, word in sorted(ranked)[:KEY_WORDS]]
+    engine.prefetch([engine.word_node(word) for word in chosen])
+    for word in chosen:
         w = Word(word, engine.word_node(word))
         measure(w, executor)
         if w.df:

@@ -34,7 +34,7 @@ def _type_filters(engine, u: Understanding) -> list:
     """The types the query names, as filters on the types the index holds; a type it does not hold is only
     dropped from the words (the reading says so): every document of the bundled corpus is a written question,
     so "interpellation sur …" still finds the written questions on the topic."""
-    reader = engine.searcher.reader()
+    reader = engine.source.reader
     out, kept = [], []
     for type_ in dict.fromkeys(u.types):
         if reader.doc_frequency("type", type_):

@@ -9,9 +9,10 @@ interleave every few milliseconds instead of waiting for each other's end). The 
 `size` engines: the server's worker count (server.py, WORKERS), so it never makes a request
 wait for an engine either.
 
-Freshness: at every checkout the engine compares the newest commit on disk with the one it reads
-(`searcher.up_to_date()`, a directory listing) and is replaced by a newly opened one when another process
-(`parlsearch index`, `fetch`) has committed. A whole new Engine is opened rather than `searcher.refresh()`,
+Freshness: at every checkout the engine compares the newest commit with the one it reads (`up_to_date()`: a
+directory listing for a local index, the generation for a database: search/targets.py) and is replaced by a
+newly opened one when another process (`parlsearch index`, `fetch`) has committed, or when its database
+server no longer answers (the new engine reads from one that does). A whole new Engine is opened rather than `searcher.refresh()`,
 because an Engine also caches its view's schema, parser and date column.
 
 Budget: every request gets `Budget(DEFAULT_WEB_SECONDS)` of CPU (search/engine/budget.py), passed to the engine
@@ -25,15 +26,17 @@ from pathlib import Path
 
 from ..engine.budget import Budget
 from ..engine.core import Engine
+from ..targets import is_database, open_engine
 
 
 class EnginePool:
-    """At most `size` Engines over the index at `index_dir`, each used by one request at a time."""
+    """At most `size` Engines over the index at `index_dir` (or a database: search/targets.py), each used by
+    one request at a time."""
 
     def __init__(self, index_dir, engine: Engine | None = None, *, size: int):
         if size < 1:
             raise ValueError("an engine pool needs at least one engine")
-        self.index_dir = Path(index_dir)
+        self.index_dir = index_dir if is_database(index_dir) else Path(index_dir)
         self.size = size
         self._idle: list[Engine] = [engine] if engine is not None else []  # last in, first out: the warmest
         self._open = len(self._idle)
@@ -62,7 +65,7 @@ class EnginePool:
                 self._open += 1
         if engine is None:
             try:
-                engine = Engine.open(self.index_dir)
+                engine = open_engine(self.index_dir)
             except BaseException:
                 with self._cond:
                     self._open -= 1
@@ -74,9 +77,9 @@ class EnginePool:
 
     def _fresh(self, engine: Engine) -> Engine:
         try:
-            if engine.searcher.up_to_date():
+            if engine.up_to_date():
                 return engine
-            fresh = Engine.open(self.index_dir)
+            fresh = open_engine(self.index_dir)
         except Exception:  # a commit half-way or a damaged newer commit: keep answering from the view we have
             return engine
         engine.close()
