@@ -40,17 +40,20 @@ def seal(segment, storage) -> None:
     setattr(segment, ATTRIBUTE, {name: _crc(storage, name) for name in sorted(segment.list_files(storage))})
 
 
+def segment_damaged_files(segment, storage) -> list[str]:
+    """The files of one segment whose content no longer has the checksum recorded when they were written, or
+    that are missing (a segment written without checksums is not checked)."""
+    out = []
+    for name, crc in (getattr(segment, ATTRIBUTE, None) or {}).items():
+        try:
+            if _crc(storage, name) != crc:
+                out.append(name)
+        except OSError:
+            out.append(name)
+    return out
+
+
 def damaged_files(ix) -> list[str]:
     """The files of the index's current segments whose content no longer has the checksum recorded when they
     were written, or that are missing (segments written without checksums are not checked)."""
-    storage = ix.storage
-    out = []
-    for segment in ix._segments():
-        sums = getattr(segment, ATTRIBUTE, None) or {}
-        for name, crc in sums.items():
-            try:
-                if _crc(storage, name) != crc:
-                    out.append(name)
-            except OSError:
-                out.append(name)
-    return out
+    return [name for segment in ix._segments() for name in segment_damaged_files(segment, ix.storage)]

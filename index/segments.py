@@ -276,6 +276,20 @@ def _check(leaf) -> str:
 _probed: str | None = None
 
 
+def _refuse_if_damaged(leaf) -> None:
+    """A segment the arrays cannot read because its files were damaged after they were written is damage,
+    not another layout: DamagedRecord (reported as a damaged index with the rebuild command) rather than a
+    warning and whoosh's public API over wrong bytes. Files are compared with the checksums recorded in the
+    table of contents (index/checksums.py); a segment written without them is left to the fallback."""
+    from .checksums import segment_damaged_files
+    segment, storage = getattr(leaf, "_segment", None), getattr(leaf, "_storage", None)
+    if segment is None or storage is None:
+        return
+    damaged = segment_damaged_files(segment, storage)
+    if damaged:
+        raise DamagedRecord("segment file %s does not have the checksum it was written with" % damaged[0])
+
+
 def _probe(leaf) -> str:
     """Compare, on the first PROBE_DOCS documents of one segment, what this module reads raw with what
     whoosh's public API reads: a length column, one term's postings with positions, a date column and a
@@ -379,6 +393,8 @@ class IndexView:
             if not leaf.doc_count_all():  # an index without a segment yet (whoosh's EmptyReader): no arrays
                 continue
             reason = "simulated" if FORCE_PUBLIC else _check(leaf)
+            if reason and not FORCE_PUBLIC:
+                _refuse_if_damaged(leaf)
             if reason:
                 from .whoosh_compat import warn_once
                 warn_once("array_reads", "cannot read the index's postings as arrays (%s); reading them through "

@@ -63,3 +63,21 @@ def test_a_command_meeting_silent_damage_says_so_in_one_line(index_copy, args):
         assert_one_line_error(proc, "damaged or unreadable", "parlsearch index --rebuild")
     else:
         assert proc.returncode in (0, 1)
+
+
+def test_a_segment_the_arrays_cannot_read_is_damage_when_its_files_changed(index_copy, monkeypatch):
+    """When the adapter's check of a segment fails, a segment whose files no longer have their checksums is
+    reported as damaged (one line, the rebuild command), not read through whoosh's public API after a
+    warning; an intact segment that fails the check (another layout) still falls back."""
+    from parlsearch.index import segments
+    from parlsearch.index.codec import DamagedRecord
+    monkeypatch.setattr(segments, "_check", lambda leaf: "a layout this module does not know")
+    ix = open_index(index_copy)
+    with ix.searcher() as s:  # intact: the fallback
+        assert not segments.IndexView(s).fast
+    seg = next(index_copy.glob("MAIN_*.seg"))
+    data = bytearray(seg.read_bytes())
+    data[len(data) - 10] ^= 0x10  # bytes the search may never read
+    seg.write_bytes(bytes(data))
+    with open_index(index_copy).searcher() as s, pytest.raises(DamagedRecord, match=seg.name):
+        segments.IndexView(s)
