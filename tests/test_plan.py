@@ -57,8 +57,11 @@ def _check_engine(engine, texts, filters_list=FILTERS):
     return checked
 
 
-def test_every_judged_query_and_shape_scores_as_whoosh(engine):
-    assert _check_engine(engine, JUDGED + SHAPES) > 500
+@pytest.mark.parametrize("part", ["fast", pytest.param("all", marks=pytest.mark.slow)])
+def test_every_judged_query_and_shape_scores_as_whoosh(engine, part):
+    """The fast run: every third judged query and every shape, under every filter; the slow run: all."""
+    judged = JUDGED if part == "all" else JUDGED[::3]
+    assert _check_engine(engine, judged + SHAPES) > (500 if part == "all" else 250)
 
 
 def test_coverage_of_every_judged_query_is_measured_as_whoosh(engine):
@@ -79,11 +82,15 @@ def test_coverage_of_every_judged_query_is_measured_as_whoosh(engine):
             assert all(abs(word.share[d] - s) < 1e-12 for d, s in ref.items()), text
 
 
-def test_a_multi_segment_index_with_deletions_scores_as_whoosh(segmented_index):
+@pytest.mark.parametrize("part", ["fast", pytest.param("all", marks=pytest.mark.slow)])
+def test_a_multi_segment_index_with_deletions_scores_as_whoosh(segmented_index, part):
+    """The fast run: 20 judged queries and every shape, unfiltered and under one filter; the slow run: 60
+    under three."""
     from parlsearch.search.engine.core import Engine
+    judged, filters = (JUDGED[:60], FILTERS[:3]) if part == "all" else (JUDGED[1:60:3], FILTERS[:2])
     with Engine.open(segmented_index) as engine:
         assert len(engine.view.segments) >= 2 and engine.view.live() is not None
-        assert _check_engine(engine, JUDGED[:60] + SHAPES, FILTERS[:3]) > 100
+        assert _check_engine(engine, judged + SHAPES, filters) > 50
 
 
 def test_the_public_api_fallback_gives_the_same_answers_with_one_warning(segmented_index, monkeypatch, caplog):
