@@ -61,6 +61,8 @@ class AnswerDeadline:
     def to_dict(self) -> dict:
         return {"days": self.days, "working_days": self.working_days, "rule": self.rule,
                 "source": self.source, "verified": self.verified}
+
+
 _REGISTRY: dict[str, "Assembly"] = {}
 
 

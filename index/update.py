@@ -195,24 +195,7 @@ def _write(ix, index_dir: Path, files: list, *, rebuild: bool, jobs: int, wait: 
     try:
         if rebuild:
             stream.writer_now()
-        total_bytes = sum(_file_size(f) for f in files if isinstance(f, Path))
-        tracker = ReadTracker()
-        records = 0
-        sources: set[str] = set()
-        report("reading", 0, total_bytes, "bytes", records=0)
-        for item in read_listed(files, tracker):
-            if isinstance(item, Problem):
-                summary.problems.append(item)
-                sources.add(item.path)
-                continue
-            sources.add(item.source)
-            stream.add(item)
-            records += 1
-            if records % PROGRESS_EVERY == 0:
-                report("reading", tracker.position, total_bytes, "bytes", records=records)
-        report("reading", total_bytes, total_bytes, "bytes", records=records)
-        summary.files = len(sources)
-        stream.finish(files)
+        read_into(stream, files, summary, report)
         indexed.close()
         writer = stream.writer
         if writer is not None:
@@ -231,6 +214,30 @@ def _write(ix, index_dir: Path, files: list, *, rebuild: bool, jobs: int, wait: 
     if stream.writer is not None:
         _test_point("after-commit")
     return summary
+
+
+def read_into(stream, files: list, summary: UpdateSummary, report, every: int = PROGRESS_EVERY) -> None:
+    """Every record of `files` into `stream` (a _Stream: merged with the indexed versions, handed to a
+    writer), every problem into `summary`, reading reported every `every` records; then the stream finished.
+    One loop for a local index and the PostgreSQL export (index/postgres/export.py)."""
+    total_bytes = sum(_file_size(f) for f in files if isinstance(f, Path))
+    tracker = ReadTracker()
+    records = 0
+    sources: set[str] = set()
+    report("reading", 0, total_bytes, "bytes", records=0)
+    for item in read_listed(files, tracker):
+        if isinstance(item, Problem):
+            summary.problems.append(item)
+            sources.add(item.path)
+            continue
+        sources.add(item.source)
+        stream.add(item)
+        records += 1
+        if records % every == 0:
+            report("reading", tracker.position, total_bytes, "bytes", records=records)
+    report("reading", total_bytes, total_bytes, "bytes", records=records)
+    summary.files = len(sources)
+    stream.finish(files)
 
 
 def _file_size(path: Path) -> int:

@@ -309,28 +309,10 @@ def _run(conn, servers: Servers, files: list, *, rebuild: bool, wait: float, rep
 
 
 def _stream(conn, stream, summary, files: list, meta, rebuild: bool, report):
-    from ...corpus.reader import Problem, ReadTracker, read_listed
-    from ..update import _test_point
+    from ..update import _test_point, read_into
     if rebuild:
         stream.writer_now()
-    total_bytes = sum(_file_size(f) for f in files if isinstance(f, Path))
-    tracker = ReadTracker()
-    records = 0
-    sources: set[str] = set()
-    report("reading", 0, total_bytes, "bytes", records=0)
-    for item in read_listed(files, tracker):
-        if isinstance(item, Problem):
-            summary.problems.append(item)
-            sources.add(item.path)
-            continue
-        sources.add(item.source)
-        stream.add(item)
-        records += 1
-        if records % 50 == 0:
-            report("reading", tracker.position, total_bytes, "bytes", records=records)
-    report("reading", total_bytes, total_bytes, "bytes", records=records)
-    summary.files = len(sources)
-    stream.finish(files)
+    read_into(stream, files, summary, report, every=50)
     writer = stream.writer
     if writer is not None and (stream.handed or (rebuild and summary.read)):
         writer.finish()
