@@ -62,11 +62,15 @@ def hit_dict(hit: Hit) -> dict:
     out = {k: d.get(k) for k in HIT_KEYS if k in d}
     score = None if hit.score is None else round(hit.score, 4)  # None: sorted by date, not scored
     out.update(rank=hit.rank, score=score, snippet=hit.snippet)
+    explanation = getattr(hit, "explanation", None)
     if out.get("moncode") is None and out.get("official_id"):
         # The official code is what tools keyed on `moncode` (judged sets, spreadsheets) match against: for an
         # assembly without Weblex codes it is the identifier the assembly publishes (the Chamber's URI).
         out["moncode"] = out["official_id"]
-    return {k: out.get(k) for k in HIT_KEYS}
+    got = {k: out.get(k) for k in HIT_KEYS}
+    if explanation is not None:  # search --explain: the parts of the score (search/engine/explain.py)
+        got["explanation"] = explanation.to_dict()
+    return got
 
 
 def result_dict(result: SearchResult) -> dict:
@@ -168,6 +172,8 @@ def text_hits(result: SearchResult, style: Style, offset: int = 0, similar_to: s
             lines.append("    " + style(hyperlink(url, enabled=style.enabled and terminal_supports_links()), dim=True))
         for snippet in hit.snippets:
             lines.append("    " + style.marked(" ".join(snippet.split())))
+        if getattr(hit, "explanation", None) is not None:
+            lines.extend(explanation_lines(hit.explanation, style))
         lines.append("")
     if result.closest:
         lines.append("no result — nearest:")
@@ -179,6 +185,42 @@ def text_hits(result: SearchResult, style: Style, offset: int = 0, similar_to: s
     else:
         lines.append(summary_line(result, offset))
     return style.wrap(lines, indent=4)  # under the text after " 1. ", and under indented lines
+
+
+def explanation_lines(explanation, style: Style) -> list[str]:
+    """`search --explain` for people: the score as relevance × coverage, then each part of the relevance as an
+    indented tree (a word, its fields, each field's BM25 inputs), the largest first; then each word's share of
+    the coverage rule. The numbers are the ones that ranked the hit (search/engine/explain.py)."""
+    e = explanation
+    head = "score %.4f" % e.score
+    if e.coverage is not None:
+        head += " = relevance %.4f × coverage %.3f" % (e.relevance, e.coverage)
+    lines = ["    " + style(head, bold=True)]
+
+    def walk(part, depth):
+        detail = ""
+        d = part.detail
+        if "tf" in d:
+            detail = "  (weight %s, tf %g" % (_number(d["weight"]), d["tf"])
+            if "idf" in d:
+                detail += ", idf %.3f, length norm %.3f" % (d["idf"], d["norm"])
+            detail += ")"
+        lines.append("    %s%8.4f  %s%s" % ("  " * depth, part.score, safe(part.label), style(detail, dim=True)))
+        for child in sorted(part.parts, key=lambda p: -p.score):
+            walk(child, depth + 1)
+
+    for part in e.parts:
+        walk(part, 0)
+    total = sum(w["information"] for w in e.words)
+    if e.words and total > 0:
+        shares = ", ".join("%s %.0f%% %s" % (safe(w["word"]), 100 * w["information"] / total,
+                                              "found" if w["found"] else "missing") for w in e.words)
+        lines.append("    " + style("coverage: each word's share of the query's information: " + shares, dim=True))
+    return lines
+
+
+def _number(x: float) -> str:
+    return ("%.2f" % x).rstrip("0").rstrip(".")
 
 
 def similar_header(style: Style, doc: Document | None = None, text: str | None = None) -> str:

@@ -2,7 +2,7 @@
 query, and name what they are (the words, the fields, the exact form's bonus, the coverage share)."""
 import json
 
-from helpers import DATA
+from helpers import DATA, assert_one_line_error, cli
 
 JUDGED = [json.loads(line)["q"] for name in ("dev", "dev2", "judged")
           for line in (DATA / ("%s.jsonl" % name)).read_text(encoding="utf-8").splitlines() if line.strip()]
@@ -51,3 +51,28 @@ def test_explain_by_id_and_for_a_document_that_does_not_match(engine):
     e = engine.explain("garantie jeunesse", hit.doc.id)
     assert abs(e.score - hit.score) < 1e-9
     assert engine.explain("garantie jeunesse", "PRB-1-000000") is None
+
+
+# -- the command line: search --explain --------------------------------------------------------------------
+
+def test_search_explain_prints_the_parts_that_ranked_each_hit(bundled_index, engine):
+    """Text: under each hit its score as relevance × coverage, each word's fields with their BM25 inputs;
+    JSON: the same numbers as Engine.search(explain=True), per hit."""
+    proc = cli("search", "--index", bundled_index, "--explain", "-n", "2", "stationnement vélo")
+    assert proc.returncode == 0, proc.stderr
+    expected = engine.search("stationnement vélo", limit=2, explain=True).hits
+    for hit in expected:
+        e = hit.explanation
+        assert "score %.4f = relevance %.4f × coverage %.3f" % (e.score, e.relevance, e.coverage) in proc.stdout
+    assert 'word "vélo"' in proc.stdout and "exact:stationnement" in proc.stdout and "idf" in proc.stdout
+    assert "coverage: each word's share of the query's information" in proc.stdout
+    as_json = cli("search", "--index", bundled_index, "--explain", "--json", "-n", "2", "stationnement vélo")
+    hits = json.loads(as_json.stdout)["hits"]
+    assert [h["explanation"] for h in hits] == [json.loads(json.dumps(h.explanation.to_dict())) for h in expected]
+    plain = json.loads(cli("search", "--index", bundled_index, "--json", "-n", "2", "stationnement vélo").stdout)
+    assert all("explanation" not in h for h in plain["hits"])  # only when asked
+
+
+def test_search_explain_refuses_what_it_cannot_explain(bundled_index):
+    for extra in (["--count"], ["--csv"], ["--format", "line"], ["--sort", "-date"]):
+        assert_one_line_error(cli("search", "--index", bundled_index, "--explain", *extra, "tram"), "--explain")

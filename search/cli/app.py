@@ -275,10 +275,14 @@ def _filters(assembly, since, until, author, minister, status, answered_since, a
               help="When nothing answers, list the nearest documents (apart from the hits: \"closest\" in JSON).")
 @click.option("--count", "count_only", is_flag=True,
               help="Print only the number of matches, a bare number (like grep -c).")
+@click.option("--explain", is_flag=True,
+              help="Show, under each hit, what each word gave in each field (BM25: weight, tf, idf, length "
+                   "norm), the exact form's bonus and the coverage share: the numbers that ranked it "
+                   "(\"explanation\" in --json/--jsonl).")
 @max_cpu_option
 @output_options(HIT_FORMATS)
 def search_command(words, index_dir, limit, offset, sort, assembly, since, until, author, minister, status,
-                   answered_since, answered_until, exact, closest, count_only, max_cpu, out):
+                   answered_since, answered_until, exact, closest, count_only, explain, max_cpu, out):
     """Ranked search. WORDS form one query (a word starting with '-' goes after '--').
 
     \b
@@ -320,6 +324,9 @@ def search_command(words, index_dir, limit, offset, sort, assembly, since, until
     if not text.strip() and not any(filters):
         fail("no query: give words to search for, or a filter such as --author or --since")
     machine, tty = out.format != "text", sys.stdout.isatty()
+    if explain and (count_only or out.format not in ("text", "json", "jsonl") or sort != "relevance"):
+        fail("--explain explains a ranking by relevance, in text, json or jsonl: not with %s"
+             % ("--count" if count_only else "--sort %s" % sort if sort != "relevance" else "--format " + out.format))
     if count_only:
         explicit = click.get_current_context().get_parameter_source("closest") == click.core.ParameterSource.COMMANDLINE
         given = [name for name, value in (("--limit", limit), ("--offset", offset or None),
@@ -337,7 +344,7 @@ def search_command(words, index_dir, limit, offset, sort, assembly, since, until
 
     def run(at: int, n: int):
         return engine.search(text, limit=n, offset=at, sort=sort, filters=filters, exact=exact, closest=closest,
-                             snippets=snippets, budget=Budget(max_cpu))
+                             snippets=snippets, budget=Budget(max_cpu), explain=explain)
 
     engine = _open_engine(index_dir)
     try:
