@@ -90,7 +90,12 @@ def file_size_limit(max_bytes: int):
 
 def on_a_pty(argv, env, rows, columns, keys_at_prompt=b""):
     """Run argv on a pseudo-terminal of rows x columns; when the pager's prompt shows, type keys_at_prompt.
-    Returns (exit status, everything written to the terminal, read until EOF, whether a prompt showed)."""
+    Returns (exit status, everything written to the terminal, read until EOF, whether a prompt showed).
+    The terminal is a terminal: TERM is set (xterm-256color) when `env` has none, as every terminal emulator
+    sets it (without it less warns "terminal is not fully functional" and waits for RETURN)."""
+    env = dict(env)
+    if not env.get("TERM"):
+        env["TERM"] = "xterm-256color"
     import fcntl
     import pty
     import select

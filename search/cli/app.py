@@ -14,8 +14,8 @@ import click
 
 from ... import __version__
 from .common import (EXIT_ERROR, EXIT_INTERRUPTED, EXIT_MATCH, EXIT_NO_MATCH, EXIT_PARTIAL,  # noqa: F401
-                         fail, index_option, max_cpu_option, output_options, run_group,  # (shared with others)
-                         set_debug)
+                         fail, index_option, max_cpu_option, output_options, raise_broken_pipe,  # (shared
+                         run_group, set_debug)  # with the other command modules)
 from .hit_delivery import MAX_MACHINE_HITS, SCREEN_HITS  # how many hits search writes, and how
 from ..output import HIT_FORMATS, STATS_FORMATS
 
@@ -36,6 +36,8 @@ class LazyGroup(click.Group):
         # while reading) is one line, exit 2. The store is only consulted when it was used (no import here).
         try:
             return super().invoke(ctx)
+        except BrokenPipeError:  # the reader went away (`| head -1`): caught here, before click's own handler
+            raise_broken_pipe()  # turns it into exit status 1 ("nothing matched") — it is SIGPIPE's 141
         except Exception as e:
             store = sys.modules.get(__name__.rsplit(".", 3)[0] + ".index.store")
             problem = None if store is None else e if isinstance(e, store.IndexProblem) else store.read_failure(e)

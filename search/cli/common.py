@@ -285,13 +285,19 @@ def run_group(group: click.Group, args=None, prog_name=None, **extra):
         click.echo("%s: interrupted" % PROG, err=True)
         sys.exit(EXIT_INTERRUPTED)
     except BrokenPipeError:  # the reader of our output went away: nothing to say, and no one to say it to
-        _silence_stdout()
-        sys.exit(EXIT_BROKEN_PIPE)
+        raise_broken_pipe()
     except Exception as e:  # noqa: BLE001  the top-level handler (see the docstring)
         if debugging():
             raise
         fail(internal_error(e))
     sys.exit(rv if isinstance(rv, int) else EXIT_MATCH)
+
+
+def raise_broken_pipe():
+    """Exit as a command whose reader went away: stdout silenced (the interpreter's final flush of the closed
+    pipe would fail again), status 141 as a shell gives a process killed by SIGPIPE."""
+    _silence_stdout()
+    sys.exit(EXIT_BROKEN_PIPE)
 
 
 def _silence_stdout() -> None:
