@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import itertools
 import logging
+import os
+import secrets
 import threading
 
 #: The whoosh versions this module was tested with, as in pyproject.toml's dependency ("whoosh>=2.7.4,<2.8").
@@ -247,8 +249,12 @@ def _write_sample(cls, docs, **kwargs):
     from whoosh.writing import NO_MERGE
     from .codec import ParlCodec
     from .schema import build_schema
-    # A name of its own: whoosh's writers share (and remove at commit) a temporary directory named after it.
-    ix = RamStorage().create_index(build_schema(), indexname="CHECK%d" % next(_samples))
+    # A name of its own, in this process and among processes: whoosh's writers share (and remove at commit) a
+    # temporary directory named after it in the system's temporary directory (RamStorage.temp_storage), so two
+    # processes checking at once under one name removed each other's files ("CHECK0.tmp": the check failed
+    # and indexing fell back to whoosh's writer).
+    ix = RamStorage().create_index(build_schema(), indexname="CHECK%d_%d_%s" % (
+        os.getpid(), next(_samples), secrets.token_hex(4)))
     writer = cls(ix, codec=ParlCodec(), **kwargs)
     for fields in docs:
         writer.add_document(**fields)

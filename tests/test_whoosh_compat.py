@@ -231,3 +231,42 @@ def test_a_changed_buffer_file_is_not_patched(fresh_checks, caplog, monkeypatch)
     assert whoosh_compat.fast_paths()["buffer_reads"] is False
     assert any("BufferFile" in w for w in warnings_of(caplog))
     assert whoosh_speedups._buffer_file_init is not other_init
+
+
+def test_the_writer_checks_of_two_processes_never_share_a_temporary_directory(monkeypatch):
+    """whoosh's writers keep their temporary files in <system temp>/<index name>.tmp and remove it at commit:
+    the checks' sample indexes are named apart in this process and from any other process (a fixed
+    "CHECK0" made two processes checking at once remove each other's files, and the lean writer was dropped
+    for whoosh's with a warning)."""
+    import multiprocessing
+    names = []
+    original = RamStorage.create_index
+
+    def recording(self, schema, indexname="MAIN"):
+        names.append(indexname)
+        return original(self, schema, indexname=indexname)
+
+    monkeypatch.setattr(RamStorage, "create_index", recording)
+    docs = whoosh_compat._sample_documents()[:1]
+    whoosh_compat._write_sample(whoosh.writing.SegmentWriter, docs)
+    ctx = multiprocessing.get_context("fork")
+    with ctx.Pool(1) as pool:  # another process, forked with the same counter: it checks while this one does
+        child = pool.apply(_sample_name_in_a_child)
+    whoosh_compat._write_sample(whoosh.writing.SegmentWriter, docs)
+    assert len({*names, child}) == 3, (names, child)
+
+
+def _sample_name_in_a_child():
+    names = []
+    original = RamStorage.create_index
+
+    def recording(self, schema, indexname="MAIN"):
+        names.append(indexname)
+        return original(self, schema, indexname=indexname)
+
+    RamStorage.create_index = recording
+    try:
+        whoosh_compat._write_sample(whoosh.writing.SegmentWriter, whoosh_compat._sample_documents()[:1])
+    finally:
+        RamStorage.create_index = original
+    return names[0]
