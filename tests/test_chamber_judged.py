@@ -11,12 +11,14 @@ from helpers import DATA
 
 pytestmark = pytest.mark.slow
 
-#: Passing on the day it was written: 59 of 62 (MRR 0.863). What fails, and why: "…pollution de l'air
+#: Passing on the day it was written: 59 of 62 (MRR 0.863); 60 since a year no question was received in is
+#: searched as a word of the text ("armes à feu saisies en Belgique en 2019", a question of 2020).
+#: What fails, and why: "…pollution de l'air
 #: pendant le confinement…" (the question never says "confinement": 0.49 of the query's information, under
 #: the coverage rule's 0.5), the policewoman of Saint-Josse in both languages ("Saint-Josse"/"Sint-Joost"
 #: meet the text's "Saint-Josse-ten-Noode" only as parts, and the Chamber's text, which has no title, covers
 #: each word it holds once by half).
-MIN_PASS = 59
+MIN_PASS = 60
 
 
 def test_known_items_of_the_chamber(chamber_index):

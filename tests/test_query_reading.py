@@ -76,6 +76,21 @@ def test_dates_and_statuses_in_words_are_filters(engine):
     assert all(dt.date(2026, 8, 1) <= h.doc.date_answered <= dt.date(2026, 8, 31) for h in result.hits)
 
 
+def test_a_year_no_question_was_received_in_is_searched_as_a_word_of_the_text(engine):
+    """"en 2009" is first read as "received in 2009 (or 2009 in the subject)"; when that leaves nothing, the year
+    may say when the topic happened (Villo! launched in 2009, asked about in 2025): it is then required as a
+    word of the text, and the reading says so. A year the text does not name keeps the query empty (a negative
+    stays a negative), and a year that answers as a date is still a date."""
+    result = search(engine, "Villo lancé en 2009")
+    assert ids(result) == ["167067"]
+    assert [r.meaning for r in result.understood] == ["searched as words (nothing received in 2009 matches)"]
+    for negative in ("Villo en 1995", "tram en 1995"):  # "1995" in no text: not dropped by the coverage rule
+        result = search(engine, negative)
+        assert result.total == 0 and result.understood[0].meaning.startswith("received 1995"), negative
+    result = search(engine, "Villo en 2025")
+    assert ids(result) == ["167067"] and result.understood[0].meaning.startswith("received 2025")
+
+
 def test_a_type_the_index_lacks_is_ignored_not_a_filter(engine):
     result = search(engine, "interpellation sur la réforme de la prime Renolution")
     assert ids(result)[0] == "170123"

@@ -59,10 +59,12 @@ def plan_query(engine, text: str, filters: list | None, exact: bool, budget, tod
     if not u:
         return engine.plan(text, filters, exact, budget), None
     extra = [engine.node_of(q) for q in u.filters.queries()] + _type_filters(engine, u)
+    in_time = None
     if u.received_or_subject:
         first, last, words = u.received_or_subject
         received = engine.node_of(date_filter(first, last))
-        extra.append(P.Or((received, _subject_mentions(engine, words))))
+        in_time = P.Or((received, _subject_mentions(engine, words)))
+        extra.append(in_time)
     all_filters = filters + extra
     executor = engine.executor(budget)
     named = None
@@ -78,6 +80,8 @@ def plan_query(engine, text: str, filters: list | None, exact: bool, budget, tod
     topic = topic if topic.strip() else (text if u.keep_number else "")
     if topic.strip():
         plan = engine.plan(topic, all_filters, exact, budget)
+        if in_time is not None and not _answers(plan):
+            plan = _date_as_words(engine, u, topic, [f for f in all_filters if f is not in_time], plan, budget)
     elif named is not None:
         from ..engine.core import Plan
         plan = Plan(None, executor=executor)
@@ -88,6 +92,37 @@ def plan_query(engine, text: str, filters: list | None, exact: bool, budget, tod
         return engine.plan(text, filters, exact, budget), None
     plan.named = named
     return plan, u
+
+
+def _answers(plan) -> bool:
+    """Whether `plan` answers anything (the coverage rule's answers when it applies)."""
+    if plan.node is None:
+        return False
+    mask = plan.executor.run(plan.node).mask
+    return bool((mask & plan.docs).any() if plan.docs is not None else mask.any())
+
+
+def _date_as_words(engine, u: Understanding, topic: str, filters: list, plan, budget):
+    """"en 2019" read as "received in 2019 (or 2019 in the subject)" left no answer: the date may say when
+    the topic happened rather than when the question was asked ("armes à feu saisies en 2019", a question of
+    2020): the year is then required as a word of the text, with the topic's words, and the reading says so.
+    A question of another year that names the year answers; one that does not is no more found than before,
+    so a negative stays a negative. `plan` is kept when this finds nothing either."""
+    first, last, words = u.received_or_subject
+    years = [engine.word_node(w) for w in words if w.isdigit()]
+    if not years:
+        return plan
+    # The year must be in the text: required like a filter, never the word the coverage rule drops ("Villo en
+    # 1995" would otherwise find the Villo question, which says nothing of 1995).
+    loose = engine.plan(topic, filters + years, False, budget)
+    if not _answers(loose):
+        return plan
+    label = " ".join(words)
+    u.readings = [Reading(r.typed, "searched as words (nothing received in %s matches)" % label, "date")
+                  if r.kind == "date" and r.meaning.startswith("received ") and r.meaning.endswith("in the subject)")
+                  else r for r in u.readings]
+    u.received_or_subject = None
+    return loose
 
 
 def rank_named_first(scores: np.ndarray, topic: np.ndarray, named: np.ndarray) -> np.ndarray:
