@@ -377,7 +377,33 @@ class ListCursor:
 FORCE_PUBLIC = False
 
 
-class IndexView:
+class ArrayView:
+    """What every view of an index as arrays shares (IndexView here, index/postgres/view.PostgresView for a
+    database): arrays built once and kept for the view's life, whoosh's idf over `doc_count` and
+    `doc_frequency`, and the live document numbers from `live()`."""
+
+    doc_count: int
+    _cache: dict
+
+    def _cached(self, key, build):
+        value = self._cache.get(key)
+        if value is None:
+            value = self._cache[key] = build()
+        return value
+
+    def idf(self, fieldname: str, btext) -> float:
+        """whoosh's idf: log(N / (df + 1)) + 1 over every document, deleted ones included (0 for an empty
+        index, which has no posting to score)."""
+        if not self.doc_count:
+            return 0.0
+        return math.log(self.doc_count / (self.doc_frequency(fieldname, btext) + 1)) + 1
+
+    def live_ids(self) -> np.ndarray:
+        live = self.live()
+        return np.arange(self.doc_count) if live is None else np.flatnonzero(live)
+
+
+class IndexView(ArrayView):
     """The segments of one whoosh searcher (or reader) as arrays, with whoosh's scoring statistics.
 
     Cheap to create (each segment is checked, nothing is read); arrays are read on first use and kept
@@ -412,23 +438,10 @@ class IndexView:
     def doc_frequency(self, fieldname: str, btext: bytes) -> int:
         return self.reader.doc_frequency(fieldname, btext)
 
-    def idf(self, fieldname: str, btext: bytes) -> float:
-        """whoosh's idf: log(N / (df + 1)) + 1 over every document, deleted ones included (0 for an empty
-        index, which has no posting to score)."""
-        if not self.doc_count:
-            return 0.0
-        return math.log(self.doc_count / (self.doc_frequency(fieldname, btext) + 1)) + 1
-
     def avg_field_length(self, fieldname: str) -> float:
         return self.searcher.avg_field_length(fieldname)
 
     # -- arrays over the whole view ------------------------------------------------------------------------
-
-    def _cached(self, key, build):
-        value = self._cache.get(key)
-        if value is None:
-            value = self._cache[key] = build()
-        return value
 
     def live(self) -> np.ndarray | None:
         """Which global document numbers are live (None: every one)."""
@@ -441,10 +454,6 @@ class IndexView:
             return out
         value = self._cached("live", build)
         return None if value is False else value
-
-    def live_ids(self) -> np.ndarray:
-        live = self.live()
-        return np.arange(self.doc_count) if live is None else np.flatnonzero(live)
 
     def lengths(self, fieldname: str) -> np.ndarray:
         """The one-byte length of `fieldname` of every document (0: none)."""

@@ -21,10 +21,10 @@ meets another epoch raises StaleView (run the command again) instead of mixing t
 from __future__ import annotations
 
 import datetime as dt
-import math
 
 import numpy as np
 
+from ..segments import ArrayView
 from .blobs import concatenate, unpack
 from .connect import BackendProblem, driver
 from .tables import catalogue, stored_term
@@ -79,7 +79,7 @@ class _Whole:
         self.doc_count = doc_count
 
 
-class PostgresView:
+class PostgresView(ArrayView):
     """A database at one generation, as index/segments.IndexView's arrays."""
 
     fast = True
@@ -137,11 +137,6 @@ class PostgresView:
                 self._dfs.clear()
             self._dfs[(fieldname, term)] = df
         return df
-
-    def idf(self, fieldname: str, btext) -> float:
-        if not self.doc_count:
-            return 0.0
-        return math.log(self.doc_count / (self.doc_frequency(fieldname, btext) + 1)) + 1
 
     def avg_field_length(self, fieldname: str):
         if fieldname not in self.cat.scored:
@@ -226,12 +221,6 @@ class PostgresView:
 
     # -- per-document arrays -----------------------------------------------------------------------------------
 
-    def _cached(self, key, build):
-        value = self._cache.get(key)
-        if value is None:
-            value = self._cache[key] = build()
-        return value
-
     def live(self):
         def build():
             row = self._query("SELECT count(*), array_agg(docnum) FILTER (WHERE NOT live), " + _EPOCH + " FROM "
@@ -247,10 +236,6 @@ class PostgresView:
             return out
         value = self._cached("live", build)
         return None if value is False else value
-
-    def live_ids(self) -> np.ndarray:
-        live = self.live()
-        return np.arange(self.doc_count) if live is None else np.flatnonzero(live)
 
     def _lengths(self) -> np.ndarray:
         def build():
