@@ -137,6 +137,18 @@ def _token_spans(text: str):
         yield raw, m.start(), m.end()
 
 
+def _place_elided(out: dict, elided: tuple, pos: int) -> int:
+    """The terms of a token with apostrophes (Language.elided_terms: (term, offset) pairs and how many
+    positions the token takes) appended to `out` after position `pos`, a position once per term; returns the
+    last position the token took."""
+    placed, advance = elided
+    for term, p in placed:
+        plist = out[term]
+        if not plist or plist[-1] != pos + 1 + p:
+            plist.append(pos + 1 + p)
+    return pos + advance
+
+
 class Language:
     """Stemmer, stopwords and elisions of one language; caches raw token → terms per process."""
 
@@ -265,12 +277,7 @@ class Language:
         pos = -1
         for raw in raw_tokens(text):
             if "'" in raw:
-                placed, advance = self.elided_terms(raw)
-                for term, p in placed:
-                    plist = out[term]
-                    if not plist or plist[-1] != pos + 1 + p:
-                        plist.append(pos + 1 + p)
-                pos += advance
+                pos = _place_elided(out, self.elided_terms(raw), pos)
                 continue
             pos += 1
             terms = cache.get(raw)
@@ -295,18 +302,8 @@ class Language:
         pos, opos = -1, start - 1
         for raw in raw_tokens(text):
             if "'" in raw:
-                placed, advance = self.elided_terms(raw)
-                for term, p in placed:
-                    plist = out[term]
-                    if not plist or plist[-1] != pos + 1 + p:
-                        plist.append(pos + 1 + p)
-                pos += advance
-                placed, advance = other.elided_terms(raw)
-                for term, p in placed:
-                    plist = into[term]
-                    if not plist or plist[-1] != opos + 1 + p:
-                        plist.append(opos + 1 + p)
-                opos += advance
+                pos = _place_elided(out, self.elided_terms(raw), pos)
+                opos = _place_elided(into, other.elided_terms(raw), opos)
                 continue
             pos += 1
             opos += 1
