@@ -95,34 +95,19 @@ def measure(word: Word, executor) -> None:
     for child in items:
         in_topic = _field_of(child) in TOPIC_FIELDS
         if isinstance(child, P.Term):
-            ids, weights = executor.term_postings(child.field, child.text)
+            lists = [executor.term_postings(child.field, child.text)]
+        elif isinstance(child, P.Expansion):
+            lists = [executor.term_postings(child.field, text) for text in executor.expand(child)]
+        else:  # a group of terms ("l' AND air"), a phrase: occurrences as its weight sum (counted if needed)
+            lists = [(executor.run(child).ids(), None)]
+        for ids, weights in lists:
             if not len(ids):
                 continue
             has[ids] = True
             if in_topic:
                 topic[ids] = True
             else:
-                _maximum(tf, ids, weights)
-            continue
-        if isinstance(child, P.Expansion):
-            for text in executor.expand(child):
-                ids, weights = executor.term_postings(child.field, text)
-                if len(ids):
-                    has[ids] = True
-                    if in_topic:
-                        topic[ids] = True
-                    else:
-                        _maximum(tf, ids, weights)
-            continue
-        r = executor.run(child)  # a group of terms ("l' AND air"), a phrase: occurrences as its weight sum
-        ids = r.ids()
-        if not len(ids):
-            continue
-        has[ids] = True
-        if in_topic:
-            topic[ids] = True
-        else:
-            _maximum(tf, ids, _occurrences(executor, child, ids))
+                _maximum(tf, ids, weights if weights is not None else _occurrences(executor, child, ids))
     share = tf / (tf + BODY_SATURATION)
     share[topic] = 1.0
     share[~has] = 0.0
